@@ -1,0 +1,38 @@
+# Two commands for a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PYTHON ?= python3
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+# Offline-friendly Reflex: npm from the virtualenv, no telemetry, no version check.
+export REFLEX_USE_NPM := 1
+export REFLEX_TELEMETRY_ENABLED := false
+export REFLEX_CHECK_LATEST_VERSION := false
+
+.PHONY: run test install migrate demo unit e2e benchmarks
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(BIN)/python -m kontrol_app.manage migrate
+
+## Install, migrate and serve the production build on http://$HOST:$PORT (127.0.0.1:3000).
+run: migrate
+	$(BIN)/reflex run --env prod --single-port
+
+## Every test layer: services and HTTP routes (SQLite and PostgreSQL), then the browser.
+test: install
+	$(BIN)/python -m pytest tests/unit tests/api
+	$(BIN)/python -m pytest tests/e2e
+
+unit: install
+	$(BIN)/python -m pytest tests/unit tests/api
+
+e2e: install
+	$(BIN)/python -m pytest tests/e2e

@@ -1,0 +1,26 @@
+"""The session cookies: set only by HTTP routes (HttpOnly), read by states from the handshake."""
+
+from __future__ import annotations
+
+from http.cookies import CookieError, SimpleCookie
+
+STAFF_COOKIE = "kontrol_staff"
+
+
+def read_cookie(cookie_header: str, name: str) -> str | None:
+    if not cookie_header:
+        return None
+    jar = SimpleCookie()
+    try:
+        jar.load(cookie_header)
+    except CookieError:
+        return None
+    morsel = jar.get(name)
+    return morsel.value if morsel else None
+
+
+def safe_next(path: str | None, default: str = "/") -> str:
+    """Only same-site paths: never let a link send someone to another site."""
+    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return default
+    return path

@@ -1,0 +1,19 @@
+"""All tables. Importing this package registers them on SQLModel.metadata."""
+
+from kontrol_app.models.base import utcnow
+from kontrol_app.models.outbox import EmailKind, EmailStatus, OutboxEmail
+from kontrol_app.models.shop import Shop
+from kontrol_app.models.staff import SignInAttempt, SignInTicket, StaffRole, StaffSession, StaffUser
+
+__all__ = [
+    "EmailKind",
+    "EmailStatus",
+    "OutboxEmail",
+    "Shop",
+    "SignInAttempt",
+    "SignInTicket",
+    "StaffRole",
+    "StaffSession",
+    "StaffUser",
+    "utcnow",
+]

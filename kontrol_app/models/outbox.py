@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from kontrol_app.models.base import UTCDateTime, created_at_field, optional_time_field
+
+
+class EmailStatus(StrEnum):
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class EmailKind(StrEnum):
+    """Every kind of email Kontrol sends (product.md, Emails)."""
+
+    STAFF_WELCOME = "staff_welcome"
+    SIGN_IN_CODE = "sign_in_code"
+    PORTAL_LINK = "portal_link"
+    ARTWORK_READY = "artwork_ready"
+    APPROVAL_DECISION = "approval_decision"
+    INVOICE_SENT = "invoice_sent"
+    PAYMENT_RECEIPT = "payment_receipt"
+    JOB_STATUS = "job_status"
+    NEW_MESSAGE = "new_message"
+    QUOTE_RECEIVED = "quote_received"
+    QUOTE_CONFIRMED = "quote_confirmed"
+
+
+class OutboxEmail(SQLModel, table=True):
+    """An email waiting to go out, or the record of one that went (or failed)."""
+
+    __tablename__ = "outbox_email"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=40, index=True)
+    to_email: str = Field(max_length=254)
+    subject: str = Field(max_length=300)
+    html_body: str
+    text_body: str
+    status: str = Field(default=EmailStatus.QUEUED, max_length=20, index=True)
+    attempts: int = 0
+    next_attempt_at: datetime = created_at_field()
+    # A sender holds a row while delivering it; a crashed sender's lease runs out.
+    locked_until: datetime | None = optional_time_field()
+    last_error: str = Field(default="", max_length=2000)
+    idempotency_key: str = Field(max_length=64, unique=True)
+    delivered_via: str = Field(default="", max_length=20)  # "resend" or "mailbox"
+    provider_message_id: str = Field(default="", max_length=100)
+    created_at: datetime = created_at_field()
+    sent_at: datetime | None = optional_time_field()

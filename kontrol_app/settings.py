@@ -1,0 +1,78 @@
+"""Every setting Kontrol reads, in one place.
+
+Values come from the environment, then an optional `.env` file in the working
+directory. The README's configuration table lists each of them.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    host: str = Field("127.0.0.1", validation_alias="HOST")
+    port: int = Field(3000, validation_alias="PORT")
+    public_url: str = Field("", validation_alias="KONTROL_PUBLIC_URL")
+    data_dir: Path = Field(Path("data"), validation_alias="KONTROL_DATA_DIR")
+    database_url: str = Field("", validation_alias="DATABASE_URL")
+    redis_url: str = Field("", validation_alias="REDIS_URL")
+    mail_dir: Path | None = Field(None, validation_alias="KONTROL_MAIL_DIR")
+    mail_from: str = Field("", validation_alias="KONTROL_MAIL_FROM")
+    resend_api_key: SecretStr | None = Field(None, validation_alias="RESEND_API_KEY")
+    resend_api_url: str = Field("https://api.resend.com", validation_alias="RESEND_API_URL")
+    stripe_secret_key: SecretStr | None = Field(None, validation_alias="STRIPE_SECRET_KEY")
+    stripe_webhook_secret: SecretStr | None = Field(None, validation_alias="STRIPE_WEBHOOK_SECRET")
+    stripe_api_base: str = Field("https://api.stripe.com", validation_alias="STRIPE_API_BASE")
+    secret_key: SecretStr | None = Field(None, validation_alias="KONTROL_SECRET_KEY")
+
+    @property
+    def base_url(self) -> str:
+        """The address clients and emails use to reach this shop (no trailing slash)."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            url = self.database_url
+            # Accept the URL forms people paste from hosting dashboards.
+            if url.startswith("postgres://"):
+                url = "postgresql+psycopg://" + url[len("postgres://") :]
+            elif url.startswith("postgresql://"):
+                url = "postgresql+psycopg://" + url[len("postgresql://") :]
+            return url
+        return f"sqlite:///{(self.data_dir / 'kontrol.db').resolve()}"
+
+    @property
+    def files_dir(self) -> Path:
+        """Uploaded files (logos, later mockups and attachments), never under /_upload."""
+        return self.data_dir / "files"
+
+    @property
+    def email_provider_configured(self) -> bool:
+        return bool(self.resend_api_key and self.resend_api_key.get_secret_value())
+
+    def secret(self) -> str:
+        """The signing secret: from the environment, else generated once under the data dir."""
+        if self.secret_key and self.secret_key.get_secret_value():
+            return self.secret_key.get_secret_value()
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

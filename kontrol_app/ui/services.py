@@ -1,0 +1,50 @@
+"""How Reflex states reach services: in a worker thread, inside one transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import reflex as rx
+
+from kontrol_app.api.cookies import STAFF_COOKIE, read_cookie
+from kontrol_app.db import session_scope
+from kontrol_app.services import staff as staff_service
+from kontrol_app.services.staff import StaffPrincipal
+
+T = TypeVar("T")
+
+
+async def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run `fn(session, *args, **kwargs)` off the event loop and commit."""
+
+    def work() -> T:
+        with session_scope() as session:
+            return fn(session, *args, **kwargs)
+
+    return await asyncio.to_thread(work)
+
+
+def staff_token(state: rx.State) -> str | None:
+    return read_cookie(state.router.headers.cookie, STAFF_COOKIE)
+
+
+async def current_staff(state: rx.State) -> StaffPrincipal | None:
+    """The signed-in staff member for this browser, checked against the server-side session."""
+    return await call(staff_service.principal_for_token, staff_token(state))
+
+
+def client_ip(state: rx.State) -> str:
+    return state.router.session.client_ip or ""
+
+
+def visit(url: str) -> rx.event.EventSpec:
+    """A full page load (not client-side routing), so HTTP routes can set or clear cookies."""
+    return rx.call_script(f"window.location.assign({json.dumps(url)})")
+
+
+def sign_in_redirect(state: rx.State) -> rx.event.EventSpec:
+    path = state.router.url.path or "/"
+    return rx.redirect(f"/sign-in?next={path}" if path not in ("/", "/sign-in") else "/sign-in")

@@ -1,0 +1,145 @@
+"""Create your shop, Sign in: the only staff screens open without a session."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import reflex as rx
+
+from kontrol_app.api.cookies import safe_next
+from kontrol_app.services import staff as staff_service
+from kontrol_app.services.errors import ServiceError
+from kontrol_app.ui.components.forms import field, form_error
+from kontrol_app.ui.services import call, client_ip, current_staff, visit
+
+
+def _session_url(ticket: str, next_path: str) -> str:
+    return f"/api/staff/session?ticket={quote(ticket)}&next={quote(safe_next(next_path))}"
+
+
+class SetupState(rx.State):
+    errors: dict[str, str] = {}
+    working: bool = False
+
+    @rx.event
+    async def load(self):
+        if await call(staff_service.has_staff):
+            return rx.redirect("/sign-in")
+
+    @rx.event
+    async def create_shop(self, form: dict):
+        self.errors = {}
+
+        def create(session):  # noqa: ANN001, ANN202
+            owner = staff_service.create_shop(
+                session,
+                shop_name=form.get("shop_name", ""),
+                name=form.get("name", ""),
+                email=form.get("email", ""),
+                password=form.get("password", ""),
+            )
+            return staff_service.issue_ticket(session, owner.id)
+
+        try:
+            ticket = await call(create)
+        except ServiceError as error:
+            self.errors = {error.field or "form": error.message}
+            return
+        return visit(_session_url(ticket, "/settings/shop"))
+
+
+class SignInState(rx.State):
+    errors: dict[str, str] = {}
+
+    @rx.event
+    async def load(self):
+        if not await call(staff_service.has_staff):
+            return rx.redirect("/setup")
+        if await current_staff(self) is not None:
+            return rx.redirect(safe_next(self.router.url.query_parameters.get("next")))
+
+    @rx.event
+    async def sign_in(self, form: dict):
+        self.errors = {}
+        try:
+            ticket = await call(
+                staff_service.sign_in,
+                email=form.get("email", ""),
+                password=form.get("password", ""),
+                ip=client_ip(self),
+            )
+        except ServiceError as error:
+            self.errors = {error.field or "form": error.message}
+            return
+        return visit(_session_url(ticket, self.router.url.query_parameters.get("next", "/")))
+
+
+def _card(title: str, subtitle: str, *children: rx.Component) -> rx.Component:
+    return rx.center(
+        rx.card(
+            rx.vstack(
+                rx.hstack(rx.icon("store", size=22), rx.text("Kontrol", weight="bold", size="4"), align="center"),
+                rx.heading(title, size="6"),
+                rx.text(subtitle, color_scheme="gray", size="2"),
+                *children,
+                spacing="3",
+                width="100%",
+            ),
+            width="100%",
+            max_width="420px",
+            padding="24px",
+        ),
+        min_height="100vh",
+        padding="16px",
+    )
+
+
+def setup_page() -> rx.Component:
+    errors = SetupState.errors
+    return _card(
+        "Create your shop",
+        "You will be the shop's owner. You can add your team later in Settings.",
+        rx.form(
+            rx.vstack(
+                form_error(errors.get("form", "")),
+                field("Shop name", rx.input(name="shop_name", placeholder="Smith Embroidery", width="100%"), errors.get("shop_name", "")),
+                field("Your name", rx.input(name="name", auto_complete="name", width="100%"), errors.get("name", "")),
+                field("Email", rx.input(name="email", type="email", auto_complete="email", width="100%"), errors.get("email", "")),
+                field(
+                    "Password",
+                    rx.input(name="password", type="password", auto_complete="new-password", width="100%"),
+                    errors.get("password", ""),
+                    hint="At least 8 characters.",
+                ),
+                rx.button("Create shop", type="submit", width="100%", size="3"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=SetupState.create_shop,
+            width="100%",
+        ),
+    )
+
+
+def sign_in_page() -> rx.Component:
+    errors = SignInState.errors
+    return _card(
+        "Sign in",
+        "Staff sign-in for your shop.",
+        rx.form(
+            rx.vstack(
+                form_error(errors.get("form", "")),
+                field("Email", rx.input(name="email", type="email", auto_complete="username", width="100%"), errors.get("email", "")),
+                field(
+                    "Password",
+                    rx.input(name="password", type="password", auto_complete="current-password", width="100%"),
+                    errors.get("password", ""),
+                ),
+                rx.button("Sign in", type="submit", width="100%", size="3"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=SignInState.sign_in,
+            width="100%",
+        ),
+    )

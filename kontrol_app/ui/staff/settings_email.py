@@ -1,0 +1,189 @@
+"""Settings -> Email: the outbox, and the local mailbox when no provider is set."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from kontrol_app.models import EmailStatus
+from kontrol_app.services import outbox as outbox_service
+from kontrol_app.services import shop as shop_service
+from kontrol_app.services.clock import shop_time
+from kontrol_app.services.errors import ServiceError
+from kontrol_app.settings import get_settings
+from kontrol_app.ui.services import call, current_staff
+from kontrol_app.ui.staff.settings_nav import settings_tabs
+from kontrol_app.ui.staff.shell import guarded, staff_page
+
+PAGE_SIZE = 25
+STATUS_LABELS = {EmailStatus.QUEUED: "Queued", EmailStatus.SENT: "Sent", EmailStatus.FAILED: "Failed"}
+STATUS_COLORS = {"Queued": "amber", "Sent": "green", "Failed": "red"}
+
+
+class EmailState(rx.State):
+    emails: list[dict[str, str]] = []
+    total: int = 0
+    page: int = 1
+    provider: str = ""
+    preview_subject: str = ""
+    preview_html: str = ""
+    preview_text: str = ""
+    preview_open: bool = False
+
+    @rx.var
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+    async def _refresh(self, principal) -> None:  # noqa: ANN001
+        result = await call(outbox_service.list_outbox, principal, page=self.page, page_size=PAGE_SIZE)
+        info = await call(shop_service.shop_info)
+        tz = info.timezone if info else "UTC"
+        self.total = result.total
+        self.emails = [
+            {
+                "id": str(e.id),
+                "to": e.to_email,
+                "subject": e.subject,
+                "kind": e.kind.replace("_", " ").capitalize(),
+                "status": STATUS_LABELS.get(e.status, e.status),
+                "time": shop_time(e.sent_at or e.created_at, tz),
+                "error": e.last_error,
+            }
+            for e in result.emails
+        ]
+
+    @rx.event
+    async def load(self):
+        principal = await current_staff(self)
+        if principal is None:
+            return
+        self.provider = "Resend" if get_settings().email_provider_configured else ""
+        self.page = 1
+        await self._refresh(principal)
+
+    @rx.event
+    async def go_to_page(self, page: int):
+        principal = await current_staff(self)
+        if principal is None:
+            return
+        self.page = min(max(1, page), self.pages)
+        await self._refresh(principal)
+
+    @rx.event
+    async def show(self, email_id: str):
+        principal = await current_staff(self)
+        if principal is None:
+            return
+        try:
+            row = await call(outbox_service.get_email, principal, int(email_id))
+        except (ServiceError, ValueError):
+            return rx.toast.error("That email is not in the outbox.")
+        self.preview_subject = row.subject
+        self.preview_html = row.html_body
+        self.preview_text = row.text_body
+        self.preview_open = True
+
+    @rx.event
+    def set_preview_open(self, value: bool):
+        self.preview_open = value
+
+    @rx.event
+    async def retry(self, email_id: str):
+        principal = await current_staff(self)
+        if principal is None:
+            return
+        try:
+            await call(outbox_service.retry_email, principal, int(email_id))
+        except (ServiceError, ValueError) as error:
+            return rx.toast.error(getattr(error, "message", "That email cannot be retried."))
+        await self._refresh(principal)
+        return rx.toast.success("The email will be sent again.")
+
+
+def _row(email: rx.Var) -> rx.Component:
+    status = email["status"].to(str)
+    return rx.table.row(
+        rx.table.cell(email["to"]),
+        rx.table.cell(email["subject"]),
+        rx.table.cell(email["kind"]),
+        rx.table.cell(
+            rx.tooltip(
+                rx.badge(status, color_scheme=rx.match(status, ("Sent", "green"), ("Failed", "red"), "amber")),
+                content=rx.cond(email["error"] != "", email["error"], status),
+            )
+        ),
+        rx.table.cell(email["time"]),
+        rx.table.cell(
+            rx.hstack(
+                rx.button("View", size="1", variant="soft", on_click=EmailState.show(email["id"])),
+                rx.cond(status == "Failed", rx.button("Retry", size="1", variant="soft", color_scheme="red", on_click=EmailState.retry(email["id"]))),
+            )
+        ),
+        class_name="outbox-row",
+    )
+
+
+def _preview() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(EmailState.preview_subject),
+            rx.tabs.root(
+                rx.tabs.list(rx.tabs.trigger("HTML", value="html"), rx.tabs.trigger("Plain text", value="text")),
+                rx.tabs.content(
+                    # Sandboxed: an email's HTML never runs script in the dashboard.
+                    rx.el.iframe(src_doc=EmailState.preview_html, sandbox="", width="100%", height="480px", style={"border": "none", "background": "white"}, title="Email preview"),
+                    value="html",
+                ),
+                rx.tabs.content(rx.el.pre(EmailState.preview_text, style={"white_space": "pre-wrap", "font_size": "13px"}), value="text"),
+                default_value="html",
+            ),
+            rx.dialog.close(rx.button("Close", variant="soft", margin_top="12px")),
+            max_width="720px",
+        ),
+        open=EmailState.preview_open,
+        on_open_change=EmailState.set_preview_open,
+    )
+
+
+def email_page() -> rx.Component:
+    return staff_page(
+        "Settings",
+        "Settings",
+        settings_tabs("Email"),
+        rx.cond(
+            EmailState.provider == "",
+            rx.callout(
+                "No email provider is set up, so emails are delivered to this local mailbox. "
+                "Set RESEND_API_KEY to send real emails through Resend.",
+                icon="inbox",
+                margin_bottom="16px",
+            ),
+            rx.callout("Emails are sent through Resend.", icon="send", margin_bottom="16px", color_scheme="green"),
+        ),
+        rx.cond(
+            EmailState.total == 0,
+            rx.text("No emails yet.", color_scheme="gray"),
+            rx.vstack(
+                rx.table.root(
+                    rx.table.header(
+                        rx.table.row(
+                            *[rx.table.column_header_cell(h) for h in ("To", "Subject", "Kind", "Status", "Time", "")]
+                        )
+                    ),
+                    rx.table.body(rx.foreach(EmailState.emails, _row)),
+                    variant="surface",
+                    width="100%",
+                ),
+                rx.hstack(
+                    rx.button("Previous", variant="soft", size="1", disabled=EmailState.page <= 1, on_click=EmailState.go_to_page(EmailState.page - 1)),
+                    rx.text("Page ", EmailState.page, " of ", EmailState.pages, size="2"),
+                    rx.button("Next", variant="soft", size="1", disabled=EmailState.page >= EmailState.pages, on_click=EmailState.go_to_page(EmailState.page + 1)),
+                    align="center",
+                ),
+                width="100%",
+            ),
+        ),
+        _preview(),
+    )
+
+
+ON_LOAD = guarded(EmailState.load)

@@ -1,0 +1,228 @@
+"""Settings -> Shop Info: the name, logo and contact details clients see."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from kontrol_app.services import shop as shop_service
+from kontrol_app.services.errors import ServiceError
+from kontrol_app.services.money import CURRENCIES
+from kontrol_app.settings import get_settings
+from kontrol_app.ui.components.forms import field
+from kontrol_app.ui.services import call, current_staff
+from kontrol_app.ui.staff.settings_nav import settings_tabs
+from kontrol_app.ui.staff.shell import StaffShellState, guarded, staff_page
+
+FIELDS = ("name", "email", "phone", "address", "currency", "timezone")
+
+
+class ShopInfoState(rx.State):
+    form: dict[str, str] = {f: "" for f in FIELDS}
+    errors: dict[str, str] = {}
+    logo: str = ""
+    timezones: list[str] = []
+    can_edit: bool = False
+
+    def _show(self, info: shop_service.ShopInfo) -> None:
+        self.form = {f: getattr(info, f) for f in FIELDS}
+        self.logo = info.logo_path
+
+    @rx.event
+    async def load(self):
+        principal = await current_staff(self)
+        if principal is None:
+            return
+        info = await call(shop_service.shop_info)
+        self.errors = {}
+        self.can_edit = principal.is_owner
+        self.timezones = shop_service.timezone_names()
+        if info is not None:
+            self._show(info)
+
+    @rx.event
+    def set_field(self, name: str, value: str):
+        if name in FIELDS:
+            self.form[name] = value
+
+    @rx.event
+    async def save(self):
+        principal = await current_staff(self)
+        if principal is None:
+            return rx.toast.error("Your session has ended. Sign in again.")
+        self.errors = {}
+        try:
+            info = await call(shop_service.update_shop_info, principal, **self.form)
+        except ServiceError as error:
+            self.errors = {error.field or "form": error.message}
+            return rx.toast.error("Shop info was not saved. Check the highlighted field.")
+        self._show(info)
+        shell = await self.get_state(StaffShellState)
+        shell.shop_name = info.name
+        return rx.toast.success("Shop info saved.")
+
+    @rx.event
+    async def upload_logo(self, files: list[rx.UploadFile]):
+        principal = await current_staff(self)
+        if principal is None:
+            return rx.toast.error("Your session has ended. Sign in again.")
+        self.errors = {}
+        if not files:
+            return
+        data = await files[0].read()
+        try:
+            info = await call(shop_service.save_logo, principal, data, get_settings().files_dir)
+        except ServiceError as error:
+            self.errors = {"logo": error.message}
+            return rx.toast.error(error.message)
+        self.logo = info.logo_path
+        shell = await self.get_state(StaffShellState)
+        shell.shop_logo = info.logo_path
+        return rx.toast.success("Logo saved.")
+
+    @rx.event
+    def logo_rejected(self, rejected: list[dict]):
+        self.errors = {"logo": "The logo must be a PNG, JPEG or WebP image up to 5 MB."}
+
+    @rx.event
+    async def remove_logo(self):
+        principal = await current_staff(self)
+        if principal is None:
+            return
+        try:
+            info = await call(shop_service.remove_logo, principal, get_settings().files_dir)
+        except ServiceError as error:
+            return rx.toast.error(error.message)
+        self.logo = ""
+        shell = await self.get_state(StaffShellState)
+        shell.shop_logo = ""
+        return rx.toast.success("Logo removed.")
+
+
+def _input(name: str, **props) -> rx.Component:
+    return rx.input(
+        value=ShopInfoState.form[name],
+        on_change=lambda value: ShopInfoState.set_field(name, value),
+        name=name,
+        width="100%",
+        read_only=~ShopInfoState.can_edit,
+        **props,
+    )
+
+
+def _logo_section() -> rx.Component:
+    return rx.vstack(
+        rx.text("Logo", size="2", weight="medium"),
+        rx.hstack(
+            rx.box(
+                rx.cond(
+                    ShopInfoState.logo != "",
+                    rx.image(src=ShopInfoState.logo, alt="Shop logo", max_height="80px", max_width="200px", id="logo-preview"),
+                    rx.text("No logo yet", color_scheme="gray", size="2"),
+                ),
+                min_width="120px",
+            ),
+            rx.cond(
+                ShopInfoState.can_edit,
+                rx.hstack(
+                    rx.upload.root(
+                        rx.button(rx.icon("upload", size=16), "Upload logo", variant="soft", type="button"),
+                        id="logo",
+                        multiple=False,
+                        max_files=1,
+                        max_size=shop_service.MAX_LOGO_BYTES,
+                        accept={"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"], "image/webp": [".webp"]},
+                        on_drop=ShopInfoState.upload_logo(rx.upload_files(upload_id="logo")),
+                        on_drop_rejected=ShopInfoState.logo_rejected,
+                    ),
+                    rx.cond(
+                        ShopInfoState.logo != "",
+                        rx.button("Remove logo", variant="ghost", color_scheme="red", on_click=ShopInfoState.remove_logo, type="button"),
+                    ),
+                    align="center",
+                ),
+            ),
+            align="center",
+            spacing="4",
+            wrap="wrap",
+        ),
+        rx.cond(
+            ShopInfoState.errors.get("logo", "") != "",
+            rx.text(ShopInfoState.errors.get("logo", ""), color_scheme="red", size="2", role="alert", class_name="field-error"),
+            rx.text("PNG, JPEG or WebP, up to 5 MB. Shown in the portal header and on emails.", size="1", color_scheme="gray"),
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
+def shop_info_page() -> rx.Component:
+    errors = ShopInfoState.errors
+    return staff_page(
+        "Settings",
+        "Settings",
+        settings_tabs("Shop Info"),
+        rx.card(
+            rx.vstack(
+                rx.cond(
+                    ~ShopInfoState.can_edit,
+                    rx.callout("Only the shop owner can change these settings.", icon="info", width="100%"),
+                ),
+                _logo_section(),
+                rx.separator(),
+                field("Shop name", _input("name"), errors.get("name", "")),
+                field("Email", _input("email", type="email"), errors.get("email", ""), hint="Clients see this in the portal header."),
+                field("Phone", _input("phone", type="tel"), errors.get("phone", "")),
+                field(
+                    "Address",
+                    rx.text_area(
+                        value=ShopInfoState.form["address"],
+                        on_change=lambda value: ShopInfoState.set_field("address", value),
+                        name="address",
+                        rows="3",
+                        width="100%",
+                        read_only=~ShopInfoState.can_edit,
+                    ),
+                    errors.get("address", ""),
+                ),
+                rx.flex(
+                    field(
+                        "Currency",
+                        rx.select(
+                            list(CURRENCIES),
+                            value=ShopInfoState.form["currency"],
+                            on_change=lambda value: ShopInfoState.set_field("currency", value),
+                            name="currency",
+                            disabled=~ShopInfoState.can_edit,
+                        ),
+                        errors.get("currency", ""),
+                    ),
+                    field(
+                        "Timezone",
+                        rx.el.select(
+                            rx.foreach(ShopInfoState.timezones, lambda tz: rx.el.option(tz, value=tz)),
+                            value=ShopInfoState.form["timezone"],
+                            on_change=lambda value: ShopInfoState.set_field("timezone", value),
+                            name="timezone",
+                            disabled=~ShopInfoState.can_edit,
+                            class_name="rt-reset rt-SelectTrigger rt-r-size-2 rt-variant-surface",
+                            style={"padding": "0 8px", "min_width": "220px"},
+                        ),
+                        errors.get("timezone", ""),
+                    ),
+                    spacing="4",
+                    direction={"initial": "column", "sm": "row"},
+                    width="100%",
+                ),
+                rx.cond(
+                    ShopInfoState.can_edit,
+                    rx.button("Save", on_click=ShopInfoState.save, size="3"),
+                ),
+                spacing="4",
+                width="100%",
+            ),
+            max_width="720px",
+        ),
+    )
+
+
+ON_LOAD = guarded(ShopInfoState.load)

@@ -1,0 +1,123 @@
+"""The staff layout: sidebar, header with the shop's branding, and the guard every page runs."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from kontrol_app.services import shop as shop_service
+from kontrol_app.services import staff as staff_service
+from kontrol_app.ui.services import call, current_staff, sign_in_redirect, staff_token, visit
+
+# The sections that exist so far (product.md, Words on screen).
+NAV = [
+    ("Dashboard", "/", "layout-dashboard"),
+    ("Settings", "/settings/shop", "settings"),
+]
+
+
+class StaffShellState(rx.State):
+    shop_name: str = ""
+    shop_logo: str = ""
+    staff_name: str = ""
+    is_owner: bool = False
+
+    @rx.event
+    async def guard(self):
+        """Runs first on every staff page: no shop yet -> setup; signed out -> Sign in."""
+        principal = await current_staff(self)
+        if principal is None:
+            if not await call(staff_service.has_staff):
+                return rx.redirect("/setup")
+            return sign_in_redirect(self)
+        info = await call(shop_service.shop_info)
+        self.staff_name = principal.name
+        self.is_owner = principal.is_owner
+        self.shop_name = info.name if info else ""
+        self.shop_logo = info.logo_path if info else ""
+
+    @rx.event
+    async def sign_out(self):
+        await call(staff_service.sign_out, staff_token(self))
+        self.staff_name = ""
+        return visit("/api/staff/signed-out")
+
+
+def _brand() -> rx.Component:
+    return rx.hstack(
+        rx.cond(
+            StaffShellState.shop_logo != "",
+            rx.image(src=StaffShellState.shop_logo, alt="Shop logo", height="32px", max_width="120px", object_fit="contain"),
+            rx.icon("store", size=24),
+        ),
+        rx.text(StaffShellState.shop_name, weight="bold", size="4", id="shop-name"),
+        align="center",
+        spacing="2",
+    )
+
+
+def _nav_link(label: str, href: str, icon: str, current: str) -> rx.Component:
+    active = current == label
+    return rx.link(
+        rx.hstack(rx.icon(icon, size=16), rx.text(label, size="3"), align="center", spacing="2"),
+        href=href,
+        underline="none",
+        color_scheme="gray" if not active else "blue",
+        high_contrast=not active,
+        weight="bold" if active else "regular",
+        padding="6px 10px",
+        border_radius="6px",
+        background=rx.color("blue", 3) if active else "transparent",
+    )
+
+
+def _user_menu() -> rx.Component:
+    return rx.menu.root(
+        rx.menu.trigger(
+            rx.button(rx.icon("circle-user", size=16), StaffShellState.staff_name, variant="soft", color_scheme="gray")
+        ),
+        rx.menu.content(rx.menu.item("Sign out", on_click=StaffShellState.sign_out)),
+    )
+
+
+def staff_page(current: str, title: str, *children: rx.Component) -> rx.Component:
+    """A staff screen: sidebar on wide screens, a top bar of links on phones."""
+    links = [_nav_link(label, href, icon, current) for label, href, icon in NAV]
+    return rx.box(
+        rx.hstack(
+            _brand(),
+            rx.spacer(),
+            _user_menu(),
+            padding="12px 20px",
+            border_bottom=f"1px solid {rx.color('gray', 5)}",
+            align="center",
+            width="100%",
+        ),
+        rx.flex(
+            rx.flex(
+                *links,
+                direction={"initial": "row", "md": "column"},
+                spacing="1",
+                padding="12px",
+                min_width={"md": "200px"},
+                overflow_x="auto",
+                border_right={"md": f"1px solid {rx.color('gray', 5)}"},
+                aria_label="Sections",
+                role="navigation",
+            ),
+            rx.box(
+                rx.heading(title, size="6", margin_bottom="16px"),
+                *children,
+                padding="20px",
+                width="100%",
+                max_width="1100px",
+            ),
+            direction={"initial": "column", "md": "row"},
+            width="100%",
+            min_height="calc(100vh - 60px)",
+        ),
+    )
+
+
+def guarded(*handlers):  # noqa: ANN002, ANN201
+    """on_load for a staff page: the guard first, then the page's own loaders."""
+    return [StaffShellState.guard, *handlers]

@@ -1,0 +1,69 @@
+"""Shared fixtures: a fresh, migrated database per test, on SQLite and on PostgreSQL.
+
+PostgreSQL runs when the server at KONTROL_TEST_POSTGRES (default: the machine's
+127.0.0.1:5432, database `test`) answers; each test gets its own database with a
+random name, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import psycopg
+import pytest
+from sqlmodel import Session
+
+from kontrol_app import db
+from kontrol_app.manage import migrate
+from kontrol_app.settings import get_settings
+
+POSTGRES_ADMIN = os.environ.get("KONTROL_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _postgres_reachable() -> bool:
+    try:
+        with psycopg.connect(POSTGRES_ADMIN, connect_timeout=2):
+            return True
+    except psycopg.Error:
+        return False
+
+
+BACKENDS = ["sqlite"] + (["postgresql"] if _postgres_reachable() else [])
+
+
+def _admin(sql: str) -> None:
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as connection:
+        connection.execute(sql)
+
+
+@pytest.fixture(params=BACKENDS)
+def database(request, tmp_path, monkeypatch) -> str:
+    """Point Kontrol's settings at a fresh database and migrate it; yields its URL."""
+    name = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'kontrol-test.db'}"
+    else:
+        name = f"kontrol_test_{uuid.uuid4().hex[:12]}"
+        _admin(f'CREATE DATABASE "{name}"')
+        base = POSTGRES_ADMIN.rsplit("/", 1)[0]
+        url = f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("KONTROL_DATA_DIR", str(tmp_path / "data"))
+    for variable in ("RESEND_API_KEY", "KONTROL_MAIL_DIR", "KONTROL_PUBLIC_URL"):
+        monkeypatch.delenv(variable, raising=False)
+    get_settings.cache_clear()
+    db.reset_engine()
+    migrate()
+    yield url
+    db.reset_engine()
+    get_settings.cache_clear()
+    if name:
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def session(database) -> Session:
+    """A session on the test database; commit explicitly to make changes visible."""
+    with Session(db.get_engine(), expire_on_commit=False) as session:
+        yield session
