@@ -5,21 +5,30 @@ from __future__ import annotations
 import reflex as rx
 
 from kontrol_app.api.limits import RequestSizeLimit
+from kontrol_app.api.portal_guard import PortalGuard
 from kontrol_app.api.routes import build_api
 from kontrol_app.background import outbox_sender
-from kontrol_app.ui.staff import auth, dashboard, settings_email, settings_shop, settings_team
+from kontrol_app.ui.portal import portal
+from kontrol_app.ui.staff import auth, customers, dashboard, settings_email, settings_shop, settings_team
 
 app = rx.App(
-    api_transformer=[build_api(), RequestSizeLimit],
+    api_transformer=[build_api(), RequestSizeLimit, PortalGuard],
     head_components=[rx.el.meta(name="referrer", content="same-origin")],
 )
 
 app.add_page(auth.setup_page, route="/setup", title="Create your shop · Kontrol", on_load=auth.SetupState.load)
 app.add_page(auth.sign_in_page, route="/sign-in", title="Sign in · Kontrol", on_load=auth.SignInState.load)
 app.add_page(dashboard.dashboard_page, route="/", title="Dashboard · Kontrol", on_load=dashboard.ON_LOAD)
+app.add_page(customers.customer_list_page, route="/customers", title="Customers · Kontrol", on_load=customers.LIST_ON_LOAD)
+app.add_page(customers.customer_form_page, route="/customers/new", title="New customer · Kontrol", on_load=customers.FORM_ON_LOAD)
+app.add_page(customers.customer_page, route="/customers/[customer_id]", title="Customer · Kontrol", on_load=customers.PAGE_ON_LOAD)
+app.add_page(customers.customer_form_page, route="/customers/[customer_id]/edit", title="Edit customer · Kontrol", on_load=customers.FORM_ON_LOAD)
 app.add_page(settings_shop.shop_info_page, route="/settings/shop", title="Shop Info · Kontrol", on_load=settings_shop.ON_LOAD)
 app.add_page(settings_shop.shop_info_page, route="/settings", title="Settings · Kontrol", on_load=settings_shop.ON_LOAD)
 app.add_page(settings_team.team_page, route="/settings/team", title="Team · Kontrol", on_load=settings_team.ON_LOAD)
 app.add_page(settings_email.email_page, route="/settings/email", title="Email · Kontrol", on_load=settings_email.ON_LOAD)
+
+# The client portal (public: the link plus an emailed code are the credentials).
+app.add_page(portal.portal_page, route="/public/portal/[link]", title="Your orders", on_load=portal.PortalState.load)
 
 app.register_lifespan_task(outbox_sender)

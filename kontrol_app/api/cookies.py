@@ -5,6 +5,7 @@ from __future__ import annotations
 from http.cookies import CookieError, SimpleCookie
 
 STAFF_COOKIE = "kontrol_staff"
+PORTAL_COOKIE = "kontrol_portal"
 
 
 def read_cookie(cookie_header: str, name: str) -> str | None:

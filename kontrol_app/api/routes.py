@@ -9,8 +9,9 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from kontrol_app.api.cookies import STAFF_COOKIE, safe_next
+from kontrol_app.api.cookies import PORTAL_COOKIE, STAFF_COOKIE, safe_next
 from kontrol_app.db import session_scope
+from kontrol_app.services import portal_auth
 from kontrol_app.services import shop as shop_service
 from kontrol_app.services import staff as staff_service
 from kontrol_app.settings import get_settings
@@ -58,6 +59,41 @@ async def end_staff_session(request: Request) -> Response:
     return response
 
 
+async def start_portal_session(request: Request) -> Response:
+    """Trade a client's one-time ticket (from a correct code) for the 30-day portal cookie."""
+    ticket = request.query_params.get("ticket", "")
+
+    def redeem() -> tuple[str, str] | None:
+        with session_scope() as session:
+            return portal_auth.redeem_ticket(session, ticket)
+
+    redeemed = await asyncio.to_thread(redeem)
+    if redeemed is None:
+        return Response("This sign-in link has expired. Go back and request a new code.", status_code=400)
+    token, portal_path = redeemed
+    response = RedirectResponse(portal_path, status_code=303)
+    response.set_cookie(
+        PORTAL_COOKIE,
+        token,
+        max_age=int(portal_auth.SESSION_LIFETIME.total_seconds()),
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=_secure(),
+    )
+    return response
+
+
+async def end_portal_session(request: Request) -> Response:
+    """Clear the portal cookie (the Sign out handler revoked the session) and go back."""
+    back = safe_next(request.query_params.get("next"), default="/")
+    if not back.startswith("/public/portal/"):
+        back = "/"
+    response = RedirectResponse(back, status_code=303)
+    response.delete_cookie(PORTAL_COOKIE, path="/", httponly=True, samesite="lax", secure=_secure())
+    return response
+
+
 async def shop_logo(request: Request) -> Response:
     """The shop's logo, public because it brands the portal's sign-in page and emails."""
     name = request.path_params["name"]
@@ -82,6 +118,8 @@ def build_api() -> Starlette:
         routes=[
             Route("/api/staff/session", start_staff_session, methods=["GET"]),
             Route("/api/staff/signed-out", end_staff_session, methods=["GET"]),
+            Route("/api/portal/session", start_portal_session, methods=["GET"]),
+            Route("/api/portal/signed-out", end_portal_session, methods=["GET"]),
             Route("/api/files/logo/{name}", shop_logo, methods=["GET"]),
         ]
     )

@@ -1,11 +1,16 @@
 """All tables. Importing this package registers them on SQLModel.metadata."""
 
 from kontrol_app.models.base import utcnow
+from kontrol_app.models.customers import Customer, CustomerContact, PortalSession, PortalSignInCode
 from kontrol_app.models.outbox import EmailKind, EmailStatus, OutboxEmail
 from kontrol_app.models.shop import Shop
 from kontrol_app.models.staff import SignInAttempt, SignInTicket, StaffRole, StaffSession, StaffUser
 
 __all__ = [
+    "Customer",
+    "CustomerContact",
+    "PortalSession",
+    "PortalSignInCode",
     "EmailKind",
     "EmailStatus",
     "OutboxEmail",

@@ -48,7 +48,9 @@ class SignInTicket(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_hash: str = Field(max_length=64, unique=True)
+    # Exactly one of these says whose session the ticket opens.
     staff_user_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    portal_contact_id: int | None = Field(default=None, foreign_key="customer_contact.id")
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     used_at: datetime | None = optional_time_field()
     created_at: datetime = created_at_field()

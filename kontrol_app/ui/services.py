@@ -9,8 +9,9 @@ from typing import Any, TypeVar
 
 import reflex as rx
 
-from kontrol_app.api.cookies import STAFF_COOKIE, read_cookie
+from kontrol_app.api.cookies import PORTAL_COOKIE, STAFF_COOKIE, read_cookie
 from kontrol_app.db import session_scope
+from kontrol_app.services import portal_auth
 from kontrol_app.services import staff as staff_service
 from kontrol_app.services.staff import StaffPrincipal
 
@@ -34,6 +35,15 @@ def staff_token(state: rx.State) -> str | None:
 async def current_staff(state: rx.State) -> StaffPrincipal | None:
     """The signed-in staff member for this browser, checked against the server-side session."""
     return await call(staff_service.principal_for_token, staff_token(state))
+
+
+def portal_token(state: rx.State) -> str | None:
+    return read_cookie(state.router.headers.cookie, PORTAL_COOKIE)
+
+
+async def current_client(state: rx.State) -> portal_auth.PortalPrincipal | None:
+    """The signed-in client contact for this browser (any customer; callers check which)."""
+    return await call(portal_auth.principal_for_token, portal_token(state))
 
 
 def client_ip(state: rx.State) -> str:

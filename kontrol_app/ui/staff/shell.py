@@ -11,6 +11,7 @@ from kontrol_app.ui.services import call, current_staff, sign_in_redirect, staff
 # The sections that exist so far (product.md, Words on screen).
 NAV = [
     ("Dashboard", "/", "layout-dashboard"),
+    ("Customers", "/customers", "users"),
     ("Settings", "/settings/shop", "settings"),
 ]
 

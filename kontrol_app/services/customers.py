@@ -1,0 +1,260 @@
+"""Customers and their contacts (staff side)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, exists, func, or_
+from sqlmodel import Session, select
+
+from kontrol_app.models import Customer, CustomerContact, utcnow
+from kontrol_app.services import portal_auth, portal_links
+from kontrol_app.services.errors import InvalidInput, NotFound
+from kontrol_app.services.money import format_money
+from kontrol_app.services.shop import get_shop
+from kontrol_app.services.staff import StaffPrincipal
+from kontrol_app.services.validation import clean_email, clean_text
+
+PAGE_SIZE = 25
+MAX_EXTRA_CONTACTS = 20
+
+
+def slugify(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug[:40].strip("-") or "customer"
+
+
+@dataclass
+class ContactInput:
+    name: str = ""
+    email: str = ""
+
+
+@dataclass
+class CustomerInput:
+    """What the customer form sends; `contacts` are the extra people who may sign in."""
+
+    name: str = ""
+    contact_name: str = ""
+    email: str = ""
+    phone: str = ""
+    address: str = ""
+    notes: str = ""
+    contacts: list[ContactInput] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CustomerRow:
+    id: int
+    name: str
+    contact_name: str
+    email: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class CustomerPage:
+    rows: list[CustomerRow]
+    total: int
+    page: int
+    pages: int
+
+
+def _like(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def list_customers(
+    session: Session, actor: StaffPrincipal, *, search: str = "", page: int = 1, page_size: int = PAGE_SIZE
+) -> CustomerPage:
+    """One page of customers, filtered and paged in SQL."""
+    primary = CustomerContact.__table__.alias("primary_contact")
+    query = select(Customer.id, Customer.name, primary.c.name, primary.c.email, Customer.phone).join(
+        primary, and_(primary.c.customer_id == Customer.id, primary.c.is_primary == True)  # noqa: E712
+    )
+    search = (search or "").strip()
+    if search:
+        pattern = _like(search)
+        any_contact = exists().where(
+            CustomerContact.customer_id == Customer.id,
+            or_(
+                func.lower(CustomerContact.name).like(pattern, escape="\\"),
+                CustomerContact.email.like(pattern, escape="\\"),
+            ),
+        )
+        query = query.where(
+            or_(func.lower(Customer.name).like(pattern, escape="\\"), Customer.phone.like(pattern, escape="\\"), any_contact)
+        )
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    pages = max(1, -(-total // page_size))
+    page = min(max(1, page), pages)
+    rows = session.exec(
+        query.order_by(func.lower(Customer.name), Customer.id).offset((page - 1) * page_size).limit(page_size)
+    ).all()
+    return CustomerPage(
+        rows=[CustomerRow(r[0], r[1], r[2] or "", r[3] or "", r[4]) for r in rows], total=total, page=page, pages=pages
+    )
+
+
+def _clean(session: Session, data: CustomerInput, customer_id: int | None) -> tuple[CustomerInput, list[ContactInput]]:
+    cleaned = CustomerInput(
+        name=clean_text(data.name, field="name", label="the customer's name", max_length=160, required=True),
+        contact_name=clean_text(data.contact_name, field="contact_name", label="the contact name", max_length=120),
+        email=clean_email(data.email, required=False),
+        phone=clean_text(data.phone, field="phone", label="the phone number", max_length=40),
+        address=clean_text(data.address, field="address", label="the address", max_length=500),
+        notes=clean_text(data.notes, field="notes", label="the notes", max_length=5000),
+    )
+    if len(data.contacts) > MAX_EXTRA_CONTACTS:
+        raise InvalidInput(f"A customer can have at most {MAX_EXTRA_CONTACTS} extra contacts.", "contacts")
+    extras: list[ContactInput] = []
+    for index, contact in enumerate(data.contacts):
+        name = clean_text(contact.name, field=f"contact_{index}_name", label="the contact's name", max_length=120)
+        email = clean_email(contact.email, field=f"contact_{index}_email", required=False)
+        if not name and not email:
+            continue  # an empty row the person added and did not fill
+        if not email:
+            raise InvalidInput("Enter this contact's email, or remove the row.", f"contact_{index}_email")
+        extras.append(ContactInput(name, email))
+    # Every email opens exactly one portal: unique within the form and across customers.
+    seen: dict[str, str] = {}
+    emails = [("email", cleaned.email)] + [(f"contact_{i}_email", c.email) for i, c in enumerate(extras)]
+    for field_name, email in emails:
+        if not email:
+            continue
+        if email in seen:
+            raise InvalidInput("This email is listed twice for this customer.", field_name)
+        seen[email] = field_name
+        owner = session.exec(
+            select(Customer.name)
+            .join(CustomerContact, CustomerContact.customer_id == Customer.id)
+            .where(CustomerContact.email == email, Customer.id != (customer_id or 0))
+        ).first()
+        if owner is not None:
+            raise InvalidInput(f"Another customer ({owner}) already uses this email.", field_name)
+    return cleaned, extras
+
+
+def create_customer(session: Session, actor: StaffPrincipal, data: CustomerInput) -> int:
+    cleaned, extras = _clean(session, data, None)
+    salt, key_hash = portal_links.new_link_secret()
+    customer = Customer(
+        name=cleaned.name,
+        slug=slugify(cleaned.name),
+        phone=cleaned.phone,
+        address=cleaned.address,
+        notes=cleaned.notes,
+        portal_salt=salt,
+        portal_key_hash=key_hash,
+    )
+    session.add(customer)
+    session.flush()
+    session.add(CustomerContact(customer_id=customer.id, name=cleaned.contact_name, email=cleaned.email or None, is_primary=True))
+    for contact in extras:
+        session.add(CustomerContact(customer_id=customer.id, name=contact.name, email=contact.email))
+    session.flush()
+    return customer.id
+
+
+def _get(session: Session, customer_id: int) -> Customer:
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound("That customer does not exist.")
+    return customer
+
+
+def update_customer(session: Session, actor: StaffPrincipal, customer_id: int, data: CustomerInput) -> None:
+    customer = _get(session, customer_id)
+    cleaned, extras = _clean(session, data, customer_id)
+    customer.name = cleaned.name
+    customer.phone = cleaned.phone
+    customer.address = cleaned.address
+    customer.notes = cleaned.notes
+    customer.updated_at = utcnow()
+    contacts = session.exec(select(CustomerContact).where(CustomerContact.customer_id == customer_id)).all()
+    primary = next(c for c in contacts if c.is_primary)
+    primary.name = cleaned.contact_name
+    if primary.email != (cleaned.email or None):
+        # A new address is a different person: the old one's portal sessions end.
+        portal_auth.revoke_contact_sessions(session, primary.id)
+    primary.email = cleaned.email or None
+    # Extra contacts are matched by email so their ids (and sessions) survive an edit.
+    kept = {c.email: c for c in contacts if not c.is_primary}
+    wanted = {c.email: c for c in extras}
+    for email, contact in kept.items():
+        if email not in wanted:
+            portal_auth.revoke_contact_sessions(session, contact.id)
+            session.delete(contact)
+    session.flush()
+    for email, contact in wanted.items():
+        if email in kept:
+            kept[email].name = contact.name
+        else:
+            session.add(CustomerContact(customer_id=customer_id, name=contact.name, email=email))
+    session.add(customer)
+    session.flush()
+
+
+@dataclass(frozen=True)
+class CustomerStats:
+    active_jobs: int
+    open_invoices: str
+    total_orders: int
+
+
+@dataclass(frozen=True)
+class CustomerDetail:
+    id: int
+    name: str
+    contact_name: str
+    email: str
+    phone: str
+    address: str
+    notes: str
+    contacts: list[ContactInput]
+    portal_url: str
+    stats: CustomerStats
+
+
+def customer_stats(session: Session, customer_id: int) -> CustomerStats:
+    """Active Jobs, Open Invoices and Total Orders (jobs and invoices arrive in later issues)."""
+    shop = get_shop(session)
+    currency = shop.currency if shop else "USD"
+    return CustomerStats(active_jobs=0, open_invoices=format_money(0, currency), total_orders=0)
+
+
+def customer_form(session: Session, actor: StaffPrincipal, customer_id: int) -> CustomerInput:
+    detail = customer_detail(session, actor, customer_id)
+    return CustomerInput(
+        name=detail.name,
+        contact_name=detail.contact_name,
+        email=detail.email,
+        phone=detail.phone,
+        address=detail.address,
+        notes=detail.notes,
+        contacts=list(detail.contacts),
+    )
+
+
+def customer_detail(session: Session, actor: StaffPrincipal, customer_id: int) -> CustomerDetail:
+    customer = _get(session, customer_id)
+    contacts = session.exec(
+        select(CustomerContact).where(CustomerContact.customer_id == customer_id).order_by(CustomerContact.id)
+    ).all()
+    primary = next(c for c in contacts if c.is_primary)
+    return CustomerDetail(
+        id=customer.id,
+        name=customer.name,
+        contact_name=primary.name,
+        email=primary.email or "",
+        phone=customer.phone,
+        address=customer.address,
+        notes=customer.notes,
+        contacts=[ContactInput(c.name, c.email or "") for c in contacts if not c.is_primary],
+        portal_url=portal_links.portal_url(customer),
+        stats=customer_stats(session, customer_id),
+    )

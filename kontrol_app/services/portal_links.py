@@ -1,0 +1,124 @@
+"""The permanent private portal link of each customer: make, find, copy, email, regenerate."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+
+from sqlmodel import Session, select
+
+from kontrol_app.models import Customer, CustomerContact, EmailKind, PortalSignInCode, utcnow
+from kontrol_app.services import outbox
+from kontrol_app.services.emails import EmailMessage
+from kontrol_app.services.errors import InvalidInput, NotFound
+from kontrol_app.services.shop import shop_info
+from kontrol_app.services.staff import StaffPrincipal
+from kontrol_app.services.tokens import token_hash
+from kontrol_app.services.validation import clean_text
+from kontrol_app.settings import get_settings
+
+PORTAL_PREFIX = "/public/portal/"
+
+
+def _key_for(salt: str) -> str:
+    """26 base32 characters = 130 bits, from the app secret and the customer's random salt."""
+    digest = hmac.new(get_settings().secret().encode(), f"portal-link:{salt}".encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest).decode().lower().rstrip("=")[:26]
+
+
+def new_link_secret() -> tuple[str, str]:
+    """(salt, key hash) for a new link."""
+    salt = secrets.token_hex(16)
+    return salt, token_hash(_key_for(salt))
+
+
+def portal_path(customer: Customer) -> str:
+    return f"{PORTAL_PREFIX}{customer.slug}-{_key_for(customer.portal_salt)}"
+
+
+def portal_url(customer: Customer) -> str:
+    return get_settings().base_url + portal_path(customer)
+
+
+def customer_for_link(session: Session, link: str) -> Customer | None:
+    """The customer whose link this is (the `<slug>-<key>` part of the URL), or None."""
+    key = (link or "").strip("/").rsplit("-", 1)[-1]
+    if len(key) != 26:
+        return None
+    return session.exec(select(Customer).where(Customer.portal_key_hash == token_hash(key))).first()
+
+
+def _customer(session: Session, customer_id: int) -> Customer:
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound("That customer does not exist.")
+    return customer
+
+
+def regenerate_link(session: Session, actor: StaffPrincipal, customer_id: int) -> str:
+    """A new link; the old one and every portal session and code of the customer stop working."""
+    from kontrol_app.services.portal_auth import revoke_customer_sessions
+
+    customer = _customer(session, customer_id)
+    customer.portal_salt, customer.portal_key_hash = new_link_secret()
+    customer.portal_link_copied_at = None
+    customer.portal_link_emailed_at = None
+    session.add(customer)
+    revoke_customer_sessions(session, customer_id)
+    for code in session.exec(
+        select(PortalSignInCode).where(PortalSignInCode.customer_id == customer_id, PortalSignInCode.used_at == None)  # noqa: E711
+    ).all():
+        code.used_at = utcnow()
+    return portal_url(customer)
+
+
+def mark_link_copied(session: Session, actor: StaffPrincipal, customer_id: int) -> None:
+    customer = _customer(session, customer_id)
+    customer.portal_link_copied_at = utcnow()
+    session.add(customer)
+
+
+def _primary_contact(session: Session, customer_id: int) -> CustomerContact:
+    return session.exec(
+        select(CustomerContact).where(CustomerContact.customer_id == customer_id, CustomerContact.is_primary == True)  # noqa: E712
+    ).one()
+
+
+def intro_message(session: Session, actor: StaffPrincipal, customer_id: int) -> str:
+    """The guide's intro message, ready for the staff member to adapt."""
+    customer = _customer(session, customer_id)
+    contact = _primary_contact(session, customer_id)
+    first_name = (contact.name or customer.name).split()[0]
+    return (
+        f"Hey {first_name} — here's your order portal link. Bookmark it and you can check job status, "
+        f"approve artwork, and pay invoices anytime: {portal_url(customer)}\n\n"
+        "To log in, just enter your email address — no password needed.\n\n"
+        f"— {actor.name}"
+    )
+
+
+def email_link(session: Session, actor: StaffPrincipal, customer_id: int, message: str) -> str:
+    """Send the portal link to the customer's primary contact; returns the address."""
+    customer = _customer(session, customer_id)
+    contact = _primary_contact(session, customer_id)
+    if not contact.email:
+        raise InvalidInput("This customer has no email on file. Add one before sending the link.", "message")
+    message = clean_text(message, field="message", label="a message", max_length=5000, required=True)
+    shop = shop_info(session)
+    link = portal_url(customer)
+    outbox.queue_email(
+        session,
+        kind=EmailKind.PORTAL_LINK,
+        to=contact.email,
+        message=EmailMessage(
+            subject=f"Your order portal at {shop.name if shop else 'our shop'}",
+            paragraphs=message.split("\n\n"),
+            button_label="Open your portal",
+            button_url=link,
+        ),
+    )
+    customer.portal_link_emailed_at = utcnow()
+    session.add(customer)
+    return contact.email

@@ -1,0 +1,504 @@
+"""Customers: the list, the new/edit form, and the customer page with its Portal Link."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from kontrol_app.services import customers as customer_service
+from kontrol_app.services import portal_links
+from kontrol_app.services.errors import ServiceError
+from kontrol_app.ui.components.forms import field, form_error
+from kontrol_app.ui.services import call, current_staff
+from kontrol_app.ui.staff.shell import guarded, staff_page
+
+FORM_FIELDS = ("name", "contact_name", "email", "phone", "address", "notes")
+
+
+def _customer_id_from_path(path: str) -> int | None:
+    parts = [p for p in (path or "").split("/") if p]
+    if len(parts) >= 2 and parts[0] == "customers" and parts[1].isdigit():
+        return int(parts[1])
+    return None
+
+
+# --- list ---------------------------------------------------------------------------
+
+
+class CustomerListState(rx.State):
+    rows: list[dict[str, str]] = []
+    search: str = ""
+    page: int = 1
+    pages: int = 1
+    total: int = 0
+
+    async def _refresh(self) -> None:
+        principal = await current_staff(self)
+        if principal is None:
+            return
+        result = await call(customer_service.list_customers, principal, search=self.search, page=self.page)
+        self.rows = [
+            {"id": str(r.id), "name": r.name, "contact": r.contact_name, "email": r.email, "phone": r.phone}
+            for r in result.rows
+        ]
+        self.page, self.pages, self.total = result.page, result.pages, result.total
+
+    @rx.event
+    async def load(self):
+        await self._refresh()
+
+    @rx.event
+    async def set_search(self, value: str):
+        self.search = value[:100]
+        self.page = 1
+        await self._refresh()
+
+    @rx.event
+    async def go_to_page(self, page: int):
+        self.page = page
+        await self._refresh()
+
+
+def _list_row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.link(row["name"], href="/customers/" + row["id"].to(str), weight="medium")),
+        rx.table.cell(row["contact"]),
+        rx.table.cell(rx.cond(row["email"] != "", row["email"], rx.badge("No email", color_scheme="amber"))),
+        rx.table.cell(row["phone"]),
+        class_name="customer-row",
+    )
+
+
+def customer_list_page() -> rx.Component:
+    state = CustomerListState
+    return staff_page(
+        "Customers",
+        "Customers",
+        rx.flex(
+            rx.input(
+                rx.input.slot(rx.icon("search", size=16)),
+                placeholder="Search name, contact, email or phone",
+                value=state.search,
+                on_change=state.set_search.debounce(300),
+                width="100%",
+                max_width="420px",
+                name="search",
+            ),
+            rx.spacer(),
+            rx.link(rx.button(rx.icon("plus", size=16), "New customer"), href="/customers/new"),
+            spacing="3",
+            wrap="wrap",
+            width="100%",
+            margin_bottom="16px",
+        ),
+        rx.cond(
+            state.total == 0,
+            rx.text(rx.cond(state.search != "", "No customers match your search.", "No customers yet. Add your first one."), color_scheme="gray"),
+            rx.vstack(
+                rx.table.root(
+                    rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Customer", "Contact", "Email", "Phone")])),
+                    rx.table.body(rx.foreach(state.rows, _list_row)),
+                    variant="surface",
+                    width="100%",
+                ),
+                rx.hstack(
+                    rx.button("Previous", variant="soft", size="1", disabled=state.page <= 1, on_click=state.go_to_page(state.page - 1)),
+                    rx.text("Page ", state.page, " of ", state.pages, " · ", state.total, " customers", size="2"),
+                    rx.button("Next", variant="soft", size="1", disabled=state.page >= state.pages, on_click=state.go_to_page(state.page + 1)),
+                    align="center",
+                ),
+                width="100%",
+            ),
+        ),
+    )
+
+
+# --- new / edit form ----------------------------------------------------------------
+
+
+class CustomerFormState(rx.State):
+    form: dict[str, str] = {f: "" for f in FORM_FIELDS}
+    contacts: list[dict[str, str]] = []
+    errors: dict[str, str] = {}
+    editing: bool = False
+    _customer_id: int | None = None
+
+    @rx.event
+    async def load(self):
+        principal = await current_staff(self)
+        if principal is None:
+            return
+        self.errors = {}
+        self._customer_id = _customer_id_from_path(self.router.url.path)
+        self.editing = self._customer_id is not None
+        if not self.editing:
+            self.form = {f: "" for f in FORM_FIELDS}
+            self.contacts = []
+            return
+        try:
+            data = await call(customer_service.customer_form, principal, self._customer_id)
+        except ServiceError as error:
+            return rx.toast.error(error.message)
+        self.form = {f: getattr(data, f) for f in FORM_FIELDS}
+        self.contacts = [{"name": c.name, "email": c.email} for c in data.contacts]
+
+    @rx.event
+    def set_field(self, name: str, value: str):
+        if name in FORM_FIELDS:
+            self.form[name] = value
+
+    @rx.event
+    def add_contact(self):
+        if len(self.contacts) < customer_service.MAX_EXTRA_CONTACTS:
+            self.contacts.append({"name": "", "email": ""})
+
+    @rx.event
+    def remove_contact(self, index: int):
+        if 0 <= index < len(self.contacts):
+            self.contacts.pop(index)
+            self.errors = {}
+
+    @rx.event
+    def set_contact(self, index: int, key: str, value: str):
+        if 0 <= index < len(self.contacts) and key in ("name", "email"):
+            self.contacts[index][key] = value
+
+    @rx.event
+    async def save(self):
+        principal = await current_staff(self)
+        if principal is None:
+            return rx.toast.error("Your session has ended. Sign in again.")
+        self.errors = {}
+        data = customer_service.CustomerInput(
+            **{f: self.form.get(f, "") for f in FORM_FIELDS},
+            contacts=[customer_service.ContactInput(c.get("name", ""), c.get("email", "")) for c in self.contacts],
+        )
+        try:
+            if self._customer_id is None:
+                customer_id = await call(customer_service.create_customer, principal, data)
+            else:
+                customer_id = self._customer_id
+                await call(customer_service.update_customer, principal, customer_id, data)
+        except ServiceError as error:
+            self.errors = {error.field or "form": error.message}
+            return rx.toast.error("The customer was not saved. Check the highlighted field.")
+        return [rx.redirect(f"/customers/{customer_id}"), rx.toast.success("Customer saved.")]
+
+
+def _form_input(name: str, **props) -> rx.Component:
+    return rx.input(
+        value=CustomerFormState.form[name],
+        on_change=lambda value: CustomerFormState.set_field(name, value),
+        name=name,
+        width="100%",
+        **props,
+    )
+
+
+def _contact_row(contact: rx.Var, index: rx.Var) -> rx.Component:
+    errors = CustomerFormState.errors
+    return rx.flex(
+        field(
+            "Name",
+            rx.input(value=contact["name"], on_change=lambda v: CustomerFormState.set_contact(index, "name", v), width="100%"),
+            errors.get("contact_" + index.to_string() + "_name", ""),
+        ),
+        field(
+            "Email",
+            rx.input(value=contact["email"], on_change=lambda v: CustomerFormState.set_contact(index, "email", v), type="email", width="100%"),
+            errors.get("contact_" + index.to_string() + "_email", ""),
+        ),
+        rx.button(rx.icon("x", size=14), "Remove", variant="ghost", color_scheme="red", type="button", on_click=CustomerFormState.remove_contact(index), margin_top="22px"),
+        spacing="3",
+        direction={"initial": "column", "sm": "row"},
+        width="100%",
+        class_name="extra-contact",
+    )
+
+
+def customer_form_page() -> rx.Component:
+    state = CustomerFormState
+    errors = state.errors
+    return staff_page(
+        "Customers",
+        rx.cond(state.editing, "Edit customer", "New customer"),
+        rx.card(
+            rx.vstack(
+                form_error(errors.get("form", "")),
+                field("Company or name", _form_input("name", placeholder="Smith Embroidery"), errors.get("name", "")),
+                rx.flex(
+                    field("Contact name", _form_input("contact_name", placeholder="Sarah Smith"), errors.get("contact_name", "")),
+                    field(
+                        "Email",
+                        _form_input("email", type="email", placeholder="sarah@smithembroidery.com"),
+                        errors.get("email", ""),
+                        hint="The email is how they sign in to the portal. No email = no portal access.",
+                    ),
+                    spacing="3",
+                    direction={"initial": "column", "sm": "row"},
+                    width="100%",
+                ),
+                field("Phone", _form_input("phone", type="tel"), errors.get("phone", "")),
+                field(
+                    "Address",
+                    rx.text_area(value=state.form["address"], on_change=lambda v: state.set_field("address", v), name="address", rows="3", width="100%"),
+                    errors.get("address", ""),
+                ),
+                field(
+                    "Notes",
+                    rx.text_area(value=state.form["notes"], on_change=lambda v: state.set_field("notes", v), name="notes", rows="3", width="100%"),
+                    errors.get("notes", ""),
+                ),
+                rx.separator(),
+                rx.text("Other contacts who may sign in", size="2", weight="medium"),
+                rx.foreach(state.contacts, _contact_row),
+                form_error(errors.get("contacts", "")),
+                rx.button(rx.icon("plus", size=14), "Add contact", variant="soft", type="button", on_click=state.add_contact),
+                rx.hstack(
+                    rx.button("Save customer", on_click=state.save, size="3"),
+                    rx.link(rx.button("Cancel", variant="soft", color_scheme="gray", size="3"), href="/customers"),
+                ),
+                spacing="4",
+                width="100%",
+            ),
+            max_width="760px",
+        ),
+    )
+
+
+# --- customer page ------------------------------------------------------------------
+
+
+class CustomerPageState(rx.State):
+    name: str = ""
+    contact_name: str = ""
+    email: str = ""
+    phone: str = ""
+    address: str = ""
+    notes: str = ""
+    contacts: list[dict[str, str]] = []
+    portal_url: str = ""
+    active_jobs: int = 0
+    open_invoices: str = ""
+    total_orders: int = 0
+    found: bool = True
+    email_dialog_open: bool = False
+    intro_message: str = ""
+    errors: dict[str, str] = {}
+    edit_href: str = ""
+    _customer_id: int | None = None
+
+    async def _refresh(self, principal) -> None:  # noqa: ANN001
+        detail = await call(customer_service.customer_detail, principal, self._customer_id)
+        self.name, self.contact_name, self.email = detail.name, detail.contact_name, detail.email
+        self.phone, self.address, self.notes = detail.phone, detail.address, detail.notes
+        self.contacts = [{"name": c.name, "email": c.email} for c in detail.contacts]
+        self.portal_url = detail.portal_url
+        self.edit_href = f"/customers/{detail.id}/edit"
+        self.active_jobs = detail.stats.active_jobs
+        self.open_invoices = detail.stats.open_invoices
+        self.total_orders = detail.stats.total_orders
+
+    @rx.event
+    async def load(self):
+        principal = await current_staff(self)
+        if principal is None:
+            return
+        self._customer_id = _customer_id_from_path(self.router.url.path)
+        self.email_dialog_open = False
+        try:
+            await self._refresh(principal)
+            self.found = True
+        except (ServiceError, TypeError):
+            self.found = False
+
+    @rx.event
+    async def copy_link(self):
+        principal = await current_staff(self)
+        if principal is None or self._customer_id is None:
+            return
+        await call(portal_links.mark_link_copied, principal, self._customer_id)
+        return [rx.set_clipboard(self.portal_url), rx.toast.success("Portal link copied.")]
+
+    @rx.event
+    async def regenerate(self):
+        principal = await current_staff(self)
+        if principal is None or self._customer_id is None:
+            return
+        self.portal_url = await call(portal_links.regenerate_link, principal, self._customer_id)
+        return rx.toast.success("New portal link made. The old link and its sign-ins no longer work.")
+
+    @rx.event
+    async def open_email_dialog(self):
+        principal = await current_staff(self)
+        if principal is None or self._customer_id is None:
+            return
+        self.errors = {}
+        self.intro_message = await call(portal_links.intro_message, principal, self._customer_id)
+        self.email_dialog_open = True
+
+    @rx.event
+    def set_email_dialog_open(self, value: bool):
+        self.email_dialog_open = value
+
+    @rx.event
+    def set_intro_message(self, value: str):
+        self.intro_message = value
+
+    @rx.event
+    async def send_link_email(self):
+        principal = await current_staff(self)
+        if principal is None or self._customer_id is None:
+            return
+        self.errors = {}
+        try:
+            to = await call(portal_links.email_link, principal, self._customer_id, self.intro_message)
+        except ServiceError as error:
+            self.errors = {"message": error.message}
+            return
+        self.email_dialog_open = False
+        return rx.toast.success(f"Portal link emailed to {to}.")
+
+
+def _stat(label: str, value: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.vstack(rx.text(value, size="6", weight="bold"), rx.text(label, size="2", color_scheme="gray"), spacing="1"),
+        min_width="150px",
+        class_name="stat-card",
+    )
+
+
+def _email_dialog() -> rx.Component:
+    state = CustomerPageState
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Email link to client"),
+            rx.dialog.description("To ", state.email, ". Adapt the message as you like; the link is added as a button too.", size="2"),
+            rx.text_area(value=state.intro_message, on_change=state.set_intro_message, rows="9", width="100%", margin_top="12px", name="intro_message"),
+            rx.cond(state.errors.get("message", "") != "", rx.text(state.errors.get("message", ""), color_scheme="red", size="2", role="alert")),
+            rx.hstack(
+                rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.button("Send email", on_click=state.send_link_email),
+                justify="end",
+                margin_top="12px",
+            ),
+            max_width="560px",
+        ),
+        open=state.email_dialog_open,
+        on_open_change=state.set_email_dialog_open,
+    )
+
+
+def _regenerate_button() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(rx.button(rx.icon("refresh-cw", size=14), "Regenerate", variant="soft", color_scheme="red")),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Regenerate the portal link?"),
+            rx.alert_dialog.description(
+                "The current link stops working at once and everyone signed in to this customer's portal is signed out. "
+                "You will need to send the new link to the client.",
+                size="2",
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(rx.button("Regenerate link", color_scheme="red", on_click=CustomerPageState.regenerate)),
+                justify="end",
+                margin_top="12px",
+            ),
+        ),
+    )
+
+
+def _portal_link_section() -> rx.Component:
+    state = CustomerPageState
+    return rx.card(
+        rx.vstack(
+            rx.heading("Portal Link", size="4"),
+            rx.cond(
+                state.email == "",
+                rx.callout(
+                    "No email on file — this customer cannot sign in to the portal. Add an email to give them access.",
+                    icon="triangle_alert",
+                    color_scheme="amber",
+                    width="100%",
+                    id="no-email-warning",
+                ),
+            ),
+            rx.code(state.portal_url, id="portal-url", size="2", style={"word_break": "break-all"}),
+            rx.flex(
+                rx.button(rx.icon("copy", size=14), "Copy", on_click=state.copy_link),
+                rx.link(
+                    rx.button(rx.icon("eye", size=14), "Preview", variant="soft"),
+                    href=state.portal_url + "?preview=1",
+                    is_external=True,
+                ),
+                _regenerate_button(),
+                rx.button(
+                    rx.icon("mail", size=14),
+                    "Email link to client",
+                    variant="soft",
+                    on_click=state.open_email_dialog,
+                    disabled=state.email == "",
+                ),
+                spacing="2",
+                wrap="wrap",
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def customer_page() -> rx.Component:
+    state = CustomerPageState
+    return staff_page(
+        "Customers",
+        state.name,
+        rx.cond(
+            ~state.found,
+            rx.text("That customer does not exist.", color_scheme="gray"),
+            rx.vstack(
+                rx.flex(
+                    rx.text(
+                        rx.cond(state.email != "", state.email, "No email"),
+                        rx.cond(state.phone != "", " · " + state.phone, ""),
+                        size="3",
+                        color_scheme="gray",
+                        id="customer-contact-line",
+                    ),
+                    rx.spacer(),
+                    rx.link(rx.button(rx.icon("pencil", size=14), "Edit customer", variant="soft"), href=state.edit_href),
+                    width="100%",
+                    wrap="wrap",
+                    gap="8px",
+                ),
+                rx.flex(
+                    _stat("Active Jobs", state.active_jobs),
+                    _stat("Open Invoices", state.open_invoices),
+                    _stat("Total Orders", state.total_orders),
+                    spacing="3",
+                    wrap="wrap",
+                ),
+                _portal_link_section(),
+                rx.card(
+                    rx.vstack(
+                        rx.heading("Contacts", size="4"),
+                        rx.text(rx.cond(state.contact_name != "", state.contact_name, "Primary contact"), " · ", rx.cond(state.email != "", state.email, "no email"), size="2"),
+                        rx.foreach(state.contacts, lambda c: rx.text(c["name"], " · ", c["email"], size="2")),
+                        rx.cond(state.address != "", rx.text(state.address, size="2", white_space="pre-line", color_scheme="gray")),
+                        rx.cond(state.notes != "", rx.text(state.notes, size="2", white_space="pre-line")),
+                        spacing="2",
+                    ),
+                    width="100%",
+                ),
+                spacing="4",
+                width="100%",
+            ),
+        ),
+        _email_dialog(),
+    )
+
+
+LIST_ON_LOAD = guarded(CustomerListState.load)
+FORM_ON_LOAD = guarded(CustomerFormState.load)
+PAGE_ON_LOAD = guarded(CustomerPageState.load)
