@@ -9,7 +9,7 @@ from kontrol_app.api.portal_guard import PortalGuard
 from kontrol_app.api.routes import build_api
 from kontrol_app.background import outbox_sender
 from kontrol_app.ui.portal import portal
-from kontrol_app.ui.staff import auth, customers, dashboard, settings_email, settings_shop, settings_team
+from kontrol_app.ui.staff import auth, customers, dashboard, jobs, settings_automations, settings_email, settings_shop, settings_team
 
 app = rx.App(
     api_transformer=[build_api(), RequestSizeLimit, PortalGuard],
@@ -23,6 +23,12 @@ app.add_page(customers.customer_list_page, route="/customers", title="Customers 
 app.add_page(customers.customer_form_page, route="/customers/new", title="New customer · Kontrol", on_load=customers.FORM_ON_LOAD)
 app.add_page(customers.customer_page, route="/customers/[customer_id]", title="Customer · Kontrol", on_load=customers.PAGE_ON_LOAD)
 app.add_page(customers.customer_form_page, route="/customers/[customer_id]/edit", title="Edit customer · Kontrol", on_load=customers.FORM_ON_LOAD)
+app.add_page(jobs.job_list_page, route="/jobs", title="Jobs · Kontrol", on_load=jobs.LIST_ON_LOAD)
+app.add_page(jobs.job_board_page, route="/jobs/board", title="Job board · Kontrol", on_load=jobs.BOARD_ON_LOAD)
+app.add_page(jobs.job_form_page, route="/jobs/new", title="New job · Kontrol", on_load=jobs.FORM_ON_LOAD)
+app.add_page(jobs.job_page, route="/jobs/[job_id]", title="Job · Kontrol", on_load=jobs.PAGE_ON_LOAD)
+app.add_page(jobs.job_form_page, route="/jobs/[job_id]/edit", title="Edit job · Kontrol", on_load=jobs.FORM_ON_LOAD)
+app.add_page(settings_automations.automations_page, route="/settings/automations", title="Automations · Kontrol", on_load=settings_automations.ON_LOAD)
 app.add_page(settings_shop.shop_info_page, route="/settings/shop", title="Shop Info · Kontrol", on_load=settings_shop.ON_LOAD)
 app.add_page(settings_shop.shop_info_page, route="/settings", title="Settings · Kontrol", on_load=settings_shop.ON_LOAD)
 app.add_page(settings_team.team_page, route="/settings/team", title="Team · Kontrol", on_load=settings_team.ON_LOAD)

@@ -48,6 +48,9 @@ class OutboxEmail(SQLModel, table=True):
     locked_until: datetime | None = optional_time_field()
     last_error: str = Field(default="", max_length=2000)
     idempotency_key: str = Field(max_length=64, unique=True)
+    # Names the event an email is about (e.g. one status change for one contact), so
+    # the same event can never queue the same email twice.
+    dedupe_key: str | None = Field(default=None, max_length=120, unique=True)
     delivered_via: str = Field(default="", max_length=20)  # "resend" or "mailbox"
     provider_message_id: str = Field(default="", max_length=100)
     created_at: datetime = created_at_field()

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from kontrol_app.models import Customer, CustomerContact, utcnow
 from kontrol_app.services import portal_auth, portal_links
 from kontrol_app.services.errors import InvalidInput, NotFound
+from kontrol_app.services.jobs import customer_job_counts
 from kontrol_app.services.money import format_money
 from kontrol_app.services.shop import get_shop
 from kontrol_app.services.staff import StaffPrincipal
@@ -221,10 +222,11 @@ class CustomerDetail:
 
 
 def customer_stats(session: Session, customer_id: int) -> CustomerStats:
-    """Active Jobs, Open Invoices and Total Orders (jobs and invoices arrive in later issues)."""
+    """Active Jobs and Total Orders from the jobs table; Open Invoices (invoices arrive later) is zero."""
     shop = get_shop(session)
     currency = shop.currency if shop else "USD"
-    return CustomerStats(active_jobs=0, open_invoices=format_money(0, currency), total_orders=0)
+    counts = customer_job_counts(session, customer_id)
+    return CustomerStats(active_jobs=counts.active, open_invoices=format_money(0, currency), total_orders=counts.total)
 
 
 def customer_form(session: Session, actor: StaffPrincipal, customer_id: int) -> CustomerInput:

@@ -1,13 +1,12 @@
-"""The Dashboard's getting-started checklist, each item ticked from real data."""
+"""The Dashboard's "Get a client onto the portal" checklist, each item ticked from real data."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func
 from sqlmodel import Session, select
 
-from kontrol_app.models import StaffUser
+from kontrol_app.models import Customer, CustomerContact, Job, JobStatusChange, PortalSession, StatusAutomation
 from kontrol_app.services.shop import get_shop
 
 
@@ -19,11 +18,29 @@ class ChecklistItem:
     action: str
 
 
+def _any(session: Session, query) -> bool:  # noqa: ANN001
+    return session.exec(query.limit(1)).first() is not None
+
+
 def getting_started(session: Session) -> list[ChecklistItem]:
     shop = get_shop(session)
     shop_ready = bool(shop and shop.name and shop.email and shop.logo_file)
-    team_size = session.exec(select(func.count(StaffUser.id))).one()
+    customer_with_email = _any(session, select(CustomerContact.id).where(CustomerContact.email != None))  # noqa: E711
+    link_copied = _any(session, select(Customer.id).where(Customer.portal_link_copied_at != None))  # noqa: E711
+    # Sent by email from Kontrol, or evidently received: a client has signed in.
+    link_sent = _any(session, select(Customer.id).where(Customer.portal_link_emailed_at != None)) or _any(  # noqa: E711
+        session, select(PortalSession.id)
+    )
+    job_linked = _any(session, select(Job.id))
+    # Moved on at least once after being created.
+    status_updated = _any(session, select(JobStatusChange.id).where(JobStatusChange.from_status != None))  # noqa: E711
+    automations_on = _any(session, select(StatusAutomation.status).where(StatusAutomation.enabled == True))  # noqa: E712
     return [
         ChecklistItem("Shop name, email, and logo saved in Settings → Shop Info", shop_ready, "/settings/shop", "Go to Settings →"),
-        ChecklistItem("Your team added in Settings → Team", team_size > 1, "/settings/team", "Add staff →"),
+        ChecklistItem("Customer created with their email address on file", customer_with_email, "/customers/new", "Add a customer →"),
+        ChecklistItem("Portal link copied from Customers → [Name] → Portal Link", link_copied, "/customers", "Open Customers →"),
+        ChecklistItem("Link sent to client via email or text (with a quick note)", link_sent, "/customers", "Open Customers →"),
+        ChecklistItem("At least one job created and linked to the customer", job_linked, "/jobs/new", "Create a job →"),
+        ChecklistItem("Job status updated each time the order moves forward", status_updated, "/jobs/board", "Open the board →"),
+        ChecklistItem("Automatic notifications turned on", automations_on, "/settings/automations", "Settings → Automations"),
     ]

@@ -35,8 +35,18 @@ LEASE = timedelta(minutes=2)
 MAX_BACKOFF_SECONDS = 3600
 
 
-def queue_email(session: Session, *, kind: str, to: str, message: EmailMessage) -> OutboxEmail:
-    """Add an email to the outbox in the caller's transaction."""
+def queue_email(
+    session: Session, *, kind: str, to: str, message: EmailMessage, dedupe_key: str | None = None
+) -> OutboxEmail | None:
+    """Add an email to the outbox in the caller's transaction.
+
+    With a `dedupe_key`, an email already queued for the same event is not queued
+    again (None is returned); the unique column makes this hold across workers too.
+    """
+    if dedupe_key is not None and session.exec(
+        select(OutboxEmail.id).where(OutboxEmail.dedupe_key == dedupe_key)
+    ).first() is not None:
+        return None
     shop = shop_info(session) or ShopInfo("Kontrol", "", "", "", "USD", "UTC", "")
     content = render(message, shop, get_settings().base_url)
     row = OutboxEmail(
@@ -46,6 +56,7 @@ def queue_email(session: Session, *, kind: str, to: str, message: EmailMessage) 
         html_body=content.html,
         text_body=content.text,
         idempotency_key=secrets.token_hex(16),
+        dedupe_key=dedupe_key,
     )
     session.add(row)
     session.flush()

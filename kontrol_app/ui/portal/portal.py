@@ -6,11 +6,16 @@ from urllib.parse import quote
 
 import reflex as rx
 
-from kontrol_app.services import portal_auth, portal_view
+from kontrol_app.services import portal_auth, portal_orders, portal_view
+from kontrol_app.services.portal_orders import PortalJob
 from kontrol_app.services.errors import NotFound, ServiceError
 from kontrol_app.services.portal_links import PORTAL_PREFIX
 from kontrol_app.ui.components.forms import field, form_error
+from kontrol_app.ui.components.status import status_badge
 from kontrol_app.ui.services import call, client_ip, current_client, current_staff, portal_token, visit
+
+NO_JOB = PortalJob(0, "", "", "", "", "", "gray", 0, [], "", "", "", "", "", "")
+POLL_MS = 3000  # "an open portal shows the new status within 5 seconds"
 
 TABS = ["Active Orders", "Invoices", "Messages", "Request a Quote", "My Branding"]
 
@@ -32,6 +37,14 @@ class PortalState(rx.State):
     contacts: list[dict[str, str]] = []
     customer_phone: str = ""
     customer_address: str = ""
+    orders: list[PortalJob] = []
+    past_orders: list[PortalJob] = []
+    showing_past: bool = False
+    job: PortalJob = NO_JOB
+    job_open: bool = False
+    tab: str = "Active Orders"
+    _customer_id: int | None = None
+    _orders_stamp: str = ""
 
     def _link(self) -> str:
         path = self.router.url.path or ""
@@ -58,12 +71,79 @@ class PortalState(rx.State):
         viewer = await call(portal_view.viewer_for, link, client, staff, want_preview)
         self.signed_in = viewer is not None
         self.preview = bool(viewer and viewer.preview)
+        self._customer_id = viewer.customer_id if viewer else None
         if viewer is not None:
             self.viewer_name, self.viewer_email = viewer.name, viewer.email
+            await self._load_orders()
+            job = self.router.url.query_parameters.get("job", "")
+            if job.isdigit():
+                await self._open_job(int(job))
             details = await call(portal_view.contact_details, viewer.customer_id)
             self.customer_phone, self.customer_address = details.phone, details.address
             self.contacts = [{"name": name, "email": email} for name, email in details.contacts]
         self.loaded = True
+
+    async def _viewer_customer(self) -> int | None:
+        """The customer this browser may see right now: re-checked on every event."""
+        if self._customer_id is None:
+            return None
+        link = self._link()
+        client = await current_client(self)
+        staff = await current_staff(self) if self.preview else None
+        viewer = await call(portal_view.viewer_for, link, client, staff, self.preview)
+        if viewer is None or viewer.customer_id != self._customer_id:
+            self._customer_id = None
+            self.signed_in = False
+            self.orders, self.past_orders, self.job_open = [], [], False
+            return None
+        return viewer.customer_id
+
+    async def _load_orders(self) -> None:
+        customer_id = self._customer_id
+        self._orders_stamp = await call(portal_orders.orders_stamp, customer_id)
+        self.orders = await call(portal_orders.customer_orders, customer_id)
+        if self.showing_past:
+            self.past_orders = await call(portal_orders.customer_orders, customer_id, past=True)
+        if self.job_open:
+            await self._open_job(self.job.id)
+
+    async def _open_job(self, job_id: int) -> None:
+        try:
+            self.job = await call(portal_orders.customer_order, self._customer_id, job_id)
+            self.job_open = True
+            self.tab = "Active Orders"
+        except NotFound:
+            self.job_open = False
+
+    @rx.event
+    async def poll(self, _tick=None):  # noqa: ANN001
+        """Runs every few seconds while the portal is open; reloads only when a job changed."""
+        if await self._viewer_customer() is None:
+            return
+        stamp = await call(portal_orders.orders_stamp, self._customer_id)
+        if stamp != self._orders_stamp:
+            await self._load_orders()
+
+    @rx.event
+    async def open_job(self, job_id: int):
+        if await self._viewer_customer() is None:
+            return
+        await self._open_job(int(job_id))
+
+    @rx.event
+    def close_job(self):
+        self.job_open = False
+
+    @rx.event
+    async def show_past(self):
+        if await self._viewer_customer() is None:
+            return
+        self.showing_past = True
+        self.past_orders = await call(portal_orders.customer_orders, self._customer_id, past=True)
+
+    @rx.event
+    def set_tab(self, tab: str):
+        self.tab = tab
 
     @rx.event
     async def request_code(self, form: dict):
@@ -187,6 +267,117 @@ def _empty(text: str, hint: str = "") -> rx.Component:
     )
 
 
+def _timeline(job: rx.Var) -> rx.Component:
+    def step(item: rx.Var) -> rx.Component:
+        return rx.vstack(
+            rx.match(
+                item.state,
+                ("done", rx.icon("circle-check", size=18, color=rx.color("green", 9))),
+                ("current", rx.icon("circle-dot", size=18, color=rx.color("blue", 9))),
+                rx.icon("circle", size=18, color=rx.color("gray", 7)),
+            ),
+            rx.text(item.label, size="1", weight=rx.cond(item.state == "current", "bold", "regular"), text_align="center"),
+            rx.text(item.when, size="1", color_scheme="gray"),
+            align="center",
+            spacing="1",
+            min_width="72px",
+            class_name="timeline-step " + item.state.to(str),
+        )
+
+    return rx.flex(rx.foreach(job.steps, step), wrap="wrap", gap="6px", class_name="timeline")
+
+
+def _tracking(job: rx.Var) -> rx.Component:
+    return rx.cond(
+        job.tracking_number != "",
+        rx.hstack(
+            rx.icon("truck", size=16),
+            rx.cond(
+                job.tracking_url != "",
+                rx.link(job.tracking_carrier + " " + job.tracking_number, href=job.tracking_url, is_external=True, class_name="tracking-link"),
+                rx.text(job.tracking_carrier + " " + job.tracking_number, size="2"),
+            ),
+            align="center",
+        ),
+    )
+
+
+def _order_card(job: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.text(job.title, weight="bold", size="3"),
+                rx.spacer(),
+                status_badge(job.status_label),
+                width="100%",
+                align="center",
+            ),
+            rx.text(job.pieces, rx.cond(job.due != "", " · " + job.due, ""), size="2", color_scheme="gray"),
+            rx.progress(value=job.progress, max=100, width="100%"),
+            _tracking(job),
+            rx.button("View details", variant="ghost", size="1", on_click=PortalState.open_job(job.id)),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+        class_name="order-card",
+    )
+
+
+def _job_detail() -> rx.Component:
+    job = PortalState.job
+    return rx.card(
+        rx.vstack(
+            rx.button(rx.icon("arrow-left", size=14), "All orders", variant="ghost", size="1", on_click=PortalState.close_job),
+            rx.hstack(rx.heading(job.title, size="5"), rx.spacer(), status_badge(job.status_label, id="portal-job-status"), width="100%", align="center"),
+            rx.text(job.pieces, rx.cond(job.due != "", " · " + job.due, ""), size="2", color_scheme="gray"),
+            rx.cond(job.garment != "", rx.text(job.garment, rx.cond(job.colour != "", " — " + job.colour, ""), size="2")),
+            rx.progress(value=job.progress, max=100, width="100%"),
+            rx.cond(job.side_note != "", rx.callout("This order is " + job.side_note + ".", icon="info", size="1")),
+            _timeline(job),
+            _tracking(job),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+        id="portal-job-detail",
+    )
+
+
+def _orders_tab() -> rx.Component:
+    return rx.box(
+        rx.cond(
+            PortalState.job_open,
+            _job_detail(),
+            rx.vstack(
+                rx.cond(
+                    PortalState.orders.length() == 0,
+                    _empty("No active orders yet", "When the shop starts a job for you, you'll follow it here."),
+                    rx.vstack(rx.foreach(PortalState.orders, _order_card), spacing="3", width="100%"),
+                ),
+                rx.cond(
+                    PortalState.showing_past,
+                    rx.vstack(
+                        rx.heading("Past orders", size="3", margin_top="12px"),
+                        rx.cond(
+                            PortalState.past_orders.length() == 0,
+                            rx.text("No past orders.", size="2", color_scheme="gray"),
+                            rx.vstack(rx.foreach(PortalState.past_orders, _order_card), spacing="3", width="100%"),
+                        ),
+                        width="100%",
+                    ),
+                    rx.button("Show past orders", variant="soft", size="2", on_click=PortalState.show_past, margin_top="8px"),
+                ),
+                spacing="3",
+                width="100%",
+                padding_top="12px",
+            ),
+        ),
+        # Poll for status changes while the portal is open (no reload needed).
+        rx.moment(interval=POLL_MS, on_change=PortalState.poll, display="none"),
+    )
+
+
 def _branding_tab() -> rx.Component:
     return rx.vstack(
         rx.heading(PortalState.customer_name, size="4"),
@@ -207,12 +398,13 @@ def _tabs() -> rx.Component:
             scrollbars="horizontal",
             type="auto",
         ),
-        rx.tabs.content(_empty("No active orders yet", "When the shop starts a job for you, you'll follow it here."), value="Active Orders"),
+        rx.tabs.content(_orders_tab(), value="Active Orders"),
         rx.tabs.content(_empty("No invoices yet", "Invoices from the shop will appear here."), value="Invoices"),
         rx.tabs.content(_empty("No messages yet"), value="Messages"),
         rx.tabs.content(_empty("Quote requests aren't open here yet", "Email the shop for a quote in the meantime."), value="Request a Quote"),
         rx.tabs.content(_branding_tab(), value="My Branding"),
-        default_value="Active Orders",
+        value=PortalState.tab,
+        on_change=PortalState.set_tab,
         width="100%",
     )
 

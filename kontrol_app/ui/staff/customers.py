@@ -285,6 +285,8 @@ class CustomerPageState(rx.State):
     intro_message: str = ""
     errors: dict[str, str] = {}
     edit_href: str = ""
+    jobs_href: str = ""
+    new_job_href: str = ""
     _customer_id: int | None = None
 
     async def _refresh(self, principal) -> None:  # noqa: ANN001
@@ -294,6 +296,8 @@ class CustomerPageState(rx.State):
         self.contacts = [{"name": c.name, "email": c.email} for c in detail.contacts]
         self.portal_url = detail.portal_url
         self.edit_href = f"/customers/{detail.id}/edit"
+        self.jobs_href = f"/jobs?customer={detail.id}"
+        self.new_job_href = f"/jobs/new?customer={detail.id}"
         self.active_jobs = detail.stats.active_jobs
         self.open_invoices = detail.stats.open_invoices
         self.total_orders = detail.stats.total_orders
@@ -480,6 +484,10 @@ def customer_page() -> rx.Component:
                     wrap="wrap",
                 ),
                 _portal_link_section(),
+                rx.hstack(
+                    rx.link(rx.button(rx.icon("plus", size=14), "New job"), href=state.new_job_href),
+                    rx.link(rx.button("View jobs", variant="soft"), href=state.jobs_href),
+                ),
                 rx.card(
                     rx.vstack(
                         rx.heading("Contacts", size="4"),

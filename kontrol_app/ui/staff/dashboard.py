@@ -44,7 +44,7 @@ def dashboard_page() -> rx.Component:
         rx.text("Welcome back, ", StaffShellState.staff_name, ".", size="3", margin_bottom="16px"),
         rx.card(
             rx.vstack(
-                rx.heading("Get your shop ready", size="4"),
+                rx.heading("Get a client onto the portal in under 5 minutes", size="4"),
                 rx.foreach(DashboardState.checklist, _item),
                 spacing="3",
                 width="100%",

@@ -6,6 +6,7 @@ import reflex as rx
 
 SECTIONS = [
     ("Shop Info", "/settings/shop"),
+    ("Automations", "/settings/automations"),
     ("Team", "/settings/team"),
     ("Email", "/settings/email"),
 ]

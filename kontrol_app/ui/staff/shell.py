@@ -12,6 +12,7 @@ from kontrol_app.ui.services import call, current_staff, sign_in_redirect, staff
 NAV = [
     ("Dashboard", "/", "layout-dashboard"),
     ("Customers", "/customers", "users"),
+    ("Jobs", "/jobs", "shirt"),
     ("Settings", "/settings/shop", "settings"),
 ]
 

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+from kontrol_app.models.base import created_at_field
+
+
+class JobStatus(StrEnum):
+    QUOTE = "quote"
+    ARTWORK = "artwork"
+    AWAITING_APPROVAL = "awaiting_approval"
+    ART_APPROVED = "art_approved"
+    IN_PRODUCTION = "in_production"
+    READY = "ready"
+    SHIPPED = "shipped"
+    COMPLETED = "completed"
+    REVISIONS_REQUESTED = "revisions_requested"
+    ON_HOLD = "on_hold"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+
+
+class Decoration(StrEnum):
+    SCREEN_PRINT = "screen_print"
+    EMBROIDERY = "embroidery"
+    DTG = "dtg"
+    HEAT_TRANSFER = "heat_transfer"
+    OTHER = "other"
+
+
+class Carrier(StrEnum):
+    UPS = "ups"
+    FEDEX = "fedex"
+    USPS = "usps"
+    DHL = "dhl"
+    OTHER = "other"
+
+
+class Job(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_job_customer_status", "customer_id", "status"),
+        Index("ix_job_status_due", "status", "due_date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    title: str = Field(max_length=200)
+    quantity: int = 0  # pieces
+    due_date: date | None = None  # a calendar day in the shop's timezone
+    decoration: str = Field(default=Decoration.SCREEN_PRINT, max_length=20)
+    garment: str = Field(default="", max_length=200)
+    colour: str = Field(default="", max_length=100)
+    notes: str = Field(default="", max_length=5000)
+    status: str = Field(default=JobStatus.QUOTE, max_length=30)
+    tracking_carrier: str = Field(default="", max_length=10)
+    tracking_number: str = Field(default="", max_length=60)
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()
+
+
+class JobStatusChange(SQLModel, table=True):
+    """One step in a job's history: who moved it, when, from what, to what."""
+
+    __tablename__ = "job_status_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int = Field(foreign_key="job.id", index=True)
+    from_status: str | None = Field(default=None, max_length=30)
+    to_status: str = Field(max_length=30)
+    note: str = Field(default="", max_length=1000)
+    staff_user_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    changed_by: str = Field(default="", max_length=120)  # the name, kept even if the user goes
+    created_at: datetime = created_at_field()
+
+
+class StatusAutomation(SQLModel, table=True):
+    """Settings -> Automations: whether (and what) to email clients when a job enters a status."""
+
+    __tablename__ = "status_automation"
+
+    status: str = Field(primary_key=True, max_length=30)
+    enabled: bool = False
+    subject: str = Field(max_length=300)
+    body: str = Field(max_length=5000)
+    updated_at: datetime = created_at_field()

@@ -1,0 +1,167 @@
+"""Settings -> Automations: email the client when a job moves to a status."""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from kontrol_app.models import Customer, CustomerContact, EmailKind, Job, JobStatus, JobStatusChange, StatusAutomation, utcnow
+from kontrol_app.services import outbox
+from kontrol_app.services.emails import EmailMessage
+from kontrol_app.services.errors import InvalidInput, NotAllowed
+from kontrol_app.services.portal_links import portal_url
+from kontrol_app.services.shop import shop_info
+from kontrol_app.services.staff import StaffPrincipal
+from kontrol_app.services.statuses import ALL_STATUSES, label
+from kontrol_app.services.tracking import tracking_url
+
+PLACEHOLDERS = ("contact_name", "customer_name", "job_title", "status", "tracking_link", "portal_link", "shop_name")
+
+_DEFAULT_SUBJECT = "{job_title} is now {status}"
+_DEFAULT_BODY = (
+    "Hi {contact_name},\n\n"
+    'Your order "{job_title}" just moved to {status}.\n\n'
+    "You can follow it any time in your portal: {portal_link}\n\n"
+    "— {shop_name}"
+)
+_DEFAULTS = {
+    JobStatus.SHIPPED: (
+        "{job_title} has shipped",
+        "Hi {contact_name},\n\n"
+        'Good news: your order "{job_title}" is on its way.\n\n'
+        "Track it here: {tracking_link}\n\n"
+        "Your portal has all the details: {portal_link}\n\n"
+        "— {shop_name}",
+    ),
+    JobStatus.READY: (
+        "{job_title} is ready",
+        "Hi {contact_name},\n\n"
+        'Your order "{job_title}" is ready.\n\n'
+        "See the details in your portal: {portal_link}\n\n"
+        "— {shop_name}",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class AutomationRule:
+    status: str
+    label: str
+    enabled: bool
+    subject: str
+    body: str
+
+
+def _default(status: str) -> tuple[str, str]:
+    return _DEFAULTS.get(status, (_DEFAULT_SUBJECT, _DEFAULT_BODY))
+
+
+def list_rules(session: Session) -> list[AutomationRule]:
+    saved = {row.status: row for row in session.exec(select(StatusAutomation)).all()}
+    rules = []
+    for status in ALL_STATUSES:
+        row = saved.get(status)
+        subject, body = (row.subject, row.body) if row else _default(status)
+        rules.append(AutomationRule(status.value, label(status), bool(row and row.enabled), subject, body))
+    return rules
+
+
+def check_template(text: str, field: str) -> None:
+    """Refuse placeholders we cannot fill, and stray braces."""
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+    except ValueError:
+        raise InvalidInput("Use { and } only around a placeholder, like {job_title}.", field) from None
+    for name in names:
+        if name not in PLACEHOLDERS:
+            raise InvalidInput(
+                f"Unknown placeholder {{{name}}}. Use: " + ", ".join(f"{{{p}}}" for p in PLACEHOLDERS) + ".", field
+            )
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    return text.format_map(values)
+
+
+def save_rule(session: Session, actor: StaffPrincipal, *, status: str, enabled: bool, subject: str, body: str) -> AutomationRule:
+    if not actor.is_owner:
+        raise NotAllowed("Only the shop owner can change automations.")
+    if status not in {s.value for s in ALL_STATUSES}:
+        raise InvalidInput("Unknown status.", "status")
+    subject, body = (subject or "").strip(), (body or "").strip()
+    if not subject:
+        raise InvalidInput("Enter a subject.", "subject")
+    if len(subject) > 300:
+        raise InvalidInput("Keep the subject under 300 characters.", "subject")
+    if not body:
+        raise InvalidInput("Enter the email's text.", "body")
+    if len(body) > 5000:
+        raise InvalidInput("Keep the text under 5,000 characters.", "body")
+    check_template(subject, "subject")
+    check_template(body, "body")
+    row = session.get(StatusAutomation, status) or StatusAutomation(status=status, subject=subject, body=body)
+    row.enabled, row.subject, row.body, row.updated_at = bool(enabled), subject, body, utcnow()
+    session.add(row)
+    return AutomationRule(status, label(status), row.enabled, subject, body)
+
+
+def sample_values(session: Session) -> dict[str, str]:
+    shop = shop_info(session)
+    return {
+        "contact_name": "Sarah",
+        "customer_name": "Smith Embroidery",
+        "job_title": "Spring League T-Shirts",
+        "status": "Shipped",
+        "tracking_link": tracking_url("ups", "1Z999AA10123456784"),
+        "portal_link": "https://your-shop.example/public/portal/smith-embroidery-…",
+        "shop_name": shop.name if shop else "Your shop",
+    }
+
+
+def preview(session: Session, *, status: str, subject: str, body: str) -> tuple[str, str]:
+    """(subject, text) filled with sample values; raises InvalidInput on a bad template."""
+    check_template(subject, "subject")
+    check_template(body, "body")
+    values = sample_values(session) | {"status": label(status)}
+    return fill(subject, values), fill(body, values)
+
+
+def queue_status_emails(session: Session, job: Job, change: JobStatusChange) -> int:
+    """In the status change's transaction: one email per contact when the rule is on."""
+    rule = session.get(StatusAutomation, change.to_status)
+    if rule is None or not rule.enabled:
+        return 0
+    customer = session.get(Customer, job.customer_id)
+    contacts = session.exec(
+        select(CustomerContact).where(CustomerContact.customer_id == job.customer_id, CustomerContact.email != None)  # noqa: E711
+    ).all()
+    shop = shop_info(session)
+    link = portal_url(customer)
+    track = tracking_url(job.tracking_carrier, job.tracking_number)
+    queued = 0
+    for contact in contacts:
+        values = {
+            "contact_name": (contact.name or customer.name).split()[0],
+            "customer_name": customer.name,
+            "job_title": job.title,
+            "status": label(change.to_status),
+            "tracking_link": track or job.tracking_number or "(no tracking number yet)",
+            "portal_link": link,
+            "shop_name": shop.name if shop else "",
+        }
+        email = outbox.queue_email(
+            session,
+            kind=EmailKind.JOB_STATUS,
+            to=contact.email,
+            message=EmailMessage(
+                subject=fill(rule.subject, values),
+                paragraphs=fill(rule.body, values).split("\n\n"),
+                button_label="Open your portal",
+                button_url=f"{link}?job={job.id}",
+            ),
+            dedupe_key=f"job-status:{change.id}:{contact.id}",
+        )
+        queued += email is not None
+    return queued

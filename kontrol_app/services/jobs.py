@@ -1,0 +1,317 @@
+"""Jobs: create and edit, find, move through statuses (with history), tracking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from kontrol_app.models import Carrier, Customer, Decoration, Job, JobStatus, JobStatusChange, utcnow
+from kontrol_app.services import automations, statuses
+from kontrol_app.services.errors import InvalidInput, NotFound
+from kontrol_app.services.staff import StaffPrincipal
+from kontrol_app.services.tracking import tracking_url
+from kontrol_app.services.validation import clean_text
+
+PAGE_SIZE = 25
+BOARD_CARDS_PER_COLUMN = 30
+MAX_QUANTITY = 10_000_000
+
+DECORATION_LABELS = {
+    Decoration.SCREEN_PRINT: "Screen print",
+    Decoration.EMBROIDERY: "Embroidery",
+    Decoration.DTG: "DTG",
+    Decoration.HEAT_TRANSFER: "Heat transfer",
+    Decoration.OTHER: "Other",
+}
+
+
+@dataclass
+class JobInput:
+    title: str = ""
+    customer_id: int | None = None
+    quantity: str = ""
+    due_date: str = ""  # YYYY-MM-DD from a date input
+    decoration: str = Decoration.SCREEN_PRINT
+    garment: str = ""
+    colour: str = ""
+    notes: str = ""
+
+
+def _clean(session: Session, data: JobInput) -> dict:
+    title = clean_text(data.title, field="title", label="a title", max_length=200, required=True)
+    if data.customer_id is None or session.get(Customer, data.customer_id) is None:
+        raise InvalidInput("Choose the customer this job is for.", "customer")
+    raw_quantity = str(data.quantity or "").strip().replace(",", "")
+    if not raw_quantity.isdigit() or not 0 < int(raw_quantity) <= MAX_QUANTITY:
+        raise InvalidInput("Enter the quantity as a whole number of pieces, like 144.", "quantity")
+    due: date | None = None
+    if (data.due_date or "").strip():
+        try:
+            due = date.fromisoformat(data.due_date.strip())
+        except ValueError:
+            raise InvalidInput("Enter the due date as a date, like 2026-04-12.", "due_date") from None
+    if data.decoration not in {d.value for d in Decoration}:
+        raise InvalidInput("Choose a decoration from the list.", "decoration")
+    return {
+        "title": title,
+        "customer_id": data.customer_id,
+        "quantity": int(raw_quantity),
+        "due_date": due,
+        "decoration": data.decoration,
+        "garment": clean_text(data.garment, field="garment", label="the garment", max_length=200),
+        "colour": clean_text(data.colour, field="colour", label="the colour", max_length=100),
+        "notes": clean_text(data.notes, field="notes", label="the notes", max_length=5000),
+    }
+
+
+def create_job(session: Session, actor: StaffPrincipal, data: JobInput) -> int:
+    job = Job(**_clean(session, data), status=JobStatus.QUOTE)
+    session.add(job)
+    session.flush()
+    session.add(JobStatusChange(job_id=job.id, from_status=None, to_status=job.status, staff_user_id=actor.id, changed_by=actor.name))
+    return job.id
+
+
+def _job(session: Session, job_id: int) -> Job:
+    job = session.get(Job, job_id)
+    if job is None:
+        raise NotFound("That job does not exist.")
+    return job
+
+
+def update_job(session: Session, actor: StaffPrincipal, job_id: int, data: JobInput) -> None:
+    job = _job(session, job_id)
+    for key, value in _clean(session, data).items():
+        setattr(job, key, value)
+    job.updated_at = utcnow()
+    session.add(job)
+
+
+def job_input(session: Session, actor: StaffPrincipal, job_id: int) -> JobInput:
+    job = _job(session, job_id)
+    return JobInput(
+        title=job.title,
+        customer_id=job.customer_id,
+        quantity=str(job.quantity),
+        due_date=job.due_date.isoformat() if job.due_date else "",
+        decoration=job.decoration,
+        garment=job.garment,
+        colour=job.colour,
+        notes=job.notes,
+    )
+
+
+def change_status(
+    session: Session, actor: StaffPrincipal, job_id: int, to_status: str, *, note: str = "", expected_from: str | None = None
+) -> bool:
+    """Move a job to a status, record it, and queue the automation email (once).
+
+    Returns False (and changes nothing) when the job is already there, or has moved
+    since the page showed it (`expected_from`), so a double click never acts twice.
+    """
+    job = _job(session, job_id)
+    target = statuses.status_from_label_or_value(to_status)
+    if target is None:
+        raise InvalidInput("Choose a status from the list.", "status")
+    note = clean_text(note, field="note", label="the note", max_length=1000)
+    if job.status == target or (expected_from is not None and job.status != expected_from):
+        return False
+    change = JobStatusChange(
+        job_id=job.id, from_status=job.status, to_status=target, note=note, staff_user_id=actor.id, changed_by=actor.name
+    )
+    job.status = target
+    job.updated_at = utcnow()
+    session.add(job)
+    session.add(change)
+    session.flush()
+    automations.queue_status_emails(session, job, change)
+    return True
+
+
+def set_tracking(session: Session, actor: StaffPrincipal, job_id: int, *, carrier: str, number: str) -> None:
+    job = _job(session, job_id)
+    number = clean_text(number, field="tracking_number", label="the tracking number", max_length=60)
+    if number and carrier not in {c.value for c in Carrier}:
+        raise InvalidInput("Choose the carrier.", "tracking_carrier")
+    job.tracking_carrier = carrier if number else ""
+    job.tracking_number = number
+    job.updated_at = utcnow()
+    session.add(job)
+
+
+# --- reading -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JobRow:
+    id: int
+    title: str
+    customer_id: int
+    customer_name: str
+    quantity: int
+    due_date: date | None
+    status: str
+
+
+@dataclass(frozen=True)
+class JobPage:
+    rows: list[JobRow]
+    total: int
+    page: int
+    pages: int
+
+
+@dataclass
+class JobFilters:
+    status: str = ""  # a status value, "active", or "" for all
+    customer_id: int | None = None
+    due_from: str = ""
+    due_to: str = ""
+    search: str = ""
+
+
+def _filtered(query, filters: JobFilters):  # noqa: ANN001, ANN202
+    if filters.status == "active":
+        query = query.where(Job.status.in_([s.value for s in statuses.ACTIVE]))
+    elif filters.status:
+        query = query.where(Job.status == filters.status)
+    if filters.customer_id:
+        query = query.where(Job.customer_id == filters.customer_id)
+    for bound, op in ((filters.due_from, "ge"), (filters.due_to, "le")):
+        if bound:
+            try:
+                day = date.fromisoformat(bound)
+            except ValueError:
+                raise InvalidInput("Enter dates like 2026-04-12.", "due_from" if op == "ge" else "due_to") from None
+            query = query.where(Job.due_date >= day if op == "ge" else Job.due_date <= day)
+    if filters.search.strip():
+        escaped = filters.search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(func.lower(Job.title).like(f"%{escaped}%", escape="\\"))
+    return query
+
+
+def list_jobs(session: Session, actor: StaffPrincipal, filters: JobFilters, *, page: int = 1, page_size: int = PAGE_SIZE) -> JobPage:
+    base = _filtered(select(Job.id), filters)
+    total = session.exec(select(func.count()).select_from(base.subquery())).one()
+    pages = max(1, -(-total // page_size))
+    page = min(max(1, page), pages)
+    query = _filtered(
+        select(Job.id, Job.title, Job.customer_id, Customer.name, Job.quantity, Job.due_date, Job.status).join(
+            Customer, Customer.id == Job.customer_id
+        ),
+        filters,
+    )
+    # Jobs due soonest first; undated ones after, newest first.
+    rows = session.exec(
+        query.order_by(Job.due_date.is_(None), Job.due_date, Job.id.desc()).offset((page - 1) * page_size).limit(page_size)
+    ).all()
+    return JobPage([JobRow(*r) for r in rows], total, page, pages)
+
+
+@dataclass(frozen=True)
+class BoardColumn:
+    status: str
+    label: str
+    count: int
+    cards: list[JobRow]
+
+
+def board(session: Session, actor: StaffPrincipal, *, customer_id: int | None = None) -> list[BoardColumn]:
+    """The pipeline as columns: counts for every status and the most urgent cards of each."""
+    count_query = select(Job.status, func.count(Job.id)).group_by(Job.status)
+    if customer_id:
+        count_query = count_query.where(Job.customer_id == customer_id)
+    counts = dict(session.exec(count_query).all())
+    columns = []
+    for status in [s for s in statuses.PIPELINE if s != JobStatus.COMPLETED] + [JobStatus.REVISIONS_REQUESTED, JobStatus.ON_HOLD]:
+        page = list_jobs(session, actor, JobFilters(status=status.value, customer_id=customer_id), page_size=BOARD_CARDS_PER_COLUMN)
+        columns.append(BoardColumn(status.value, statuses.label(status), counts.get(status.value, 0), page.rows))
+    return columns
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    from_label: str
+    to_label: str
+    note: str
+    changed_by: str
+    at: object  # datetime
+
+
+@dataclass(frozen=True)
+class JobDetail:
+    id: int
+    title: str
+    customer_id: int
+    customer_name: str
+    quantity: int
+    due_date: date | None
+    decoration: str
+    garment: str
+    colour: str
+    notes: str
+    status: str
+    tracking_carrier: str
+    tracking_number: str
+    tracking_url: str
+    history: list[HistoryEntry]
+
+
+def job_detail(session: Session, actor: StaffPrincipal, job_id: int) -> JobDetail:
+    job = _job(session, job_id)
+    customer = session.get(Customer, job.customer_id)
+    changes = session.exec(
+        select(JobStatusChange).where(JobStatusChange.job_id == job_id).order_by(JobStatusChange.id.desc())
+    ).all()
+    return JobDetail(
+        id=job.id,
+        title=job.title,
+        customer_id=job.customer_id,
+        customer_name=customer.name,
+        quantity=job.quantity,
+        due_date=job.due_date,
+        decoration=job.decoration,
+        garment=job.garment,
+        colour=job.colour,
+        notes=job.notes,
+        status=job.status,
+        tracking_carrier=job.tracking_carrier,
+        tracking_number=job.tracking_number,
+        tracking_url=tracking_url(job.tracking_carrier, job.tracking_number),
+        history=[
+            HistoryEntry(statuses.label(c.from_status) if c.from_status else "", statuses.label(c.to_status), c.note, c.changed_by, c.created_at)
+            for c in changes
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class CustomerJobCounts:
+    active: int
+    total: int
+
+
+def customer_job_counts(session: Session, customer_id: int) -> CustomerJobCounts:
+    rows = dict(
+        session.exec(select(Job.status, func.count(Job.id)).where(Job.customer_id == customer_id).group_by(Job.status)).all()
+    )
+    active = sum(n for status, n in rows.items() if status not in statuses.CLOSED)
+    return CustomerJobCounts(active=active, total=sum(rows.values()))
+
+
+def find_customers(session: Session, actor: StaffPrincipal, text: str, limit: int = 8) -> list[tuple[int, str]]:
+    """Customer choices for the job form's customer picker."""
+    text = (text or "").strip().lower()
+    query = select(Customer.id, Customer.name)
+    if text:
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(func.lower(Customer.name).like(f"%{escaped}%", escape="\\"))
+    return [tuple(r) for r in session.exec(query.order_by(func.lower(Customer.name)).limit(limit)).all()]
+
+
+def customer_name(session: Session, customer_id: int) -> str | None:
+    customer = session.get(Customer, customer_id)
+    return customer.name if customer else None

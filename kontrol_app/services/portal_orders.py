@@ -1,0 +1,132 @@
+"""Portal -> Active Orders: a customer's jobs as cards with a status timeline.
+
+Always scoped by the customer id of the signed-in session, and a fixed number of
+queries however many jobs there are (jobs, their history, the shop).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from kontrol_app.models import Job, JobStatusChange
+from kontrol_app.services import statuses
+from kontrol_app.services.errors import NotFound
+from kontrol_app.services.shop import get_shop
+from kontrol_app.services.tracking import CARRIER_LABELS, tracking_url
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    label: str
+    state: str  # "done", "current" or "next"
+    when: str  # "Apr 12" when the job reached it, else ""
+
+
+@dataclass(frozen=True)
+class PortalJob:
+    id: int
+    title: str
+    pieces: str  # "144 pcs"
+    due: str  # "Due Apr 12"
+    status: str
+    status_label: str
+    status_color: str
+    progress: int
+    steps: list[TimelineStep]
+    side_note: str  # e.g. "On Hold" shown beside the timeline
+    tracking_number: str
+    tracking_carrier: str
+    tracking_url: str
+    garment: str
+    colour: str
+
+
+def _day(value: date) -> str:
+    return f"{value:%b} {value.day}"
+
+
+def _cards(jobs: list[Job], changes: list[JobStatusChange], timezone: str) -> list[PortalJob]:
+    zone = ZoneInfo(timezone or "UTC")
+    reached: dict[tuple[int, str], datetime] = {}
+    for change in changes:  # oldest first, so the latest entry into a status wins
+        reached[(change.job_id, change.to_status)] = change.created_at
+    cards = []
+    for job in jobs:
+        current = statuses.JobStatus.ARTWORK if job.status == statuses.JobStatus.REVISIONS_REQUESTED else job.status
+        # Side states sit beside the pipeline: show how far the job got before it.
+        if current not in statuses.PIPELINE:
+            on_pipeline = [s for s in statuses.PIPELINE if (job.id, s.value) in reached]
+            index = statuses.PIPELINE.index(on_pipeline[-1]) if on_pipeline else 0
+        else:
+            index = statuses.PIPELINE.index(statuses.JobStatus(current))
+        steps = []
+        for position, step in enumerate(statuses.PIPELINE):
+            state = "done" if position < index else "current" if position == index else "next"
+            if job.status == statuses.JobStatus.COMPLETED:
+                state = "done"
+            moment = reached.get((job.id, step.value))
+            steps.append(TimelineStep(statuses.label(step), state, _day(moment.astimezone(zone).date()) if moment and state != "next" else ""))
+        cards.append(
+            PortalJob(
+                id=job.id,
+                title=job.title,
+                pieces=f"{job.quantity:,} pcs",
+                due=f"Due {_day(job.due_date)}" if job.due_date else "",
+                status=job.status,
+                status_label=statuses.label(job.status),
+                status_color=statuses.COLORS.get(job.status, "gray"),
+                progress=100 if job.status == statuses.JobStatus.COMPLETED else round(100 * index / (len(statuses.PIPELINE) - 1)),
+                steps=steps,
+                side_note=statuses.label(job.status) if job.status in statuses.SIDE_STATES else "",
+                tracking_number=job.tracking_number,
+                tracking_carrier=CARRIER_LABELS.get(job.tracking_carrier, ""),
+                tracking_url=tracking_url(job.tracking_carrier, job.tracking_number),
+                garment=job.garment,
+                colour=job.colour,
+            )
+        )
+    return cards
+
+
+def _changes_for(session: Session, job_ids: list[int]) -> list[JobStatusChange]:
+    if not job_ids:
+        return []
+    return list(
+        session.exec(select(JobStatusChange).where(JobStatusChange.job_id.in_(job_ids)).order_by(JobStatusChange.id)).all()
+    )
+
+
+def _timezone(session: Session) -> str:
+    shop = get_shop(session)
+    return shop.timezone if shop else "UTC"
+
+
+def customer_orders(session: Session, customer_id: int, *, past: bool = False) -> list[PortalJob]:
+    """Active orders (or past ones: Completed, Declined, Cancelled), due soonest first."""
+    closed = [s.value for s in statuses.CLOSED]
+    query = select(Job).where(Job.customer_id == customer_id)
+    query = query.where(Job.status.in_(closed) if past else Job.status.not_in(closed))
+    order = (Job.updated_at.desc(),) if past else (Job.due_date.is_(None), Job.due_date, Job.id)
+    jobs = list(session.exec(query.order_by(*order).limit(200)).all())
+    return _cards(jobs, _changes_for(session, [j.id for j in jobs]), _timezone(session))
+
+
+def customer_order(session: Session, customer_id: int, job_id: int) -> PortalJob:
+    """One job of this customer; any other id answers "not found"."""
+    job = session.exec(select(Job).where(Job.id == job_id, Job.customer_id == customer_id)).first()
+    if job is None:
+        raise NotFound("Not found.")
+    return _cards([job], _changes_for(session, [job.id]), _timezone(session))[0]
+
+
+def orders_stamp(session: Session, customer_id: int) -> str:
+    """Changes whenever any of the customer's jobs changes: the portal polls it cheaply."""
+    count, latest = session.exec(
+        select(func.count(Job.id), func.max(Job.updated_at)).where(Job.customer_id == customer_id)
+    ).one()
+    return f"{count}:{latest}"

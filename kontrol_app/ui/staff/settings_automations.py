@@ -1,0 +1,186 @@
+"""Settings -> Automations: per status, email the client when a job moves there."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from kontrol_app.services import automations
+from kontrol_app.services.errors import ServiceError
+from kontrol_app.ui.components.forms import field
+from kontrol_app.ui.services import call, current_staff
+from kontrol_app.ui.staff.settings_nav import settings_tabs
+from kontrol_app.ui.staff.shell import guarded, staff_page
+
+PLACEHOLDER_HINT = "Placeholders: " + ", ".join("{" + p + "}" for p in automations.PLACEHOLDERS)
+
+
+class AutomationsState(rx.State):
+    rules: list[dict[str, str]] = []
+    can_edit: bool = False
+    editing: str = ""  # the status being edited
+    subject: str = ""
+    body: str = ""
+    enabled: bool = False
+    preview_subject: str = ""
+    preview_body: str = ""
+    errors: dict[str, str] = {}
+
+    async def _refresh(self) -> None:
+        rules = await call(automations.list_rules)
+        self.rules = [
+            {"status": r.status, "label": r.label, "enabled": "on" if r.enabled else "off", "subject": r.subject} for r in rules
+        ]
+
+    @rx.event
+    async def load(self):
+        principal = await current_staff(self)
+        if principal is None:
+            return
+        self.can_edit = principal.is_owner
+        self.editing = ""
+        await self._refresh()
+
+    @rx.event
+    async def edit(self, status: str):
+        if await current_staff(self) is None:
+            return
+        rule = next((r for r in await call(automations.list_rules) if r.status == status), None)
+        if rule is None:
+            return
+        self.editing, self.subject, self.body, self.enabled = rule.status, rule.subject, rule.body, rule.enabled
+        self.errors = {}
+        await self._preview()
+
+    async def _preview(self) -> None:
+        try:
+            self.preview_subject, self.preview_body = await call(
+                automations.preview, status=self.editing, subject=self.subject, body=self.body
+            )
+            self.errors = {}
+        except ServiceError as error:
+            self.errors = {error.field or "body": error.message}
+
+    @rx.event
+    async def set_subject(self, value: str):
+        self.subject = value[:300]
+        await self._preview()
+
+    @rx.event
+    async def set_body(self, value: str):
+        self.body = value[:5000]
+        await self._preview()
+
+    @rx.event
+    def set_enabled(self, value: bool):
+        self.enabled = value
+
+    @rx.event
+    def close(self, open_: bool = False):
+        if not open_:
+            self.editing = ""
+
+    @rx.event
+    async def toggle(self, status: str, enabled: bool):
+        principal = await current_staff(self)
+        if principal is None:
+            return
+        rule = next((r for r in await call(automations.list_rules) if r.status == status), None)
+        if rule is None:
+            return
+        try:
+            await call(automations.save_rule, principal, status=status, enabled=enabled, subject=rule.subject, body=rule.body)
+        except ServiceError as error:
+            return rx.toast.error(error.message)
+        await self._refresh()
+        return rx.toast.success(f"{rule.label}: emails {'on' if enabled else 'off'}.")
+
+    @rx.event
+    async def save(self):
+        principal = await current_staff(self)
+        if principal is None:
+            return rx.toast.error("Your session has ended. Sign in again.")
+        try:
+            rule = await call(
+                automations.save_rule, principal, status=self.editing, enabled=self.enabled, subject=self.subject, body=self.body
+            )
+        except ServiceError as error:
+            self.errors = {error.field or "body": error.message}
+            return
+        self.editing = ""
+        await self._refresh()
+        return rx.toast.success(f"Saved the {rule.label} email.")
+
+
+def _rule_row(rule: rx.Var) -> rx.Component:
+    state = AutomationsState
+    return rx.table.row(
+        rx.table.cell(rule["label"], weight="medium"),
+        rx.table.cell(
+            rx.switch(
+                checked=rule["enabled"] == "on",
+                on_change=lambda value: state.toggle(rule["status"], value),
+                disabled=~state.can_edit,
+                aria_label="Email the client when a job moves to " + rule["label"].to(str),
+            )
+        ),
+        rx.table.cell(rule["subject"], color_scheme="gray"),
+        rx.table.cell(rx.button("Edit email", size="1", variant="soft", on_click=state.edit(rule["status"]))),
+        class_name="automation-row",
+    )
+
+
+def _editor() -> rx.Component:
+    state = AutomationsState
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Email when a job moves here"),
+            rx.vstack(
+                rx.hstack(rx.switch(checked=state.enabled, on_change=state.set_enabled, disabled=~state.can_edit), rx.text("Send this email", size="2")),
+                field("Subject", rx.input(value=state.subject, on_change=state.set_subject, name="subject", width="100%", read_only=~state.can_edit), state.errors.get("subject", "")),
+                field(
+                    "Text",
+                    rx.text_area(value=state.body, on_change=state.set_body, name="body", rows="8", width="100%", read_only=~state.can_edit),
+                    state.errors.get("body", ""),
+                    hint=PLACEHOLDER_HINT,
+                ),
+                rx.text("Preview", size="2", weight="medium"),
+                rx.card(
+                    rx.text(state.preview_subject, weight="bold", size="2"),
+                    rx.text(state.preview_body, size="2", white_space="pre-line", margin_top="6px"),
+                    width="100%",
+                    id="automation-preview",
+                ),
+                rx.hstack(
+                    rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                    rx.cond(state.can_edit, rx.button("Save", on_click=state.save)),
+                    justify="end",
+                    width="100%",
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            max_width="640px",
+        ),
+        open=state.editing != "",
+        on_open_change=state.close,
+    )
+
+
+def automations_page() -> rx.Component:
+    return staff_page(
+        "Settings",
+        "Settings",
+        settings_tabs("Automations"),
+        rx.text("Clients get an automatic email when a job moves to a status you switch on here.", size="2", color_scheme="gray", margin_bottom="12px"),
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Status", "Email the client", "Subject", "")])),
+            rx.table.body(rx.foreach(AutomationsState.rules, _rule_row)),
+            variant="surface",
+            width="100%",
+            max_width="960px",
+        ),
+        _editor(),
+    )
+
+
+ON_LOAD = guarded(AutomationsState.load)
