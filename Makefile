@@ -26,6 +26,10 @@ migrate: install
 run: migrate
 	$(BIN)/reflex run --env prod --single-port
 
+## Load a demo shop (customers, jobs in every status) into the local database.
+demo: migrate
+	$(BIN)/python -m kontrol_app.manage demo
+
 ## Every test layer: services and HTTP routes (SQLite and PostgreSQL), then the browser.
 test: install
 	$(BIN)/python -m pytest tests/unit tests/api

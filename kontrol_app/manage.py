@@ -35,7 +35,13 @@ def main(argv: list[str]) -> int:
         migrate()
         print("Database is up to date.")
         return 0
-    print("usage: python -m kontrol_app.manage migrate", file=sys.stderr)
+    if argv[:1] == ["demo"]:
+        from kontrol_app.demo import load_demo
+
+        migrate()
+        print(load_demo())
+        return 0
+    print("usage: python -m kontrol_app.manage migrate|demo|send-email", file=sys.stderr)
     return 2
 
 

@@ -1,0 +1,96 @@
+"""`make demo`: a realistic demo shop in the local database, to look around at once."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from kontrol_app.db import session_scope
+from kontrol_app.models import Carrier, Decoration, JobStatus
+from kontrol_app.services import customers, jobs, staff
+from kontrol_app.services.shop import update_shop_info
+from kontrol_app.services.statuses import PIPELINE, SIDE_STATES
+
+OWNER_EMAIL = "owner@demo.kontrol.local"
+OWNER_PASSWORD = "kontrol-demo"
+
+CUSTOMERS = [
+    ("Smith Embroidery", "Sarah Smith", "sarah@smithembroidery.example", "(555) 210-4400", [("Tom Reyes", "tom@smithembroidery.example")]),
+    ("Riverside Youth League", "Dana Park", "dana@riversideleague.example", "(555) 301-2290", []),
+    ("Brew & Bean Coffee", "Marcus Lee", "marcus@brewbean.example", "(555) 118-7733", [("Ana Cruz", "ana@brewbean.example")]),
+    ("Northside Fire Dept.", "Chief Alvarez", "alvarez@northsidefd.example", "(555) 911-0100", []),
+    ("Pixel Labs", "Jordan Kim", "jordan@pixellabs.example", "", []),
+    ("Walk-in: Maria Gonzalez", "Maria Gonzalez", "", "(555) 640-2211", []),
+]
+
+JOBS = [
+    ("Spring League T-Shirts", 144, Decoration.SCREEN_PRINT, "Gildan 5000 T-shirt", "Royal blue"),
+    ("Staff Polos — Blue", 36, Decoration.EMBROIDERY, "Port Authority K500 polo", "Navy"),
+    ("Holiday Hoodies", 60, Decoration.SCREEN_PRINT, "Independent SS4500 hoodie", "Heather grey"),
+    ("Barista Aprons", 24, Decoration.EMBROIDERY, "Canvas bib apron", "Black"),
+    ("5K Fun Run Tees", 300, Decoration.DTG, "Bella+Canvas 3001", "White"),
+    ("Trucker Caps", 48, Decoration.EMBROIDERY, "Richardson 112", "Charcoal/White"),
+    ("Event Tote Bags", 200, Decoration.HEAT_TRANSFER, "Natural canvas tote", "Natural"),
+    ("Crew Jackets", 12, Decoration.EMBROIDERY, "Soft-shell jacket", "Black"),
+    ("Volunteer Shirts", 80, Decoration.SCREEN_PRINT, "Comfort Colors 1717", "Pepper"),
+    ("Launch Party Tees", 150, Decoration.DTG, "Next Level 3600", "Midnight navy"),
+    ("Coaches' Quarter-Zips", 18, Decoration.EMBROIDERY, "Sport-Tek quarter-zip", "Forest green"),
+    ("Sample Run", 6, Decoration.OTHER, "Mixed", "Mixed"),
+]
+
+
+def load_demo() -> str:
+    with session_scope() as session:
+        if staff.has_staff(session):
+            return "This database already has a shop, so the demo was not loaded (it never overwrites real data)."
+        owner = staff.create_shop(
+            session, shop_name="Demo Print Co.", name="Demo Owner", email=OWNER_EMAIL, password=OWNER_PASSWORD
+        )
+        update_shop_info(
+            session,
+            owner,
+            name="Demo Print Co.",
+            email="hello@demoprint.example",
+            phone="(555) 555-0199",
+            address="12 Press Street\nSpringfield",
+            currency="USD",
+            timezone="America/New_York",
+        )
+        customer_ids = []
+        for name, contact, email, phone, extra in CUSTOMERS:
+            customer_ids.append(
+                customers.create_customer(
+                    session,
+                    owner,
+                    customers.CustomerInput(
+                        name=name,
+                        contact_name=contact,
+                        email=email,
+                        phone=phone,
+                        contacts=[customers.ContactInput(n, e) for n, e in extra],
+                    ),
+                )
+            )
+        # One job in every status: walk each one down the pipeline, like a real shop would.
+        targets = PIPELINE + SIDE_STATES
+        today = date.today()
+        for index, (title, quantity, decoration, garment, colour) in enumerate(JOBS):
+            job_id = jobs.create_job(
+                session,
+                owner,
+                jobs.JobInput(
+                    title=title,
+                    customer_id=customer_ids[index % 5],
+                    quantity=str(quantity),
+                    due_date=(today + timedelta(days=3 + 4 * index)).isoformat(),
+                    decoration=decoration,
+                    garment=garment,
+                    colour=colour,
+                ),
+            )
+            target = targets[index % len(targets)]
+            path = PIPELINE[1 : PIPELINE.index(target) + 1] if target in PIPELINE else [JobStatus.ARTWORK, target]
+            for status in path:
+                if status == JobStatus.SHIPPED:
+                    jobs.set_tracking(session, owner, job_id, carrier=Carrier.UPS, number="1Z999AA10123456784")
+                jobs.change_status(session, owner, job_id, status)
+    return f"Demo shop loaded. Sign in at the app with {OWNER_EMAIL} / {OWNER_PASSWORD}"
