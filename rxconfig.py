@@ -1,16 +1,10 @@
 """Reflex configuration; every value comes from kontrol_app.settings."""
 
-import os
-
 import reflex as rx
 
 from kontrol_app.settings import get_settings
 
 settings = get_settings()
-
-if settings.redis_url:
-    # Reflex keeps state in Redis (and runs several workers) when this is set.
-    os.environ.setdefault("REFLEX_REDIS_URL", settings.redis_url)
 
 config = rx.Config(
     app_name="kontrol_app",
@@ -19,8 +13,10 @@ config = rx.Config(
     backend_port=settings.port,
     backend_host=settings.host,
     deploy_url=settings.base_url,
-    api_url=settings.base_url,
-    cors_allowed_origins=[settings.base_url],
+    api_url=settings.browser_api_url,
+    # Reflex keeps state in Redis (and runs several workers) when this is set.
+    redis_url=settings.redis_url or None,
+    cors_allowed_origins=settings.allowed_origins,
     telemetry_enabled=False,
     show_built_with_reflex=False,
     plugins=[

@@ -41,6 +41,19 @@ class Settings(BaseSettings):
         return f"http://{host}:{self.port}"
 
     @property
+    def browser_api_url(self) -> str:
+        """Where the browser's websocket goes. Without a public URL, "localhost" tells
+        Reflex's front end to use whatever host name the page was opened with."""
+        return self.base_url if self.public_url else f"http://localhost:{self.port}"
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        """Origins the websocket accepts: the public URL, plus both loopback names locally."""
+        if self.public_url:
+            return [self.base_url]
+        return sorted({self.base_url, f"http://127.0.0.1:{self.port}", f"http://localhost:{self.port}"})
+
+    @property
     def db_url(self) -> str:
         if self.database_url:
             url = self.database_url
