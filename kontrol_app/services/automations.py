@@ -71,14 +71,18 @@ def list_rules(session: Session) -> list[AutomationRule]:
 def check_template(text: str, field: str) -> None:
     """Refuse placeholders we cannot fill, and stray braces."""
     try:
-        names = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+        fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(text) if name is not None]
     except ValueError:
         raise InvalidInput("Use { and } only around a placeholder, like {job_title}.", field) from None
-    for name in names:
+    for name, spec, conversion in fields:
         if name not in PLACEHOLDERS:
             raise InvalidInput(
                 f"Unknown placeholder {{{name}}}. Use: " + ", ".join(f"{{{p}}}" for p in PLACEHOLDERS) + ".", field
             )
+        # "{job_title:d}" or "{status!x}" would only fail when the email is filled,
+        # inside the status change itself: accept plain placeholders only.
+        if spec or conversion:
+            raise InvalidInput(f"Write the placeholder plainly, like {{{name}}}.", field)
 
 
 def fill(text: str, values: dict[str, str]) -> str:

@@ -113,6 +113,7 @@ def _clean(session: Session, data: CustomerInput, customer_id: int | None) -> tu
     if len(data.contacts) > MAX_EXTRA_CONTACTS:
         raise InvalidInput(f"A customer can have at most {MAX_EXTRA_CONTACTS} extra contacts.", "contacts")
     extras: list[ContactInput] = []
+    rows: list[int] = []  # each extra's row in the form, for error fields
     for index, contact in enumerate(data.contacts):
         name = clean_text(contact.name, field=f"contact_{index}_name", label="the contact's name", max_length=120)
         email = clean_email(contact.email, field=f"contact_{index}_email", required=False)
@@ -121,9 +122,10 @@ def _clean(session: Session, data: CustomerInput, customer_id: int | None) -> tu
         if not email:
             raise InvalidInput("Enter this contact's email, or remove the row.", f"contact_{index}_email")
         extras.append(ContactInput(name, email))
+        rows.append(index)
     # Every email opens exactly one portal: unique within the form and across customers.
     seen: dict[str, str] = {}
-    emails = [("email", cleaned.email)] + [(f"contact_{i}_email", c.email) for i, c in enumerate(extras)]
+    emails = [("email", cleaned.email)] + [(f"contact_{i}_email", c.email) for i, c in zip(rows, extras)]
     for field_name, email in emails:
         if not email:
             continue
@@ -179,18 +181,20 @@ def update_customer(session: Session, actor: StaffPrincipal, customer_id: int, d
     contacts = session.exec(select(CustomerContact).where(CustomerContact.customer_id == customer_id)).all()
     primary = next(c for c in contacts if c.is_primary)
     primary.name = cleaned.contact_name
-    if primary.email != (cleaned.email or None):
-        # A new address is a different person: the old one's portal sessions end.
-        portal_auth.revoke_contact_sessions(session, primary.id)
-    primary.email = cleaned.email or None
     # Extra contacts are matched by email so their ids (and sessions) survive an edit.
     kept = {c.email: c for c in contacts if not c.is_primary}
     wanted = {c.email: c for c in extras}
+    # Removed contacts go first, so their addresses are free for the others (a promoted contact).
     for email, contact in kept.items():
         if email not in wanted:
-            portal_auth.revoke_contact_sessions(session, contact.id)
+            portal_auth.forget_contact(session, contact.id)
             session.delete(contact)
     session.flush()
+    if primary.email != (cleaned.email or None):
+        # A new address is a different person: the old one's sessions and pending codes end.
+        portal_auth.end_contact_access(session, primary.id)
+        primary.email = cleaned.email or None
+        session.flush()
     for email, contact in wanted.items():
         if email in kept:
             kept[email].name = contact.name
@@ -218,6 +222,7 @@ class CustomerDetail:
     notes: str
     contacts: list[ContactInput]
     portal_url: str
+    portal_path: str  # same link without the host: Preview stays on the address staff use
     stats: CustomerStats
 
 
@@ -258,5 +263,6 @@ def customer_detail(session: Session, actor: StaffPrincipal, customer_id: int) -
         notes=customer.notes,
         contacts=[ContactInput(c.name, c.email or "") for c in contacts if not c.is_primary],
         portal_url=portal_links.portal_url(customer),
+        portal_path=portal_links.portal_path(customer),
         stats=customer_stats(session, customer_id),
     )

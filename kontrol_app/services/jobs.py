@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from kontrol_app.models import Carrier, Customer, Decoration, Job, JobStatus, JobStatusChange, utcnow
@@ -45,7 +45,13 @@ def _clean(session: Session, data: JobInput) -> dict:
     if data.customer_id is None or session.get(Customer, data.customer_id) is None:
         raise InvalidInput("Choose the customer this job is for.", "customer")
     raw_quantity = str(data.quantity or "").strip().replace(",", "")
-    if not raw_quantity.isdigit() or not 0 < int(raw_quantity) <= MAX_QUANTITY:
+    # ASCII digits only ("²".isdigit() is true but int() refuses it), and short
+    # enough that int() never meets Python's 4,300-digit limit.
+    if (
+        not (raw_quantity.isascii() and raw_quantity.isdigit())
+        or len(raw_quantity) > 12
+        or not 0 < int(raw_quantity) <= MAX_QUANTITY
+    ):
         raise InvalidInput("Enter the quantity as a whole number of pieces, like 144.", "quantity")
     due: date | None = None
     if (data.due_date or "").strip():
@@ -117,14 +123,20 @@ def change_status(
     if target is None:
         raise InvalidInput("Choose a status from the list.", "status")
     note = clean_text(note, field="note", label="the note", max_length=1000)
-    if job.status == target or (expected_from is not None and job.status != expected_from):
+    current = job.status
+    if current == target or (expected_from is not None and current != expected_from):
+        return False
+    # Move it only if it is still where we read it: of two clicks (or two people)
+    # racing, the second one's UPDATE matches no row, waiting for the first to commit.
+    moved = session.exec(
+        update(Job).where(Job.id == job.id, Job.status == current).values(status=target, updated_at=utcnow())
+    ).rowcount
+    if moved != 1:
+        session.expire(job)
         return False
     change = JobStatusChange(
-        job_id=job.id, from_status=job.status, to_status=target, note=note, staff_user_id=actor.id, changed_by=actor.name
+        job_id=job.id, from_status=current, to_status=target, note=note, staff_user_id=actor.id, changed_by=actor.name
     )
-    job.status = target
-    job.updated_at = utcnow()
-    session.add(job)
     session.add(change)
     session.flush()
     automations.queue_status_emails(session, job, change)

@@ -212,3 +212,31 @@ def revoke_customer_sessions(session: Session, customer_id: int) -> None:
 
 def revoke_contact_sessions(session: Session, contact_id: int) -> None:
     _revoke(session, PortalSession.contact_id == contact_id)
+
+
+def end_contact_access(session: Session, contact_id: int) -> None:
+    """A contact's address changed: sign it out everywhere and void its unused codes and tickets
+    (a code sent to the old address must not open the portal for the new one)."""
+    now = utcnow()
+    revoke_contact_sessions(session, contact_id)
+    for code in session.exec(
+        select(PortalSignInCode).where(PortalSignInCode.contact_id == contact_id, PortalSignInCode.used_at == None)  # noqa: E711
+    ).all():
+        code.used_at = now
+    for ticket in session.exec(
+        select(SignInTicket).where(SignInTicket.portal_contact_id == contact_id, SignInTicket.used_at == None)  # noqa: E711
+    ).all():
+        ticket.used_at = now
+
+
+def forget_contact(session: Session, contact_id: int) -> None:
+    """Before a contact row is deleted: end its access and let go of every row pointing at it.
+    Its sessions go; its codes stay, unlinked, so the send throttle still counts them."""
+    end_contact_access(session, contact_id)
+    for row in session.exec(select(PortalSession).where(PortalSession.contact_id == contact_id)).all():
+        session.delete(row)
+    for code in session.exec(select(PortalSignInCode).where(PortalSignInCode.contact_id == contact_id)).all():
+        code.contact_id = None
+    for ticket in session.exec(select(SignInTicket).where(SignInTicket.portal_contact_id == contact_id)).all():
+        ticket.portal_contact_id = None
+    session.flush()

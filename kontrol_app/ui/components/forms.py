@@ -24,3 +24,14 @@ def form_error(message: rx.Var) -> rx.Component:
         message != "",
         rx.callout(message, icon="triangle_alert", color_scheme="red", role="alert", width="100%"),
     )
+
+
+def submit_button(label: str, **props) -> rx.Component:
+    """Disabled until the page is live: a click before then would submit the form as a
+    plain browser request and put what was typed (a password!) in the address bar."""
+    return rx.button(label, type="submit", disabled=~rx.State.is_hydrated, **props)
+
+
+def secure_form(*children: rx.Component, **props) -> rx.Component:
+    """A form that, should it ever submit natively, POSTs rather than putting fields in the URL."""
+    return rx.form(*children, method="post", **props)

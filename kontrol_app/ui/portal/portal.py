@@ -10,7 +10,7 @@ from kontrol_app.services import portal_auth, portal_orders, portal_view
 from kontrol_app.services.portal_orders import PortalJob
 from kontrol_app.services.errors import NotFound, ServiceError
 from kontrol_app.services.portal_links import PORTAL_PREFIX
-from kontrol_app.ui.components.forms import field, form_error
+from kontrol_app.ui.components.forms import field, form_error, secure_form, submit_button
 from kontrol_app.ui.components.status import status_badge
 from kontrol_app.ui.services import call, client_ip, current_client, current_staff, portal_token, visit
 
@@ -212,19 +212,19 @@ def _sign_in() -> rx.Component:
         rx.card(
             rx.cond(
                 PortalState.step == "email",
-                rx.form(
+                secure_form(
                     rx.vstack(
                         rx.heading("Sign in to your portal", size="5"),
                         rx.text("Enter your email address and we'll send you a 6-digit code. No password needed.", size="2", color_scheme="gray"),
                         form_error(errors.get("form", "")),
                         field("Email", rx.input(name="email", type="email", auto_complete="email", width="100%", size="3"), errors.get("email", "")),
-                        rx.button("Send me a code", type="submit", width="100%", size="3"),
+                        submit_button("Send me a code", width="100%", size="3"),
                         spacing="3",
                         width="100%",
                     ),
                     on_submit=PortalState.request_code,
                 ),
-                rx.form(
+                secure_form(
                     rx.vstack(
                         rx.heading("Check your email", size="5"),
                         rx.text(
@@ -237,7 +237,7 @@ def _sign_in() -> rx.Component:
                             rx.input(name="code", inputmode="numeric", auto_complete="one-time-code", max_length=6, width="100%", size="3", placeholder="123456"),
                             errors.get("code", ""),
                         ),
-                        rx.button("Sign in", type="submit", width="100%", size="3"),
+                        submit_button("Sign in", width="100%", size="3"),
                         rx.button("Use a different email", variant="ghost", type="button", on_click=PortalState.use_another_email),
                         spacing="3",
                         width="100%",
@@ -435,7 +435,10 @@ def portal_page() -> rx.Component:
                     rx.cond(
                         PortalState.signed_in,
                         rx.box(
-                            rx.text("Hi ", PortalState.viewer_name, " — ", PortalState.customer_name, size="2", color_scheme="gray", margin_bottom="8px"),
+                            rx.cond(
+                                ~PortalState.preview,
+                                rx.text("Hi ", PortalState.viewer_name, " — ", PortalState.customer_name, size="2", color_scheme="gray", margin_bottom="8px"),
+                            ),
                             _tabs(),
                             padding="16px",
                             max_width="960px",

@@ -9,7 +9,7 @@ import reflex as rx
 from kontrol_app.api.cookies import safe_next
 from kontrol_app.services import staff as staff_service
 from kontrol_app.services.errors import ServiceError
-from kontrol_app.ui.components.forms import field, form_error
+from kontrol_app.ui.components.forms import field, form_error, secure_form, submit_button
 from kontrol_app.ui.services import call, client_ip, current_staff, visit
 
 
@@ -99,7 +99,7 @@ def setup_page() -> rx.Component:
     return _card(
         "Create your shop",
         "You will be the shop's owner. You can add your team later in Settings.",
-        rx.form(
+        secure_form(
             rx.vstack(
                 form_error(errors.get("form", "")),
                 field("Shop name", rx.input(name="shop_name", placeholder="Smith Embroidery", width="100%"), errors.get("shop_name", "")),
@@ -111,7 +111,7 @@ def setup_page() -> rx.Component:
                     errors.get("password", ""),
                     hint="At least 8 characters.",
                 ),
-                rx.button("Create shop", type="submit", width="100%", size="3"),
+                submit_button("Create shop", width="100%", size="3"),
                 spacing="3",
                 width="100%",
             ),
@@ -126,7 +126,7 @@ def sign_in_page() -> rx.Component:
     return _card(
         "Sign in",
         "Staff sign-in for your shop.",
-        rx.form(
+        secure_form(
             rx.vstack(
                 form_error(errors.get("form", "")),
                 field("Email", rx.input(name="email", type="email", auto_complete="username", width="100%"), errors.get("email", "")),
@@ -135,7 +135,7 @@ def sign_in_page() -> rx.Component:
                     rx.input(name="password", type="password", auto_complete="current-password", width="100%"),
                     errors.get("password", ""),
                 ),
-                rx.button("Sign in", type="submit", width="100%", size="3"),
+                submit_button("Sign in", width="100%", size="3"),
                 spacing="3",
                 width="100%",
             ),

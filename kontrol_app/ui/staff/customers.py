@@ -277,6 +277,7 @@ class CustomerPageState(rx.State):
     notes: str = ""
     contacts: list[dict[str, str]] = []
     portal_url: str = ""
+    preview_href: str = ""
     active_jobs: int = 0
     open_invoices: str = ""
     total_orders: int = 0
@@ -295,6 +296,7 @@ class CustomerPageState(rx.State):
         self.phone, self.address, self.notes = detail.phone, detail.address, detail.notes
         self.contacts = [{"name": c.name, "email": c.email} for c in detail.contacts]
         self.portal_url = detail.portal_url
+        self.preview_href = detail.portal_path + "?preview=1"
         self.edit_href = f"/customers/{detail.id}/edit"
         self.jobs_href = f"/jobs?customer={detail.id}"
         self.new_job_href = f"/jobs/new?customer={detail.id}"
@@ -329,6 +331,7 @@ class CustomerPageState(rx.State):
         if principal is None or self._customer_id is None:
             return
         self.portal_url = await call(portal_links.regenerate_link, principal, self._customer_id)
+        await self._refresh(principal)
         return rx.toast.success("New portal link made. The old link and its sign-ins no longer work.")
 
     @rx.event
@@ -432,7 +435,7 @@ def _portal_link_section() -> rx.Component:
                 rx.button(rx.icon("copy", size=14), "Copy", on_click=state.copy_link),
                 rx.link(
                     rx.button(rx.icon("eye", size=14), "Preview", variant="soft"),
-                    href=state.portal_url + "?preview=1",
+                    href=state.preview_href,
                     is_external=True,
                 ),
                 _regenerate_button(),

@@ -6,7 +6,7 @@ import reflex as rx
 
 from kontrol_app.services import staff as staff_service
 from kontrol_app.services.errors import ServiceError
-from kontrol_app.ui.components.forms import field
+from kontrol_app.ui.components.forms import field, secure_form, submit_button
 from kontrol_app.ui.services import call, current_staff
 from kontrol_app.ui.staff.settings_nav import settings_tabs
 from kontrol_app.ui.staff.shell import guarded, staff_page
@@ -84,7 +84,7 @@ def _member_row(member: rx.Var) -> rx.Component:
 def _add_form() -> rx.Component:
     errors = TeamState.errors
     return rx.card(
-        rx.form(
+        secure_form(
             rx.vstack(
                 rx.heading("Add staff", size="4"),
                 rx.flex(
@@ -100,7 +100,7 @@ def _add_form() -> rx.Component:
                     direction={"initial": "column", "md": "row"},
                     width="100%",
                 ),
-                rx.button("Add staff", type="submit"),
+                submit_button("Add staff"),
                 spacing="3",
                 width="100%",
             ),
