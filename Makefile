@@ -40,3 +40,8 @@ unit: install
 
 e2e: install
 	$(BIN)/python -m pytest tests/e2e
+
+## Timings at shop scale (10,000 customers, 200,000 jobs); prints numbers.
+benchmarks: migrate
+	$(BIN)/python benchmarks/customers.py
+	$(BIN)/python benchmarks/jobs.py

@@ -8,6 +8,7 @@ random name, dropped afterwards.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 
 import psycopg
@@ -37,24 +38,45 @@ def _admin(sql: str) -> None:
         connection.execute(sql)
 
 
+def _postgres_url(name: str) -> str:
+    base = POSTGRES_ADMIN.rsplit("/", 1)[0]
+    return f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+@pytest.fixture(scope="session")
+def migrated_templates(tmp_path_factory):
+    """Migrate once per run; each test then copies the result (a file, or a PG template)."""
+    sqlite_file = tmp_path_factory.mktemp("template") / "kontrol.db"
+    migrate(f"sqlite:///{sqlite_file}")
+    templates = {"sqlite": sqlite_file}
+    if "postgresql" in BACKENDS:
+        name = f"kontrol_template_{uuid.uuid4().hex[:12]}"
+        _admin(f'CREATE DATABASE "{name}"')
+        migrate(_postgres_url(name))
+        templates["postgresql"] = name
+    yield templates
+    if "postgresql" in templates:
+        _admin(f'DROP DATABASE IF EXISTS "{templates["postgresql"]}" WITH (FORCE)')
+
+
 @pytest.fixture(params=BACKENDS)
-def database(request, tmp_path, monkeypatch) -> str:
-    """Point Kontrol's settings at a fresh database and migrate it; yields its URL."""
+def database(request, tmp_path, monkeypatch, migrated_templates) -> str:
+    """Point Kontrol's settings at a fresh, migrated database; yields its URL."""
     name = None
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'kontrol-test.db'}"
+        path = tmp_path / "kontrol-test.db"
+        shutil.copyfile(migrated_templates["sqlite"], path)
+        url = f"sqlite:///{path}"
     else:
         name = f"kontrol_test_{uuid.uuid4().hex[:12]}"
-        _admin(f'CREATE DATABASE "{name}"')
-        base = POSTGRES_ADMIN.rsplit("/", 1)[0]
-        url = f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
+        _admin(f'CREATE DATABASE "{name}" TEMPLATE "{migrated_templates["postgresql"]}"')
+        url = _postgres_url(name)
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("KONTROL_DATA_DIR", str(tmp_path / "data"))
     for variable in ("RESEND_API_KEY", "KONTROL_MAIL_DIR", "KONTROL_PUBLIC_URL"):
         monkeypatch.delenv(variable, raising=False)
     get_settings.cache_clear()
     db.reset_engine()
-    migrate()
     yield url
     db.reset_engine()
     get_settings.cache_clear()

@@ -210,15 +210,16 @@ def list_jobs(session: Session, actor: StaffPrincipal, filters: JobFilters, *, p
     total = session.exec(select(func.count()).select_from(base.subquery())).one()
     pages = max(1, -(-total // page_size))
     page = min(max(1, page), pages)
-    query = _filtered(
-        select(Job.id, Job.title, Job.customer_id, Customer.name, Job.quantity, Job.due_date, Job.status).join(
-            Customer, Customer.id == Job.customer_id
-        ),
-        filters,
-    )
     # Jobs due soonest first; undated ones after, newest first.
+    ordering = (Job.due_date.is_(None), Job.due_date, Job.id.desc())
+    # Page over the job table alone, then join the page's rows to their customers:
+    # sorting the joined rows made SQLite walk every customer's jobs (~0.5 s at 200,000 jobs).
+    page_ids = _filtered(select(Job.id), filters).order_by(*ordering).offset((page - 1) * page_size).limit(page_size).subquery()
     rows = session.exec(
-        query.order_by(Job.due_date.is_(None), Job.due_date, Job.id.desc()).offset((page - 1) * page_size).limit(page_size)
+        select(Job.id, Job.title, Job.customer_id, Customer.name, Job.quantity, Job.due_date, Job.status)
+        .join(page_ids, page_ids.c.id == Job.id)
+        .join(Customer, Customer.id == Job.customer_id)
+        .order_by(*ordering)
     ).all()
     return JobPage([JobRow(*r) for r in rows], total, page, pages)
 

@@ -9,7 +9,7 @@ import secrets
 
 from sqlmodel import Session, select
 
-from kontrol_app.models import Customer, CustomerContact, EmailKind, PortalSignInCode, utcnow
+from kontrol_app.models import Customer, CustomerContact, EmailKind, PortalSignInCode, SignInTicket, utcnow
 from kontrol_app.services import outbox
 from kontrol_app.services.emails import EmailMessage
 from kontrol_app.services.errors import InvalidInput, NotFound
@@ -71,6 +71,13 @@ def regenerate_link(session: Session, actor: StaffPrincipal, customer_id: int) -
         select(PortalSignInCode).where(PortalSignInCode.customer_id == customer_id, PortalSignInCode.used_at == None)  # noqa: E711
     ).all():
         code.used_at = utcnow()
+    # A ticket from a code checked just before would otherwise open a session on the new link.
+    for ticket in session.exec(
+        select(SignInTicket)
+        .join(CustomerContact, CustomerContact.id == SignInTicket.portal_contact_id)
+        .where(CustomerContact.customer_id == customer_id, SignInTicket.used_at == None)  # noqa: E711
+    ).all():
+        ticket.used_at = utcnow()
     return portal_url(customer)
 
 

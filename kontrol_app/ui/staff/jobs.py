@@ -136,7 +136,14 @@ def job_list_page() -> rx.Component:
         "Jobs",
         "Jobs",
         _jobs_header("list"),
-        rx.cond(state.customer_name != "", rx.callout("Showing jobs for " + state.customer_name, icon="filter", margin_bottom="12px")),
+        rx.cond(
+            state.customer_name != "",
+            rx.callout(
+                rx.hstack(rx.text("Showing jobs for ", state.customer_name), rx.link("Show all customers", href="/jobs"), spacing="3"),
+                icon="filter",
+                margin_bottom="12px",
+            ),
+        ),
         rx.flex(
             rx.input(
                 rx.input.slot(rx.icon("search", size=16)),

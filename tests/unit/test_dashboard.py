@@ -1,0 +1,118 @@
+"""Dashboard -> "Get a client onto the portal": each item ticked only by real data."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from PIL import Image
+from sqlmodel import Session, select
+
+from kontrol_app.models import CustomerContact, PortalSession, utcnow
+from kontrol_app.services import automations, customers, dashboard, jobs, portal_links, staff
+from kontrol_app.services.shop import save_logo
+from kontrol_app.settings import get_settings
+
+ITEMS = ["shop", "customer", "copied", "sent", "job", "moved", "automations"]
+
+
+def ticked(session: Session) -> set[str]:
+    items = dashboard.getting_started(session)
+    assert len(items) == len(ITEMS)
+    return {name for name, item in zip(ITEMS, items, strict=True) if item.done}
+
+
+def png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "navy").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def owner(session) -> staff.StaffPrincipal:
+    principal = staff.create_shop(
+        session, shop_name="Test Print Co.", name="Olivia Owner", email="owner@example.com", password="correct horse"
+    )
+    session.commit()
+    return principal
+
+
+def test_checklist_items_have_labels_and_links(session, owner):
+    items = dashboard.getting_started(session)
+    assert items[0].label == "Shop name, email, and logo saved in Settings → Shop Info"
+    assert items[0].href == "/settings/shop"
+    assert items[-1].label == "Automatic notifications turned on"
+    assert all(item.href.startswith("/") and item.action for item in items)
+
+
+def test_nothing_is_ticked_on_an_empty_database(database, session):
+    assert ticked(session) == set()
+
+
+def test_each_item_is_ticked_only_when_its_data_exists(session, owner):
+    # The shop has a name and email from sign-up, but no logo yet.
+    assert ticked(session) == set()
+    save_logo(session, owner, png(), get_settings().files_dir)
+    session.commit()
+    assert ticked(session) == {"shop"}
+
+    walk_in = customers.create_customer(session, owner, customers.CustomerInput(name="Walk-in", contact_name="Maria"))
+    session.commit()
+    assert ticked(session) == {"shop"}  # no email on file
+    customer_id = customers.create_customer(
+        session, owner, customers.CustomerInput(name="Smith Embroidery", contact_name="Sarah", email="sarah@smith.example")
+    )
+    session.commit()
+    assert ticked(session) == {"shop", "customer"}
+
+    portal_links.mark_link_copied(session, owner, walk_in)
+    session.commit()
+    assert ticked(session) == {"shop", "customer", "copied"}
+
+    portal_links.email_link(session, owner, customer_id, "Here's your portal link.")
+    session.commit()
+    assert ticked(session) == {"shop", "customer", "copied", "sent"}
+
+    job_id = jobs.create_job(session, owner, jobs.JobInput(title="Tees", customer_id=customer_id, quantity="144"))
+    session.commit()
+    assert ticked(session) == {"shop", "customer", "copied", "sent", "job"}  # created is not moved forward
+
+    jobs.change_status(session, owner, job_id, "artwork")
+    session.commit()
+    assert ticked(session) == {"shop", "customer", "copied", "sent", "job", "moved"}
+
+    rule = next(r for r in automations.list_rules(session) if r.status == "shipped")
+    automations.save_rule(session, owner, status="shipped", enabled=False, subject=rule.subject, body=rule.body)
+    session.commit()
+    assert "automations" not in ticked(session)  # saved but off
+    automations.save_rule(session, owner, status="shipped", enabled=True, subject=rule.subject, body=rule.body)
+    session.commit()
+    assert ticked(session) == set(ITEMS)
+
+
+def test_a_signed_in_client_counts_as_the_link_sent(session, owner):
+    customer_id = customers.create_customer(
+        session, owner, customers.CustomerInput(name="Smith Embroidery", contact_name="Sarah", email="sarah@smith.example")
+    )
+    session.commit()
+    assert "sent" not in ticked(session)
+    contact = session.exec(select(CustomerContact).where(CustomerContact.customer_id == customer_id)).one()
+    session.add(
+        PortalSession(customer_id=customer_id, contact_id=contact.id, token_hash="0" * 64, expires_at=utcnow() + timedelta(days=30))
+    )
+    session.commit()
+    assert ticked(session) == {"customer", "sent"}
+
+
+def test_regenerating_the_link_unticks_copied_and_sent(session, owner):
+    customer_id = customers.create_customer(
+        session, owner, customers.CustomerInput(name="Smith Embroidery", contact_name="Sarah", email="sarah@smith.example")
+    )
+    portal_links.mark_link_copied(session, owner, customer_id)
+    portal_links.email_link(session, owner, customer_id, "Your link")
+    session.commit()
+    assert {"copied", "sent"} <= ticked(session)
+    portal_links.regenerate_link(session, owner, customer_id)
+    session.commit()
+    assert not {"copied", "sent"} & ticked(session)

@@ -1,0 +1,67 @@
+"""`make demo`: loads a realistic shop once, and never over real data."""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from kontrol_app import db, demo
+from kontrol_app.models import Customer, Job, JobStatusChange, OutboxEmail, Shop, StaffUser
+from kontrol_app.services import staff, statuses
+
+
+def counts(session: Session) -> tuple[int, int, int, int]:
+    return tuple(
+        session.exec(select(func.count()).select_from(model)).one() for model in (Shop, StaffUser, Customer, Job)
+    )
+
+
+def test_load_demo_fills_a_shop_with_a_job_in_every_status(database, session):
+    message = demo.load_demo()
+    assert demo.OWNER_EMAIL in message and demo.OWNER_PASSWORD in message
+
+    shop = session.exec(select(Shop)).one()
+    assert (shop.name, shop.timezone) == ("Demo Print Co.", "America/New_York")
+    assert counts(session) == (1, 1, len(demo.CUSTOMERS), len(demo.JOBS))
+
+    all_jobs = session.exec(select(Job)).all()
+    assert {job.status for job in all_jobs} == {s.value for s in statuses.ALL_STATUSES}
+    [shipped] = [job for job in all_jobs if job.status == "shipped"]
+    assert (shipped.tracking_carrier, shipped.tracking_number) == ("ups", "1Z999AA10123456784")
+    assert all(job.due_date is not None and job.quantity > 0 for job in all_jobs)
+
+    # Each job got there step by step, and its history ends where it stands.
+    for job in all_jobs:
+        changes = session.exec(
+            select(JobStatusChange).where(JobStatusChange.job_id == job.id).order_by(JobStatusChange.id)
+        ).all()
+        assert changes[0].from_status is None and changes[0].to_status == "quote"
+        assert changes[-1].to_status == job.status
+        assert all(later.from_status == earlier.to_status for earlier, later in zip(changes, changes[1:]))
+    # No automation is on in the demo, so nothing is emailed.
+    assert session.exec(select(func.count()).select_from(OutboxEmail)).one() == 0
+
+    ticket = staff.sign_in(session, email=demo.OWNER_EMAIL, password=demo.OWNER_PASSWORD)
+    assert isinstance(ticket, str) and len(ticket) > 20
+    token = staff.redeem_ticket(session, ticket)
+    principal = staff.principal_for_token(session, token)
+    assert principal is not None and principal.is_owner and principal.email == demo.OWNER_EMAIL
+
+
+def test_load_demo_runs_once(database, session):
+    demo.load_demo()
+    before = counts(session)
+    message = demo.load_demo()
+    assert "already has a shop" in message
+    with Session(db.get_engine()) as fresh:
+        assert counts(fresh) == before
+
+
+def test_load_demo_refuses_a_database_with_a_real_shop(database, session):
+    staff.create_shop(session, shop_name="Real Shop", name="Real Owner", email="real@example.com", password="correct horse")
+    session.commit()
+    message = demo.load_demo()
+    assert "already has a shop" in message and "not loaded" in message
+    with Session(db.get_engine()) as fresh:
+        assert counts(fresh) == (1, 1, 0, 0)
+        assert fresh.exec(select(Shop.name)).one() == "Real Shop"

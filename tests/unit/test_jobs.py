@@ -1,0 +1,570 @@
+"""Jobs: create/edit with validation, status changes with history, tracking, finding jobs, the board."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import event, func
+from sqlmodel import Session, select
+
+from kontrol_app import db
+from kontrol_app.models import Carrier, Decoration, Job, JobStatus, JobStatusChange
+from kontrol_app.services import customers, jobs, staff, statuses
+from kontrol_app.services.errors import InvalidInput, NotFound
+from kontrol_app.services.tracking import tracking_url
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def make_owner(session: Session) -> staff.StaffPrincipal:
+    owner = staff.create_shop(
+        session, shop_name="Test Print Co.", name="Olivia Owner", email="owner@example.com", password="correct horse"
+    )
+    session.commit()
+    return owner
+
+
+def make_staff(session: Session, owner: staff.StaffPrincipal) -> staff.StaffPrincipal:
+    member = staff.add_staff(session, owner, name="Sam Staff", email="sam@example.com", password="battery staple")
+    session.commit()
+    return staff.StaffPrincipal(member.id, member.name, member.email, member.role)
+
+
+def make_customer(session: Session, owner: staff.StaffPrincipal, name: str = "Smith Embroidery", email: str = "") -> int:
+    customer_id = customers.create_customer(
+        session, owner, customers.CustomerInput(name=name, contact_name="Sarah Smith", email=email)
+    )
+    session.commit()
+    return customer_id
+
+
+def make_job(session: Session, owner: staff.StaffPrincipal, customer_id: int, title: str = "Spring League T-Shirts", **fields) -> int:
+    data = jobs.JobInput(title=title, customer_id=customer_id, quantity=fields.pop("quantity", "144"), **fields)
+    job_id = jobs.create_job(session, owner, data)
+    session.commit()
+    return job_id
+
+
+def job_count(session: Session) -> int:
+    return session.exec(select(func.count(Job.id))).one()
+
+
+def history(session: Session, job_id: int) -> list[JobStatusChange]:
+    return list(
+        session.exec(select(JobStatusChange).where(JobStatusChange.job_id == job_id).order_by(JobStatusChange.id)).all()
+    )
+
+
+@pytest.fixture
+def owner(session) -> staff.StaffPrincipal:
+    return make_owner(session)
+
+
+@pytest.fixture
+def customer_id(session, owner) -> int:
+    return make_customer(session, owner)
+
+
+# --- creating and editing ---------------------------------------------------------------
+
+
+def test_create_job_saves_every_field_and_records_created_history(session, owner, customer_id):
+    before = datetime.now(UTC)
+    job_id = jobs.create_job(
+        session,
+        owner,
+        jobs.JobInput(
+            title="  Spring League T-Shirts ",
+            customer_id=customer_id,
+            quantity="1,440",
+            due_date="2026-04-12",
+            decoration=Decoration.EMBROIDERY,
+            garment="Gildan 5000",
+            colour="Royal blue",
+            notes="Left chest",
+        ),
+    )
+    session.commit()
+
+    job = session.get(Job, job_id)
+    assert (job.title, job.customer_id, job.quantity, job.due_date) == ("Spring League T-Shirts", customer_id, 1440, date(2026, 4, 12))
+    assert (job.decoration, job.garment, job.colour, job.notes) == ("embroidery", "Gildan 5000", "Royal blue", "Left chest")
+    assert job.status == JobStatus.QUOTE
+    [created] = history(session, job_id)
+    assert created.from_status is None
+    assert created.to_status == JobStatus.QUOTE
+    assert created.staff_user_id == owner.id
+    assert created.changed_by == "Olivia Owner"
+    assert before - timedelta(seconds=1) <= created.created_at <= datetime.now(UTC) + timedelta(seconds=1)
+
+    detail = jobs.job_detail(session, owner, job_id)
+    assert detail.customer_name == "Smith Embroidery"
+    assert [(h.from_label, h.to_label, h.changed_by) for h in detail.history] == [("", "Quote", "Olivia Owner")]
+    assert jobs.job_input(session, owner, job_id) == jobs.JobInput(
+        title="Spring League T-Shirts",
+        customer_id=customer_id,
+        quantity="1440",
+        due_date="2026-04-12",
+        decoration="embroidery",
+        garment="Gildan 5000",
+        colour="Royal blue",
+        notes="Left chest",
+    )
+
+
+def test_create_job_without_a_due_date(session, owner, customer_id):
+    job_id = make_job(session, owner, customer_id, quantity=" 6 ", due_date="  ")
+    job = session.get(Job, job_id)
+    assert job.quantity == 6
+    assert job.due_date is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"title": ""}, "title"),
+        ({"title": "   "}, "title"),
+        ({"title": "x" * 201}, "title"),
+        ({"customer_id": None}, "customer"),
+        ({"customer_id": 987654}, "customer"),
+        ({"quantity": ""}, "quantity"),
+        ({"quantity": "0"}, "quantity"),
+        ({"quantity": "-5"}, "quantity"),
+        ({"quantity": "1.5"}, "quantity"),
+        ({"quantity": "12 pcs"}, "quantity"),
+        ({"quantity": "lots"}, "quantity"),
+        ({"quantity": "1e3"}, "quantity"),
+        ({"quantity": "²"}, "quantity"),  # a "digit" to str.isdigit, not to int()
+        ({"quantity": "9" * 5000}, "quantity"),  # beyond int()'s digit limit
+        ({"quantity": str(jobs.MAX_QUANTITY + 1)}, "quantity"),
+        ({"due_date": "12/04/2026"}, "due_date"),
+        ({"due_date": "2026-13-01"}, "due_date"),
+        ({"due_date": "tomorrow"}, "due_date"),
+        ({"decoration": "glitter"}, "decoration"),
+        ({"decoration": ""}, "decoration"),
+        ({"garment": "g" * 201}, "garment"),
+        ({"notes": "n" * 5001}, "notes"),
+    ],
+)
+def test_create_job_refuses_bad_input_with_the_field_named(session, owner, customer_id, changes, field):
+    fields = {"title": "Hoodies", "customer_id": customer_id, "quantity": "144", "due_date": "2026-04-12"} | changes
+    with pytest.raises(InvalidInput) as refused:
+        jobs.create_job(session, owner, jobs.JobInput(**fields))
+    assert refused.value.field == field
+    session.rollback()
+    assert job_count(session) == 0
+    assert session.exec(select(func.count(JobStatusChange.id))).one() == 0
+
+
+def test_update_job_changes_the_fields_and_keeps_status_and_history(session, owner, customer_id):
+    other_customer = make_customer(session, owner, "Pixel Labs")
+    job_id = make_job(session, owner, customer_id, due_date="2026-04-12")
+    before = session.get(Job, job_id).updated_at
+    jobs.update_job(
+        session,
+        owner,
+        job_id,
+        jobs.JobInput(
+            title="Holiday Hoodies",
+            customer_id=other_customer,
+            quantity="60",
+            due_date="2026-12-01",
+            decoration=Decoration.DTG,
+            garment="Hoodie",
+            colour="Grey",
+            notes="Rush",
+        ),
+    )
+    session.commit()
+    session.expire_all()
+    job = session.get(Job, job_id)
+    assert (job.title, job.customer_id, job.quantity, job.due_date, job.decoration) == (
+        "Holiday Hoodies",
+        other_customer,
+        60,
+        date(2026, 12, 1),
+        "dtg",
+    )
+    assert (job.garment, job.colour, job.notes, job.status) == ("Hoodie", "Grey", "Rush", JobStatus.QUOTE)
+    assert job.updated_at > before
+    assert len(history(session, job_id)) == 1
+
+
+def test_update_job_with_bad_input_changes_nothing(session, owner, customer_id):
+    job_id = make_job(session, owner, customer_id, title="Original")
+    with pytest.raises(InvalidInput) as refused:
+        jobs.update_job(session, owner, job_id, jobs.JobInput(title="Renamed", customer_id=customer_id, quantity="0"))
+    assert refused.value.field == "quantity"
+    session.rollback()
+    assert session.get(Job, job_id).title == "Original"
+    with pytest.raises(NotFound):
+        jobs.update_job(session, owner, 987654, jobs.JobInput(title="x", customer_id=customer_id, quantity="1"))
+
+
+# --- status changes ----------------------------------------------------------------------
+
+
+def test_change_status_records_who_when_from_to_and_note(session, owner, customer_id):
+    member = make_staff(session, owner)
+    job_id = make_job(session, owner, customer_id)
+    before = datetime.now(UTC)
+    assert jobs.change_status(session, member, job_id, JobStatus.ARTWORK, note="  Proof sent  ") is True
+    session.commit()
+
+    assert session.get(Job, job_id).status == JobStatus.ARTWORK
+    created, moved = history(session, job_id)
+    assert (moved.from_status, moved.to_status, moved.note) == ("quote", "artwork", "Proof sent")
+    assert (moved.staff_user_id, moved.changed_by) == (member.id, "Sam Staff")
+    assert before - timedelta(seconds=1) <= moved.created_at <= datetime.now(UTC) + timedelta(seconds=1)
+    detail = jobs.job_detail(session, owner, job_id)
+    assert detail.status == "artwork"
+    # Newest first on the job page.
+    assert [(h.from_label, h.to_label, h.note, h.changed_by) for h in detail.history] == [
+        ("Quote", "Artwork", "Proof sent", "Sam Staff"),
+        ("", "Quote", "", "Olivia Owner"),
+    ]
+
+
+def test_change_status_accepts_labels_and_values(session, owner, customer_id):
+    job_id = make_job(session, owner, customer_id)
+    assert jobs.change_status(session, owner, job_id, "Awaiting Approval")
+    assert session.get(Job, job_id).status == JobStatus.AWAITING_APPROVAL
+    assert jobs.change_status(session, owner, job_id, "in_production")
+    assert jobs.change_status(session, owner, job_id, JobStatus.ON_HOLD)
+    session.commit()
+    session.expire_all()
+    assert session.get(Job, job_id).status == "on_hold"
+    assert [(c.from_status, c.to_status) for c in history(session, job_id)[1:]] == [
+        ("quote", "awaiting_approval"),
+        ("awaiting_approval", "in_production"),
+        ("in_production", "on_hold"),
+    ]
+
+
+def test_change_status_to_the_current_status_does_nothing(session, owner, customer_id):
+    job_id = make_job(session, owner, customer_id)
+    jobs.change_status(session, owner, job_id, "artwork")
+    session.commit()
+    updated_at = session.get(Job, job_id).updated_at
+    assert jobs.change_status(session, owner, job_id, "Artwork") is False
+    assert jobs.change_status(session, owner, job_id, "artwork", note="again") is False
+    session.commit()
+    session.expire_all()
+    assert len(history(session, job_id)) == 2
+    assert session.get(Job, job_id).updated_at == updated_at
+
+
+def test_double_click_moves_the_job_once(session, owner, customer_id):
+    """The board sends the status the card showed; the second click finds it moved on."""
+    job_id = make_job(session, owner, customer_id)
+    assert jobs.change_status(session, owner, job_id, "artwork", expected_from="quote") is True
+    session.commit()
+    assert jobs.change_status(session, owner, job_id, "artwork", expected_from="quote") is False
+    # Moved by someone else meanwhile: a click meant for "quote" must not act on "artwork".
+    assert jobs.change_status(session, owner, job_id, "on_hold", expected_from="quote") is False
+    session.commit()
+    session.expire_all()
+    assert session.get(Job, job_id).status == "artwork"
+    assert [c.to_status for c in history(session, job_id)] == ["quote", "artwork"]
+    assert jobs.change_status(session, owner, job_id, "awaiting_approval", expected_from="artwork") is True
+
+
+def test_two_clicks_at_the_same_moment_move_the_job_once(database):
+    """Two requests race (two tabs, two people): the second waits for the first and then does nothing."""
+    engine = db.get_engine()
+    with Session(engine, expire_on_commit=False) as setup:
+        owner = make_owner(setup)
+        job_id = make_job(setup, owner, make_customer(setup, owner))
+
+    result: dict[str, object] = {}
+
+    def second_click() -> None:
+        try:
+            with Session(engine) as second:
+                result["moved"] = jobs.change_status(second, owner, job_id, "artwork", expected_from="quote")
+                second.commit()
+        except Exception as error:  # noqa: BLE001  (reported by the assertion below)
+            result["error"] = error
+
+    with Session(engine) as first:
+        assert jobs.change_status(first, owner, job_id, "artwork", expected_from="quote") is True
+        thread = threading.Thread(target=second_click)
+        thread.start()
+        thread.join(timeout=1.0)  # it now waits for the first click's transaction
+        first.commit()
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    assert result == {"moved": False}
+    with Session(engine) as check:
+        assert [c.to_status for c in history(check, job_id)] == ["quote", "artwork"]
+        assert check.get(Job, job_id).status == "artwork"
+
+
+@pytest.mark.parametrize("target", ["Lost", "", "SHIPPED", "shipping"])
+def test_change_status_refuses_unknown_statuses(session, owner, customer_id, target):
+    job_id = make_job(session, owner, customer_id)
+    with pytest.raises(InvalidInput) as refused:
+        jobs.change_status(session, owner, job_id, target)
+    assert refused.value.field == "status"
+    session.rollback()
+    assert session.get(Job, job_id).status == "quote"
+    assert len(history(session, job_id)) == 1
+
+
+def test_change_status_of_a_missing_job_is_not_found(session, owner):
+    with pytest.raises(NotFound):
+        jobs.change_status(session, owner, 987654, "artwork")
+
+
+# --- tracking ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("carrier", "host"),
+    [(Carrier.UPS, "ups.com"), (Carrier.FEDEX, "fedex.com"), (Carrier.USPS, "usps.com"), (Carrier.DHL, "dhl.com")],
+)
+def test_tracking_url_links_to_the_carrier_with_the_number(carrier, host):
+    url = tracking_url(carrier, "1Z999AA10123456784")
+    assert url.startswith("https://") and host in url
+    assert url.endswith("1Z999AA10123456784")
+    quoted = tracking_url(carrier, " 1Z 99/9&x=1 ")
+    assert quoted.endswith("1Z%2099%2F9%26x%3D1")
+    assert " " not in quoted and "&x=" not in quoted
+
+
+def test_tracking_url_is_empty_for_other_carriers_or_no_number():
+    assert tracking_url(Carrier.OTHER, "ABC123") == ""
+    assert tracking_url("", "ABC123") == ""
+    assert tracking_url(Carrier.UPS, "") == ""
+
+
+def test_set_tracking_saves_and_clears(session, owner, customer_id):
+    job_id = make_job(session, owner, customer_id)
+    jobs.set_tracking(session, owner, job_id, carrier=Carrier.FEDEX, number=" 7712 3456 ")
+    session.commit()
+    detail = jobs.job_detail(session, owner, job_id)
+    assert (detail.tracking_carrier, detail.tracking_number) == ("fedex", "7712 3456")
+    assert detail.tracking_url == "https://www.fedex.com/fedextrack/?trknbr=7712%203456"
+
+    jobs.set_tracking(session, owner, job_id, carrier=Carrier.OTHER, number="LOCAL-1")
+    session.commit()
+    assert jobs.job_detail(session, owner, job_id).tracking_url == ""
+    assert session.get(Job, job_id).tracking_number == "LOCAL-1"
+
+    jobs.set_tracking(session, owner, job_id, carrier=Carrier.UPS, number="   ")
+    session.commit()
+    job = session.get(Job, job_id)
+    assert (job.tracking_carrier, job.tracking_number) == ("", "")
+    assert jobs.job_detail(session, owner, job_id).tracking_url == ""
+
+
+@pytest.mark.parametrize(("carrier", "number", "field"), [("", "1Z999", "tracking_carrier"), ("pigeon", "1Z999", "tracking_carrier"), ("ups", "9" * 61, "tracking_number")])
+def test_set_tracking_refuses_bad_input(session, owner, customer_id, carrier, number, field):
+    job_id = make_job(session, owner, customer_id)
+    with pytest.raises(InvalidInput) as refused:
+        jobs.set_tracking(session, owner, job_id, carrier=carrier, number=number)
+    assert refused.value.field == field
+    session.rollback()
+    assert session.get(Job, job_id).tracking_number == ""
+
+
+# --- finding jobs ---------------------------------------------------------------------------
+
+
+def _titles(page: jobs.JobPage) -> list[str]:
+    return [row.title for row in page.rows]
+
+
+def _move(session: Session, owner: staff.StaffPrincipal, job_id: int, status: str) -> None:
+    jobs.change_status(session, owner, job_id, status)
+    session.commit()
+
+
+def test_list_jobs_filters_by_status_with_active_meaning_not_closed(session, owner, customer_id):
+    ids = {}
+    for status in statuses.ALL_STATUSES:
+        ids[status] = make_job(session, owner, customer_id, title=f"Job {status.value}")
+        if status != JobStatus.QUOTE:
+            _move(session, owner, ids[status], status)
+
+    active = jobs.list_jobs(session, owner, jobs.JobFilters(status="active"))
+    assert active.total == 9
+    assert {row.status for row in active.rows} == {s.value for s in statuses.ACTIVE}
+    assert not {"completed", "declined", "cancelled"} & {row.status for row in active.rows}
+
+    everything = jobs.list_jobs(session, owner, jobs.JobFilters())
+    assert everything.total == 12
+    shipped = jobs.list_jobs(session, owner, jobs.JobFilters(status="shipped"))
+    assert [(r.id, r.title, r.status, r.customer_name, r.quantity) for r in shipped.rows] == [
+        (ids[JobStatus.SHIPPED], "Job shipped", "shipped", "Smith Embroidery", 144)
+    ]
+    assert jobs.list_jobs(session, owner, jobs.JobFilters(status="completed")).total == 1
+
+
+def test_list_jobs_filters_by_customer_and_due_range(session, owner, customer_id):
+    other = make_customer(session, owner, "Pixel Labs")
+    make_job(session, owner, customer_id, title="April 1", due_date="2026-04-01")
+    make_job(session, owner, customer_id, title="April 12", due_date="2026-04-12")
+    make_job(session, owner, customer_id, title="April 30", due_date="2026-04-30")
+    make_job(session, owner, customer_id, title="Undated")
+    make_job(session, owner, other, title="Other customer", due_date="2026-04-12")
+
+    mine = jobs.list_jobs(session, owner, jobs.JobFilters(customer_id=customer_id))
+    assert _titles(mine) == ["April 1", "April 12", "April 30", "Undated"]
+    assert _titles(jobs.list_jobs(session, owner, jobs.JobFilters(customer_id=other))) == ["Other customer"]
+
+    ranged = jobs.list_jobs(session, owner, jobs.JobFilters(due_from="2026-04-12", due_to="2026-04-30"))
+    # Same day: the newer job first.
+    assert _titles(ranged) == ["Other customer", "April 12", "April 30"]
+    assert ranged.total == 3
+    assert _titles(jobs.list_jobs(session, owner, jobs.JobFilters(due_to="2026-04-01"))) == ["April 1"]
+    both = jobs.JobFilters(customer_id=customer_id, due_from="2026-04-02")
+    assert _titles(jobs.list_jobs(session, owner, both)) == ["April 12", "April 30"]
+
+    for bad in (jobs.JobFilters(due_from="April"), jobs.JobFilters(due_to="2026-02-30")):
+        with pytest.raises(InvalidInput) as refused:
+            jobs.list_jobs(session, owner, bad)
+        assert refused.value.field == ("due_from" if bad.due_from else "due_to")
+
+
+def test_list_jobs_title_search_is_case_insensitive_and_takes_wildcards_literally(session, owner, customer_id):
+    for title in ("Holiday HOODIES", "Hoodie samples", "100% Cotton Tees", "100 Cotton Tees", "A_B caps", "AxB caps", "Polos"):
+        make_job(session, owner, customer_id, title=title)
+
+    def search(text: str) -> list[str]:
+        return sorted(_titles(jobs.list_jobs(session, owner, jobs.JobFilters(search=text))))
+
+    assert search("hoodie") == ["Holiday HOODIES", "Hoodie samples"]
+    assert search("  HOODIES ") == ["Holiday HOODIES"]
+    assert search("100%") == ["100% Cotton Tees"]
+    assert search("%") == ["100% Cotton Tees"]
+    assert search("a_b") == ["A_B caps"]
+    assert search("nothing like it") == []
+    assert len(search("")) == 7
+
+
+def test_list_jobs_orders_by_due_date_and_pages_in_sql(session, owner, customer_id):
+    make_job(session, owner, customer_id, title="Late", due_date="2026-06-01")
+    make_job(session, owner, customer_id, title="Undated older")
+    make_job(session, owner, customer_id, title="Soon", due_date="2026-04-02")
+    make_job(session, owner, customer_id, title="Undated newer")
+    make_job(session, owner, customer_id, title="Middle", due_date="2026-05-01")
+    expected = ["Soon", "Middle", "Late", "Undated newer", "Undated older"]
+
+    assert _titles(jobs.list_jobs(session, owner, jobs.JobFilters())) == expected
+
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        statements.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        pages = [jobs.list_jobs(session, owner, jobs.JobFilters(), page=n, page_size=2) for n in (1, 2, 3)]
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert [_titles(p) for p in pages] == [expected[0:2], expected[2:4], expected[4:5]]
+    assert [(p.total, p.page, p.pages) for p in pages] == [(5, 1, 3), (5, 2, 3), (5, 3, 3)]
+    # The database does the paging: the row query carries LIMIT/OFFSET.
+    row_queries = [s for s in statements if "ORDER BY" in s.upper()]
+    assert len(row_queries) == 3 and all("LIMIT" in s.upper() for s in row_queries)
+
+    past_the_end = jobs.list_jobs(session, owner, jobs.JobFilters(), page=99, page_size=2)
+    assert (past_the_end.page, _titles(past_the_end)) == (3, ["Undated older"])
+    assert jobs.list_jobs(session, owner, jobs.JobFilters(), page=0, page_size=2).page == 1
+    empty = jobs.list_jobs(session, owner, jobs.JobFilters(search="zzz"))
+    assert (empty.rows, empty.total, empty.page, empty.pages) == ([], 0, 1, 1)
+
+
+def test_board_counts_every_job_and_shows_at_most_a_column_of_cards(session, owner, customer_id):
+    other = make_customer(session, owner, "Pixel Labs")
+    extra = jobs.BOARD_CARDS_PER_COLUMN + 3
+    start = date(2026, 4, 1)
+    # Bulk rows for the crowded Quote column (create_job is tested above).
+    for n in range(extra):
+        session.add(Job(customer_id=customer_id, title=f"Quote {n:02d}", quantity=1, due_date=start + timedelta(days=extra - n)))
+    session.commit()
+    moved = {}
+    for status in (JobStatus.IN_PRODUCTION, JobStatus.ON_HOLD, JobStatus.REVISIONS_REQUESTED, JobStatus.COMPLETED, JobStatus.CANCELLED):
+        moved[status] = make_job(session, owner, other, title=f"Other {status.value}")
+        _move(session, owner, moved[status], status)
+
+    columns = jobs.board(session, owner)
+    assert [c.status for c in columns] == [
+        "quote",
+        "artwork",
+        "awaiting_approval",
+        "art_approved",
+        "in_production",
+        "ready",
+        "shipped",
+        "revisions_requested",
+        "on_hold",
+    ]
+    assert [c.label for c in columns][:2] == ["Quote", "Artwork"]
+    by_status = {c.status: c for c in columns}
+    quote = by_status["quote"]
+    assert quote.count == extra
+    assert len(quote.cards) == jobs.BOARD_CARDS_PER_COLUMN
+    # The most urgent ones: earliest due first.
+    assert [c.title for c in quote.cards[:2]] == [f"Quote {extra - 1:02d}", f"Quote {extra - 2:02d}"]
+    assert [c.due_date for c in quote.cards] == sorted(c.due_date for c in quote.cards)
+    assert (by_status["in_production"].count, [c.title for c in by_status["in_production"].cards]) == (1, ["Other in_production"])
+    assert by_status["artwork"].count == 0 and by_status["artwork"].cards == []
+    assert by_status["on_hold"].count == 1 and by_status["revisions_requested"].count == 1
+
+    theirs = {c.status: c for c in jobs.board(session, owner, customer_id=other)}
+    assert theirs["quote"].count == 0 and theirs["quote"].cards == []
+    assert theirs["in_production"].count == 1
+
+
+def test_customer_job_counts_and_customer_stats(session, owner, customer_id):
+    other = make_customer(session, owner, "Pixel Labs")
+    assert jobs.customer_job_counts(session, customer_id) == jobs.CustomerJobCounts(active=0, total=0)
+    for status in (JobStatus.QUOTE, JobStatus.IN_PRODUCTION, JobStatus.ON_HOLD, JobStatus.COMPLETED, JobStatus.DECLINED, JobStatus.CANCELLED):
+        job_id = make_job(session, owner, customer_id, title=f"Job {status.value}")
+        if status != JobStatus.QUOTE:
+            _move(session, owner, job_id, status)
+    make_job(session, owner, other, title="Someone else's")
+
+    assert jobs.customer_job_counts(session, customer_id) == jobs.CustomerJobCounts(active=3, total=6)
+    stats = customers.customer_stats(session, customer_id)
+    assert (stats.active_jobs, stats.total_orders) == (3, 6)
+    assert customers.customer_detail(session, owner, other).stats.total_orders == 1
+    assert customers.customer_detail(session, owner, other).stats.active_jobs == 1
+
+
+def test_find_customers_for_the_job_form(session, owner, customer_id):
+    make_customer(session, owner, "Pixel Labs")
+    make_customer(session, owner, "100% Pixel")
+    assert [name for _, name in jobs.find_customers(session, owner, "PIXEL")] == ["100% Pixel", "Pixel Labs"]
+    assert [name for _, name in jobs.find_customers(session, owner, "0%")] == ["100% Pixel"]
+    assert jobs.customer_name(session, customer_id) == "Smith Embroidery"
+    assert jobs.customer_name(session, 987654) is None
+
+
+# --- statuses -----------------------------------------------------------------------------
+
+
+def test_next_status_walks_the_pipeline():
+    assert [statuses.next_status(s) for s in statuses.PIPELINE] == statuses.PIPELINE[1:] + [None]
+    assert statuses.next_status("revisions_requested") == JobStatus.ARTWORK
+    for side in ("on_hold", "declined", "cancelled", "nonsense"):
+        assert statuses.next_status(side) is None
+
+
+def test_progress_percent():
+    assert [statuses.progress_percent(s) for s in statuses.PIPELINE] == [0, 14, 29, 43, 57, 71, 86, 100]
+    assert statuses.progress_percent("revisions_requested") == 14
+    assert statuses.progress_percent("on_hold") == 0
+    assert statuses.progress_percent("nonsense") == 0
+
+
+def test_status_labels():
+    assert statuses.label("awaiting_approval") == "Awaiting Approval"
+    assert statuses.status_from_label_or_value("Revisions Requested") == JobStatus.REVISIONS_REQUESTED
+    assert statuses.status_from_label_or_value("revisions requested") is None
+    assert len(statuses.LABELS) == len(statuses.ALL_STATUSES) == 12

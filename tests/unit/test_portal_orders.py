@@ -1,0 +1,271 @@
+"""Portal -> Active Orders: only the customer's own jobs, as cards with a timeline, in a fixed number of queries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import event, update
+from sqlmodel import Session, select
+
+from kontrol_app import db
+from kontrol_app.models import Carrier, Job, JobStatus, JobStatusChange, Shop
+from kontrol_app.services import customers, jobs, portal_orders, staff
+from kontrol_app.services.errors import NotFound
+
+PIPELINE_LABELS = ["Quote", "Artwork", "Awaiting Approval", "Art Approved", "In Production", "Ready", "Shipped", "Completed"]
+
+
+@pytest.fixture
+def owner(session) -> staff.StaffPrincipal:
+    principal = staff.create_shop(
+        session, shop_name="Test Print Co.", name="Olivia Owner", email="owner@example.com", password="correct horse"
+    )
+    session.commit()
+    return principal
+
+
+def _customer(session: Session, owner, name: str) -> int:  # noqa: ANN001
+    customer_id = customers.create_customer(session, owner, customers.CustomerInput(name=name, contact_name="Pat"))
+    session.commit()
+    return customer_id
+
+
+def _job(session: Session, owner, customer_id: int, title: str, *, path=(), quantity: str = "144", due: str = "") -> int:  # noqa: ANN001
+    job_id = jobs.create_job(session, owner, jobs.JobInput(title=title, customer_id=customer_id, quantity=quantity, due_date=due))
+    for status in path:
+        assert jobs.change_status(session, owner, job_id, status)
+    session.commit()
+    return job_id
+
+
+def _set_times(session: Session, job_id: int, times: dict[str, datetime]) -> None:
+    """Pin when the job entered each status."""
+    for status, moment in times.items():
+        session.exec(
+            update(JobStatusChange)
+            .where(JobStatusChange.job_id == job_id, JobStatusChange.to_status == status)
+            .values(created_at=moment)
+        )
+    session.commit()
+
+
+def _set_timezone(session: Session, timezone: str) -> None:
+    shop = session.exec(select(Shop)).one()
+    shop.timezone = timezone
+    session.add(shop)
+    session.commit()
+
+
+@pytest.fixture
+def two_customers(session, owner):
+    a = _customer(session, owner, "Smith Embroidery")
+    b = _customer(session, owner, "Pixel Labs")
+    return a, b
+
+
+def test_customer_orders_lists_only_that_customers_active_jobs(session, owner, two_customers):
+    a, b = two_customers
+    later = _job(session, owner, a, "Holiday Hoodies", due="2026-12-01")
+    soon = _job(session, owner, a, "Spring League T-Shirts", path=["artwork", "in_production"], due="2026-04-12")
+    undated = _job(session, owner, a, "Sample Run")
+    held = _job(session, owner, a, "Trucker Caps", path=["artwork", "on_hold"], due="2026-06-01")
+    done = _job(session, owner, a, "Old Tees", path=["artwork", "completed"])
+    cancelled = _job(session, owner, a, "Cancelled Caps", path=["cancelled"])
+    declined = _job(session, owner, a, "Declined Quote", path=["declined"])
+    _job(session, owner, b, "Pixel Hoodies", due="2026-01-01")
+    _job(session, owner, b, "Pixel Done", path=["completed"])
+
+    active = portal_orders.customer_orders(session, a)
+    assert [o.id for o in active] == [soon, held, later, undated]  # due soonest first, undated last
+    assert [o.title for o in active] == ["Spring League T-Shirts", "Trucker Caps", "Holiday Hoodies", "Sample Run"]
+
+    past = portal_orders.customer_orders(session, a, past=True)
+    assert sorted(o.id for o in past) == sorted([done, cancelled, declined])
+    assert {o.status for o in past} == {"completed", "cancelled", "declined"}
+
+    assert [o.title for o in portal_orders.customer_orders(session, b)] == ["Pixel Hoodies"]
+    assert [o.title for o in portal_orders.customer_orders(session, b, past=True)] == ["Pixel Done"]
+    assert portal_orders.customer_orders(session, 987654) == []
+
+
+def test_card_formatting_status_and_progress(session, owner, two_customers):
+    a, _ = two_customers
+    job_id = _job(session, owner, a, "Spring League T-Shirts", path=["artwork", "in_production"], quantity="1500", due="2026-04-12")
+    jobs.update_job(
+        session,
+        owner,
+        job_id,
+        jobs.JobInput(
+            title="Spring League T-Shirts", customer_id=a, quantity="144", due_date="2026-04-12", garment="Gildan 5000", colour="Royal"
+        ),
+    )
+    session.commit()
+    [card] = portal_orders.customer_orders(session, a)
+    assert card.pieces == "144 pcs"
+    assert card.due == "Due Apr 12"
+    assert (card.status, card.status_label, card.progress) == ("in_production", "In Production", 57)
+    assert card.status_color == "blue"
+    assert (card.garment, card.colour, card.side_note) == ("Gildan 5000", "Royal", "")
+    assert (card.tracking_number, card.tracking_carrier, card.tracking_url) == ("", "", "")
+
+    big = _job(session, owner, a, "Run", quantity="12,500", due="2026-01-05")
+    card = portal_orders.customer_order(session, a, big)
+    assert (card.pieces, card.due, card.progress, card.status_label) == ("12,500 pcs", "Due Jan 5", 0, "Quote")
+    no_due = portal_orders.customer_order(session, a, _job(session, owner, a, "Undated"))
+    assert no_due.due == ""
+
+
+def test_timeline_steps_are_done_current_next_with_dates_in_the_shops_timezone(session, owner, two_customers):
+    a, _ = two_customers
+    _set_timezone(session, "America/Los_Angeles")
+    job_id = _job(session, owner, a, "Tees", path=["artwork", "awaiting_approval", "art_approved", "in_production"])
+    _set_times(
+        session,
+        job_id,
+        {
+            "quote": datetime(2026, 4, 1, 18, 0, tzinfo=UTC),
+            "artwork": datetime(2026, 4, 3, 2, 30, tzinfo=UTC),  # Apr 2, 7:30 pm in Los Angeles
+            "awaiting_approval": datetime(2026, 4, 5, 12, 0, tzinfo=UTC),
+            "art_approved": datetime(2026, 4, 8, 6, 59, tzinfo=UTC),  # Apr 7, 11:59 pm
+            "in_production": datetime(2026, 4, 8, 7, 0, tzinfo=UTC),  # Apr 8, midnight
+        },
+    )
+    [card] = portal_orders.customer_orders(session, a)
+    assert [(s.label, s.state, s.when) for s in card.steps] == [
+        ("Quote", "done", "Apr 1"),
+        ("Artwork", "done", "Apr 2"),
+        ("Awaiting Approval", "done", "Apr 5"),
+        ("Art Approved", "done", "Apr 7"),
+        ("In Production", "current", "Apr 8"),
+        ("Ready", "next", ""),
+        ("Shipped", "next", ""),
+        ("Completed", "next", ""),
+    ]
+
+    _set_timezone(session, "Pacific/Auckland")  # UTC+13 until Apr 5, 2026, then UTC+12
+    [card] = portal_orders.customer_orders(session, a)
+    assert [s.when for s in card.steps[:5]] == ["Apr 2", "Apr 3", "Apr 6", "Apr 8", "Apr 8"]
+
+
+def test_timeline_for_side_states_shipped_and_completed(session, owner, two_customers):
+    a, _ = two_customers
+    held = _job(session, owner, a, "Held", path=["artwork", "in_production", "on_hold"], due="2026-04-01")
+    revising = _job(session, owner, a, "Revising", path=["artwork", "awaiting_approval", "revisions_requested"], due="2026-04-02")
+    shipped = _job(session, owner, a, "Shipped", path=["artwork", "in_production", "ready"], due="2026-04-03")
+    jobs.set_tracking(session, owner, shipped, carrier=Carrier.UPS, number="1Z999AA10123456784")
+    jobs.change_status(session, owner, shipped, "shipped")
+    finished = _job(session, owner, a, "Finished", path=["artwork", "completed"])
+    session.commit()
+
+    cards = {c.id: c for c in portal_orders.customer_orders(session, a)}
+    held_card = cards[held]
+    assert held_card.side_note == "On Hold" and held_card.status_label == "On Hold"
+    assert [s.state for s in held_card.steps] == ["done"] * 4 + ["current"] + ["next"] * 3
+    assert held_card.progress == 57
+
+    revising_card = cards[revising]
+    assert revising_card.side_note == "Revisions Requested"
+    assert [s.state for s in revising_card.steps] == ["done", "current"] + ["next"] * 6
+    assert revising_card.progress == 14
+
+    shipped_card = cards[shipped]
+    assert [s.state for s in shipped_card.steps] == ["done"] * 6 + ["current", "next"]
+    assert (shipped_card.tracking_carrier, shipped_card.tracking_number) == ("UPS", "1Z999AA10123456784")
+    assert shipped_card.tracking_url == "https://www.ups.com/track?tracknum=1Z999AA10123456784"
+    assert shipped_card.progress == 86
+    # Skipped steps are marked done but carry no date.
+    assert [bool(s.when) for s in shipped_card.steps] == [True, True, False, False, True, True, True, False]
+
+    [finished_card] = portal_orders.customer_orders(session, a, past=True)
+    assert finished_card.id == finished
+    assert all(s.state == "done" for s in finished_card.steps)
+    assert finished_card.progress == 100
+    assert [s.label for s in finished_card.steps] == PIPELINE_LABELS
+
+
+def test_customer_order_of_another_customer_is_not_found(session, owner, two_customers):
+    a, b = two_customers
+    mine = _job(session, owner, a, "Mine", path=["artwork"])
+    theirs = _job(session, owner, b, "Theirs")
+    card = portal_orders.customer_order(session, a, mine)
+    assert (card.id, card.title, card.status_label) == (mine, "Mine", "Artwork")
+    for job_id in (theirs, 987654):
+        with pytest.raises(NotFound):
+            portal_orders.customer_order(session, a, job_id)
+    assert portal_orders.customer_order(session, b, theirs).title == "Theirs"
+
+
+def test_orders_stamp_changes_when_a_job_changes(session, owner, two_customers):
+    a, b = two_customers
+    stamps = [portal_orders.orders_stamp(session, a)]
+
+    def changed() -> bool:
+        session.commit()
+        stamp = portal_orders.orders_stamp(session, a)
+        fresh = stamp not in stamps
+        stamps.append(stamp)
+        return fresh
+
+    job_id = _job(session, owner, a, "Tees")
+    assert changed()
+    jobs.change_status(session, owner, job_id, "artwork")
+    assert changed()
+    jobs.set_tracking(session, owner, job_id, carrier=Carrier.UPS, number="1Z1")
+    assert changed()
+    jobs.update_job(session, owner, job_id, jobs.JobInput(title="Tees v2", customer_id=a, quantity="10"))
+    assert changed()
+    assert not changed()  # nothing happened
+    _job(session, owner, b, "Someone else's")
+    assert not changed()
+
+
+def test_customer_orders_runs_a_fixed_number_of_queries(database):
+    """1 job or 50 jobs with long histories: the same statements, no query per job."""
+    engine = db.get_engine()
+    with Session(engine, expire_on_commit=False) as setup:
+        owner = staff.create_shop(setup, shop_name="Shop", name="Olivia Owner", email="owner@example.com", password="correct horse")
+        small = customers.create_customer(setup, owner, customers.CustomerInput(name="Small"))
+        busy = customers.create_customer(setup, owner, customers.CustomerInput(name="Busy"))
+        path = ["artwork", "awaiting_approval", "revisions_requested", "artwork", "awaiting_approval", "art_approved", "in_production"]
+        _job(setup, owner, small, "Only job", path=path)
+        for n in range(50):
+            _job(setup, owner, busy, f"Job {n}", path=path[: 2 + n % 6], due=f"2026-05-{1 + n % 28:02d}")
+
+    def statements_for(customer_id: int) -> tuple[int, int]:
+        seen: list[str] = []
+
+        def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+            seen.append(statement)
+
+        with Session(engine) as session:
+            session.exec(select(Job.id).limit(1)).all()  # the connection is open before counting
+            event.listen(engine, "before_cursor_execute", record)
+            try:
+                cards = portal_orders.customer_orders(session, customer_id)
+            finally:
+                event.remove(engine, "before_cursor_execute", record)
+        return len(seen), len(cards)
+
+    small_count, small_cards = statements_for(small)
+    busy_count, busy_cards = statements_for(busy)
+    assert (small_cards, busy_cards) == (1, 50)
+    assert small_count == busy_count
+    assert 1 <= busy_count <= 4
+
+
+def test_dates_follow_the_history_even_when_a_status_is_entered_twice(session, owner, two_customers):
+    a, _ = two_customers
+    job_id = _job(session, owner, a, "Back and forth", path=["artwork", "awaiting_approval", "revisions_requested", "artwork"])
+    changes = session.exec(
+        select(JobStatusChange).where(JobStatusChange.job_id == job_id).order_by(JobStatusChange.id)
+    ).all()
+    base = datetime(2026, 4, 1, 12, 0, tzinfo=UTC)
+    for n, change in enumerate(changes):
+        change.created_at = base + timedelta(days=n)
+        session.add(change)
+    session.commit()
+    [card] = portal_orders.customer_orders(session, a)
+    # Back in Artwork: the latest entry is the date shown; Awaiting Approval is next again.
+    assert [(s.state, s.when) for s in card.steps[:3]] == [("done", "Apr 1"), ("current", "Apr 5"), ("next", "")]
+    assert card.status == JobStatus.ARTWORK

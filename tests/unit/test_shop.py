@@ -1,0 +1,309 @@
+"""Settings -> Shop Info and the logo; how money and times are shown in the shop's terms."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlmodel import Session
+
+from kontrol_app.models import Shop
+from kontrol_app.services import shop as shop_service
+from kontrol_app.services import staff
+from kontrol_app.services.clock import shop_time
+from kontrol_app.services.errors import InvalidInput, NotAllowed
+from kontrol_app.services.money import format_money
+
+
+@pytest.fixture
+def owner(session: Session) -> staff.StaffPrincipal:
+    principal = staff.create_shop(
+        session, shop_name="Test Print Co.", name="Olivia Owner", email="owner@example.com", password="correct horse"
+    )
+    session.commit()
+    return principal
+
+
+@pytest.fixture
+def member(session: Session, owner: staff.StaffPrincipal) -> staff.StaffPrincipal:
+    added = staff.add_staff(session, owner, name="Sam Staff", email="sam@example.com", password="battery staple")
+    session.commit()
+    return staff.StaffPrincipal(added.id, added.name, added.email, added.role)
+
+
+@pytest.fixture
+def files_dir(tmp_path: Path) -> Path:
+    return tmp_path / "files"
+
+
+def image_bytes(image_format: str, size: tuple[int, int] = (64, 48)) -> bytes:
+    image = Image.new("RGB", size, (200, 30, 30))
+    for x in range(size[0]):
+        image.putpixel((x, x % size[1]), (x % 256, 10, 200))
+    buffer = io.BytesIO()
+    image.save(buffer, image_format)
+    return buffer.getvalue()
+
+
+def noisy_jpeg() -> bytes:
+    """Big enough that half of it cuts into the pixel data, not the headers."""
+    image = Image.effect_noise((300, 200), 90).convert("RGB")
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=95)
+    return buffer.getvalue()
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG that claims to be width x height (a decompression bomb needs no more)."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+
+
+SHOP_FORM = {
+    "name": "Acme Print Co",
+    "email": "Hello@Acme-Print.test",
+    "phone": "+1 555 0100",
+    "address": "1 Main St\nSpringfield",
+    "currency": "EUR",
+    "timezone": "Europe/Berlin",
+}
+
+
+def current(session: Session) -> tuple:
+    """The shop row as the database has it (re-read, not the session's copy)."""
+    session.expire_all()
+    shop = shop_service.get_shop(session)
+    return (shop.name, shop.email, shop.phone, shop.address, shop.currency, shop.timezone)
+
+
+# --- update_shop_info --------------------------------------------------------------------------
+
+
+def test_owner_updates_shop_info(session, owner):
+    info = shop_service.update_shop_info(session, owner, **SHOP_FORM)
+    session.commit()
+    expected = ("Acme Print Co", "hello@acme-print.test", "+1 555 0100", "1 Main St\nSpringfield", "EUR", "Europe/Berlin")
+    assert (info.name, info.email, info.phone, info.address, info.currency, info.timezone) == expected
+    assert current(session) == expected
+    assert shop_service.shop_info(session) == info
+
+
+def test_shop_email_is_optional(session, owner):
+    info = shop_service.update_shop_info(session, owner, **{**SHOP_FORM, "email": "  "})
+    assert info.email == ""
+
+
+def test_staff_cannot_change_shop_info(session, owner, member):
+    before = current(session)
+    with pytest.raises(NotAllowed):
+        shop_service.update_shop_info(session, member, **SHOP_FORM)
+    session.commit()
+    assert current(session) == before
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"name": ""}, "name"),
+        ({"email": "not-an-email"}, "email"),
+        ({"phone": "1" * 41}, "phone"),
+        ({"currency": "XYZ"}, "currency"),
+        ({"currency": "usd"}, "currency"),
+        ({"timezone": "Mars/Olympus_Mons"}, "timezone"),
+        ({"timezone": "localtime"}, "timezone"),
+        ({"timezone": "../../etc/passwd"}, "timezone"),
+    ],
+)
+def test_bad_shop_info_changes_nothing(session, owner, changes, field):
+    before = current(session)
+    with pytest.raises(InvalidInput) as refused:
+        shop_service.update_shop_info(session, owner, **{**SHOP_FORM, **changes})
+    assert refused.value.field == field
+    # Even a caller that carries on with the same session must not save half a form.
+    session.commit()
+    assert current(session) == before
+
+
+def test_timezone_list_is_real_zones():
+    names = shop_service.timezone_names()
+    assert "UTC" in names and "America/New_York" in names
+    assert "localtime" not in names
+    assert names == sorted(names)
+
+
+# --- check_logo --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("image_format", "expected"),
+    [("PNG", ("image/png", "png")), ("JPEG", ("image/jpeg", "jpg")), ("WEBP", ("image/webp", "webp"))],
+)
+def test_real_images_are_accepted(image_format, expected):
+    assert shop_service.check_logo(image_bytes(image_format)) == expected
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b"this is a text file named logo.png\n", id="text"),
+        pytest.param(b"", id="empty"),
+        pytest.param(image_bytes("GIF"), id="gif"),
+        pytest.param(image_bytes("BMP"), id="bmp"),
+        pytest.param(image_bytes("PNG")[:-20], id="truncated-png"),
+        pytest.param(image_bytes("WEBP")[:-20], id="truncated-webp"),
+        pytest.param(noisy_jpeg()[: len(noisy_jpeg()) // 2], id="truncated-jpeg"),
+        pytest.param(image_bytes("PNG")[:40], id="header-only"),
+        pytest.param(b"<svg xmlns='http://www.w3.org/2000/svg'></svg>", id="svg"),
+    ],
+)
+def test_anything_but_a_whole_png_jpeg_or_webp_is_refused(data):
+    with pytest.raises(InvalidInput) as refused:
+        shop_service.check_logo(data)
+    assert refused.value.field == "logo"
+
+
+def test_a_logo_over_5_mb_is_refused():
+    data = image_bytes("PNG")
+    too_big = data + b"\0" * (shop_service.MAX_LOGO_BYTES - len(data) + 1)
+    with pytest.raises(InvalidInput) as refused:
+        shop_service.check_logo(too_big)
+    assert refused.value.field == "logo"
+    assert "5 MB" in refused.value.message
+
+
+@pytest.mark.parametrize("size", [(100_000, 100_000), (20_000, 20_000), (10_000, 8_000)])
+def test_huge_dimensions_are_refused(size):
+    with pytest.raises(InvalidInput) as refused:
+        shop_service.check_logo(png_header_only(*size))
+    assert refused.value.field == "logo"
+
+
+# --- save_logo / logo_file ---------------------------------------------------------------------
+
+
+def test_save_logo_writes_the_file_and_replaces_the_old_one(session, owner, files_dir):
+    first = image_bytes("PNG")
+    info = shop_service.save_logo(session, owner, first, files_dir)
+    session.commit()
+    assert info.logo_file.endswith(".png")
+    assert info.logo_path == f"/api/files/logo/{info.logo_file}"
+    assert (files_dir / info.logo_file).read_bytes() == first
+    assert shop_service.logo_file(session, info.logo_file) == (info.logo_file, "image/png")
+
+    second = image_bytes("WEBP")
+    newer = shop_service.save_logo(session, owner, second, files_dir)
+    session.commit()
+    assert newer.logo_file != info.logo_file and newer.logo_file.endswith(".webp")
+    assert (files_dir / newer.logo_file).read_bytes() == second
+    assert not (files_dir / info.logo_file).exists()
+    assert sorted(path.name for path in files_dir.iterdir()) == [newer.logo_file]
+    # Only the current name is served.
+    assert shop_service.logo_file(session, info.logo_file) is None
+    assert shop_service.logo_file(session, newer.logo_file) == (newer.logo_file, "image/webp")
+    session.expire_all()
+    assert shop_service.get_shop(session).logo_content_type == "image/webp"
+
+
+def test_saving_the_same_logo_twice_keeps_the_file(session, owner, files_dir):
+    data = image_bytes("JPEG")
+    first = shop_service.save_logo(session, owner, data, files_dir)
+    again = shop_service.save_logo(session, owner, data, files_dir)
+    assert first.logo_file == again.logo_file
+    assert (files_dir / again.logo_file).read_bytes() == data
+
+
+def test_staff_cannot_change_the_logo(session, owner, member, files_dir):
+    with pytest.raises(NotAllowed):
+        shop_service.save_logo(session, member, image_bytes("PNG"), files_dir)
+    assert not files_dir.exists() or not any(files_dir.iterdir())
+    assert shop_service.shop_info(session).logo_file == ""
+
+
+def test_a_refused_logo_writes_nothing(session, owner, files_dir):
+    kept = shop_service.save_logo(session, owner, image_bytes("PNG"), files_dir)
+    session.commit()
+    with pytest.raises(InvalidInput):
+        shop_service.save_logo(session, owner, image_bytes("GIF"), files_dir)
+    session.commit()
+    assert [path.name for path in files_dir.iterdir()] == [kept.logo_file]
+    assert shop_service.shop_info(session).logo_file == kept.logo_file
+
+
+def test_remove_logo(session, owner, member, files_dir):
+    saved = shop_service.save_logo(session, owner, image_bytes("PNG"), files_dir)
+    with pytest.raises(NotAllowed):
+        shop_service.remove_logo(session, member, files_dir)
+    assert (files_dir / saved.logo_file).exists()
+    info = shop_service.remove_logo(session, owner, files_dir)
+    session.commit()
+    assert info.logo_file == "" and info.logo_path == ""
+    assert not (files_dir / saved.logo_file).exists()
+    assert shop_service.logo_file(session, saved.logo_file) is None
+
+
+def test_logo_file_serves_only_the_current_name(session, owner, files_dir):
+    assert shop_service.logo_file(session, "") is None  # no logo yet: "" must not match ""
+    saved = shop_service.save_logo(session, owner, image_bytes("PNG"), files_dir)
+    session.commit()
+    for name in ("", "logo.png", f"../{saved.logo_file}", saved.logo_file.upper(), saved.logo_file + "x"):
+        assert shop_service.logo_file(session, name) is None, name
+
+
+def test_logo_file_without_a_shop(session):
+    assert session.get(Shop, 1) is None
+    assert shop_service.logo_file(session, "logo-0000.png") is None
+
+
+# --- money and time ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cents", "currency", "shown"),
+    [
+        (0, "USD", "$0.00"),
+        (5, "USD", "$0.05"),
+        (123456, "USD", "$1,234.56"),
+        (100000000, "USD", "$1,000,000.00"),
+        (-5, "USD", "-$0.05"),
+        (-123456, "USD", "-$1,234.56"),
+        (1234, "JPY", "¥1,234"),
+        (-1234, "JPY", "-¥1,234"),
+        (0, "JPY", "¥0"),
+        (99950, "EUR", "€999.50"),
+        (1000, "CHF", "CHF 10.00"),
+        (1000, "XYZ", "XYZ 10.00"),
+    ],
+)
+def test_format_money(cents, currency, shown):
+    assert format_money(cents, currency) == shown
+
+
+@pytest.mark.parametrize(
+    ("timezone", "shown"),
+    [
+        ("UTC", "Jan 15, 2026 5:30 PM"),
+        ("America/New_York", "Jan 15, 2026 12:30 PM"),
+        ("Asia/Tokyo", "Jan 16, 2026 2:30 AM"),
+        ("Asia/Kolkata", "Jan 15, 2026 11:00 PM"),
+        ("", "Jan 15, 2026 5:30 PM"),
+        ("Not/A_Zone", "Jan 15, 2026 5:30 PM"),
+    ],
+)
+def test_shop_time_shows_utc_in_the_shops_timezone(timezone, shown):
+    assert shop_time(datetime(2026, 1, 15, 17, 30, tzinfo=UTC), timezone) == shown
+
+
+def test_shop_time_follows_daylight_saving():
+    summer = datetime(2026, 7, 1, 16, 5, tzinfo=UTC)
+    assert shop_time(summer, "America/New_York") == "Jul 1, 2026 12:05 PM"
+    assert shop_time(summer, "Europe/London") == "Jul 1, 2026 5:05 PM"
+    assert shop_time(None, "UTC") == ""
