@@ -25,6 +25,19 @@ def _secure() -> bool:
     return get_settings().base_url.startswith("https://")
 
 
+def _with_session_cookie(response: Response, name: str, token: str, lifetime_seconds: float) -> Response:
+    """Session cookies are HttpOnly (no script can read them) and SameSite=Lax."""
+    response.set_cookie(
+        name, token, max_age=int(lifetime_seconds), path="/", httponly=True, samesite="lax", secure=_secure()
+    )
+    return response
+
+
+def _without_cookie(response: Response, name: str) -> Response:
+    response.delete_cookie(name, path="/", httponly=True, samesite="lax", secure=_secure())
+    return response
+
+
 async def start_staff_session(request: Request) -> Response:
     """Trade a one-time sign-in ticket for the HttpOnly session cookie."""
     ticket = request.query_params.get("ticket", "")
@@ -39,24 +52,14 @@ async def start_staff_session(request: Request) -> Response:
     token = await asyncio.to_thread(redeem)
     if token is None:
         return RedirectResponse("/sign-in", status_code=303)
-    response = RedirectResponse(next_path, status_code=303)
-    response.set_cookie(
-        STAFF_COOKIE,
-        token,
-        max_age=int(staff_service.SESSION_LIFETIME.total_seconds()),
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=_secure(),
+    return _with_session_cookie(
+        RedirectResponse(next_path, status_code=303), STAFF_COOKIE, token, staff_service.SESSION_LIFETIME.total_seconds()
     )
-    return response
 
 
 async def end_staff_session(request: Request) -> Response:
     """Clear the cookie (the session itself was revoked by the Sign out handler)."""
-    response = RedirectResponse("/sign-in", status_code=303)
-    response.delete_cookie(STAFF_COOKIE, path="/", httponly=True, samesite="lax", secure=_secure())
-    return response
+    return _without_cookie(RedirectResponse("/sign-in", status_code=303), STAFF_COOKIE)
 
 
 async def start_portal_session(request: Request) -> Response:
@@ -71,17 +74,9 @@ async def start_portal_session(request: Request) -> Response:
     if redeemed is None:
         return Response("This sign-in link has expired. Go back and request a new code.", status_code=400)
     token, portal_path = redeemed
-    response = RedirectResponse(portal_path, status_code=303)
-    response.set_cookie(
-        PORTAL_COOKIE,
-        token,
-        max_age=int(portal_auth.SESSION_LIFETIME.total_seconds()),
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=_secure(),
+    return _with_session_cookie(
+        RedirectResponse(portal_path, status_code=303), PORTAL_COOKIE, token, portal_auth.SESSION_LIFETIME.total_seconds()
     )
-    return response
 
 
 async def end_portal_session(request: Request) -> Response:
@@ -89,9 +84,7 @@ async def end_portal_session(request: Request) -> Response:
     back = safe_next(request.query_params.get("next"), default="/")
     if not back.startswith("/public/portal/"):
         back = "/"
-    response = RedirectResponse(back, status_code=303)
-    response.delete_cookie(PORTAL_COOKIE, path="/", httponly=True, samesite="lax", secure=_secure())
-    return response
+    return _without_cookie(RedirectResponse(back, status_code=303), PORTAL_COOKIE)
 
 
 async def shop_logo(request: Request) -> Response:

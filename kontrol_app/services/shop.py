@@ -19,6 +19,7 @@ from kontrol_app.services.staff import StaffPrincipal
 from kontrol_app.services.validation import clean_email, clean_text
 
 MAX_LOGO_BYTES = 5 * 1024 * 1024
+MAX_LOGO_PIXELS = 5000 * 5000  # decoding is checked, and memory grows with pixels
 # Pillow's format name -> (content type, file extension)
 LOGO_FORMATS = {"PNG": ("image/png", "png"), "JPEG": ("image/jpeg", "jpg"), "WEBP": ("image/webp", "webp")}
 LOGO_REJECTED = "The logo must be a PNG, JPEG or WebP image."
@@ -76,15 +77,17 @@ def update_shop_info(
     shop = get_shop(session)
     if shop is None:
         raise NotFound("The shop is not set up yet.")
-    shop.name = clean_text(name, field="name", label="the shop's name", max_length=120, required=True)
-    shop.email = clean_email(email, required=False)
-    shop.phone = clean_text(phone, field="phone", label="the phone number", max_length=40)
-    shop.address = clean_text(address, field="address", label="the address", max_length=500)
+    # Check every field before changing any, so a refused form leaves the row untouched.
+    name = clean_text(name, field="name", label="the shop's name", max_length=120, required=True)
+    email = clean_email(email, required=False)
+    phone = clean_text(phone, field="phone", label="the phone number", max_length=40)
+    address = clean_text(address, field="address", label="the address", max_length=500)
     if currency not in CURRENCIES:
         raise InvalidInput("Choose a currency from the list.", "currency")
     if timezone not in timezone_names():
         raise InvalidInput("Choose a timezone from the list.", "timezone")
     ZoneInfo(timezone)
+    shop.name, shop.email, shop.phone, shop.address = name, email, phone, address
     shop.currency = currency
     shop.timezone = timezone
     shop.updated_at = utcnow()
@@ -101,11 +104,16 @@ def check_logo(data: bytes) -> tuple[str, str]:
     try:
         with Image.open(io.BytesIO(data)) as image:
             image_format = image.format
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+            width, height = image.size
+            image.verify()  # chunk checksums; JPEG has none, so decode below too
+        if image_format not in LOGO_FORMATS:
+            raise InvalidInput(LOGO_REJECTED, "logo")
+        if width * height > MAX_LOGO_PIXELS:
+            raise InvalidInput("The logo is too large. Use an image under 5000 by 5000 pixels.", "logo")
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()  # a truncated file fails here
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as error:
         raise InvalidInput(LOGO_REJECTED, "logo") from error
-    if image_format not in LOGO_FORMATS:
-        raise InvalidInput(LOGO_REJECTED, "logo")
     return LOGO_FORMATS[image_format]
 
 

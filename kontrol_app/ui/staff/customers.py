@@ -8,6 +8,7 @@ from kontrol_app.services import customers as customer_service
 from kontrol_app.services import portal_links
 from kontrol_app.services.errors import ServiceError
 from kontrol_app.ui.components.forms import field, form_error
+from kontrol_app.ui.components.tables import paged_table
 from kontrol_app.ui.services import call, current_staff
 from kontrol_app.ui.staff.shell import guarded, staff_page
 
@@ -93,21 +94,7 @@ def customer_list_page() -> rx.Component:
         rx.cond(
             state.total == 0,
             rx.text(rx.cond(state.search != "", "No customers match your search.", "No customers yet. Add your first one."), color_scheme="gray"),
-            rx.vstack(
-                rx.table.root(
-                    rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Customer", "Contact", "Email", "Phone")])),
-                    rx.table.body(rx.foreach(state.rows, _list_row)),
-                    variant="surface",
-                    width="100%",
-                ),
-                rx.hstack(
-                    rx.button("Previous", variant="soft", size="1", disabled=state.page <= 1, on_click=state.go_to_page(state.page - 1)),
-                    rx.text("Page ", state.page, " of ", state.pages, " · ", state.total, " customers", size="2"),
-                    rx.button("Next", variant="soft", size="1", disabled=state.page >= state.pages, on_click=state.go_to_page(state.page + 1)),
-                    align="center",
-                ),
-                width="100%",
-            ),
+            paged_table(["Customer", "Contact", "Email", "Phone"], state.rows, _list_row, state, "customers"),
         ),
     )
 

@@ -13,6 +13,7 @@ from kontrol_app.services.errors import ServiceError
 from kontrol_app.services.tracking import CARRIER_LABELS
 from kontrol_app.ui.components.forms import field, form_error
 from kontrol_app.ui.components.status import status_badge
+from kontrol_app.ui.components.tables import paged_table
 from kontrol_app.ui.services import call, current_staff
 from kontrol_app.ui.staff.shell import guarded, staff_page
 
@@ -180,21 +181,7 @@ def job_list_page() -> rx.Component:
         rx.cond(
             state.total == 0,
             rx.text("No jobs match these filters.", color_scheme="gray"),
-            rx.vstack(
-                rx.table.root(
-                    rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Job", "Customer", "Quantity", "Due", "Status")])),
-                    rx.table.body(rx.foreach(state.rows, _job_row)),
-                    variant="surface",
-                    width="100%",
-                ),
-                rx.hstack(
-                    rx.button("Previous", variant="soft", size="1", disabled=state.page <= 1, on_click=state.go_to_page(state.page - 1)),
-                    rx.text("Page ", state.page, " of ", state.pages, " · ", state.total, " jobs", size="2"),
-                    rx.button("Next", variant="soft", size="1", disabled=state.page >= state.pages, on_click=state.go_to_page(state.page + 1)),
-                    align="center",
-                ),
-                width="100%",
-            ),
+            paged_table(["Job", "Customer", "Quantity", "Due", "Status"], state.rows, _job_row, state, "jobs"),
         ),
     )
 

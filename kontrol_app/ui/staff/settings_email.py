@@ -10,6 +10,7 @@ from kontrol_app.services import shop as shop_service
 from kontrol_app.services.clock import shop_time
 from kontrol_app.services.errors import ServiceError
 from kontrol_app.settings import get_settings
+from kontrol_app.ui.components.tables import paged_table
 from kontrol_app.ui.services import call, current_staff
 from kontrol_app.ui.staff.settings_nav import settings_tabs
 from kontrol_app.ui.staff.shell import guarded, staff_page
@@ -162,25 +163,7 @@ def email_page() -> rx.Component:
         rx.cond(
             EmailState.total == 0,
             rx.text("No emails yet.", color_scheme="gray"),
-            rx.vstack(
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            *[rx.table.column_header_cell(h) for h in ("To", "Subject", "Kind", "Status", "Time", "")]
-                        )
-                    ),
-                    rx.table.body(rx.foreach(EmailState.emails, _row)),
-                    variant="surface",
-                    width="100%",
-                ),
-                rx.hstack(
-                    rx.button("Previous", variant="soft", size="1", disabled=EmailState.page <= 1, on_click=EmailState.go_to_page(EmailState.page - 1)),
-                    rx.text("Page ", EmailState.page, " of ", EmailState.pages, size="2"),
-                    rx.button("Next", variant="soft", size="1", disabled=EmailState.page >= EmailState.pages, on_click=EmailState.go_to_page(EmailState.page + 1)),
-                    align="center",
-                ),
-                width="100%",
-            ),
+            paged_table(["To", "Subject", "Kind", "Status", "Time", ""], EmailState.emails, _row, EmailState, "emails"),
         ),
         _preview(),
     )
