@@ -1,0 +1,419 @@
+"""Browser tests against the REAL production app.
+
+One `reflex run --env prod --single-port` server per pytest session, on a free
+127.0.0.1 port, with its own SQLite database, data dir, mailbox, state dir and
+web build dir (`.web-e2e`, so a developer's `make run` in `.web` is never touched).
+
+Tests stay independent although the app serves one shop per database: every test
+asks for the state it needs, and the fixture resets the database to "freshly
+migrated" first:
+
+- `no_shop`: nobody has set up the shop yet (the "Create your shop" flow);
+- `shop`:    a shop and its owner, created through the service layer (not the UI).
+
+Playwright drives /usr/bin/chromium when present (Playwright's own browser
+otherwise); each test gets a fresh browser context.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+import pytest
+from sqlmodel import Session
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# A cold start installs the npm tree into .web-e2e and builds the front end.
+START_TIMEOUT = float(os.environ.get("KONTROL_E2E_START_TIMEOUT", "240"))
+# Playwright waits (ms): generous, since a 2-core machine runs server and browser.
+WAIT_MS = 20_000
+WEB_WORKDIR = ".web-e2e"  # git-ignored; never the developer's .web
+
+OWNER_NAME = "Olivia Owner"
+OWNER_EMAIL = "owner@example.com"
+OWNER_PASSWORD = "correct horse battery"
+SHOP_NAME = "Smith Embroidery"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.is_relative_to(Path(__file__).parent):
+            item.add_marker(pytest.mark.e2e)
+
+
+# --------------------------------------------------------------------------- server
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _server_env(*, port: int, data_dir: Path, db_url: str, tmp: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    # Anything that would point the server elsewhere than its own temp world.
+    for name in ("REFLEX_DB_URL", "REFLEX_REDIS_URL", "REDIS_URL", "KONTROL_PUBLIC_URL", "KONTROL_SECRET_KEY"):
+        env.pop(name, None)
+    bin_dir = str(Path(sys.executable).parent)  # the virtualenv: node 24, npm, reflex
+    env.update(
+        PATH=bin_dir + os.pathsep + env.get("PATH", ""),
+        REFLEX_USE_NPM="1",
+        REFLEX_TELEMETRY_ENABLED="false",
+        REFLEX_CHECK_LATEST_VERSION="false",
+        PYTHONUNBUFFERED="1",
+        HOST="127.0.0.1",
+        PORT=str(port),
+        KONTROL_DATA_DIR=str(data_dir),
+        DATABASE_URL=db_url,
+        KONTROL_MAIL_DIR=str(tmp / "mail"),
+        # Explicitly empty, so a developer's .env cannot switch on real email or payments.
+        RESEND_API_KEY="",
+        STRIPE_SECRET_KEY="",
+        STRIPE_WEBHOOK_SECRET="",
+        KONTROL_PUBLIC_URL="",
+        REDIS_URL="",
+        REFLEX_WEB_WORKDIR=WEB_WORKDIR,
+        REFLEX_STATES_WORKDIR=str(tmp / "states"),
+        REFLEX_UPLOADED_FILES_DIR=str(tmp / "uploaded_files"),
+    )
+    return env
+
+
+@dataclass
+class E2EServer:
+    base_url: str
+    port: int
+    data_dir: Path
+    mail_dir: Path
+    db_path: Path
+    db_url: str
+    log_path: Path
+    pristine_db: Path
+    start_seconds: float
+    _engine: object = None
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+    @property
+    def engine(self):  # noqa: ANN201
+        if self._engine is None:
+            from kontrol_app.db import make_engine
+
+            self._engine = make_engine(self.db_url)
+        return self._engine
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session on the server's database; commits on success."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def reset(self) -> None:
+        """Back to a freshly migrated database (rows migrations seed are kept), no files, no mail."""
+        with contextlib.closing(sqlite3.connect(self.db_path, timeout=30)) as con:
+            con.execute("PRAGMA foreign_keys=OFF")
+            con.execute("ATTACH DATABASE ? AS pristine", (str(self.pristine_db),))
+            tables = [
+                row[0]
+                for row in con.execute(
+                    "SELECT name FROM main.sqlite_master WHERE type='table' "
+                    "AND name NOT LIKE 'sqlite_%' AND name != 'alembic_version'"
+                )
+            ]
+            with con:
+                for table in tables:
+                    con.execute(f'DELETE FROM main."{table}"')
+                    con.execute(f'INSERT INTO main."{table}" SELECT * FROM pristine."{table}"')
+            con.execute("DETACH DATABASE pristine")
+        for folder in (self.files_dir, self.mail_dir):
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def log_tail(self, lines: int = 200) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no server log)"
+
+
+def _lockfile_bytes() -> dict[Path, bytes]:
+    return {path: path.read_bytes() for path in sorted((ROOT / "reflex.lock").glob("*")) if path.is_file()}
+
+
+def _undo_lockfile_reordering(before: dict[Path, bytes]) -> None:
+    """Reflex copies its web dir's package.json back to reflex.lock/ after every install.
+    `.web-e2e`'s copy lists the same packages in another key order, which would leave a
+    meaningless diff in a tracked file: put the committed bytes back (in both places, so
+    the next start writes back identical bytes). A real change is left for people to see."""
+    for path, old in before.items():
+        if not path.exists() or path.read_bytes() == old:
+            continue
+        try:
+            same = json.loads(path.read_bytes()) == json.loads(old)
+        except ValueError:
+            same = False
+        if not same:
+            print(f"[e2e] note: the server start changed {path.relative_to(ROOT)}", file=sys.stderr)
+            continue
+        path.write_bytes(old)
+        web_copy = ROOT / WEB_WORKDIR / path.name
+        if web_copy.exists() and json.loads(web_copy.read_bytes()) == json.loads(old):
+            web_copy.write_bytes(old)
+
+
+def _wait_for_ping(base_url: str, process: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with code {process.returncode}")
+        try:
+            if httpx.get(f"{base_url}/ping", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.25)
+    raise RuntimeError(f"no answer on {base_url}/ping after {timeout:.0f} s")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """End the server's whole process group (reflex, granian workers, node)."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            pass
+    # Children may outlive the leader: sweep the group either way.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def e2e_server() -> Iterator[E2EServer]:
+    """The production app on a free loopback port, with a database of its own."""
+    tmp = Path(tempfile.mkdtemp(prefix="kontrol-e2e-"))
+    try:
+        yield from _serve(tmp)
+    finally:
+        if os.environ.get("KONTROL_E2E_KEEP"):
+            print(f"[e2e] kept {tmp}", file=sys.stderr)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _serve(tmp: Path) -> Iterator[E2EServer]:
+    data_dir = tmp / "data"
+    data_dir.mkdir()
+    db_path = data_dir / "kontrol.db"
+    port = _free_port()
+    server = E2EServer(
+        base_url=f"http://127.0.0.1:{port}",
+        port=port,
+        data_dir=data_dir,
+        mail_dir=tmp / "mail",
+        db_path=db_path,
+        db_url=f"sqlite:///{db_path}",
+        log_path=tmp / "server.log",
+        pristine_db=tmp / "pristine.db",
+        start_seconds=0.0,
+    )
+    env = _server_env(port=port, data_dir=data_dir, db_url=server.db_url, tmp=tmp)
+
+    migrated = subprocess.run(
+        [sys.executable, "-m", "kontrol_app.manage", "migrate"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    if migrated.returncode != 0:
+        pytest.fail(f"migrate failed:\n{migrated.stdout}\n{migrated.stderr}", pytrace=False)
+    # What "freshly migrated" looks like, for reset().
+    with contextlib.closing(sqlite3.connect(db_path)) as src, contextlib.closing(sqlite3.connect(server.pristine_db)) as dst:
+        src.backup(dst)
+
+    lockfiles = _lockfile_bytes()
+    started = time.monotonic()
+    with open(server.log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "reflex", "run", "--env", "prod", "--single-port", "--loglevel", "info"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group, so teardown reaches every child
+        )
+    try:
+        try:
+            _wait_for_ping(server.base_url, process, START_TIMEOUT)
+        except RuntimeError as error:
+            pytest.fail(f"Kontrol did not start: {error}\n--- server log ---\n{server.log_tail()}", pytrace=False)
+        server.start_seconds = time.monotonic() - started
+        _undo_lockfile_reordering(lockfiles)
+        print(f"\n[e2e] server up on {server.base_url} in {server.start_seconds:.1f} s", file=sys.stderr)
+        yield server
+    finally:
+        _stop(process)
+        _undo_lockfile_reordering(lockfiles)
+        if server._engine is not None:
+            server._engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def base_url(e2e_server: E2EServer) -> str:
+    return e2e_server.base_url
+
+
+@pytest.fixture(scope="session")
+def data_dir(e2e_server: E2EServer) -> Path:
+    return e2e_server.data_dir
+
+
+@pytest.fixture(scope="session")
+def db_session(e2e_server: E2EServer) -> Callable[[], contextlib.AbstractContextManager[Session]]:
+    """`with db_session() as s:` opens a session on the server's database (commits on success)."""
+    return e2e_server.session
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # noqa: ANN201
+    outcome = yield
+    report = outcome.get_result()
+    server = item.funcargs.get("e2e_server") if hasattr(item, "funcargs") else None
+    if report.failed and server is not None:
+        report.sections.append(("kontrol server log (tail)", server.log_tail(80)))
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class Owner:
+    id: int
+    name: str
+    email: str
+    password: str
+    shop_name: str
+
+
+@pytest.fixture
+def no_shop(e2e_server: E2EServer) -> E2EServer:
+    """A freshly migrated database: nobody has created the shop yet."""
+    e2e_server.reset()
+    return e2e_server
+
+
+@pytest.fixture
+def shop(e2e_server: E2EServer) -> Owner:
+    """A freshly migrated database with a shop and its owner (made by the service, not the UI)."""
+    from kontrol_app.services import staff as staff_service
+
+    e2e_server.reset()
+    with e2e_server.session() as session:
+        owner = staff_service.create_shop(
+            session, shop_name=SHOP_NAME, name=OWNER_NAME, email=OWNER_EMAIL, password=OWNER_PASSWORD
+        )
+    return Owner(owner.id, OWNER_NAME, OWNER_EMAIL, OWNER_PASSWORD, SHOP_NAME)
+
+
+@pytest.fixture
+def session_token(e2e_server: E2EServer) -> Callable[[Owner], str]:
+    """A real session token for `owner`, issued the way the sign-in route issues it."""
+    from kontrol_app.services import staff as staff_service
+
+    def make(owner: Owner) -> str:
+        with e2e_server.session() as session:
+            ticket = staff_service.issue_ticket(session, owner.id)
+        with e2e_server.session() as session:
+            token = staff_service.redeem_ticket(session, ticket, ip="127.0.0.1", user_agent="e2e")
+        assert token
+        return token
+
+    return make
+
+
+# --------------------------------------------------------------------------- browser
+
+
+@pytest.fixture(scope="session")
+def browser(e2e_server: E2EServer):  # noqa: ANN201
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=WAIT_MS)
+    with sync_playwright() as playwright:
+        options = {"headless": True, "args": CHROMIUM_ARGS}
+        if CHROMIUM.exists():
+            options["executable_path"] = str(CHROMIUM)
+        browser = playwright.chromium.launch(**options)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_context(browser, base_url: str):  # noqa: ANN001, ANN201
+    """Make extra fresh browser contexts (another device); all are closed after the test."""
+    contexts = []
+
+    def make():  # noqa: ANN202
+        context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(WAIT_MS)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        with contextlib.suppress(Exception):
+            context.close()
+
+
+@pytest.fixture
+def context(new_context):  # noqa: ANN001, ANN201
+    """This test's own fresh browser context."""
+    return new_context()
+
+
+@pytest.fixture
+def page(context):  # noqa: ANN001, ANN201
+    return context.new_page()
+
+
+@pytest.fixture
+def sign_in_as(base_url: str, e2e_server: E2EServer) -> Callable:
+    """Sign a page in without the form: a one-time ticket through the real cookie route."""
+    from kontrol_app.services import staff as staff_service
+
+    def sign_in(page, owner: Owner, next_path: str = "/") -> None:  # noqa: ANN001
+        with e2e_server.session() as session:
+            ticket = staff_service.issue_ticket(session, owner.id)
+        page.goto(f"/api/staff/session?ticket={quote(ticket)}&next={quote(next_path)}")
+
+    return sign_in

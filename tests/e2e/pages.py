@@ -1,0 +1,49 @@
+"""Small helpers the browser tests share: where a page is, forms, toasts, fields."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Locator, Page, expect
+
+
+def at(path: str, *, query: str | None = None) -> re.Pattern[str]:
+    """A URL pattern for `path` on any host; a trailing slash (static export) is fine.
+    `query`, when given, is a regex the query string must start with."""
+    tail = r"\?" + query + r".*$" if query is not None else r"(\?.*)?$"
+    return re.compile(r"^https?://[^/]+" + re.escape(path.rstrip("/")) + r"/?" + tail)
+
+
+def field_of(page: Page, name: str) -> Locator:
+    """The labelled field (label, control, and its message) around the input named `name`."""
+    return page.locator(f"[name='{name}']").locator("xpath=ancestor::div[.//label][1]")
+
+
+def toast(page: Page, text: str) -> Locator:
+    return page.locator("[data-sonner-toast]").filter(has_text=text)
+
+
+def live_button(page: Page, name: str) -> Locator:
+    """A form's submit button, once the page is live (it stays disabled until then)."""
+    button = page.get_by_role("button", name=name, exact=True)
+    expect(button).to_be_enabled()
+    return button
+
+
+def sign_in_with_form(page: Page, email: str, password: str, path: str = "/sign-in") -> None:
+    if path:
+        page.goto(path)
+    button = live_button(page, "Sign in")
+    page.locator("input[name=email]").fill(email)
+    page.locator("input[name=password]").fill(password)
+    button.click()
+
+
+def user_menu(page: Page, staff_name: str) -> Locator:
+    return page.get_by_role("button", name=staff_name)
+
+
+def sign_out(page: Page, staff_name: str) -> None:
+    user_menu(page, staff_name).click()
+    page.get_by_role("menuitem", name="Sign out").click()
+    expect(page).to_have_url(at("/sign-in"))
