@@ -26,20 +26,34 @@ class RequestSizeLimit:
                 await _too_large(send)
                 return
         received = 0
+        response_started = False
+        refused = False
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal response_started
+            if refused:
+                return  # the 413 is sent; drop the app's own error answer (e.g. Starlette's 500)
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
 
         async def counted_receive() -> Message:
-            nonlocal received
+            nonlocal received, refused
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    # Answer now: the app's error middleware would turn the exception into a 500.
+                    if not response_started:
+                        await _too_large(send)
+                    refused = True
                     raise BodyTooLarge
             return message
 
         try:
-            await self.app(scope, counted_receive, send)
+            await self.app(scope, counted_receive, guarded_send)
         except BodyTooLarge:
-            await _too_large(send)
+            pass
 
 
 async def _too_large(send: Send) -> None:
