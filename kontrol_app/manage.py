@@ -1,4 +1,4 @@
-"""Command-line tasks: `python -m kontrol_app.manage migrate`."""
+"""Command-line tasks: `python -m kontrol_app.manage migrate|demo|send-email [--once]`."""
 
 from __future__ import annotations
 
@@ -30,6 +30,28 @@ def migrate(db_url: str | None = None) -> None:
     command.upgrade(alembic_config(db_url), "head")
 
 
+def send_email(*, once: bool) -> int:
+    """Deliver the outbox with the settings from the environment: every email due now
+    (`--once`), or for as long as the process runs (the web app's sender loop)."""
+    import asyncio
+    import logging
+
+    from kontrol_app.background import outbox_sender
+    from kontrol_app.services.outbox import deliver_due, transport_for
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    if once:
+        settings = get_settings()
+        handled = deliver_due(transport_for(settings), settings=settings)
+        print(f"Handled {handled} email(s).")
+        return 0
+    try:
+        asyncio.run(outbox_sender())
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["migrate"]:
         migrate()
@@ -41,7 +63,9 @@ def main(argv: list[str]) -> int:
         migrate()
         print(load_demo())
         return 0
-    print("usage: python -m kontrol_app.manage migrate|demo|send-email", file=sys.stderr)
+    if argv[:1] == ["send-email"] and argv[1:] in ([], ["--once"]):
+        return send_email(once=argv[1:] == ["--once"])
+    print("usage: python -m kontrol_app.manage migrate|demo|send-email [--once]", file=sys.stderr)
     return 2
 
 

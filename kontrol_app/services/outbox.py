@@ -105,7 +105,12 @@ class ResendTransport:
             sent = resend.Emails.send(params, {"idempotency_key": row.idempotency_key})
         except resend.exceptions.ResendError as error:
             code = int(error.code) if str(error.code).isdigit() else None
-            temporary = code is None or code == 429 or code >= 500
+            # 409 concurrent_idempotent_requests: an earlier try with this key (one that
+            # timed out here) is still running at Resend, so ask again later.
+            temporary = (
+                code is None or code == 429 or code >= 500
+                or error.error_type == "concurrent_idempotent_requests"
+            )
             retry_after = _retry_after(error.headers)
             raise DeliveryError(
                 f"Resend answered {code or error.error_type}: {error.message}",

@@ -1,0 +1,445 @@
+"""The email outbox: queued with its cause, delivered through the real Resend SDK to a local
+fake over HTTP, retried with the same idempotency key, failed when it must, never lost."""
+
+from __future__ import annotations
+
+import email.policy
+import email.utils
+import os
+import signal
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+from sqlmodel import Session, func, select
+
+from kontrol_app import db
+from kontrol_app.models import EmailStatus, OutboxEmail, Shop, utcnow
+from kontrol_app.services.emails import EmailMessage
+from kontrol_app.services.outbox import (
+    MAX_ATTEMPTS,
+    MailboxTransport,
+    ResendTransport,
+    deliver_due,
+    deliver_one,
+    queue_email,
+    transport_for,
+)
+from kontrol_app.settings import get_settings
+from tests.fakes.resend_server import (
+    API_KEY,
+    FakeResend,
+    hang,
+    rate_limited,
+    server_error,
+    slow,
+    validation_error,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOP_NAME = "Ink & Thread Co."
+SHOP_EMAIL = "hello@inkthread.example"
+SHOP_FROM = email.utils.formataddr((SHOP_NAME, SHOP_EMAIL))
+CUSTOMER = "sam@customer.example"
+
+
+@pytest.fixture(autouse=True)
+def plain_settings(database, monkeypatch):
+    """No sender address or provider from the outside."""
+    for variable in ("KONTROL_MAIL_FROM", "RESEND_API_URL"):
+        monkeypatch.delenv(variable, raising=False)
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def shop(session: Session) -> Shop:
+    row = Shop(name=SHOP_NAME, email=SHOP_EMAIL, phone="555-0100", address="1 Press Lane\nSpringfield")
+    session.add(row)
+    session.commit()
+    return row
+
+
+def queue(session: Session, to: str = CUSTOMER, subject: str = "Your proof is ready") -> OutboxEmail:
+    """Queue an email and commit it (the cause's transaction)."""
+    message = EmailMessage(
+        subject=subject,
+        heading="Your artwork proof is ready",
+        paragraphs=["Please have a look and approve it."],
+        button_label="See the proof",
+        button_url="http://127.0.0.1:3000/portal/jobs/1",
+    )
+    row = queue_email(session, kind="artwork_ready", to=to, message=message)
+    session.commit()
+    return row
+
+
+def resend_transport(fake: FakeResend, timeout: float = 5) -> ResendTransport:
+    return ResendTransport(API_KEY, fake.url, timeout=timeout)
+
+
+def fetch(email_id: int) -> OutboxEmail:
+    """The row as the database has it now (a fresh session, nothing cached)."""
+    with Session(db.get_engine()) as session:
+        return session.get(OutboxEmail, email_id)
+
+
+def make_due(email_id: int) -> None:
+    """Time passes: the email's next try is due now."""
+    with db.session_scope() as session:
+        session.exec(
+            update(OutboxEmail).where(OutboxEmail.id == email_id).values(next_attempt_at=utcnow() - timedelta(seconds=1))
+        )
+
+
+def seconds_until(moment: datetime) -> float:
+    return (moment - utcnow()).total_seconds()
+
+
+# --- delivery --------------------------------------------------------------------------------
+
+
+def test_delivered_with_everything_resend_needs(shop, session, fake_resend):
+    row = queue(session)
+
+    assert deliver_due(resend_transport(fake_resend)) == 1
+
+    sent = fetch(row.id)
+    assert sent.status == EmailStatus.SENT
+    assert sent.delivered_via == "resend"
+    assert sent.provider_message_id == fake_resend.delivered_id(row.idempotency_key)
+    assert (sent.attempts, sent.last_error, sent.locked_until) == (1, "", None)
+    assert sent.sent_at is not None
+    [request] = fake_resend.requests
+    assert request.status == 200
+    assert request.idempotency_key == row.idempotency_key
+    assert request.authorization == f"Bearer {API_KEY}"
+    assert request.json == {
+        "from": SHOP_FROM,
+        "to": [CUSTOMER],
+        "subject": "Your proof is ready",
+        "html": row.html_body,
+        "text": row.text_body,
+    }
+    # Nothing left to do: no second request.
+    assert deliver_due(resend_transport(fake_resend)) == 0
+    assert len(fake_resend.requests) == 1
+
+
+def test_emails_carry_the_shops_name(shop, session, fake_resend):
+    row = queue(session)
+    assert "Ink &amp; Thread Co." in row.html_body  # escaped in HTML
+    assert SHOP_NAME in row.text_body
+    assert SHOP_EMAIL in row.text_body and "1 Press Lane" in row.text_body
+
+    deliver_due(resend_transport(fake_resend))
+
+    [delivery] = fake_resend.deliveries
+    assert "Ink &amp; Thread Co." in delivery.email["html"]
+    assert SHOP_NAME in delivery.email["text"]
+    assert delivery.email["from"] == SHOP_FROM
+
+
+def test_rate_limited_then_delivered_with_the_same_key(shop, session, fake_resend):
+    row = queue(session)
+    fake_resend.script(rate_limited(retry_after="0"))
+
+    # Retry-After: 0 makes the email due again at once, so one run tries twice.
+    assert deliver_due(resend_transport(fake_resend)) == 2
+
+    assert [r.status for r in fake_resend.requests] == [429, 200]
+    assert {r.idempotency_key for r in fake_resend.requests} == {row.idempotency_key}
+    sent = fetch(row.id)
+    assert (sent.status, sent.attempts, sent.last_error) == (EmailStatus.SENT, 2, "")
+    assert fake_resend.delivery_counts() == {row.idempotency_key: 1}
+
+
+def test_retry_after_is_respected(shop, session, fake_resend):
+    row = queue(session)
+    fake_resend.script(rate_limited(retry_after="30"))
+    transport = resend_transport(fake_resend)
+
+    assert deliver_due(transport) == 1
+    waiting = fetch(row.id)
+    assert waiting.status == EmailStatus.QUEUED
+    assert "429" in waiting.last_error
+    assert 28 < seconds_until(waiting.next_attempt_at) <= 30
+    assert waiting.locked_until is None
+
+    assert deliver_due(transport) == 0  # not due yet: no request
+    assert len(fake_resend.requests) == 1
+
+    make_due(row.id)
+    assert deliver_due(transport) == 1
+    assert fetch(row.id).status == EmailStatus.SENT
+    assert [r.idempotency_key for r in fake_resend.requests] == [row.idempotency_key] * 2
+
+
+def test_server_error_then_delivered_after_backoff(shop, session, fake_resend):
+    row = queue(session)
+    fake_resend.script(server_error(500))
+    transport = resend_transport(fake_resend)
+
+    assert deliver_due(transport) == 1
+    waiting = fetch(row.id)
+    assert waiting.status == EmailStatus.QUEUED
+    assert "500" in waiting.last_error
+    assert 3 < seconds_until(waiting.next_attempt_at) <= 5
+    assert deliver_due(transport) == 0
+
+    make_due(row.id)
+    assert deliver_one(transport) is True
+    sent = fetch(row.id)
+    assert (sent.status, sent.attempts) == (EmailStatus.SENT, 2)
+    assert [r.status for r in fake_resend.requests] == [500, 200]
+    assert {r.idempotency_key for r in fake_resend.requests} == {row.idempotency_key}
+    assert fake_resend.delivery_counts() == {row.idempotency_key: 1}
+
+
+def test_validation_error_fails_at_once(shop, session, fake_resend):
+    row = queue(session)
+    fake_resend.script(validation_error("Invalid `to` field. The email address needs to follow the `email@example.com` format."))
+    transport = resend_transport(fake_resend)
+
+    assert deliver_due(transport) == 1
+
+    failed = fetch(row.id)
+    assert failed.status == EmailStatus.FAILED
+    assert "422" in failed.last_error
+    assert "Invalid `to` field" in failed.last_error
+    assert (failed.attempts, failed.locked_until, failed.sent_at) == (1, None, None)
+    make_due(row.id)
+    assert deliver_due(transport) == 0  # a failed email is never tried again by the sender
+    assert len(fake_resend.requests) == 1
+    assert fake_resend.deliveries == []
+
+
+def test_timeout_then_delivered_exactly_once(shop, session, fake_resend):
+    """The client gives up, but Resend sent the email: the retry (same key) gets the same id."""
+    row = queue(session)
+    fake_resend.script(slow(0.8))
+    transport = resend_transport(fake_resend, timeout=0.2)
+
+    assert deliver_due(transport) == 1
+    waiting = fetch(row.id)
+    assert waiting.status == EmailStatus.QUEUED
+    assert "timed out" in waiting.last_error.lower()
+
+    fake_resend.wait_until_idle()  # the slow first request completes at the provider
+    make_due(row.id)
+    assert deliver_due(transport) == 1
+
+    sent = fetch(row.id)
+    assert (sent.status, sent.attempts) == (EmailStatus.SENT, 2)
+    assert fake_resend.delivery_counts() == {row.idempotency_key: 1}
+    assert sent.provider_message_id == fake_resend.delivered_id(row.idempotency_key)
+    first, retry = fake_resend.requests
+    assert first.idempotency_key == retry.idempotency_key == row.idempotency_key
+    assert retry.status == 200
+
+
+def test_retry_while_the_first_try_is_still_running_is_not_a_failure(shop, session, fake_resend):
+    """Resend answers 409 concurrent_idempotent_requests while the first request with a key runs:
+    that is a "try again later", not a reason to give up on the email."""
+    row = queue(session)
+    fake_resend.script(slow(1.2))
+    transport = resend_transport(fake_resend, timeout=0.2)
+
+    assert deliver_due(transport) == 1  # timed out
+    make_due(row.id)
+    assert deliver_due(transport) == 1  # the first request is still running
+    assert fake_resend.requests[1].status == 409
+    waiting = fetch(row.id)
+    assert waiting.status == EmailStatus.QUEUED
+    assert "409" in waiting.last_error
+
+    fake_resend.wait_until_idle()
+    make_due(row.id)
+    assert deliver_due(transport) == 1
+    assert fetch(row.id).status == EmailStatus.SENT
+    assert fake_resend.delivery_counts() == {row.idempotency_key: 1}
+
+
+def test_gives_up_after_max_attempts(shop, session, fake_resend):
+    row = queue(session)
+    fake_resend.script(*[server_error(503)] * MAX_ATTEMPTS)
+    transport = resend_transport(fake_resend)
+
+    waits = []
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        assert deliver_due(transport) == 1
+        current = fetch(row.id)
+        assert current.attempts == attempt
+        if attempt < MAX_ATTEMPTS:
+            assert current.status == EmailStatus.QUEUED
+            waits.append(round(seconds_until(current.next_attempt_at)))
+            make_due(row.id)
+
+    failed = fetch(row.id)
+    assert failed.status == EmailStatus.FAILED
+    assert "503" in failed.last_error
+    # Exponential backoff between the tries.
+    assert waits == [5, 10, 20, 40, 80, 160, 320]
+    make_due(row.id)
+    assert deliver_due(transport) == 0
+    assert len(fake_resend.requests) == MAX_ATTEMPTS
+    assert {r.idempotency_key for r in fake_resend.requests} == {row.idempotency_key}
+    assert fake_resend.deliveries == []
+
+
+# --- queued with its cause -------------------------------------------------------------------
+
+
+def _count_emails() -> int:
+    with Session(db.get_engine()) as other:
+        return other.exec(select(func.count(OutboxEmail.id))).one()
+
+
+def test_email_is_written_in_the_same_transaction_as_its_cause(shop, session, fake_resend):
+    transport = resend_transport(fake_resend)
+    shop_row = session.get(Shop, shop.id)
+    shop_row.phone = "555-0199"  # the cause
+    session.add(shop_row)
+    queue_email(session, kind="artwork_ready", to=CUSTOMER, message=EmailMessage(subject="Changed"))
+
+    # Not committed yet: neither another connection nor the sender sees the email.
+    assert _count_emails() == 0
+    assert deliver_due(transport) == 0
+
+    session.rollback()  # the cause is rolled back: so is its email
+    assert _count_emails() == 0
+    with Session(db.get_engine()) as other:
+        assert other.get(Shop, shop.id).phone == "555-0100"
+    assert deliver_due(transport) == 0
+    assert fake_resend.requests == []
+
+    shop_row = session.get(Shop, shop.id)
+    shop_row.phone = "555-0199"
+    session.add(shop_row)
+    queue_email(session, kind="artwork_ready", to=CUSTOMER, message=EmailMessage(subject="Changed"))
+    session.commit()
+    assert _count_emails() == 1
+    assert deliver_due(transport) == 1
+    assert len(fake_resend.deliveries) == 1
+
+
+def test_same_event_is_queued_once(shop, session):
+    first = queue_email(session, kind="job_status", to=CUSTOMER, message=EmailMessage(subject="Ready"), dedupe_key="job-1-ready")
+    session.commit()
+    again = queue_email(session, kind="job_status", to=CUSTOMER, message=EmailMessage(subject="Ready"), dedupe_key="job-1-ready")
+    session.commit()
+    assert first is not None and again is None
+    assert _count_emails() == 1
+
+
+# --- no provider: the local mailbox ----------------------------------------------------------
+
+
+def test_mailbox_writes_a_parseable_eml(shop, session, tmp_path, monkeypatch):
+    mail_dir = tmp_path / "mail"
+    monkeypatch.setenv("KONTROL_MAIL_DIR", str(mail_dir))
+    get_settings.cache_clear()
+    transport = transport_for(get_settings())
+    assert isinstance(transport, MailboxTransport)
+    row = queue(session)
+
+    assert deliver_due(transport) == 1
+
+    sent = fetch(row.id)
+    assert (sent.status, sent.delivered_via) == (EmailStatus.SENT, "mailbox")
+    assert sent.provider_message_id == f"mailbox-{row.id}"
+    [path] = mail_dir.glob("*.eml")
+    assert path.name.endswith(f"-{row.id:06d}-artwork_ready.eml")
+    message = BytesParser(policy=email.policy.default).parse(path.open("rb"))
+    assert message.get_content_type() == "multipart/alternative"
+    assert message["To"] == CUSTOMER
+    assert message["Subject"] == "Your proof is ready"
+    assert email.utils.parseaddr(message["From"]) == (SHOP_NAME, SHOP_EMAIL)
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert text.rstrip("\n") == row.text_body.rstrip("\n")
+    assert html.rstrip("\n") == row.html_body.rstrip("\n")
+    assert SHOP_NAME in text and "Ink &amp; Thread Co." in html
+
+
+# --- the sender process dies mid-batch -------------------------------------------------------
+
+
+def _sender(database: str, fake: FakeResend, data_dir: Path, log: Path, *args: str) -> subprocess.Popen:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"KONTROL_MAIL_DIR", "KONTROL_MAIL_FROM", "KONTROL_PUBLIC_URL"}
+    }
+    env.update(
+        DATABASE_URL=database,
+        KONTROL_DATA_DIR=str(data_dir),
+        RESEND_API_KEY=API_KEY,
+        RESEND_API_URL=fake.url,
+        PYTHONPATH=str(ROOT),
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "kontrol_app.manage", "send-email", *args],
+        cwd=data_dir.parent,  # no stray .env file
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+def test_nothing_lost_when_the_sender_dies_mid_batch(database, shop, session, fake_resend, tmp_path):
+    rows = [queue(session, to=f"customer{n}@example.com") for n in range(5)]
+    keys = [row.idempotency_key for row in rows]
+    log = tmp_path / "sender.log"
+    fake_resend.script(*[slow(0)] * 2, hang())  # the 3rd request hangs
+
+    sender = _sender(database, fake_resend, tmp_path / "data", log)
+    try:
+        fake_resend.wait_for_requests(3, timeout=15)
+        os.kill(sender.pid, signal.SIGKILL)
+        assert sender.wait(timeout=10) == -signal.SIGKILL, log.read_text()
+    finally:
+        if sender.poll() is None:
+            sender.kill()
+            sender.wait()
+
+    states = [fetch(row.id) for row in rows]
+    assert [s.status for s in states] == [EmailStatus.SENT] * 2 + [EmailStatus.QUEUED] * 3
+    claimed = states[2]  # claimed, handed to Resend, never recorded as sent
+    assert claimed.attempts == 1 and claimed.locked_until is not None and claimed.locked_until > utcnow()
+    assert claimed.sent_at is None
+    assert [(s.attempts, s.locked_until) for s in states[3:]] == [(0, None), (0, None)]
+
+    # Resend did accept the hung email; only the dead sender never heard.
+    fake_resend.release()
+    fake_resend.wait_until_idle()
+    assert fake_resend.delivery_counts()[keys[2]] == 1
+
+    # Another sender while the lease holds: the rest go, the claimed one is left alone.
+    assert deliver_due(resend_transport(fake_resend)) == 2
+    assert fetch(rows[2].id).status == EmailStatus.QUEUED
+    assert len(fake_resend.requests_for(keys[2])) == 1
+
+    # The lease runs out (time passes), and the sender runs again.
+    with db.session_scope() as other:
+        other.exec(
+            update(OutboxEmail)
+            .where(OutboxEmail.id == rows[2].id)
+            .values(locked_until=utcnow() - timedelta(seconds=1))
+        )
+    again = _sender(database, fake_resend, tmp_path / "data", log, "--once")
+    assert again.wait(timeout=30) == 0, log.read_text()
+    assert "Handled 1 email(s)." in log.read_text()
+
+    final = [fetch(row.id) for row in rows]
+    assert [s.status for s in final] == [EmailStatus.SENT] * 5
+    assert fake_resend.delivery_counts() == {key: 1 for key in keys}
+    assert len(fake_resend.deliveries) == 5
+    assert final[2].attempts == 2
+    assert final[2].provider_message_id == fake_resend.delivered_id(keys[2])
+    first, replay = fake_resend.requests_for(keys[2])
+    assert replay.status == 200 and replay.headers.get("Idempotency-Key") == keys[2]
+    assert {s.provider_message_id for s in final} == {d.id for d in fake_resend.deliveries}
