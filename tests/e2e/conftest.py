@@ -417,3 +417,132 @@ def sign_in_as(base_url: str, e2e_server: E2EServer) -> Callable:
         page.goto(f"/api/staff/session?ticket={quote(ticket)}&next={quote(next_path)}")
 
     return sign_in
+
+
+# --------------------------------------------------------------------------- customers, jobs, mail
+
+
+@pytest.fixture
+def server_settings(e2e_server: E2EServer, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+    """This test process's settings made the server's: same data dir (so the same signing
+    secret, hence the same portal links), host and port. Services that build portal
+    links (creating a customer, regenerating a link) then agree with the server."""
+    from kontrol_app.settings import get_settings
+
+    monkeypatch.setenv("KONTROL_DATA_DIR", str(e2e_server.data_dir))
+    monkeypatch.setenv("DATABASE_URL", e2e_server.db_url)
+    monkeypatch.setenv("HOST", "127.0.0.1")
+    monkeypatch.setenv("PORT", str(e2e_server.port))
+    monkeypatch.setenv("KONTROL_PUBLIC_URL", "")
+    monkeypatch.delenv("KONTROL_SECRET_KEY", raising=False)
+    get_settings.cache_clear()
+    settings = get_settings()
+    assert settings.base_url == e2e_server.base_url
+    yield settings
+    get_settings.cache_clear()
+
+
+def owner_principal(owner: Owner):  # noqa: ANN201
+    from kontrol_app.services.staff import StaffPrincipal
+
+    return StaffPrincipal(id=owner.id, name=owner.name, email=owner.email, role="owner")
+
+
+@dataclass(frozen=True)
+class MadeCustomer:
+    id: int
+    name: str
+    email: str
+    portal_url: str
+
+    @property
+    def portal_path(self) -> str:
+        return "/" + self.portal_url.split("/", 3)[3]
+
+
+@pytest.fixture
+def make_customer(shop: Owner, e2e_server: E2EServer, server_settings) -> Callable[..., MadeCustomer]:  # noqa: ANN001
+    """Create a customer through the service (not the UI); returns it with its portal link."""
+    from kontrol_app.models import Customer
+    from kontrol_app.services import customers as customer_service
+    from kontrol_app.services import portal_links
+
+    def make(name: str, email: str = "", contact_name: str = "", phone: str = "") -> MadeCustomer:
+        data = customer_service.CustomerInput(name=name, contact_name=contact_name, email=email, phone=phone)
+        with e2e_server.session() as session:
+            customer_id = customer_service.create_customer(session, owner_principal(shop), data)
+            url = portal_links.portal_url(session.get(Customer, customer_id))
+        return MadeCustomer(customer_id, name, email, url)
+
+    return make
+
+
+@pytest.fixture
+def make_job(shop: Owner, e2e_server: E2EServer) -> Callable[..., int]:
+    """Create a job through the service, optionally moved on to `status` (a value or label)."""
+    from kontrol_app.services import jobs as job_service
+
+    def make(customer_id: int, title: str, quantity: int = 50, due_date: str = "", status: str = "") -> int:
+        actor = owner_principal(shop)
+        data = job_service.JobInput(title=title, customer_id=customer_id, quantity=str(quantity), due_date=due_date)
+        with e2e_server.session() as session:
+            job_id = job_service.create_job(session, actor, data)
+        if status:
+            with e2e_server.session() as session:
+                assert job_service.change_status(session, actor, job_id, status)
+        return job_id
+
+    return make
+
+
+@pytest.fixture
+def outbox(e2e_server: E2EServer) -> Callable[..., list]:
+    """`outbox(kind, to=None)`: the emails queued so far (the local mailbox), oldest first."""
+    from sqlmodel import select
+
+    from kontrol_app.models import OutboxEmail
+
+    def emails(kind: str | None = None, to: str | None = None) -> list[OutboxEmail]:
+        query = select(OutboxEmail).order_by(OutboxEmail.id)
+        if kind is not None:
+            query = query.where(OutboxEmail.kind == kind)
+        if to is not None:
+            query = query.where(OutboxEmail.to_email == to)
+        with e2e_server.session() as session:
+            return list(session.exec(query).all())
+
+    return emails
+
+
+def code_in(email_text: str) -> str:
+    """The 6-digit sign-in code of a sign-in email's plain-text part (it has a line of its own)."""
+    import re
+
+    found = re.findall(r"^(\d{6})$", email_text, flags=re.MULTILINE)
+    assert len(found) == 1, f"no single 6-digit code line in:\n{email_text}"
+    return found[0]
+
+
+@pytest.fixture
+def portal_sign_in(outbox) -> Callable:  # noqa: ANN001
+    """Sign a page in to a portal link the way a client does: email, emailed code, Sign in."""
+    from playwright.sync_api import expect
+
+    from kontrol_app.models import EmailKind
+
+    from .pages import live_button
+
+    def sign_in(page, portal_url: str, email: str) -> None:  # noqa: ANN001
+        before = {e.id for e in outbox(EmailKind.SIGN_IN_CODE, to=email)}
+        page.goto(portal_url)
+        send = live_button(page, "Send me a code")
+        page.locator("input[name=email]").fill(email)
+        send.click()
+        expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+        new = [e for e in outbox(EmailKind.SIGN_IN_CODE, to=email) if e.id not in before]
+        assert len(new) == 1, f"expected one new sign-in code email to {email}, got {len(new)}"
+        page.locator("input[name=code]").fill(code_in(new[0].text_body))
+        live_button(page, "Sign in").click()
+        expect(page.get_by_role("tab", name="Active Orders")).to_be_visible()
+
+    return sign_in

@@ -47,3 +47,31 @@ def sign_out(page: Page, staff_name: str) -> None:
     user_menu(page, staff_name).click()
     page.get_by_role("menuitem", name="Sign out").click()
     expect(page).to_have_url(at("/sign-in"))
+
+
+def staff_page_live(page: Page, staff_name: str) -> None:
+    """A staff page's guard has run (the user menu names the staff member); the page's own
+    loader was queued with it, so what is typed from now on is not wiped by that loader."""
+    expect(user_menu(page, staff_name)).to_be_visible()
+
+
+def choose(page: Page, select_name: str, option: str) -> None:
+    """Pick `option` in the Radix select labelled `select_name`."""
+    page.get_by_role("combobox", name=select_name).click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+# --- the client portal
+
+PORTAL_TABS = ("Active Orders", "Invoices", "Messages", "Request a Quote", "My Branding")
+LINK_NOT_VALID = "This link is not valid — ask your shop for a new one"
+
+
+def expect_portal_tabs(page: Page) -> None:
+    for tab in PORTAL_TABS:
+        expect(page.get_by_role("tab", name=tab, exact=True)).to_be_visible()
+
+
+def expect_portal_sign_in_form(page: Page) -> None:
+    expect(page.get_by_role("heading", name="Sign in to your portal")).to_be_visible()
+    expect(page.get_by_role("tab")).to_have_count(0)

@@ -73,6 +73,9 @@ class PortalState(rx.State):
         self.preview = bool(viewer and viewer.preview)
         self._customer_id = viewer.customer_id if viewer else None
         if viewer is not None:
+            # Signed in: the code step is over. Left as it was, signing out would show
+            # "Check your email" for the old address instead of the sign-in form.
+            self.step, self.sign_in_email = "email", ""
             self.viewer_name, self.viewer_email = viewer.name, viewer.email
             await self._load_orders()
             job = self.router.url.query_parameters.get("job", "")
@@ -176,6 +179,7 @@ class PortalState(rx.State):
     async def sign_out(self):
         await call(portal_auth.sign_out, portal_token(self))
         self.signed_in = False
+        self.step, self.sign_in_email = "email", ""
         return visit(f"/api/portal/signed-out?next={quote(self.router.url.path)}")
 
 

@@ -563,7 +563,8 @@ def _status_section() -> rx.Component:
                     value="",
                     on_change=state.move_to,
                     name="set_status",
-                    aria_label="Set status",
+                    # rx.select hands aria_label to its root, which renders nothing: name the trigger.
+                    custom_attrs={"aria-label": "Set status"},
                 ),
                 rx.input(placeholder="Note for the history (optional)", value=state.status_note, on_change=state.set_status_note, name="status_note", min_width="240px"),
                 spacing="2",
@@ -581,7 +582,8 @@ def _status_section() -> rx.Component:
                         rx.match(label, *[(lbl, v.value) for v, lbl in CARRIER_LABELS.items()], "other")
                     ),
                     name="tracking_carrier",
-                    aria_label="Carrier",
+                    # rx.select hands aria_label to its root, which renders nothing: name the trigger.
+                    custom_attrs={"aria-label": "Carrier"},
                 ),
                 rx.input(placeholder="Tracking number", value=state.tracking_number, on_change=state.set_tracking_number, name="tracking_number"),
                 rx.button("Save tracking", variant="soft", on_click=state.save_tracking),
