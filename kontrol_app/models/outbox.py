@@ -5,7 +5,7 @@ from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
-from kontrol_app.models.base import UTCDateTime, created_at_field, optional_time_field
+from kontrol_app.models.base import created_at_field, optional_time_field
 
 
 class EmailStatus(StrEnum):

@@ -21,7 +21,6 @@ with warnings.catch_warnings():
 
 from kontrol_app.api.cookies import STAFF_COOKIE
 from kontrol_app.api.limits import OTHER_LIMIT, UPLOAD_LIMIT, RequestSizeLimit
-from kontrol_app.api.routes import build_api
 from kontrol_app.models import StaffSession
 from kontrol_app.services import shop as shop_service
 from kontrol_app.services import staff

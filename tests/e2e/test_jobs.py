@@ -209,7 +209,7 @@ def test_jobs_list_filters_and_the_board_moves_a_job_one_step(shop, make_custome
 
 # --------------------------------------------------------------------------- another customer's job
 
-PORTAL_STATE = "reflex___state____state.kontrol_app___ui___portal___portal____portal_state"
+PORTAL_STATE = "reflex___state____state.kontrol_app___ui___portal___state____portal_state"
 
 
 class PortalSocket(EventSocket):

@@ -89,7 +89,7 @@ class ShopInfoState(rx.State):
         if principal is None:
             return
         try:
-            info = await call(shop_service.remove_logo, principal, get_settings().files_dir)
+            await call(shop_service.remove_logo, principal, get_settings().files_dir)
         except ServiceError as error:
             return rx.toast.error(error.message)
         self.logo = ""

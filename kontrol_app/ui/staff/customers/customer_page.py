@@ -1,4 +1,4 @@
-"""Customers: the list, the new/edit form, and the customer page with its Portal Link."""
+"""The customer page: stats, the Portal Link section, contacts."""
 
 from __future__ import annotations
 
@@ -7,252 +7,9 @@ import reflex as rx
 from kontrol_app.services import customers as customer_service
 from kontrol_app.services import portal_links
 from kontrol_app.services.errors import ServiceError
-from kontrol_app.ui.components.forms import field, form_error
-from kontrol_app.ui.components.tables import paged_table
 from kontrol_app.ui.services import call, current_staff
 from kontrol_app.ui.staff.shell import guarded, staff_page
-
-FORM_FIELDS = ("name", "contact_name", "email", "phone", "address", "notes")
-
-
-def _customer_id_from_path(path: str) -> int | None:
-    parts = [p for p in (path or "").split("/") if p]
-    if len(parts) >= 2 and parts[0] == "customers" and parts[1].isdigit():
-        return int(parts[1])
-    return None
-
-
-# --- list ---------------------------------------------------------------------------
-
-
-class CustomerListState(rx.State):
-    rows: list[dict[str, str]] = []
-    search: str = ""
-    page: int = 1
-    pages: int = 1
-    total: int = 0
-
-    async def _refresh(self) -> None:
-        principal = await current_staff(self)
-        if principal is None:
-            return
-        result = await call(customer_service.list_customers, principal, search=self.search, page=self.page)
-        self.rows = [
-            {"id": str(r.id), "name": r.name, "contact": r.contact_name, "email": r.email, "phone": r.phone}
-            for r in result.rows
-        ]
-        self.page, self.pages, self.total = result.page, result.pages, result.total
-
-    @rx.event
-    async def load(self):
-        await self._refresh()
-
-    @rx.event
-    async def set_search(self, value: str):
-        self.search = value[:100]
-        self.page = 1
-        await self._refresh()
-
-    @rx.event
-    async def go_to_page(self, page: int):
-        self.page = page
-        await self._refresh()
-
-
-def _list_row(row: rx.Var) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(rx.link(row["name"], href="/customers/" + row["id"].to(str), weight="medium")),
-        rx.table.cell(row["contact"]),
-        rx.table.cell(rx.cond(row["email"] != "", row["email"], rx.badge("No email", color_scheme="amber"))),
-        rx.table.cell(row["phone"]),
-        class_name="customer-row",
-    )
-
-
-def customer_list_page() -> rx.Component:
-    state = CustomerListState
-    return staff_page(
-        "Customers",
-        "Customers",
-        rx.flex(
-            rx.input(
-                rx.input.slot(rx.icon("search", size=16)),
-                placeholder="Search name, contact, email or phone",
-                value=state.search,
-                on_change=state.set_search.debounce(300),
-                width="100%",
-                max_width="420px",
-                name="search",
-            ),
-            rx.spacer(),
-            rx.link(rx.button(rx.icon("plus", size=16), "New customer"), href="/customers/new"),
-            spacing="3",
-            wrap="wrap",
-            width="100%",
-            margin_bottom="16px",
-        ),
-        rx.cond(
-            state.total == 0,
-            rx.text(rx.cond(state.search != "", "No customers match your search.", "No customers yet. Add your first one."), color_scheme="gray"),
-            paged_table(["Customer", "Contact", "Email", "Phone"], state.rows, _list_row, state, "customers"),
-        ),
-    )
-
-
-# --- new / edit form ----------------------------------------------------------------
-
-
-class CustomerFormState(rx.State):
-    form: dict[str, str] = {f: "" for f in FORM_FIELDS}
-    contacts: list[dict[str, str]] = []
-    errors: dict[str, str] = {}
-    editing: bool = False
-    _customer_id: int | None = None
-
-    @rx.event
-    async def load(self):
-        principal = await current_staff(self)
-        if principal is None:
-            return
-        self.errors = {}
-        self._customer_id = _customer_id_from_path(self.router.url.path)
-        self.editing = self._customer_id is not None
-        if not self.editing:
-            self.form = {f: "" for f in FORM_FIELDS}
-            self.contacts = []
-            return
-        try:
-            data = await call(customer_service.customer_form, principal, self._customer_id)
-        except ServiceError as error:
-            return rx.toast.error(error.message)
-        self.form = {f: getattr(data, f) for f in FORM_FIELDS}
-        self.contacts = [{"name": c.name, "email": c.email} for c in data.contacts]
-
-    @rx.event
-    def set_field(self, name: str, value: str):
-        if name in FORM_FIELDS:
-            self.form[name] = value
-
-    @rx.event
-    def add_contact(self):
-        if len(self.contacts) < customer_service.MAX_EXTRA_CONTACTS:
-            self.contacts.append({"name": "", "email": ""})
-
-    @rx.event
-    def remove_contact(self, index: int):
-        if 0 <= index < len(self.contacts):
-            self.contacts.pop(index)
-            self.errors = {}
-
-    @rx.event
-    def set_contact(self, index: int, key: str, value: str):
-        if 0 <= index < len(self.contacts) and key in ("name", "email"):
-            self.contacts[index][key] = value
-
-    @rx.event
-    async def save(self):
-        principal = await current_staff(self)
-        if principal is None:
-            return rx.toast.error("Your session has ended. Sign in again.")
-        self.errors = {}
-        data = customer_service.CustomerInput(
-            **{f: self.form.get(f, "") for f in FORM_FIELDS},
-            contacts=[customer_service.ContactInput(c.get("name", ""), c.get("email", "")) for c in self.contacts],
-        )
-        try:
-            if self._customer_id is None:
-                customer_id = await call(customer_service.create_customer, principal, data)
-            else:
-                customer_id = self._customer_id
-                await call(customer_service.update_customer, principal, customer_id, data)
-        except ServiceError as error:
-            self.errors = {error.field or "form": error.message}
-            return rx.toast.error("The customer was not saved. Check the highlighted field.")
-        return [rx.redirect(f"/customers/{customer_id}"), rx.toast.success("Customer saved.")]
-
-
-def _form_input(name: str, **props) -> rx.Component:
-    return rx.input(
-        value=CustomerFormState.form[name],
-        on_change=lambda value: CustomerFormState.set_field(name, value),
-        name=name,
-        width="100%",
-        **props,
-    )
-
-
-def _contact_row(contact: rx.Var, index: rx.Var) -> rx.Component:
-    errors = CustomerFormState.errors
-    return rx.flex(
-        field(
-            "Name",
-            rx.input(value=contact["name"], on_change=lambda v: CustomerFormState.set_contact(index, "name", v), width="100%"),
-            errors.get("contact_" + index.to_string() + "_name", ""),
-        ),
-        field(
-            "Email",
-            rx.input(value=contact["email"], on_change=lambda v: CustomerFormState.set_contact(index, "email", v), type="email", width="100%"),
-            errors.get("contact_" + index.to_string() + "_email", ""),
-        ),
-        rx.button(rx.icon("x", size=14), "Remove", variant="ghost", color_scheme="red", type="button", on_click=CustomerFormState.remove_contact(index), margin_top="22px"),
-        spacing="3",
-        direction={"initial": "column", "sm": "row"},
-        width="100%",
-        class_name="extra-contact",
-    )
-
-
-def customer_form_page() -> rx.Component:
-    state = CustomerFormState
-    errors = state.errors
-    return staff_page(
-        "Customers",
-        rx.cond(state.editing, "Edit customer", "New customer"),
-        rx.card(
-            rx.vstack(
-                form_error(errors.get("form", "")),
-                field("Company or name", _form_input("name", placeholder="Smith Embroidery"), errors.get("name", "")),
-                rx.flex(
-                    field("Contact name", _form_input("contact_name", placeholder="Sarah Smith"), errors.get("contact_name", "")),
-                    field(
-                        "Email",
-                        _form_input("email", type="email", placeholder="sarah@smithembroidery.com"),
-                        errors.get("email", ""),
-                        hint="The email is how they sign in to the portal. No email = no portal access.",
-                    ),
-                    spacing="3",
-                    direction={"initial": "column", "sm": "row"},
-                    width="100%",
-                ),
-                field("Phone", _form_input("phone", type="tel"), errors.get("phone", "")),
-                field(
-                    "Address",
-                    rx.text_area(value=state.form["address"], on_change=lambda v: state.set_field("address", v), name="address", rows="3", width="100%"),
-                    errors.get("address", ""),
-                ),
-                field(
-                    "Notes",
-                    rx.text_area(value=state.form["notes"], on_change=lambda v: state.set_field("notes", v), name="notes", rows="3", width="100%"),
-                    errors.get("notes", ""),
-                ),
-                rx.separator(),
-                rx.text("Other contacts who may sign in", size="2", weight="medium"),
-                rx.foreach(state.contacts, _contact_row),
-                form_error(errors.get("contacts", "")),
-                rx.button(rx.icon("plus", size=14), "Add contact", variant="soft", type="button", on_click=state.add_contact),
-                rx.hstack(
-                    rx.button("Save customer", on_click=state.save, size="3"),
-                    rx.link(rx.button("Cancel", variant="soft", color_scheme="gray", size="3"), href="/customers"),
-                ),
-                spacing="4",
-                width="100%",
-            ),
-            max_width="760px",
-        ),
-    )
-
-
-# --- customer page ------------------------------------------------------------------
+from kontrol_app.ui.staff.customers.common import customer_id_from_path
 
 
 class CustomerPageState(rx.State):
@@ -296,7 +53,7 @@ class CustomerPageState(rx.State):
         principal = await current_staff(self)
         if principal is None:
             return
-        self._customer_id = _customer_id_from_path(self.router.url.path)
+        self._customer_id = customer_id_from_path(self.router.url.path)
         self.email_dialog_open = False
         try:
             await self._refresh(principal)
@@ -497,6 +254,4 @@ def customer_page() -> rx.Component:
     )
 
 
-LIST_ON_LOAD = guarded(CustomerListState.load)
-FORM_ON_LOAD = guarded(CustomerFormState.load)
 PAGE_ON_LOAD = guarded(CustomerPageState.load)

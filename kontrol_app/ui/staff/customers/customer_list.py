@@ -1,0 +1,87 @@
+"""Customers: the searchable, paged list."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from kontrol_app.services import customers as customer_service
+from kontrol_app.ui.components.tables import paged_table
+from kontrol_app.ui.services import call, current_staff
+from kontrol_app.ui.staff.shell import guarded, staff_page
+
+
+class CustomerListState(rx.State):
+    rows: list[dict[str, str]] = []
+    search: str = ""
+    page: int = 1
+    pages: int = 1
+    total: int = 0
+
+    async def _refresh(self) -> None:
+        principal = await current_staff(self)
+        if principal is None:
+            return
+        result = await call(customer_service.list_customers, principal, search=self.search, page=self.page)
+        self.rows = [
+            {"id": str(r.id), "name": r.name, "contact": r.contact_name, "email": r.email, "phone": r.phone}
+            for r in result.rows
+        ]
+        self.page, self.pages, self.total = result.page, result.pages, result.total
+
+    @rx.event
+    async def load(self):
+        await self._refresh()
+
+    @rx.event
+    async def set_search(self, value: str):
+        self.search = value[:100]
+        self.page = 1
+        await self._refresh()
+
+    @rx.event
+    async def go_to_page(self, page: int):
+        self.page = page
+        await self._refresh()
+
+
+def _list_row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.link(row["name"], href="/customers/" + row["id"].to(str), weight="medium")),
+        rx.table.cell(row["contact"]),
+        rx.table.cell(rx.cond(row["email"] != "", row["email"], rx.badge("No email", color_scheme="amber"))),
+        rx.table.cell(row["phone"]),
+        class_name="customer-row",
+    )
+
+
+def customer_list_page() -> rx.Component:
+    state = CustomerListState
+    return staff_page(
+        "Customers",
+        "Customers",
+        rx.flex(
+            rx.input(
+                rx.input.slot(rx.icon("search", size=16)),
+                placeholder="Search name, contact, email or phone",
+                value=state.search,
+                on_change=state.set_search.debounce(300),
+                width="100%",
+                max_width="420px",
+                name="search",
+            ),
+            rx.spacer(),
+            rx.link(rx.button(rx.icon("plus", size=16), "New customer"), href="/customers/new"),
+            spacing="3",
+            wrap="wrap",
+            width="100%",
+            margin_bottom="16px",
+        ),
+        rx.cond(
+            state.total == 0,
+            rx.text(rx.cond(state.search != "", "No customers match your search.", "No customers yet. Add your first one."), color_scheme="gray"),
+            paged_table(["Customer", "Contact", "Email", "Phone"], state.rows, _list_row, state, "customers"),
+        ),
+    )
+
+
+LIST_ON_LOAD = guarded(CustomerListState.load)

@@ -1,0 +1,100 @@
+"""Jobs -> Board: a column per status; a card moves one step with one click."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from kontrol_app.services import jobs as job_service
+from kontrol_app.services import statuses
+from kontrol_app.services.errors import ServiceError
+from kontrol_app.ui.components.status import status_badge
+from kontrol_app.ui.services import call, current_staff
+from kontrol_app.ui.staff.shell import guarded, staff_page
+from kontrol_app.ui.staff.jobs.common import jobs_header, row_dict
+
+
+class JobBoardState(rx.State):
+    columns: list[dict] = []
+
+    async def _refresh(self, principal) -> None:  # noqa: ANN001
+        columns = await call(job_service.board, principal)
+        self.columns = [
+            {"status": c.label, "count": c.count, "cards": [row_dict(r) for r in c.cards]} for c in columns
+        ]
+
+    @rx.event
+    async def load(self):
+        principal = await current_staff(self)
+        if principal is None:
+            return
+        await self._refresh(principal)
+
+    @rx.event
+    async def move_next(self, job_id: str, from_status: str):
+        principal = await current_staff(self)
+        if principal is None:
+            return rx.toast.error("Your session has ended. Sign in again.")
+        target = statuses.next_status(from_status)
+        if target is None or not job_id.isdigit():
+            return
+        try:
+            moved = await call(job_service.change_status, principal, int(job_id), target.value, expected_from=from_status)
+        except ServiceError as error:
+            return rx.toast.error(error.message)
+        await self._refresh(principal)
+        if moved:
+            return rx.toast.success(f"Moved to {statuses.label(target)}.")
+
+
+def _board_card(card: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.link(card["title"], href="/jobs/" + card["id"].to(str), weight="medium", size="2"),
+            rx.text(card["customer"], size="1", color_scheme="gray"),
+            rx.text(card["pieces"], rx.cond(card["due"] != "", " · Due " + card["due"].to(str), ""), size="1"),
+            rx.cond(
+                card["next"] != "",
+                rx.button(
+                    "→ " + card["next"].to(str),
+                    size="1",
+                    variant="soft",
+                    on_click=JobBoardState.move_next(card["id"], card["status_value"]),
+                    class_name="move-next",
+                ),
+            ),
+            spacing="1",
+        ),
+        width="100%",
+        class_name="board-card",
+    )
+
+
+def _board_column(column: rx.Var) -> rx.Component:
+    return rx.vstack(
+        rx.hstack(status_badge(column["status"].to(str)), rx.text(column["count"], size="1", color_scheme="gray"), align="center"),
+        rx.foreach(column["cards"].to(list[dict[str, str]]), _board_card),
+        min_width="220px",
+        max_width="240px",
+        spacing="2",
+        padding="8px",
+        background=rx.color("gray", 2),
+        border_radius="8px",
+        class_name="board-column",
+    )
+
+
+def job_board_page() -> rx.Component:
+    return staff_page(
+        "Jobs",
+        "Jobs",
+        jobs_header("board"),
+        rx.scroll_area(
+            rx.hstack(rx.foreach(JobBoardState.columns, _board_column), align="start", spacing="3"),
+            scrollbars="horizontal",
+            type="auto",
+            width="100%",
+        ),
+    )
+
+
+BOARD_ON_LOAD = guarded(JobBoardState.load)

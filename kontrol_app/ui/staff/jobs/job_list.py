@@ -1,0 +1,142 @@
+"""Jobs: the list with its filters."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from kontrol_app.services import jobs as job_service
+from kontrol_app.services import statuses
+from kontrol_app.services.errors import ServiceError
+from kontrol_app.ui.components.status import status_badge
+from kontrol_app.ui.components.tables import paged_table
+from kontrol_app.ui.services import call, current_staff
+from kontrol_app.ui.staff.shell import guarded, staff_page
+from kontrol_app.ui.staff.jobs.common import jobs_header, row_dict
+
+
+class JobListState(rx.State):
+    rows: list[dict[str, str]] = []
+    status: str = "active"
+    search: str = ""
+    due_from: str = ""
+    due_to: str = ""
+    customer_name: str = ""
+    page: int = 1
+    pages: int = 1
+    total: int = 0
+    error: str = ""
+    _customer_id: int | None = None
+
+    async def _refresh(self) -> None:
+        principal = await current_staff(self)
+        if principal is None:
+            return
+        filters = job_service.JobFilters(
+            status="" if self.status == "all" else self.status,
+            customer_id=self._customer_id,
+            due_from=self.due_from,
+            due_to=self.due_to,
+            search=self.search,
+        )
+        self.error = ""
+        try:
+            result = await call(job_service.list_jobs, principal, filters, page=self.page)
+        except ServiceError as error:
+            self.error = error.message
+            return
+        self.rows = [row_dict(r) for r in result.rows]
+        self.page, self.pages, self.total = result.page, result.pages, result.total
+
+    @rx.event
+    async def load(self):
+        customer = self.router.url.query_parameters.get("customer", "")
+        self._customer_id = int(customer) if customer.isdigit() else None
+        self.customer_name = ""
+        if self._customer_id:
+            principal = await current_staff(self)
+            if principal is not None:
+                matches = await call(job_service.customer_name, self._customer_id)
+                self.customer_name = matches or ""
+        self.page = 1
+        await self._refresh()
+
+    @rx.event
+    async def set_filter(self, name: str, value: str):
+        if name in ("status", "search", "due_from", "due_to"):
+            setattr(self, name, value[:100])
+            self.page = 1
+            await self._refresh()
+
+    @rx.event
+    async def go_to_page(self, page: int):
+        self.page = page
+        await self._refresh()
+
+
+def _job_row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.link(row["title"], href="/jobs/" + row["id"].to(str), weight="medium")),
+        rx.table.cell(rx.link(row["customer"], href="/customers/" + row["customer_id"].to(str), color_scheme="gray")),
+        rx.table.cell(row["pieces"]),
+        rx.table.cell(row["due"]),
+        rx.table.cell(status_badge(row["status"].to(str))),
+        class_name="job-row",
+    )
+
+
+def job_list_page() -> rx.Component:
+    state = JobListState
+    return staff_page(
+        "Jobs",
+        "Jobs",
+        jobs_header("list"),
+        rx.cond(
+            state.customer_name != "",
+            rx.callout(
+                rx.hstack(rx.text("Showing jobs for ", state.customer_name), rx.link("Show all customers", href="/jobs"), spacing="3"),
+                icon="filter",
+                margin_bottom="12px",
+            ),
+        ),
+        rx.flex(
+            rx.input(
+                rx.input.slot(rx.icon("search", size=16)),
+                placeholder="Search job titles",
+                value=state.search,
+                on_change=lambda v: state.set_filter("search", v),
+                debounce_timeout=300,
+                name="search",
+                min_width="220px",
+            ),
+            rx.select.root(
+                rx.select.trigger(placeholder="Status", aria_label="Status filter"),
+                rx.select.content(
+                    rx.select.item("Active jobs", value="active"),
+                    rx.select.item("All jobs", value="all"),
+                    *[rx.select.item(statuses.LABELS[s], value=s.value) for s in statuses.ALL_STATUSES],
+                ),
+                value=state.status,
+                on_change=lambda v: state.set_filter("status", v),
+                name="status",
+            ),
+            rx.hstack(
+                rx.text("Due", size="2"),
+                rx.input(type="date", value=state.due_from, on_change=lambda v: state.set_filter("due_from", v), name="due_from", aria_label="Due from"),
+                rx.text("to", size="2"),
+                rx.input(type="date", value=state.due_to, on_change=lambda v: state.set_filter("due_to", v), name="due_to", aria_label="Due to"),
+                align="center",
+            ),
+            spacing="3",
+            wrap="wrap",
+            margin_bottom="12px",
+        ),
+        rx.cond(state.error != "", rx.text(state.error, color_scheme="red", size="2", role="alert")),
+        rx.cond(
+            state.total == 0,
+            rx.text("No jobs match these filters.", color_scheme="gray"),
+            paged_table(["Job", "Customer", "Quantity", "Due", "Status"], state.rows, _job_row, state, "jobs"),
+        ),
+    )
+
+
+LIST_ON_LOAD = guarded(JobListState.load)

@@ -1,0 +1,245 @@
+"""The job page: status (one click to move on), tracking, details and history."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from kontrol_app.models import Carrier
+from kontrol_app.services import jobs as job_service
+from kontrol_app.services import shop as shop_service
+from kontrol_app.services import statuses
+from kontrol_app.services.clock import shop_time
+from kontrol_app.services.errors import ServiceError
+from kontrol_app.services.tracking import CARRIER_LABELS
+from kontrol_app.ui.components.status import status_badge
+from kontrol_app.ui.services import call, current_staff
+from kontrol_app.ui.staff.shell import guarded, staff_page
+from kontrol_app.ui.staff.jobs.common import STATUS_OPTIONS, due_label, job_id_from_path
+
+
+class JobPageState(rx.State):
+    job: dict[str, str] = {}
+    history: list[dict[str, str]] = []
+    found: bool = True
+    next_label: str = ""
+    status_note: str = ""
+    tracking_carrier: str = ""
+    tracking_number: str = ""
+    errors: dict[str, str] = {}
+    _job_id: int | None = None
+
+    async def _refresh(self, principal) -> None:  # noqa: ANN001
+        detail = await call(job_service.job_detail, principal, self._job_id)
+        info = await call(shop_service.shop_info)
+        tz = info.timezone if info else "UTC"
+        self.job = {
+            "id": str(detail.id),
+            "title": detail.title,
+            "customer": detail.customer_name,
+            "customer_id": str(detail.customer_id),
+            "pieces": f"{detail.quantity:,} pcs",
+            "due": due_label(detail.due_date) or "No due date",
+            "decoration": job_service.DECORATION_LABELS.get(detail.decoration, detail.decoration),
+            "garment": detail.garment,
+            "colour": detail.colour,
+            "notes": detail.notes,
+            "status": statuses.label(detail.status),
+            "status_value": detail.status,
+            "tracking": f"{CARRIER_LABELS.get(detail.tracking_carrier, '')} {detail.tracking_number}".strip(),
+            "tracking_url": detail.tracking_url,
+        }
+        nxt = statuses.next_status(detail.status)
+        self.next_label = statuses.label(nxt) if nxt else ""
+        self.tracking_carrier = detail.tracking_carrier or Carrier.UPS.value
+        self.tracking_number = detail.tracking_number
+        self.history = [
+            {
+                "change": (h.from_label + " → " + h.to_label) if h.from_label else "Created as " + h.to_label,
+                "by": h.changed_by,
+                "at": shop_time(h.at, tz),
+                "note": h.note,
+            }
+            for h in detail.history
+        ]
+
+    @rx.event
+    async def load(self):
+        principal = await current_staff(self)
+        if principal is None:
+            return
+        self._job_id = job_id_from_path(self.router.url.path)
+        self.errors, self.status_note = {}, ""
+        try:
+            await self._refresh(principal)
+            self.found = True
+        except (ServiceError, TypeError):
+            self.found = False
+
+    @rx.event
+    def set_status_note(self, value: str):
+        self.status_note = value[:1000]
+
+    @rx.event
+    def set_tracking_carrier(self, value: str):
+        self.tracking_carrier = value
+
+    @rx.event
+    def set_tracking_number(self, value: str):
+        self.tracking_number = value[:60]
+
+    @rx.event
+    async def move_to(self, status_label: str):
+        principal = await current_staff(self)
+        if principal is None or self._job_id is None:
+            return rx.toast.error("Your session has ended. Sign in again.")
+        self.errors = {}
+        try:
+            moved = await call(
+                job_service.change_status,
+                principal,
+                self._job_id,
+                status_label,
+                note=self.status_note,
+                expected_from=self.job.get("status_value"),
+            )
+        except ServiceError as error:
+            self.errors = {error.field or "status": error.message}
+            return
+        self.status_note = ""
+        await self._refresh(principal)
+        if moved:
+            return rx.toast.success(f"Status: {self.job['status']}.")
+
+    @rx.event
+    async def save_tracking(self):
+        principal = await current_staff(self)
+        if principal is None or self._job_id is None:
+            return rx.toast.error("Your session has ended. Sign in again.")
+        self.errors = {}
+        try:
+            await call(job_service.set_tracking, principal, self._job_id, carrier=self.tracking_carrier, number=self.tracking_number)
+        except ServiceError as error:
+            self.errors = {error.field or "tracking_number": error.message}
+            return
+        await self._refresh(principal)
+        return rx.toast.success("Tracking saved.")
+
+
+def _detail(label: str, value: rx.Var) -> rx.Component:
+    return rx.data_list.item(rx.data_list.label(label), rx.data_list.value(value))
+
+
+def _status_section() -> rx.Component:
+    state = JobPageState
+    return rx.card(
+        rx.vstack(
+            rx.hstack(rx.text("Status", weight="medium"), status_badge(state.job["status"], id="job-status"), align="center"),
+            rx.flex(
+                rx.cond(
+                    state.next_label != "",
+                    rx.button("Move to " + state.next_label, on_click=state.move_to(state.next_label), id="move-next"),
+                ),
+                rx.select(
+                    STATUS_OPTIONS,
+                    placeholder="Set status…",
+                    value="",
+                    on_change=state.move_to,
+                    name="set_status",
+                    # rx.select hands aria_label to its root, which renders nothing: name the trigger.
+                    custom_attrs={"aria-label": "Set status"},
+                ),
+                rx.input(placeholder="Note for the history (optional)", value=state.status_note, on_change=state.set_status_note, name="status_note", min_width="240px"),
+                spacing="2",
+                wrap="wrap",
+                align="center",
+            ),
+            rx.cond(state.errors.get("status", "") != "", rx.text(state.errors.get("status", ""), color_scheme="red", size="2", role="alert")),
+            rx.separator(),
+            rx.text("Tracking", weight="medium"),
+            rx.flex(
+                rx.select(
+                    list(CARRIER_LABELS.values()),
+                    value=rx.match(state.tracking_carrier, *[(v.value, label) for v, label in CARRIER_LABELS.items()], "UPS"),
+                    on_change=lambda label: state.set_tracking_carrier(
+                        rx.match(label, *[(lbl, v.value) for v, lbl in CARRIER_LABELS.items()], "other")
+                    ),
+                    name="tracking_carrier",
+                    # rx.select hands aria_label to its root, which renders nothing: name the trigger.
+                    custom_attrs={"aria-label": "Carrier"},
+                ),
+                rx.input(placeholder="Tracking number", value=state.tracking_number, on_change=state.set_tracking_number, name="tracking_number"),
+                rx.button("Save tracking", variant="soft", on_click=state.save_tracking),
+                spacing="2",
+                wrap="wrap",
+            ),
+            rx.cond(state.errors.get("tracking_number", "") != "", rx.text(state.errors.get("tracking_number", ""), color_scheme="red", size="2", role="alert")),
+            rx.cond(
+                state.job["tracking_url"] != "",
+                rx.link(state.job["tracking"], href=state.job["tracking_url"], is_external=True, size="2"),
+                rx.text(state.job["tracking"], size="2"),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def job_page() -> rx.Component:
+    state = JobPageState
+    return staff_page(
+        "Jobs",
+        rx.cond(state.found, state.job["title"], "Job not found"),
+        rx.cond(
+            ~state.found,
+            rx.text("That job does not exist.", color_scheme="gray"),
+            rx.vstack(
+                rx.hstack(
+                    rx.link(state.job["customer"], href="/customers/" + state.job["customer_id"]),
+                    rx.spacer(),
+                    rx.link(rx.button(rx.icon("pencil", size=14), "Edit job", variant="soft"), href="/jobs/" + state.job["id"] + "/edit"),
+                    width="100%",
+                ),
+                _status_section(),
+                rx.tabs.root(
+                    rx.tabs.list(rx.tabs.trigger("Details", value="details"), rx.tabs.trigger("History", value="history")),
+                    rx.tabs.content(
+                        rx.data_list.root(
+                            _detail("Quantity", state.job["pieces"]),
+                            _detail("Due", state.job["due"]),
+                            _detail("Decoration", state.job["decoration"]),
+                            _detail("Garment", state.job["garment"]),
+                            _detail("Colour", state.job["colour"]),
+                            _detail("Notes", state.job["notes"]),
+                            padding_top="12px",
+                        ),
+                        value="details",
+                    ),
+                    rx.tabs.content(
+                        rx.table.root(
+                            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Change", "By", "When", "Note")])),
+                            rx.table.body(
+                                rx.foreach(
+                                    state.history,
+                                    lambda h: rx.table.row(
+                                        rx.table.cell(h["change"]), rx.table.cell(h["by"]), rx.table.cell(h["at"]), rx.table.cell(h["note"]),
+                                        class_name="history-row",
+                                    ),
+                                )
+                            ),
+                            variant="surface",
+                            margin_top="12px",
+                        ),
+                        value="history",
+                    ),
+                    default_value="details",
+                    width="100%",
+                ),
+                spacing="4",
+                width="100%",
+            ),
+        ),
+    )
+
+
+PAGE_ON_LOAD = guarded(JobPageState.load)
