@@ -14,6 +14,7 @@ from kontrol_app.services import portal_auth, portal_links
 from kontrol_app.services.errors import InvalidInput, NotFound
 from kontrol_app.services.jobs import customer_job_counts
 from kontrol_app.services.money import format_money
+from kontrol_app.services.search import contains
 from kontrol_app.services.shop import get_shop
 from kontrol_app.services.staff import StaffPrincipal
 from kontrol_app.services.validation import clean_email, clean_text
@@ -64,11 +65,6 @@ class CustomerPage:
     pages: int
 
 
-def _like(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def list_customers(
     session: Session, actor: StaffPrincipal, *, search: str = "", page: int = 1, page_size: int = PAGE_SIZE
 ) -> CustomerPage:
@@ -79,17 +75,11 @@ def list_customers(
     )
     search = (search or "").strip()
     if search:
-        pattern = _like(search)
         any_contact = exists().where(
             CustomerContact.customer_id == Customer.id,
-            or_(
-                func.lower(CustomerContact.name).like(pattern, escape="\\"),
-                CustomerContact.email.like(pattern, escape="\\"),
-            ),
+            or_(contains(CustomerContact.name, search), contains(CustomerContact.email, search)),
         )
-        query = query.where(
-            or_(func.lower(Customer.name).like(pattern, escape="\\"), Customer.phone.like(pattern, escape="\\"), any_contact)
-        )
+        query = query.where(or_(contains(Customer.name, search), contains(Customer.phone, search), any_contact))
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     pages = max(1, -(-total // page_size))
     page = min(max(1, page), pages)

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from kontrol_app.models import Carrier, Customer, Decoration, Job, JobStatus, JobStatusChange, utcnow
 from kontrol_app.services import automations, statuses
 from kontrol_app.services.errors import InvalidInput, NotFound
+from kontrol_app.services.search import contains
 from kontrol_app.services.staff import StaffPrincipal
 from kontrol_app.services.tracking import tracking_url
 from kontrol_app.services.validation import clean_text
@@ -183,6 +184,7 @@ class JobFilters:
     due_from: str = ""
     due_to: str = ""
     search: str = ""
+    customer_search: str = ""  # part of the customer's name
 
 
 def _filtered(query, filters: JobFilters):  # noqa: ANN001, ANN202
@@ -200,8 +202,9 @@ def _filtered(query, filters: JobFilters):  # noqa: ANN001, ANN202
                 raise InvalidInput("Enter dates like 2026-04-12.", "due_from" if op == "ge" else "due_to") from None
             query = query.where(Job.due_date >= day if op == "ge" else Job.due_date <= day)
     if filters.search.strip():
-        escaped = filters.search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(func.lower(Job.title).like(f"%{escaped}%", escape="\\"))
+        query = query.where(contains(Job.title, filters.search))
+    if filters.customer_search.strip():
+        query = query.where(Job.customer_id.in_(select(Customer.id).where(contains(Customer.name, filters.customer_search))))
     return query
 
 
@@ -320,8 +323,7 @@ def find_customers(session: Session, actor: StaffPrincipal, text: str, limit: in
     text = (text or "").strip().lower()
     query = select(Customer.id, Customer.name)
     if text:
-        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(func.lower(Customer.name).like(f"%{escaped}%", escape="\\"))
+        query = query.where(contains(Customer.name, text))
     return [tuple(r) for r in session.exec(query.order_by(func.lower(Customer.name)).limit(limit)).all()]
 
 

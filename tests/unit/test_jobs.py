@@ -568,3 +568,17 @@ def test_status_labels():
     assert statuses.status_from_label_or_value("Revisions Requested") == JobStatus.REVISIONS_REQUESTED
     assert statuses.status_from_label_or_value("revisions requested") is None
     assert len(statuses.LABELS) == len(statuses.ALL_STATUSES) == 12
+
+
+def test_list_jobs_filters_by_part_of_the_customer_name(session):
+    owner = staff.create_shop(session, shop_name="Shop", name="Owner", email="owner@shop.example", password="long enough pw")
+    acme = customers.create_customer(session, owner, customers.CustomerInput(name="Acme Sports"))
+    other = customers.create_customer(session, owner, customers.CustomerInput(name="Brew 100% Coffee"))
+    for customer_id, title in ((acme, "Acme tees"), (other, "Brew aprons")):
+        jobs.create_job(session, owner, jobs.JobInput(title=title, customer_id=customer_id, quantity="10"))
+    session.commit()
+    found = jobs.list_jobs(session, owner, jobs.JobFilters(customer_search="ACME"))
+    assert [row.title for row in found.rows] == ["Acme tees"]
+    literal = jobs.list_jobs(session, owner, jobs.JobFilters(customer_search="100%"))
+    assert [row.title for row in literal.rows] == ["Brew aprons"]
+    assert jobs.list_jobs(session, owner, jobs.JobFilters(customer_search="0%C")).total == 0

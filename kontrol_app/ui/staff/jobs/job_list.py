@@ -18,6 +18,7 @@ class JobListState(rx.State):
     rows: list[dict[str, str]] = []
     status: str = "active"
     search: str = ""
+    customer_search: str = ""
     due_from: str = ""
     due_to: str = ""
     customer_name: str = ""
@@ -37,6 +38,7 @@ class JobListState(rx.State):
             due_from=self.due_from,
             due_to=self.due_to,
             search=self.search,
+            customer_search=self.customer_search,
         )
         self.error = ""
         try:
@@ -62,7 +64,7 @@ class JobListState(rx.State):
 
     @rx.event
     async def set_filter(self, name: str, value: str):
-        if name in ("status", "search", "due_from", "due_to"):
+        if name in ("status", "search", "customer_search", "due_from", "due_to"):
             setattr(self, name, value[:100])
             self.page = 1
             await self._refresh()
@@ -107,6 +109,15 @@ def job_list_page() -> rx.Component:
                 debounce_timeout=300,
                 name="search",
                 min_width="220px",
+            ),
+            rx.input(
+                rx.input.slot(rx.icon("users", size=16)),
+                placeholder="Customer",
+                value=state.customer_search,
+                on_change=lambda v: state.set_filter("customer_search", v),
+                debounce_timeout=300,
+                name="customer_search",
+                min_width="180px",
             ),
             rx.select.root(
                 rx.select.trigger(placeholder="Status", aria_label="Status filter"),
