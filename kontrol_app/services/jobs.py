@@ -144,6 +144,16 @@ def change_status(
     return True
 
 
+def move_to_next(session: Session, actor: StaffPrincipal, job_id: int, *, expected_from: str) -> str | None:
+    """One click on the board: the next pipeline step. Returns its label, or None when the
+    job has no next step or moved since the board was drawn."""
+    target = statuses.next_status(expected_from)
+    if target is None:
+        return None
+    moved = change_status(session, actor, job_id, target.value, expected_from=expected_from)
+    return statuses.label(target) if moved else None
+
+
 def set_tracking(session: Session, actor: StaffPrincipal, job_id: int, *, carrier: str, number: str) -> None:
     job = _job(session, job_id)
     number = clean_text(number, field="tracking_number", label="the tracking number", max_length=60)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import reflex as rx
 
 from kontrol_app.services import jobs as job_service
-from kontrol_app.services import statuses
 from kontrol_app.services.errors import ServiceError
 from kontrol_app.ui.components.status import status_badge
 from kontrol_app.ui.services import call, current_staff
@@ -34,16 +33,15 @@ class JobBoardState(rx.State):
         principal = await current_staff(self)
         if principal is None:
             return rx.toast.error("Your session has ended. Sign in again.")
-        target = statuses.next_status(from_status)
-        if target is None or not job_id.isdigit():
+        if not job_id.isdigit():
             return
         try:
-            moved = await call(job_service.change_status, principal, int(job_id), target.value, expected_from=from_status)
+            moved_to = await call(job_service.move_to_next, principal, int(job_id), expected_from=from_status)
         except ServiceError as error:
             return rx.toast.error(error.message)
         await self._refresh(principal)
-        if moved:
-            return rx.toast.success(f"Moved to {statuses.label(target)}.")
+        if moved_to:
+            return rx.toast.success(f"Moved to {moved_to}.")
 
 
 def _board_card(card: rx.Var) -> rx.Component:
