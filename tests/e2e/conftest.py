@@ -546,3 +546,16 @@ def portal_sign_in(outbox) -> Callable:  # noqa: ANN001
         expect(page.get_by_role("tab", name="Active Orders")).to_be_visible()
 
     return sign_in
+
+
+def eventually(check: Callable[[], object], *, timeout: float = WAIT_MS / 1000, what: str = "the condition") -> object:
+    """Poll `check` (for state the page does not show, like a background sender's work)
+    until it returns something truthy; that value is returned."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
+        time.sleep(0.1)

@@ -75,3 +75,8 @@ def expect_portal_tabs(page: Page) -> None:
 def expect_portal_sign_in_form(page: Page) -> None:
     expect(page.get_by_role("heading", name="Sign in to your portal")).to_be_visible()
     expect(page.get_by_role("tab")).to_have_count(0)
+
+
+def table_row(page: Page, text: str) -> Locator:
+    """The table row (of any table on the page) that contains `text`."""
+    return page.get_by_role("row").filter(has_text=text)

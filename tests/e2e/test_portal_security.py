@@ -72,6 +72,7 @@ def test_a_revoked_portal_session_stops_working_mid_page(
     try:
         socket.send("load", {})
         socket.wait_for(lambda update: "Secret Prototype Jerseys" in update)  # control: signed in, it shows
+        _drain(socket, 1.5)  # let the rest of load's answers arrive before the session goes
         with db_session() as session:
             for row in session.exec(select(PortalSession)).all():
                 session.delete(row)  # as good as revoked: the token no longer matches anything
