@@ -15,19 +15,14 @@ Each timing is the median of --runs calls, each in a fresh session, after one wa
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import statistics
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the shared harness beside this file
+import harness
 
 FIRST = ["Ann", "Ben", "Cara", "Dan", "Eve", "Finn", "Gina", "Hugo", "Iris", "Jon", "Kate", "Liam", "Mia", "Noah",
          "Olga", "Paul", "Quinn", "Rosa", "Sam", "Tess", "Uma", "Vic", "Wes", "Xena", "Yara", "Zack"]
@@ -41,48 +36,22 @@ STATUSES = ["quote", "artwork", "awaiting_approval", "in_production", "ready", "
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", default="", help="a PostgreSQL server to benchmark on (default: SQLite in a temp dir)")
-    parser.add_argument("--customers", type=int, default=10_000)
-    parser.add_argument("--runs", type=int, default=9, help="timed calls per measurement (the median is printed)")
-    parser.add_argument("--seed", type=int, default=7)
+    parser = harness.argument_parser(__doc__)
+    harness.add_run_options(parser)
     return parser.parse_args()
-
-
-def scratch_postgres(url: str) -> tuple[str, Callable[[], None]]:
-    """Create a fresh database beside the one named in `url`; returns its URL and a dropper."""
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    server = make_url(url.replace("postgres://", "postgresql://", 1))
-    admin = server.set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"kontrol_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return server.set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False), drop
 
 
 def seed(count: int, rng: random.Random) -> dict:
     """The shop, its owner and `count` customers with contacts and jobs, in bulk."""
-    from sqlalchemy import insert, text
-    from sqlmodel import Session
+    from sqlalchemy import insert
 
     from kontrol_app import db
     from kontrol_app.models import Customer, CustomerContact, Job, utcnow
-    from kontrol_app.services import portal_links, staff
+    from kontrol_app.services import portal_links
     from kontrol_app.services.customers import slugify
 
     engine = db.get_engine()
-    with Session(engine) as session:
-        owner = staff.create_shop(
-            session, shop_name="Benchmark Print Co", name="Bea Bench", email="owner@bench.test", password="benchmark-pass"
-        )
-        session.commit()
+    owner = harness.create_owner()
 
     now = utcnow()
     names = [f"{rng.choice(WORDS)} {rng.choice(KINDS)} {i}" for i in range(count)]
@@ -141,54 +110,17 @@ def seed(count: int, rng: random.Random) -> dict:
             connection.execute(insert(CustomerContact.__table__), contacts[start : start + 5000])
         for start in range(0, len(jobs), 5000):
             connection.execute(insert(Job.__table__), jobs[start : start + 5000])
-    # Fresh planner statistics, as a long-running database would have.
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text("ANALYZE"))
+    harness.analyze()
     middle = ids[len(ids) // 2]
     return {"owner": owner, "contacts": len(contacts), "jobs": len(jobs), "middle_id": middle, "sample_email": contacts[len(contacts) // 2]["email"]}
 
 
-def measure(runs: int, call: Callable) -> float:
-    """Median milliseconds of `call(session)`, each call in a fresh session, after a warm-up."""
-    from sqlmodel import Session
-
-    from kontrol_app import db
-
-    engine = db.get_engine()
-    timings = []
-    for attempt in range(runs + 1):
-        with Session(engine) as session:
-            start = time.perf_counter()
-            call(session)
-            elapsed = (time.perf_counter() - start) * 1000
-        if attempt:
-            timings.append(elapsed)
-    return statistics.median(timings)
-
-
 def main() -> int:
     args = parse_args()
-    workdir = tempfile.TemporaryDirectory(prefix="kontrol-bench-")
-    drop = None
-    if args.database_url:
-        url, drop = scratch_postgres(args.database_url)
-        backend = "PostgreSQL"
-    else:
-        url = f"sqlite:///{Path(workdir.name) / 'bench.db'}"
-        backend = "SQLite"
-    os.environ["DATABASE_URL"] = url
-    os.environ["KONTROL_DATA_DIR"] = str(Path(workdir.name) / "data")
-    os.environ.setdefault("KONTROL_SECRET_KEY", "benchmark-secret-" + "k" * 32)
+    with harness.scratch_database(args.database_url) as backend:
+        from kontrol_app import db
+        from kontrol_app.services import customers
 
-    from kontrol_app import db
-    from kontrol_app.manage import migrate
-    from kontrol_app.services import customers
-    from kontrol_app.settings import get_settings
-
-    get_settings.cache_clear()
-    db.reset_engine()
-    try:
-        migrate()
         started = time.perf_counter()
         seeded = seed(args.customers, random.Random(args.seed))
         seed_seconds = time.perf_counter() - started
@@ -202,23 +134,16 @@ def main() -> int:
             f"{backend}: seeded {args.customers:,} customers, {seeded['contacts']:,} contacts, "
             f"{seeded['jobs']:,} jobs in {seed_seconds:.1f} s; {pages} pages of {customers.PAGE_SIZE}"
         )
-        print(f"median of {args.runs} runs, ms:")
-        results = [
-            ("list_customers page 1", lambda s: customers.list_customers(s, owner, page=1)),
-            (f"list_customers page {middle_page} (middle)", lambda s: customers.list_customers(s, owner, page=middle_page)),
-            (f"list_customers search 'smith' ({searched.total:,} matches)", lambda s: customers.list_customers(s, owner, search="smith")),
-            ("list_customers search one exact email", lambda s: customers.list_customers(s, owner, search=seeded["sample_email"])),
-            ("customer_detail (a middle customer)", lambda s: customers.customer_detail(s, owner, seeded["middle_id"])),
-        ]
-        width = max(len(label) for label, _ in results)
-        for label, call in results:
-            print(f"  {label:<{width}}  {measure(args.runs, call):8.2f}")
-    finally:
-        db.reset_engine()
-        get_settings.cache_clear()
-        if drop is not None:
-            drop()
-        workdir.cleanup()
+        harness.print_medians(
+            args.runs,
+            [
+                ("list_customers page 1", lambda s: customers.list_customers(s, owner, page=1)),
+                (f"list_customers page {middle_page} (middle)", lambda s: customers.list_customers(s, owner, page=middle_page)),
+                (f"list_customers search 'smith' ({searched.total:,} matches)", lambda s: customers.list_customers(s, owner, search="smith")),
+                ("list_customers search one exact email", lambda s: customers.list_customers(s, owner, search=seeded["sample_email"])),
+                ("customer_detail (a middle customer)", lambda s: customers.customer_detail(s, owner, seeded["middle_id"])),
+            ],
+        )
     return 0
 
 

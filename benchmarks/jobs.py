@@ -17,19 +17,14 @@ Each timing is the median of --runs calls, each in a fresh session, after one wa
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import statistics
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the shared harness beside this file
+import harness
 
 WORDS = ["Acme", "Bright", "Summit", "River", "Urban", "Coastal", "Golden", "Maple", "Iron", "Blue", "Lucky",
          "North", "Prairie", "Metro", "Harbor", "Pioneer", "Redwood", "Silver", "Stone", "Valley"]
@@ -50,33 +45,12 @@ CLOSED = {"completed", "declined", "cancelled"}
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", default="", help="a PostgreSQL server to benchmark on (default: SQLite in a temp dir)")
-    parser.add_argument("--customers", type=int, default=10_000)
+    parser = harness.argument_parser(__doc__)
     parser.add_argument("--jobs", type=int, default=200_000)
     parser.add_argument("--busy-jobs", type=int, default=1_000, help="jobs of the one busy customer (within --jobs)")
     parser.add_argument("--busy-active", type=int, default=60, help="how many of the busy customer's jobs are active")
-    parser.add_argument("--runs", type=int, default=9, help="timed calls per measurement (the median is printed)")
-    parser.add_argument("--seed", type=int, default=7)
+    harness.add_run_options(parser)
     return parser.parse_args()
-
-
-def scratch_postgres(url: str) -> tuple[str, Callable[[], None]]:
-    """Create a fresh database beside the one named in `url`; returns its URL and a dropper."""
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    server = make_url(url.replace("postgres://", "postgresql://", 1))
-    admin = server.set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"kontrol_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return server.set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False), drop
 
 
 def _path_to(status: str) -> list[str]:
@@ -93,19 +67,14 @@ def _path_to(status: str) -> list[str]:
 def seed(args: argparse.Namespace, rng: random.Random) -> dict:
     """The shop, its owner, customers with their primary contact, jobs and history, in bulk."""
     from sqlalchemy import insert, text
-    from sqlmodel import Session
 
     from kontrol_app import db
     from kontrol_app.models import Customer, CustomerContact, Job, JobStatusChange
-    from kontrol_app.services import portal_links, staff
+    from kontrol_app.services import portal_links
     from kontrol_app.services.customers import slugify
 
     engine = db.get_engine()
-    with Session(engine) as session:
-        owner = staff.create_shop(
-            session, shop_name="Benchmark Print Co", name="Bea Bench", email="owner@bench.test", password="benchmark-pass"
-        )
-        session.commit()
+    owner = harness.create_owner()
 
     now = datetime.now(UTC)
     today = now.date()
@@ -198,76 +167,16 @@ def seed(args: argparse.Namespace, rng: random.Random) -> dict:
             history += len(changes)
         if connection.dialect.name == "postgresql":  # the next job the app creates gets the next id
             connection.execute(text("SELECT setval(pg_get_serial_sequence('job', 'id'), (SELECT max(id) FROM job))"))
-    # Fresh planner statistics, as a long-running database would have.
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text("ANALYZE"))
+    harness.analyze()
     return {"owner": owner, "busy": busy, "jobs": len(rows), "history": history}
-
-
-def measure(runs: int, call: Callable) -> float:
-    """Median milliseconds of `call(session)`, each call in a fresh session, after a warm-up."""
-    from sqlmodel import Session
-
-    from kontrol_app import db
-
-    engine = db.get_engine()
-    timings = []
-    for attempt in range(runs + 1):
-        with Session(engine) as session:
-            start = time.perf_counter()
-            call(session)
-            elapsed = (time.perf_counter() - start) * 1000
-        if attempt:
-            timings.append(elapsed)
-    return statistics.median(timings)
-
-
-def count_statements(call: Callable) -> int:
-    """How many SQL statements `call(session)` sends, on an already open connection."""
-    from sqlalchemy import event, text
-    from sqlmodel import Session
-
-    from kontrol_app import db
-
-    engine = db.get_engine()
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
-        seen.append(statement)
-
-    with Session(engine) as session:
-        session.connection().execute(text("SELECT 1"))
-        event.listen(engine, "before_cursor_execute", record)
-        try:
-            call(session)
-        finally:
-            event.remove(engine, "before_cursor_execute", record)
-    return len(seen)
 
 
 def main() -> int:
     args = parse_args()
-    workdir = tempfile.TemporaryDirectory(prefix="kontrol-bench-")
-    drop = None
-    if args.database_url:
-        url, drop = scratch_postgres(args.database_url)
-        backend = "PostgreSQL"
-    else:
-        url = f"sqlite:///{Path(workdir.name) / 'bench.db'}"
-        backend = "SQLite"
-    os.environ["DATABASE_URL"] = url
-    os.environ["KONTROL_DATA_DIR"] = str(Path(workdir.name) / "data")
-    os.environ.setdefault("KONTROL_SECRET_KEY", "benchmark-secret-" + "k" * 32)
+    with harness.scratch_database(args.database_url) as backend:
+        from kontrol_app import db
+        from kontrol_app.services import jobs, portal_orders
 
-    from kontrol_app import db
-    from kontrol_app.manage import migrate
-    from kontrol_app.services import jobs, portal_orders
-    from kontrol_app.settings import get_settings
-
-    get_settings.cache_clear()
-    db.reset_engine()
-    try:
-        migrate()
         started = time.perf_counter()
         seeded = seed(args, random.Random(args.seed))
         seed_seconds = time.perf_counter() - started
@@ -283,27 +192,20 @@ def main() -> int:
             f"{backend}: seeded {args.customers:,} customers, {seeded['jobs']:,} jobs, {seeded['history']:,} history rows "
             f"in {seed_seconds:.1f} s; {first.total:,} active jobs = {first.pages:,} pages of {jobs.PAGE_SIZE}"
         )
-        print(f"median of {args.runs} runs, ms:")
-        results = [
-            ("list_jobs active, page 1", lambda s: jobs.list_jobs(s, owner, active, page=1)),
-            (f"list_jobs active, page {middle:,} (middle)", lambda s: jobs.list_jobs(s, owner, active, page=middle)),
-            (f"list_jobs search 'hoodie', all statuses ({found.total:,} matches)", lambda s: jobs.list_jobs(s, owner, search)),
-            ("list_jobs search 'hoodie', active", lambda s: jobs.list_jobs(s, owner, jobs.JobFilters(status="active", search="hoodie"))),
-            ("board (9 columns)", lambda s: jobs.board(s, owner)),
-            (f"customer_orders, busy customer ({busy_cards} active cards)", lambda s: portal_orders.customer_orders(s, busy)),
-            ("orders_stamp, busy customer (the portal polls it)", lambda s: portal_orders.orders_stamp(s, busy)),
-        ]
-        width = max(len(label) for label, _ in results)
-        for label, call in results:
-            print(f"  {label:<{width}}  {measure(args.runs, call):8.2f}")
-        statements = count_statements(lambda s: portal_orders.customer_orders(s, busy))
+        harness.print_medians(
+            args.runs,
+            [
+                ("list_jobs active, page 1", lambda s: jobs.list_jobs(s, owner, active, page=1)),
+                (f"list_jobs active, page {middle:,} (middle)", lambda s: jobs.list_jobs(s, owner, active, page=middle)),
+                (f"list_jobs search 'hoodie', all statuses ({found.total:,} matches)", lambda s: jobs.list_jobs(s, owner, search)),
+                ("list_jobs search 'hoodie', active", lambda s: jobs.list_jobs(s, owner, jobs.JobFilters(status="active", search="hoodie"))),
+                ("board (9 columns)", lambda s: jobs.board(s, owner)),
+                (f"customer_orders, busy customer ({busy_cards} active cards)", lambda s: portal_orders.customer_orders(s, busy)),
+                ("orders_stamp, busy customer (the portal polls it)", lambda s: portal_orders.orders_stamp(s, busy)),
+            ],
+        )
+        statements = harness.count_statements(lambda s: portal_orders.customer_orders(s, busy))
         print(f"customer_orders SQL statements: {statements}")
-    finally:
-        db.reset_engine()
-        get_settings.cache_clear()
-        if drop is not None:
-            drop()
-        workdir.cleanup()
     return 0
 
 

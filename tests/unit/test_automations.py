@@ -8,45 +8,22 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from kontrol_app.models import Carrier, Customer, EmailKind, Job, JobStatusChange, OutboxEmail, StatusAutomation
-from kontrol_app.services import automations, customers, jobs, portal_links, staff, statuses
+from kontrol_app.services import automations, jobs, portal_links, staff, statuses
 from kontrol_app.services.errors import InvalidInput, NotAllowed
 from kontrol_app.services.tracking import tracking_url
+from tests.factories import make_customer, make_job, make_owner, make_staff
 
 TRACKING = "1Z999AA10123456784"
 
 
 @pytest.fixture
 def owner(session) -> staff.StaffPrincipal:
-    principal = staff.create_shop(
-        session, shop_name="Test Print Co.", name="Olivia Owner", email="owner@example.com", password="correct horse"
-    )
-    session.commit()
-    return principal
+    return make_owner(session)
 
 
 @pytest.fixture
 def member(session, owner) -> staff.StaffPrincipal:
-    added = staff.add_staff(session, owner, name="Sam Staff", email="sam@example.com", password="battery staple")
-    session.commit()
-    return staff.StaffPrincipal(added.id, added.name, added.email, added.role)
-
-
-def _customer(session: Session, owner, name: str, contact: str, email: str, extras=()) -> int:  # noqa: ANN001
-    customer_id = customers.create_customer(
-        session,
-        owner,
-        customers.CustomerInput(
-            name=name, contact_name=contact, email=email, contacts=[customers.ContactInput(n, e) for n, e in extras]
-        ),
-    )
-    session.commit()
-    return customer_id
-
-
-def _job(session: Session, owner, customer_id: int, title: str = "Spring League T-Shirts") -> int:  # noqa: ANN001
-    job_id = jobs.create_job(session, owner, jobs.JobInput(title=title, customer_id=customer_id, quantity="144"))
-    session.commit()
-    return job_id
+    return make_staff(session, owner)
 
 
 def _outbox(session: Session) -> list[OutboxEmail]:
@@ -166,9 +143,11 @@ def test_preview_fills_sample_values(session, owner):
 @pytest.fixture
 def shop_with_customers(session, owner):
     """Customer A (two contacts with email), customer B (one), and a job of A's with UPS tracking."""
-    a = _customer(session, owner, "Smith Embroidery", "Sarah Smith", "sarah@smith.example", [("Tom Reyes", "tom@smith.example")])
-    b = _customer(session, owner, "Pixel Labs", "Jordan Kim", "jordan@pixel.example")
-    job_id = _job(session, owner, a)
+    a = make_customer(
+        session, owner, "Smith Embroidery", "sarah@smith.example", [("Tom Reyes", "tom@smith.example")], contact_name="Sarah Smith"
+    )
+    b = make_customer(session, owner, "Pixel Labs", "jordan@pixel.example", contact_name="Jordan Kim")
+    job_id = make_job(session, owner, a)
     jobs.set_tracking(session, owner, job_id, carrier=Carrier.UPS, number=TRACKING)
     session.commit()
     return a, b, job_id
@@ -251,14 +230,14 @@ def test_rule_off_queues_nothing(session, owner, shop_with_customers):
 
 
 def test_every_status_can_email_and_contacts_without_email_are_skipped(session, owner):
-    walk_in = _customer(session, owner, "Walk-in: Maria Gonzalez", "Maria Gonzalez", "")
-    a = _customer(session, owner, "Smith Embroidery", "", "sarah@smith.example")
+    walk_in = make_customer(session, owner, "Walk-in: Maria Gonzalez", contact_name="Maria Gonzalez")
+    a = make_customer(session, owner, "Smith Embroidery", "sarah@smith.example")
     _turn_on(session, owner, "in_production")
-    jobs.change_status(session, owner, _job(session, owner, walk_in, "Walk-in job"), "in_production")
+    jobs.change_status(session, owner, make_job(session, owner, walk_in, "Walk-in job"), "in_production")
     session.commit()
     assert _outbox(session) == []
 
-    job_id = _job(session, owner, a, "Staff Polos")
+    job_id = make_job(session, owner, a, "Staff Polos")
     jobs.change_status(session, owner, job_id, "in_production")
     session.commit()
     [email] = _outbox(session)
@@ -271,7 +250,7 @@ def test_every_status_can_email_and_contacts_without_email_are_skipped(session, 
 def test_other_customers_contacts_get_nothing(session, owner, shop_with_customers):
     a, b, job_id = shop_with_customers
     _turn_on(session, owner, "shipped")
-    b_job = _job(session, owner, b, "Pixel Hoodies")
+    b_job = make_job(session, owner, b, "Pixel Hoodies")
     jobs.change_status(session, owner, job_id, "shipped")
     session.commit()
     assert "jordan@pixel.example" not in {e.to_email for e in _outbox(session)}

@@ -14,36 +14,18 @@ from kontrol_app.models import CustomerContact, EmailKind, OutboxEmail
 from kontrol_app.services import customers, portal_auth, portal_links, staff
 from kontrol_app.services.customers import ContactInput, CustomerInput
 from kontrol_app.services.errors import InvalidInput, NotFound
+from tests.factories import customer_input, make_customer, make_owner
 
 # --- helpers ---------------------------------------------------------------------------------
 
 
 @pytest.fixture
 def owner(session: Session) -> staff.StaffPrincipal:
-    actor = staff.create_shop(
-        session, shop_name="Acme Print Co", name="Olivia Owner", email="olivia@acme-print.test", password="correct horse"
-    )
-    session.commit()
-    return actor
-
-
-def make(session: Session, actor, name: str, email: str = "", contacts=(), **fields) -> int:  # noqa: ANN001
-    customer_id = customers.create_customer(
-        session,
-        actor,
-        CustomerInput(name=name, email=email, contacts=[ContactInput(n, e) for n, e in contacts], **fields),
-    )
-    session.commit()
-    return customer_id
+    return make_owner(session, shop_name="Acme Print Co", email="olivia@acme-print.test")
 
 
 def update(session: Session, actor, customer_id: int, name: str, email: str = "", contacts=(), **fields) -> None:  # noqa: ANN001
-    customers.update_customer(
-        session,
-        actor,
-        customer_id,
-        CustomerInput(name=name, email=email, contacts=[ContactInput(n, e) for n, e in contacts], **fields),
-    )
+    customers.update_customer(session, actor, customer_id, customer_input(name, email, contacts, **fields))
     session.commit()
 
 
@@ -87,7 +69,7 @@ def refused(call, field: str) -> str:  # noqa: ANN001
 
 
 def test_create_then_detail_round_trip(session, owner):
-    customer_id = make(
+    customer_id = make_customer(
         session,
         owner,
         "  Bright Signs  ",
@@ -114,7 +96,7 @@ def test_create_then_detail_round_trip(session, owner):
 
 
 def test_customer_without_email_is_allowed(session, owner):
-    customer_id = make(session, owner, "Walk-in Will")
+    customer_id = make_customer(session, owner, "Walk-in Will")
     assert customers.customer_detail(session, owner, customer_id).email == ""
 
 
@@ -148,7 +130,7 @@ def test_extra_contacts_are_capped(session, owner):
 
 
 def test_duplicate_primary_email_across_customers_is_refused_naming_the_owner(session, owner):
-    make(session, owner, "Acme", "shared@example.test")
+    make_customer(session, owner, "Acme", "shared@example.test")
     message = refused(
         lambda: customers.create_customer(session, owner, CustomerInput(name="Other", email="SHARED@example.test")), "email"
     )
@@ -158,7 +140,7 @@ def test_duplicate_primary_email_across_customers_is_refused_naming_the_owner(se
 
 
 def test_extra_contact_email_used_by_another_customer_is_refused(session, owner):
-    make(session, owner, "Acme", "boss@acme.test", contacts=[("Helper", "helper@acme.test")])
+    make_customer(session, owner, "Acme", "boss@acme.test", contacts=[("Helper", "helper@acme.test")])
     data = CustomerInput(name="Other", email="me@other.test", contacts=[ContactInput("X", "boss@acme.test")])
     assert "Acme" in refused(lambda: customers.create_customer(session, owner, data), "contact_0_email")
     data = CustomerInput(name="Other", email="helper@acme.test")
@@ -177,14 +159,14 @@ def test_duplicate_field_names_the_row_shown_in_the_form_even_after_an_empty_row
     # The form's rows are numbered as sent; an empty row before the culprit must not shift it.
     data = CustomerInput(name="Acme", email="a@acme.test", contacts=[ContactInput("", ""), ContactInput("Dup", "a@acme.test")])
     refused(lambda: customers.create_customer(session, owner, data), "contact_1_email")
-    make(session, owner, "Taken", "taken@x.test")
+    make_customer(session, owner, "Taken", "taken@x.test")
     data = CustomerInput(name="Acme", contacts=[ContactInput("", ""), ContactInput("", ""), ContactInput("T", "taken@x.test")])
     refused(lambda: customers.create_customer(session, owner, data), "contact_2_email")
 
 
 def test_update_may_keep_its_own_emails_but_not_take_another_customers(session, owner):
-    acme = make(session, owner, "Acme", "a@acme.test", contacts=[("B", "b@acme.test")])
-    make(session, owner, "Zeta", "z@zeta.test")
+    acme = make_customer(session, owner, "Acme", "a@acme.test", contacts=[("B", "b@acme.test")])
+    make_customer(session, owner, "Zeta", "z@zeta.test")
     update(session, owner, acme, "Acme Inc", "a@acme.test", contacts=[("B", "b@acme.test")])
     assert customers.customer_detail(session, owner, acme).name == "Acme Inc"
     data = CustomerInput(name="Acme Inc", email="a@acme.test", contacts=[ContactInput("Z", "z@zeta.test")])
@@ -202,7 +184,7 @@ def test_unknown_customer_is_not_found(session, owner):
 
 
 def test_update_keeps_extra_contacts_matched_by_email(session, owner):
-    customer_id = make(session, owner, "Acme", "a@acme.test", contacts=[("Ben", "ben@acme.test"), ("Cara", "cara@acme.test")])
+    customer_id = make_customer(session, owner, "Acme", "a@acme.test", contacts=[("Ben", "ben@acme.test"), ("Cara", "cara@acme.test")])
     ben, cara = contact_id(session, "ben@acme.test"), contact_id(session, "cara@acme.test")
     # Reordered, renamed, one removed, one added.
     update(session, owner, customer_id, "Acme", "a@acme.test", contacts=[("Dan", "dan@acme.test"), ("Cara C.", "CARA@acme.test")])
@@ -215,7 +197,7 @@ def test_update_keeps_extra_contacts_matched_by_email(session, owner):
 
 
 def test_removing_a_contact_revokes_only_that_contacts_sessions(session, owner):
-    customer_id = make(session, owner, "Acme", "a@acme.test", contacts=[("Ben", "ben@acme.test"), ("Cara", "cara@acme.test")])
+    customer_id = make_customer(session, owner, "Acme", "a@acme.test", contacts=[("Ben", "ben@acme.test"), ("Cara", "cara@acme.test")])
     ben_token = sign_in(session, customer_id, "ben@acme.test")
     cara_token = sign_in(session, customer_id, "cara@acme.test")
     primary_token = sign_in(session, customer_id, "a@acme.test")
@@ -226,7 +208,7 @@ def test_removing_a_contact_revokes_only_that_contacts_sessions(session, owner):
 
 
 def test_removed_contact_cannot_use_a_code_it_already_received(session, owner):
-    customer_id = make(session, owner, "Acme", "a@acme.test", contacts=[("Ben", "ben@acme.test")])
+    customer_id = make_customer(session, owner, "Acme", "a@acme.test", contacts=[("Ben", "ben@acme.test")])
     link = portal_links.portal_path(portal_links._customer(session, customer_id))[len(portal_links.PORTAL_PREFIX) :]
     portal_auth.request_code(session, link=link, email="ben@acme.test")
     session.commit()
@@ -237,7 +219,7 @@ def test_removed_contact_cannot_use_a_code_it_already_received(session, owner):
 
 
 def test_changing_the_primary_email_revokes_its_sessions_and_pending_codes(session, owner):
-    customer_id = make(session, owner, "Acme", "old@acme.test", contacts=[("Ben", "ben@acme.test")], contact_name="Ann")
+    customer_id = make_customer(session, owner, "Acme", "old@acme.test", contacts=[("Ben", "ben@acme.test")], contact_name="Ann")
     old_token = sign_in(session, customer_id, "old@acme.test")
     ben_token = sign_in(session, customer_id, "ben@acme.test")
     link = portal_links.portal_path(portal_links._customer(session, customer_id))[len(portal_links.PORTAL_PREFIX) :]
@@ -260,7 +242,7 @@ def test_changing_the_primary_email_revokes_its_sessions_and_pending_codes(sessi
 
 
 def test_clearing_the_primary_email_revokes_its_sessions(session, owner):
-    customer_id = make(session, owner, "Acme", "a@acme.test")
+    customer_id = make_customer(session, owner, "Acme", "a@acme.test")
     token = sign_in(session, customer_id, "a@acme.test")
     update(session, owner, customer_id, "Acme", "")
     assert portal_auth.principal_for_token(session, token) is None
@@ -269,7 +251,7 @@ def test_clearing_the_primary_email_revokes_its_sessions(session, owner):
 
 def test_promoting_an_extra_contact_to_primary(session, owner):
     # The primary and an extra contact swap addresses in one save.
-    customer_id = make(session, owner, "Acme", "a@acme.test", contacts=[("Ben", "ben@acme.test")], contact_name="Ann")
+    customer_id = make_customer(session, owner, "Acme", "a@acme.test", contacts=[("Ben", "ben@acme.test")], contact_name="Ann")
     update(session, owner, customer_id, "Acme", "ben@acme.test", contacts=[("Ann", "a@acme.test")], contact_name="Ben")
     detail = customers.customer_detail(session, owner, customer_id)
     assert (detail.contact_name, detail.email) == ("Ben", "ben@acme.test")
@@ -282,16 +264,16 @@ def test_promoting_an_extra_contact_to_primary(session, owner):
 @pytest.fixture
 def directory(session, owner) -> dict[str, int]:
     ids = {
-        "acme": make(session, owner, "Acme Apparel", "orders@acme.test", contact_name="Wile Coyote", phone="555-0100"),
-        "bright": make(
+        "acme": make_customer(session, owner, "Acme Apparel", "orders@acme.test", contact_name="Wile Coyote", phone="555-0100"),
+        "bright": make_customer(
             session, owner, "bright signs", "ana@bright.test", contacts=[("Rosa Diaz", "rosa@printing.test")], phone="(212) 555-7788"
         ),
-        "cotton": make(session, owner, "100% Cotton", "hello@cotton.test", phone="777-0000"),
-        "plain": make(session, owner, "100 Cotton Mill", "mill@cotton.test"),
-        "under": make(session, owner, "a_b Studio", "studio@ab.test"),
-        "x": make(session, owner, "axb Works", "works@axb.test"),
-        "mail": make(session, owner, "Mail Only", "first_last@mail.test"),
-        "mail2": make(session, owner, "Mail Other", "firstxlast@mail.test"),
+        "cotton": make_customer(session, owner, "100% Cotton", "hello@cotton.test", phone="777-0000"),
+        "plain": make_customer(session, owner, "100 Cotton Mill", "mill@cotton.test"),
+        "under": make_customer(session, owner, "a_b Studio", "studio@ab.test"),
+        "x": make_customer(session, owner, "axb Works", "works@axb.test"),
+        "mail": make_customer(session, owner, "Mail Only", "first_last@mail.test"),
+        "mail2": make_customer(session, owner, "Mail Other", "firstxlast@mail.test"),
     }
     return ids
 

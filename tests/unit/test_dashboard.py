@@ -10,9 +10,10 @@ from PIL import Image
 from sqlmodel import Session, select
 
 from kontrol_app.models import CustomerContact, PortalSession, utcnow
-from kontrol_app.services import automations, customers, dashboard, jobs, portal_links, staff
+from kontrol_app.services import automations, dashboard, jobs, portal_links, staff
 from kontrol_app.services.shop import save_logo
 from kontrol_app.settings import get_settings
+from tests.factories import make_customer, make_job, make_owner
 
 ITEMS = ["shop", "customer", "copied", "sent", "job", "moved", "automations"]
 
@@ -31,11 +32,7 @@ def png() -> bytes:
 
 @pytest.fixture
 def owner(session) -> staff.StaffPrincipal:
-    principal = staff.create_shop(
-        session, shop_name="Test Print Co.", name="Olivia Owner", email="owner@example.com", password="correct horse"
-    )
-    session.commit()
-    return principal
+    return make_owner(session)
 
 
 def test_checklist_items_have_labels_and_links(session, owner):
@@ -57,13 +54,9 @@ def test_each_item_is_ticked_only_when_its_data_exists(session, owner):
     session.commit()
     assert ticked(session) == {"shop"}
 
-    walk_in = customers.create_customer(session, owner, customers.CustomerInput(name="Walk-in", contact_name="Maria"))
-    session.commit()
+    walk_in = make_customer(session, owner, "Walk-in", contact_name="Maria")
     assert ticked(session) == {"shop"}  # no email on file
-    customer_id = customers.create_customer(
-        session, owner, customers.CustomerInput(name="Smith Embroidery", contact_name="Sarah", email="sarah@smith.example")
-    )
-    session.commit()
+    customer_id = make_customer(session, owner, "Smith Embroidery", "sarah@smith.example", contact_name="Sarah")
     assert ticked(session) == {"shop", "customer"}
 
     portal_links.mark_link_copied(session, owner, walk_in)
@@ -74,8 +67,7 @@ def test_each_item_is_ticked_only_when_its_data_exists(session, owner):
     session.commit()
     assert ticked(session) == {"shop", "customer", "copied", "sent"}
 
-    job_id = jobs.create_job(session, owner, jobs.JobInput(title="Tees", customer_id=customer_id, quantity="144"))
-    session.commit()
+    job_id = make_job(session, owner, customer_id, "Tees")
     assert ticked(session) == {"shop", "customer", "copied", "sent", "job"}  # created is not moved forward
 
     jobs.change_status(session, owner, job_id, "artwork")
@@ -92,10 +84,7 @@ def test_each_item_is_ticked_only_when_its_data_exists(session, owner):
 
 
 def test_a_signed_in_client_counts_as_the_link_sent(session, owner):
-    customer_id = customers.create_customer(
-        session, owner, customers.CustomerInput(name="Smith Embroidery", contact_name="Sarah", email="sarah@smith.example")
-    )
-    session.commit()
+    customer_id = make_customer(session, owner, "Smith Embroidery", "sarah@smith.example", contact_name="Sarah")
     assert "sent" not in ticked(session)
     contact = session.exec(select(CustomerContact).where(CustomerContact.customer_id == customer_id)).one()
     session.add(
@@ -106,9 +95,7 @@ def test_a_signed_in_client_counts_as_the_link_sent(session, owner):
 
 
 def test_regenerating_the_link_unticks_copied_and_sent(session, owner):
-    customer_id = customers.create_customer(
-        session, owner, customers.CustomerInput(name="Smith Embroidery", contact_name="Sarah", email="sarah@smith.example")
-    )
+    customer_id = make_customer(session, owner, "Smith Embroidery", "sarah@smith.example", contact_name="Sarah")
     portal_links.mark_link_copied(session, owner, customer_id)
     portal_links.email_link(session, owner, customer_id, "Your link")
     session.commit()

@@ -14,37 +14,9 @@ from kontrol_app.models import Carrier, Decoration, Job, JobStatus, JobStatusCha
 from kontrol_app.services import customers, jobs, staff, statuses
 from kontrol_app.services.errors import InvalidInput, NotFound
 from kontrol_app.services.tracking import tracking_url
+from tests.factories import make_customer, make_job, make_owner, make_staff
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-def make_owner(session: Session) -> staff.StaffPrincipal:
-    owner = staff.create_shop(
-        session, shop_name="Test Print Co.", name="Olivia Owner", email="owner@example.com", password="correct horse"
-    )
-    session.commit()
-    return owner
-
-
-def make_staff(session: Session, owner: staff.StaffPrincipal) -> staff.StaffPrincipal:
-    member = staff.add_staff(session, owner, name="Sam Staff", email="sam@example.com", password="battery staple")
-    session.commit()
-    return staff.StaffPrincipal(member.id, member.name, member.email, member.role)
-
-
-def make_customer(session: Session, owner: staff.StaffPrincipal, name: str = "Smith Embroidery", email: str = "") -> int:
-    customer_id = customers.create_customer(
-        session, owner, customers.CustomerInput(name=name, contact_name="Sarah Smith", email=email)
-    )
-    session.commit()
-    return customer_id
-
-
-def make_job(session: Session, owner: staff.StaffPrincipal, customer_id: int, title: str = "Spring League T-Shirts", **fields) -> int:
-    data = jobs.JobInput(title=title, customer_id=customer_id, quantity=fields.pop("quantity", "144"), **fields)
-    job_id = jobs.create_job(session, owner, data)
-    session.commit()
-    return job_id
 
 
 def job_count(session: Session) -> int:
@@ -64,7 +36,7 @@ def owner(session) -> staff.StaffPrincipal:
 
 @pytest.fixture
 def customer_id(session, owner) -> int:
-    return make_customer(session, owner)
+    return make_customer(session, owner, contact_name="Sarah Smith")
 
 
 # --- creating and editing ---------------------------------------------------------------
@@ -159,7 +131,7 @@ def test_create_job_refuses_bad_input_with_the_field_named(session, owner, custo
 
 
 def test_update_job_changes_the_fields_and_keeps_status_and_history(session, owner, customer_id):
-    other_customer = make_customer(session, owner, "Pixel Labs")
+    other_customer = make_customer(session, owner, "Pixel Labs", contact_name="Sarah Smith")
     job_id = make_job(session, owner, customer_id, due_date="2026-04-12")
     before = session.get(Job, job_id).updated_at
     jobs.update_job(
@@ -276,7 +248,7 @@ def test_two_clicks_at_the_same_moment_move_the_job_once(database):
     engine = db.get_engine()
     with Session(engine, expire_on_commit=False) as setup:
         owner = make_owner(setup)
-        job_id = make_job(setup, owner, make_customer(setup, owner))
+        job_id = make_job(setup, owner, make_customer(setup, owner, contact_name="Sarah Smith"))
 
     result: dict[str, object] = {}
 
@@ -404,7 +376,7 @@ def test_list_jobs_filters_by_status_with_active_meaning_not_closed(session, own
 
 
 def test_list_jobs_filters_by_customer_and_due_range(session, owner, customer_id):
-    other = make_customer(session, owner, "Pixel Labs")
+    other = make_customer(session, owner, "Pixel Labs", contact_name="Sarah Smith")
     make_job(session, owner, customer_id, title="April 1", due_date="2026-04-01")
     make_job(session, owner, customer_id, title="April 12", due_date="2026-04-12")
     make_job(session, owner, customer_id, title="April 30", due_date="2026-04-30")
@@ -480,7 +452,7 @@ def test_list_jobs_orders_by_due_date_and_pages_in_sql(session, owner, customer_
 
 
 def test_board_counts_every_job_and_shows_at_most_a_column_of_cards(session, owner, customer_id):
-    other = make_customer(session, owner, "Pixel Labs")
+    other = make_customer(session, owner, "Pixel Labs", contact_name="Sarah Smith")
     extra = jobs.BOARD_CARDS_PER_COLUMN + 3
     start = date(2026, 4, 1)
     # Bulk rows for the crowded Quote column (create_job is tested above).
@@ -522,7 +494,7 @@ def test_board_counts_every_job_and_shows_at_most_a_column_of_cards(session, own
 
 
 def test_customer_job_counts_and_customer_stats(session, owner, customer_id):
-    other = make_customer(session, owner, "Pixel Labs")
+    other = make_customer(session, owner, "Pixel Labs", contact_name="Sarah Smith")
     assert jobs.customer_job_counts(session, customer_id) == jobs.CustomerJobCounts(active=0, total=0)
     for status in (JobStatus.QUOTE, JobStatus.IN_PRODUCTION, JobStatus.ON_HOLD, JobStatus.COMPLETED, JobStatus.DECLINED, JobStatus.CANCELLED):
         job_id = make_job(session, owner, customer_id, title=f"Job {status.value}")
@@ -538,8 +510,8 @@ def test_customer_job_counts_and_customer_stats(session, owner, customer_id):
 
 
 def test_find_customers_for_the_job_form(session, owner, customer_id):
-    make_customer(session, owner, "Pixel Labs")
-    make_customer(session, owner, "100% Pixel")
+    make_customer(session, owner, "Pixel Labs", contact_name="Sarah Smith")
+    make_customer(session, owner, "100% Pixel", contact_name="Sarah Smith")
     assert [name for _, name in jobs.find_customers(session, owner, "PIXEL")] == ["100% Pixel", "Pixel Labs"]
     assert [name for _, name in jobs.find_customers(session, owner, "0%")] == ["100% Pixel"]
     assert jobs.customer_name(session, customer_id) == "Smith Embroidery"

@@ -22,9 +22,10 @@ from kontrol_app.models import (
     utcnow,
 )
 from kontrol_app.services import customers, portal_auth, portal_links, staff
-from kontrol_app.services.customers import ContactInput, CustomerInput
+from kontrol_app.services.customers import CustomerInput
 from kontrol_app.services.errors import InvalidInput, NotFound, Throttled
 from kontrol_app.settings import get_settings
+from tests.factories import make_customer, make_owner
 
 KEY = re.compile(r"^[a-z2-7]{26}$")
 
@@ -33,21 +34,7 @@ KEY = re.compile(r"^[a-z2-7]{26}$")
 
 @pytest.fixture
 def owner(session: Session) -> staff.StaffPrincipal:
-    actor = staff.create_shop(
-        session, shop_name="Acme Print Co", name="Olivia Owner", email="olivia@acme-print.test", password="correct horse"
-    )
-    session.commit()
-    return actor
-
-
-def make(session: Session, actor, name: str, email: str = "", contacts=(), contact_name: str = "") -> int:  # noqa: ANN001
-    customer_id = customers.create_customer(
-        session,
-        actor,
-        CustomerInput(name=name, email=email, contact_name=contact_name, contacts=[ContactInput(n, e) for n, e in contacts]),
-    )
-    session.commit()
-    return customer_id
+    return make_owner(session, shop_name="Acme Print Co", email="olivia@acme-print.test")
 
 
 def customer(session: Session, customer_id: int) -> Customer:
@@ -101,8 +88,8 @@ def latest_code_row(session: Session, email: str) -> PortalSignInCode:
 @pytest.fixture
 def shop(session, owner):  # noqa: ANN001, ANN201
     """Two customers: Acme (Ann, plus Ben) and Zeta (Zoe)."""
-    acme = make(session, owner, "Acme Apparel", "ann@acme.test", contacts=[("Ben", "ben@acme.test")], contact_name="Ann Smith")
-    zeta = make(session, owner, "Zeta Sports", "zoe@zeta.test", contact_name="Zoe")
+    acme = make_customer(session, owner, "Acme Apparel", "ann@acme.test", contacts=[("Ben", "ben@acme.test")], contact_name="Ann Smith")
+    zeta = make_customer(session, owner, "Zeta Sports", "zoe@zeta.test", contact_name="Zoe")
     return {"owner": owner, "acme": acme, "zeta": zeta, "acme_link": link_of(session, acme), "zeta_link": link_of(session, zeta)}
 
 
@@ -139,8 +126,8 @@ def test_unknown_links_find_nothing(session, shop, link):
 
 def test_keys_are_random_per_customer(session, owner):
     # Same name, different customers: different keys.
-    first = make(session, owner, "Same Name", "one@same.test")
-    second = make(session, owner, "Same Name", "two@same.test")
+    first = make_customer(session, owner, "Same Name", "one@same.test")
+    second = make_customer(session, owner, "Same Name", "two@same.test")
     one, two = link_of(session, first), link_of(session, second)
     assert one.startswith("same-name-") and two.startswith("same-name-")
     assert one != two
@@ -159,7 +146,7 @@ def test_database_keeps_only_a_hash_and_a_salt(session, shop):
 def test_a_leaked_database_without_the_secret_gives_no_link(session, owner, monkeypatch):
     monkeypatch.setenv("KONTROL_SECRET_KEY", "the-real-secret-" + "x" * 32)
     get_settings.cache_clear()
-    customer_id = make(session, owner, "Acme Apparel", "ann@acme.test")
+    customer_id = make_customer(session, owner, "Acme Apparel", "ann@acme.test")
     real_link = link_of(session, customer_id)
     # Someone with a copy of the database but another secret computes a different, dead link.
     monkeypatch.setenv("KONTROL_SECRET_KEY", "an-attackers-guess-" + "y" * 32)
@@ -246,7 +233,7 @@ def test_email_link_queues_one_email_to_the_primary_contact(session, shop):
 
 
 def test_email_link_is_refused_without_an_email(session, owner):
-    customer_id = make(session, owner, "Walk-in Will")
+    customer_id = make_customer(session, owner, "Walk-in Will")
     with pytest.raises(InvalidInput) as raised:
         portal_links.email_link(session, owner, customer_id, "Hello")
     assert "no email" in raised.value.message

@@ -12,31 +12,14 @@ from kontrol_app import db
 from kontrol_app.models import Carrier, Job, JobStatus, JobStatusChange, Shop
 from kontrol_app.services import customers, jobs, portal_orders, staff
 from kontrol_app.services.errors import NotFound
+from tests.factories import make_customer, make_job, make_owner
 
 PIPELINE_LABELS = ["Quote", "Artwork", "Awaiting Approval", "Art Approved", "In Production", "Ready", "Shipped", "Completed"]
 
 
 @pytest.fixture
 def owner(session) -> staff.StaffPrincipal:
-    principal = staff.create_shop(
-        session, shop_name="Test Print Co.", name="Olivia Owner", email="owner@example.com", password="correct horse"
-    )
-    session.commit()
-    return principal
-
-
-def _customer(session: Session, owner, name: str) -> int:  # noqa: ANN001
-    customer_id = customers.create_customer(session, owner, customers.CustomerInput(name=name, contact_name="Pat"))
-    session.commit()
-    return customer_id
-
-
-def _job(session: Session, owner, customer_id: int, title: str, *, path=(), quantity: str = "144", due: str = "") -> int:  # noqa: ANN001
-    job_id = jobs.create_job(session, owner, jobs.JobInput(title=title, customer_id=customer_id, quantity=quantity, due_date=due))
-    for status in path:
-        assert jobs.change_status(session, owner, job_id, status)
-    session.commit()
-    return job_id
+    return make_owner(session)
 
 
 def _set_times(session: Session, job_id: int, times: dict[str, datetime]) -> None:
@@ -59,22 +42,22 @@ def _set_timezone(session: Session, timezone: str) -> None:
 
 @pytest.fixture
 def two_customers(session, owner):
-    a = _customer(session, owner, "Smith Embroidery")
-    b = _customer(session, owner, "Pixel Labs")
+    a = make_customer(session, owner, "Smith Embroidery", contact_name="Pat")
+    b = make_customer(session, owner, "Pixel Labs", contact_name="Pat")
     return a, b
 
 
 def test_customer_orders_lists_only_that_customers_active_jobs(session, owner, two_customers):
     a, b = two_customers
-    later = _job(session, owner, a, "Holiday Hoodies", due="2026-12-01")
-    soon = _job(session, owner, a, "Spring League T-Shirts", path=["artwork", "in_production"], due="2026-04-12")
-    undated = _job(session, owner, a, "Sample Run")
-    held = _job(session, owner, a, "Trucker Caps", path=["artwork", "on_hold"], due="2026-06-01")
-    done = _job(session, owner, a, "Old Tees", path=["artwork", "completed"])
-    cancelled = _job(session, owner, a, "Cancelled Caps", path=["cancelled"])
-    declined = _job(session, owner, a, "Declined Quote", path=["declined"])
-    _job(session, owner, b, "Pixel Hoodies", due="2026-01-01")
-    _job(session, owner, b, "Pixel Done", path=["completed"])
+    later = make_job(session, owner, a, "Holiday Hoodies", due_date="2026-12-01")
+    soon = make_job(session, owner, a, "Spring League T-Shirts", path=["artwork", "in_production"], due_date="2026-04-12")
+    undated = make_job(session, owner, a, "Sample Run")
+    held = make_job(session, owner, a, "Trucker Caps", path=["artwork", "on_hold"], due_date="2026-06-01")
+    done = make_job(session, owner, a, "Old Tees", path=["artwork", "completed"])
+    cancelled = make_job(session, owner, a, "Cancelled Caps", path=["cancelled"])
+    declined = make_job(session, owner, a, "Declined Quote", path=["declined"])
+    make_job(session, owner, b, "Pixel Hoodies", due_date="2026-01-01")
+    make_job(session, owner, b, "Pixel Done", path=["completed"])
 
     active = portal_orders.customer_orders(session, a)
     assert [o.id for o in active] == [soon, held, later, undated]  # due soonest first, undated last
@@ -91,7 +74,7 @@ def test_customer_orders_lists_only_that_customers_active_jobs(session, owner, t
 
 def test_card_formatting_status_and_progress(session, owner, two_customers):
     a, _ = two_customers
-    job_id = _job(session, owner, a, "Spring League T-Shirts", path=["artwork", "in_production"], quantity="1500", due="2026-04-12")
+    job_id = make_job(session, owner, a, "Spring League T-Shirts", path=["artwork", "in_production"], quantity="1500", due_date="2026-04-12")
     jobs.update_job(
         session,
         owner,
@@ -109,17 +92,17 @@ def test_card_formatting_status_and_progress(session, owner, two_customers):
     assert (card.garment, card.colour, card.side_note) == ("Gildan 5000", "Royal", "")
     assert (card.tracking_number, card.tracking_carrier, card.tracking_url) == ("", "", "")
 
-    big = _job(session, owner, a, "Run", quantity="12,500", due="2026-01-05")
+    big = make_job(session, owner, a, "Run", quantity="12,500", due_date="2026-01-05")
     card = portal_orders.customer_order(session, a, big)
     assert (card.pieces, card.due, card.progress, card.status_label) == ("12,500 pcs", "Due Jan 5", 0, "Quote")
-    no_due = portal_orders.customer_order(session, a, _job(session, owner, a, "Undated"))
+    no_due = portal_orders.customer_order(session, a, make_job(session, owner, a, "Undated"))
     assert no_due.due == ""
 
 
 def test_timeline_steps_are_done_current_next_with_dates_in_the_shops_timezone(session, owner, two_customers):
     a, _ = two_customers
     _set_timezone(session, "America/Los_Angeles")
-    job_id = _job(session, owner, a, "Tees", path=["artwork", "awaiting_approval", "art_approved", "in_production"])
+    job_id = make_job(session, owner, a, "Tees", path=["artwork", "awaiting_approval", "art_approved", "in_production"])
     _set_times(
         session,
         job_id,
@@ -150,12 +133,12 @@ def test_timeline_steps_are_done_current_next_with_dates_in_the_shops_timezone(s
 
 def test_timeline_for_side_states_shipped_and_completed(session, owner, two_customers):
     a, _ = two_customers
-    held = _job(session, owner, a, "Held", path=["artwork", "in_production", "on_hold"], due="2026-04-01")
-    revising = _job(session, owner, a, "Revising", path=["artwork", "awaiting_approval", "revisions_requested"], due="2026-04-02")
-    shipped = _job(session, owner, a, "Shipped", path=["artwork", "in_production", "ready"], due="2026-04-03")
+    held = make_job(session, owner, a, "Held", path=["artwork", "in_production", "on_hold"], due_date="2026-04-01")
+    revising = make_job(session, owner, a, "Revising", path=["artwork", "awaiting_approval", "revisions_requested"], due_date="2026-04-02")
+    shipped = make_job(session, owner, a, "Shipped", path=["artwork", "in_production", "ready"], due_date="2026-04-03")
     jobs.set_tracking(session, owner, shipped, carrier=Carrier.UPS, number="1Z999AA10123456784")
     jobs.change_status(session, owner, shipped, "shipped")
-    finished = _job(session, owner, a, "Finished", path=["artwork", "completed"])
+    finished = make_job(session, owner, a, "Finished", path=["artwork", "completed"])
     session.commit()
 
     cards = {c.id: c for c in portal_orders.customer_orders(session, a)}
@@ -186,8 +169,8 @@ def test_timeline_for_side_states_shipped_and_completed(session, owner, two_cust
 
 def test_customer_order_of_another_customer_is_not_found(session, owner, two_customers):
     a, b = two_customers
-    mine = _job(session, owner, a, "Mine", path=["artwork"])
-    theirs = _job(session, owner, b, "Theirs")
+    mine = make_job(session, owner, a, "Mine", path=["artwork"])
+    theirs = make_job(session, owner, b, "Theirs")
     card = portal_orders.customer_order(session, a, mine)
     assert (card.id, card.title, card.status_label) == (mine, "Mine", "Artwork")
     for job_id in (theirs, 987654):
@@ -207,7 +190,7 @@ def test_orders_stamp_changes_when_a_job_changes(session, owner, two_customers):
         stamps.append(stamp)
         return fresh
 
-    job_id = _job(session, owner, a, "Tees")
+    job_id = make_job(session, owner, a, "Tees")
     assert changed()
     jobs.change_status(session, owner, job_id, "artwork")
     assert changed()
@@ -216,7 +199,7 @@ def test_orders_stamp_changes_when_a_job_changes(session, owner, two_customers):
     jobs.update_job(session, owner, job_id, jobs.JobInput(title="Tees v2", customer_id=a, quantity="10"))
     assert changed()
     assert not changed()  # nothing happened
-    _job(session, owner, b, "Someone else's")
+    make_job(session, owner, b, "Someone else's")
     assert not changed()
 
 
@@ -228,9 +211,9 @@ def test_customer_orders_runs_a_fixed_number_of_queries(database):
         small = customers.create_customer(setup, owner, customers.CustomerInput(name="Small"))
         busy = customers.create_customer(setup, owner, customers.CustomerInput(name="Busy"))
         path = ["artwork", "awaiting_approval", "revisions_requested", "artwork", "awaiting_approval", "art_approved", "in_production"]
-        _job(setup, owner, small, "Only job", path=path)
+        make_job(setup, owner, small, "Only job", path=path)
         for n in range(50):
-            _job(setup, owner, busy, f"Job {n}", path=path[: 2 + n % 6], due=f"2026-05-{1 + n % 28:02d}")
+            make_job(setup, owner, busy, f"Job {n}", path=path[: 2 + n % 6], due_date=f"2026-05-{1 + n % 28:02d}")
 
     def statements_for(customer_id: int) -> tuple[int, int]:
         seen: list[str] = []
@@ -256,7 +239,7 @@ def test_customer_orders_runs_a_fixed_number_of_queries(database):
 
 def test_dates_follow_the_history_even_when_a_status_is_entered_twice(session, owner, two_customers):
     a, _ = two_customers
-    job_id = _job(session, owner, a, "Back and forth", path=["artwork", "awaiting_approval", "revisions_requested", "artwork"])
+    job_id = make_job(session, owner, a, "Back and forth", path=["artwork", "awaiting_approval", "revisions_requested", "artwork"])
     changes = session.exec(
         select(JobStatusChange).where(JobStatusChange.job_id == job_id).order_by(JobStatusChange.id)
     ).all()

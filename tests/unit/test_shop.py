@@ -18,22 +18,17 @@ from kontrol_app.services import staff
 from kontrol_app.services.clock import shop_time
 from kontrol_app.services.errors import InvalidInput, NotAllowed
 from kontrol_app.services.money import format_money
+from tests.factories import make_owner, make_staff
 
 
 @pytest.fixture
 def owner(session: Session) -> staff.StaffPrincipal:
-    principal = staff.create_shop(
-        session, shop_name="Test Print Co.", name="Olivia Owner", email="owner@example.com", password="correct horse"
-    )
-    session.commit()
-    return principal
+    return make_owner(session)
 
 
 @pytest.fixture
 def member(session: Session, owner: staff.StaffPrincipal) -> staff.StaffPrincipal:
-    added = staff.add_staff(session, owner, name="Sam Staff", email="sam@example.com", password="battery staple")
-    session.commit()
-    return staff.StaffPrincipal(added.id, added.name, added.email, added.role)
+    return make_staff(session, owner)
 
 
 @pytest.fixture

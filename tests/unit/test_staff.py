@@ -13,6 +13,7 @@ from kontrol_app.models import Shop, SignInAttempt, SignInTicket, StaffRole, Sta
 from kontrol_app.services import staff
 from kontrol_app.services.errors import InvalidInput, NotAllowed, Throttled
 from kontrol_app.services.tokens import token_hash
+from tests.factories import make_owner, make_staff
 
 OWNER_EMAIL = "owner@example.com"
 OWNER_PASSWORD = "correct horse"
@@ -22,18 +23,12 @@ MEMBER_PASSWORD = "battery staple"
 
 @pytest.fixture
 def owner(session: Session) -> staff.StaffPrincipal:
-    principal = staff.create_shop(
-        session, shop_name="Test Print Co.", name="Olivia Owner", email=OWNER_EMAIL, password=OWNER_PASSWORD
-    )
-    session.commit()
-    return principal
+    return make_owner(session, email=OWNER_EMAIL, password=OWNER_PASSWORD)
 
 
 @pytest.fixture
 def member(session: Session, owner: staff.StaffPrincipal) -> staff.StaffPrincipal:
-    added = staff.add_staff(session, owner, name="Sam Staff", email=MEMBER_EMAIL, password=MEMBER_PASSWORD)
-    session.commit()
-    return staff.StaffPrincipal(added.id, added.name, added.email, added.role)
+    return make_staff(session, owner, email=MEMBER_EMAIL, password=MEMBER_PASSWORD)
 
 
 def session_token(session: Session, email: str, password: str, ip: str = "") -> str:

@@ -1,0 +1,81 @@
+"""Plain factories for the tests: the shop owner, a team member, a customer with contacts, a job.
+
+Each takes the test's session, goes through the services (so the rows are what the app
+itself would write) and commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlmodel import Session
+
+from kontrol_app.services import customers, jobs, staff
+from kontrol_app.services.customers import ContactInput, CustomerInput
+
+
+def make_owner(
+    session: Session,
+    *,
+    shop_name: str = "Test Print Co.",
+    name: str = "Olivia Owner",
+    email: str = "owner@example.com",
+    password: str = "correct horse",
+) -> staff.StaffPrincipal:
+    """Create the shop and its owner."""
+    owner = staff.create_shop(session, shop_name=shop_name, name=name, email=email, password=password)
+    session.commit()
+    return owner
+
+
+def make_staff(
+    session: Session,
+    owner: staff.StaffPrincipal,
+    *,
+    name: str = "Sam Staff",
+    email: str = "sam@example.com",
+    password: str = "battery staple",
+) -> staff.StaffPrincipal:
+    """Add a (non-owner) team member; returns them as a signed-in principal."""
+    member = staff.add_staff(session, owner, name=name, email=email, password=password)
+    session.commit()
+    return staff.StaffPrincipal(member.id, member.name, member.email, member.role)
+
+
+def customer_input(name: str, email: str = "", contacts: Iterable[tuple[str, str]] = (), **fields) -> CustomerInput:
+    """What the customer form sends; `contacts` are (name, email) pairs of the extra people."""
+    return CustomerInput(name=name, email=email, contacts=[ContactInput(n, e) for n, e in contacts], **fields)
+
+
+def make_customer(
+    session: Session,
+    owner: staff.StaffPrincipal,
+    name: str = "Smith Embroidery",
+    email: str = "",
+    contacts: Iterable[tuple[str, str]] = (),
+    **fields,
+) -> int:
+    """Create a customer (primary `email`, extra `contacts` as (name, email) pairs; other
+    CustomerInput fields, e.g. contact_name, by keyword); returns its id."""
+    customer_id = customers.create_customer(session, owner, customer_input(name, email, contacts, **fields))
+    session.commit()
+    return customer_id
+
+
+def make_job(
+    session: Session,
+    owner: staff.StaffPrincipal,
+    customer_id: int,
+    title: str = "Spring League T-Shirts",
+    *,
+    quantity: str = "144",
+    path: Iterable[str] = (),
+    **fields,
+) -> int:
+    """Create a job (other JobInput fields, e.g. due_date, by keyword), then move it through
+    each status in `path`; returns its id."""
+    job_id = jobs.create_job(session, owner, jobs.JobInput(title=title, customer_id=customer_id, quantity=quantity, **fields))
+    for status in path:
+        assert jobs.change_status(session, owner, job_id, status)
+    session.commit()
+    return job_id
