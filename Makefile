@@ -9,7 +9,7 @@ export REFLEX_USE_NPM := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := false
 
-.PHONY: run test install migrate demo unit e2e benchmarks
+.PHONY: run test install migrate demo unit e2e lint benchmarks
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,13 +30,17 @@ run: migrate
 demo: migrate
 	$(BIN)/python -m kontrol_app.manage demo
 
-## Every test layer: services and HTTP routes (SQLite and PostgreSQL), then the browser.
+## Lint, then every test layer: services and HTTP routes (SQLite and PostgreSQL), then the browser.
 test: install
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest tests/unit tests/api
 	$(BIN)/python -m pytest tests/e2e
 
 unit: install
 	$(BIN)/python -m pytest tests/unit tests/api
+
+lint: install
+	$(BIN)/ruff check .
 
 e2e: install
 	$(BIN)/python -m pytest tests/e2e

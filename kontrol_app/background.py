@@ -4,19 +4,35 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
-from kontrol_app.services.outbox import deliver_due, transport_for
+from kontrol_app.db import session_scope
+from kontrol_app.services.outbox import deliver_due, purge_sign_in_codes, transport_for
 from kontrol_app.settings import get_settings
 
 log = logging.getLogger("kontrol.outbox")
 IDLE_SECONDS = 1.0
+PURGE_EVERY_SECONDS = 3600.0
+
+
+def purge_old_secrets() -> int:
+    """Empty delivered sign-in code emails older than a day (see outbox.purge_sign_in_codes)."""
+    with session_scope() as session:
+        return purge_sign_in_codes(session)
 
 
 async def outbox_sender() -> None:
-    """Deliver queued emails for as long as the app runs."""
+    """Deliver queued emails for as long as the app runs; once an hour, drop old sign-in codes."""
     settings = get_settings()
     transport = transport_for(settings)
+    last_purge: float | None = None
     while True:
+        if last_purge is None or time.monotonic() - last_purge >= PURGE_EVERY_SECONDS:
+            last_purge = time.monotonic()
+            try:
+                await asyncio.to_thread(purge_old_secrets)
+            except Exception:  # housekeeping must never stop delivery
+                log.exception("purging old sign-in codes failed")
         try:
             sent = await asyncio.to_thread(deliver_due, transport, settings=settings)
         except Exception:  # a broken row or a database hiccup must not stop the loop

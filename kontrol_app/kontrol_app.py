@@ -9,12 +9,13 @@ from kontrol_app.api.portal_guard import PortalGuard
 from kontrol_app.api.routes import build_api
 from kontrol_app.background import outbox_sender
 from kontrol_app.ui.portal.page import portal_page
-from kontrol_app.ui.portal.state import PortalState
+from kontrol_app.ui.portal.session import PortalSession
 from kontrol_app.ui.staff import auth, customers, dashboard, jobs, settings_automations, settings_email, settings_shop, settings_team
 
 app = rx.App(
     api_transformer=[build_api(), RequestSizeLimit, PortalGuard],
     head_components=[rx.el.meta(name="referrer", content="same-origin")],
+    stylesheets=["/contrast.css"],  # Radix's light palette darkened to meet WCAG AA contrast
 )
 
 app.add_page(auth.setup_page, route="/setup", title="Create your shop · Kontrol", on_load=auth.SetupState.load)
@@ -36,6 +37,6 @@ app.add_page(settings_team.team_page, route="/settings/team", title="Team · Kon
 app.add_page(settings_email.email_page, route="/settings/email", title="Email · Kontrol", on_load=settings_email.ON_LOAD)
 
 # The client portal (public: the link plus an emailed code are the credentials).
-app.add_page(portal_page, route="/public/portal/[link]", title="Your orders", on_load=PortalState.load)
+app.add_page(portal_page, route="/public/portal/[link]", title="Your orders", on_load=PortalSession.load)
 
 app.register_lifespan_task(outbox_sender)

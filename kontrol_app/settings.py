@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,6 +34,9 @@ class Settings(BaseSettings):
     stripe_webhook_secret: SecretStr | None = Field(None, validation_alias="STRIPE_WEBHOOK_SECRET")
     stripe_api_base: str = Field("https://api.stripe.com", validation_alias="STRIPE_API_BASE")
     secret_key: SecretStr | None = Field(None, validation_alias="KONTROL_SECRET_KEY")
+    # How many reverse proxies stand in front of the app, each appending to X-Forwarded-For.
+    # 0: the header is ignored (anyone can send it) and the socket's peer is the client.
+    trusted_proxies: int = Field(0, ge=0, le=10, validation_alias="KONTROL_TRUSTED_PROXIES")
 
     @property
     def base_url(self) -> str:
@@ -84,15 +89,41 @@ class Settings(BaseSettings):
         path = self.data_dir / "secret_key"
         if not path.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)
+            _create_complete(path, secrets.token_urlsafe(48))
+        # The file only ever appears complete (see below); an empty one is waited for a
+        # moment (an older version's writer may be mid-write), then refused, never used.
+        for _ in range(20):
+            key = path.read_text().strip()
+            if key:
+                return key
+            time.sleep(0.1)
+        raise RuntimeError(f"{path} is empty: delete it and start again (a new key is generated).")
+
+
+def _create_complete(path: Path, content: str) -> None:
+    """Create `path` with `content` unless it exists, so that no reader ever sees it half
+    written: the key goes to a private temporary file first, which is then hard-linked to
+    the final name (link refuses to replace an existing file, so of two workers one wins)."""
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key-")  # mode 0600
+    try:
+        with os.fdopen(descriptor, "w") as file:
+            file.write(content)
+            file.flush()
+            os.fsync(file.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another worker won: its complete key is read back by the caller
+        except OSError:  # a file system without hard links: create exclusively (readers wait)
             try:
-                # Created private from the start; of two workers racing, one wins.
-                descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                exclusive = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             except FileExistsError:
                 pass
             else:
-                with os.fdopen(descriptor, "w") as file:
-                    file.write(secrets.token_urlsafe(48))
-        return path.read_text().strip()
+                with os.fdopen(exclusive, "w") as file:
+                    file.write(content)
+    finally:
+        os.unlink(temporary)
 
 
 @lru_cache

@@ -1,7 +1,7 @@
 """foundation: shop, staff, sessions, outbox
 
 Revision ID: 05c081e22472
-Revises: 
+Revises:
 Create Date: 2026-11-26 18:27:55.206216
 """
 from typing import Sequence, Union

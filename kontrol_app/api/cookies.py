@@ -6,6 +6,8 @@ from http.cookies import CookieError, SimpleCookie
 
 STAFF_COOKIE = "kontrol_staff"
 PORTAL_COOKIE = "kontrol_portal"
+# Long-lived, HttpOnly: marks a browser where a staff member signed in before (see services/staff.py).
+DEVICE_COOKIE = "kontrol_device"
 
 
 def read_cookie(cookie_header: str, name: str) -> str | None:

@@ -6,19 +6,21 @@ import asyncio
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from kontrol_app.api.cookies import PORTAL_COOKIE, STAFF_COOKIE, safe_next
+from kontrol_app.api import files as files_api
+from kontrol_app.api.addresses import client_address
+from kontrol_app.api.cookies import DEVICE_COOKIE, PORTAL_COOKIE, STAFF_COOKIE, safe_next
 from kontrol_app.db import session_scope
 from kontrol_app.services import portal_auth
-from kontrol_app.services import shop as shop_service
 from kontrol_app.services import staff as staff_service
 from kontrol_app.settings import get_settings
 
 
 def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else ""
+    forwarded_for = ", ".join(request.headers.getlist("x-forwarded-for")) or None
+    return client_address(request.client.host if request.client else "", forwarded_for)
 
 
 def _secure() -> bool:
@@ -43,22 +45,42 @@ async def start_staff_session(request: Request) -> Response:
     ticket = request.query_params.get("ticket", "")
     next_path = safe_next(request.query_params.get("next"))
 
-    def redeem() -> str | None:
+    def redeem() -> tuple[str, str] | None:
         with session_scope() as session:
-            return staff_service.redeem_ticket(
+            token = staff_service.redeem_ticket(
                 session, ticket, ip=_client_ip(request), user_agent=request.headers.get("user-agent", "")
             )
+            if token is None:
+                return None
+            principal = staff_service.principal_for_token(session, token)
+            if principal is None:
+                return None
+            # This browser is now known for this person: strangers' failures no longer lock them out.
+            return token, staff_service.remember_device(request.cookies.get(DEVICE_COOKIE), principal.email)
 
-    token = await asyncio.to_thread(redeem)
-    if token is None:
+    redeemed = await asyncio.to_thread(redeem)
+    if redeemed is None:
         return RedirectResponse("/sign-in", status_code=303)
-    return _with_session_cookie(
+    token, device = redeemed
+    response = _with_session_cookie(
         RedirectResponse(next_path, status_code=303), STAFF_COOKIE, token, staff_service.SESSION_LIFETIME.total_seconds()
     )
+    return _with_session_cookie(response, DEVICE_COOKIE, device, staff_service.DEVICE_LIFETIME.total_seconds())
 
 
 async def end_staff_session(request: Request) -> Response:
-    """Clear the cookie (the session itself was revoked by the Sign out handler)."""
+    """Revoke the session of the cookie it clears, then clear it. A GET, as the Sign out
+    button's page load is: a cross-site request can at worst sign you out (it carries the
+    SameSite=Lax cookie only on a top-level visit), which reveals and changes nothing else.
+    The device cookie stays: this browser remains a known one."""
+    token = request.cookies.get(STAFF_COOKIE)
+
+    def revoke() -> None:
+        with session_scope() as session:
+            staff_service.sign_out(session, token)
+
+    if token:
+        await asyncio.to_thread(revoke)
     return _without_cookie(RedirectResponse("/sign-in", status_code=303), STAFF_COOKIE)
 
 
@@ -80,30 +102,20 @@ async def start_portal_session(request: Request) -> Response:
 
 
 async def end_portal_session(request: Request) -> Response:
-    """Clear the portal cookie (the Sign out handler revoked the session) and go back."""
+    """Revoke the portal session of the cookie it clears, clear it, and go back (a GET: see
+    end_staff_session)."""
     back = safe_next(request.query_params.get("next"), default="/")
     if not back.startswith("/public/portal/"):
         back = "/"
-    return _without_cookie(RedirectResponse(back, status_code=303), PORTAL_COOKIE)
+    token = request.cookies.get(PORTAL_COOKIE)
 
-
-async def shop_logo(request: Request) -> Response:
-    """The shop's logo, public because it brands the portal's sign-in page and emails."""
-    name = request.path_params["name"]
-
-    def find() -> tuple[str, str] | None:
+    def revoke() -> None:
         with session_scope() as session:
-            return shop_service.logo_file(session, name)
+            portal_auth.sign_out(session, token)
 
-    found = await asyncio.to_thread(find)
-    path = get_settings().files_dir / name
-    if found is None or not path.is_file():
-        return Response("Not found", status_code=404)
-    return FileResponse(
-        path,
-        media_type=found[1],
-        headers={"Cache-Control": "public, max-age=31536000, immutable", "X-Content-Type-Options": "nosniff"},
-    )
+    if token:
+        await asyncio.to_thread(revoke)
+    return _without_cookie(RedirectResponse(back, status_code=303), PORTAL_COOKIE)
 
 
 def build_api() -> Starlette:
@@ -113,6 +125,6 @@ def build_api() -> Starlette:
             Route("/api/staff/signed-out", end_staff_session, methods=["GET"]),
             Route("/api/portal/session", start_portal_session, methods=["GET"]),
             Route("/api/portal/signed-out", end_portal_session, methods=["GET"]),
-            Route("/api/files/logo/{name}", shop_logo, methods=["GET"]),
+            *files_api.routes(),  # /api/files/{id}/{name}, and the logo's old URL
         ]
     )

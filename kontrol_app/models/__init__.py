@@ -2,6 +2,7 @@
 
 from kontrol_app.models.base import utcnow
 from kontrol_app.models.customers import Customer, CustomerContact, PortalSession, PortalSignInCode
+from kontrol_app.models.files import StoredFile
 from kontrol_app.models.jobs import Carrier, Decoration, Job, JobStatus, JobStatusChange, StatusAutomation
 from kontrol_app.models.outbox import EmailKind, EmailStatus, OutboxEmail
 from kontrol_app.models.shop import Shop
@@ -22,6 +23,7 @@ __all__ = [
     "EmailStatus",
     "OutboxEmail",
     "Shop",
+    "StoredFile",
     "SignInAttempt",
     "SignInTicket",
     "StaffRole",

@@ -28,14 +28,14 @@ class UTCDateTime(TypeDecorator):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):  # noqa: ANN001, ANN201
+    def process_bind_param(self, value, dialect):
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
         return value.astimezone(UTC)
 
-    def process_result_value(self, value, dialect):  # noqa: ANN001, ANN201
+    def process_result_value(self, value, dialect):
         if value is None:
             return None
         if value.tzinfo is None:
@@ -43,9 +43,9 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
-def created_at_field():  # noqa: ANN201
+def created_at_field():
     return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
-def optional_time_field(*, index: bool = False):  # noqa: ANN201
+def optional_time_field(*, index: bool = False):
     return Field(default=None, sa_type=UTCDateTime, nullable=True, index=index)

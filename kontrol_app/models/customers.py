@@ -22,6 +22,8 @@ class Customer(SQLModel, table=True):
     portal_key_hash: str = Field(max_length=64, unique=True)
     portal_link_copied_at: datetime | None = optional_time_field()
     portal_link_emailed_at: datetime | None = optional_time_field()
+    # Bumped by every edit of the customer form: a form saved with an older one is refused.
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
 

@@ -58,6 +58,8 @@ class Job(SQLModel, table=True):
     status: str = Field(default=JobStatus.QUOTE, max_length=30)
     tracking_carrier: str = Field(default="", max_length=10)
     tracking_number: str = Field(default="", max_length=60)
+    # Bumped by every edit of the job form: a form saved with an older one is refused.
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
 

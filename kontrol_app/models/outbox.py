@@ -15,19 +15,14 @@ class EmailStatus(StrEnum):
 
 
 class EmailKind(StrEnum):
-    """Every kind of email Kontrol sends (product.md, Emails)."""
+    """Every kind of email Kontrol sends today. Each value names its two templates,
+    `kontrol_app/templates/email/<value>.html` and `.txt`; a kind is added together with
+    them (tests/unit/test_emails.py renders every one). Stored as plain text in
+    `OutboxEmail.kind`, so adding or removing a kind needs no migration."""
 
-    STAFF_WELCOME = "staff_welcome"
     SIGN_IN_CODE = "sign_in_code"
     PORTAL_LINK = "portal_link"
-    ARTWORK_READY = "artwork_ready"
-    APPROVAL_DECISION = "approval_decision"
-    INVOICE_SENT = "invoice_sent"
-    PAYMENT_RECEIPT = "payment_receipt"
     JOB_STATUS = "job_status"
-    NEW_MESSAGE = "new_message"
-    QUOTE_RECEIVED = "quote_received"
-    QUOTE_CONFIRMED = "quote_confirmed"
 
 
 class OutboxEmail(SQLModel, table=True):

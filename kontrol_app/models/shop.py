@@ -17,8 +17,7 @@ class Shop(SQLModel, table=True):
     address: str = Field(default="", max_length=500)
     currency: str = Field(default="USD", max_length=3)
     timezone: str = Field(default="UTC", max_length=64)
-    # File name under the data dir's files/ folder; empty when no logo.
-    logo_file: str = Field(default="", max_length=200)
-    logo_content_type: str = Field(default="", max_length=40)
+    # The logo in the files service (kind "logo"); None when there is no logo.
+    logo_file_id: int | None = Field(default=None, foreign_key="stored_file.id")
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()

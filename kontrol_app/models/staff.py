@@ -64,5 +64,8 @@ class SignInAttempt(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, index=True)
     ip: str = Field(default="", max_length=64, index=True)
+    # SHA-256 of a trusted browser's device-cookie nonce ("" for unknown browsers):
+    # its failures are counted on their own, not against the email's limit.
+    device: str = Field(default="", max_length=64, index=True, sa_column_kwargs={"server_default": ""})
     succeeded: bool = False
     created_at: datetime = created_at_field()

@@ -8,14 +8,15 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from kontrol_app.models import Customer, CustomerContact, EmailKind, Job, JobStatus, JobStatusChange, StatusAutomation, utcnow
+from kontrol_app.services.shop import display_name, shop_info
 from kontrol_app.services import outbox
-from kontrol_app.services.emails import EmailMessage
-from kontrol_app.services.errors import InvalidInput, NotAllowed
+from kontrol_app.services.errors import InvalidInput
+from kontrol_app.services.permissions import require_owner
 from kontrol_app.services.portal_links import portal_url
-from kontrol_app.services.shop import shop_info
 from kontrol_app.services.staff import StaffPrincipal
 from kontrol_app.services.statuses import ALL_STATUSES, label
 from kontrol_app.services.tracking import tracking_url
+from kontrol_app.services.validation import has_line_break
 
 PLACEHOLDERS = ("contact_name", "customer_name", "job_title", "status", "tracking_link", "portal_link", "shop_name")
 
@@ -90,8 +91,7 @@ def fill(text: str, values: dict[str, str]) -> str:
 
 
 def save_rule(session: Session, actor: StaffPrincipal, *, status: str, enabled: bool, subject: str, body: str) -> AutomationRule:
-    if not actor.is_owner:
-        raise NotAllowed("Only the shop owner can change automations.")
+    require_owner(actor, "change automations")
     if status not in {s.value for s in ALL_STATUSES}:
         raise InvalidInput("Unknown status.", "status")
     subject, body = (subject or "").strip(), (body or "").strip()
@@ -99,6 +99,8 @@ def save_rule(session: Session, actor: StaffPrincipal, *, status: str, enabled: 
         raise InvalidInput("Enter a subject.", "subject")
     if len(subject) > 300:
         raise InvalidInput("Keep the subject under 300 characters.", "subject")
+    if has_line_break(subject):
+        raise InvalidInput("Keep the subject on one line.", "subject")
     if not body:
         raise InvalidInput("Enter the email's text.", "body")
     if len(body) > 5000:
@@ -120,7 +122,7 @@ def sample_values(session: Session) -> dict[str, str]:
         "status": "Shipped",
         "tracking_link": tracking_url("ups", "1Z999AA10123456784"),
         "portal_link": "https://your-shop.example/public/portal/smith-embroidery-…",
-        "shop_name": shop.name if shop else "Your shop",
+        "shop_name": display_name(shop),
     }
 
 
@@ -139,7 +141,7 @@ def queue_status_emails(session: Session, job: Job, change: JobStatusChange) -> 
         return 0
     customer = session.get(Customer, job.customer_id)
     contacts = session.exec(
-        select(CustomerContact).where(CustomerContact.customer_id == job.customer_id, CustomerContact.email != None)  # noqa: E711
+        select(CustomerContact).where(CustomerContact.customer_id == job.customer_id, CustomerContact.email.is_not(None))
     ).all()
     shop = shop_info(session)
     link = portal_url(customer)
@@ -153,18 +155,20 @@ def queue_status_emails(session: Session, job: Job, change: JobStatusChange) -> 
             "status": label(change.to_status),
             "tracking_link": track or job.tracking_number or "(no tracking number yet)",
             "portal_link": link,
-            "shop_name": shop.name if shop else "",
+            "shop_name": display_name(shop),
         }
         email = outbox.queue_email(
             session,
             kind=EmailKind.JOB_STATUS,
             to=contact.email,
-            message=EmailMessage(
-                subject=fill(rule.subject, values),
-                paragraphs=fill(rule.body, values).split("\n\n"),
-                button_label="Open your portal",
-                button_url=f"{link}?job={job.id}",
-            ),
+            # The shop's own text, filled in, is data for the job_status template.
+            data={
+                "subject": fill(rule.subject, values),
+                "body": fill(rule.body, values),
+                "job_url": f"{link}?job={job.id}",
+                "job_title": job.title,
+                "status": values["status"],
+            },
             dedupe_key=f"job-status:{change.id}:{contact.id}",
         )
         queued += email is not None

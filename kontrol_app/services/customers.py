@@ -6,10 +6,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, exists, func, or_
+from sqlalchemy import and_, exists, func, or_, true
 from sqlmodel import Session, select
 
 from kontrol_app.models import Customer, CustomerContact, utcnow
+from kontrol_app.services.paging import page_window
 from kontrol_app.services import portal_auth, portal_links
 from kontrol_app.services.errors import InvalidInput, NotFound
 from kontrol_app.services.jobs import customer_job_counts
@@ -18,6 +19,9 @@ from kontrol_app.services.search import contains
 from kontrol_app.services.shop import get_shop
 from kontrol_app.services.staff import StaffPrincipal
 from kontrol_app.services.validation import clean_email, clean_text
+from kontrol_app.services.versions import claim_version
+
+STALE_CUSTOMER = "Someone else changed this customer — reload to see their changes"
 
 PAGE_SIZE = 25
 MAX_EXTRA_CONTACTS = 20
@@ -46,6 +50,9 @@ class CustomerInput:
     address: str = ""
     notes: str = ""
     contacts: list[ContactInput] = field(default_factory=list)
+    # The version the form was loaded at (customer_form fills it); pass it back to
+    # update_customer(expected_version=...). Not part of what the form says.
+    version: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -71,7 +78,7 @@ def list_customers(
     """One page of customers, filtered and paged in SQL."""
     primary = CustomerContact.__table__.alias("primary_contact")
     query = select(Customer.id, Customer.name, primary.c.name, primary.c.email, Customer.phone).join(
-        primary, and_(primary.c.customer_id == Customer.id, primary.c.is_primary == True)  # noqa: E712
+        primary, and_(primary.c.customer_id == Customer.id, primary.c.is_primary == true())
     )
     search = (search or "").strip()
     if search:
@@ -81,13 +88,15 @@ def list_customers(
         )
         query = query.where(or_(contains(Customer.name, search), contains(Customer.phone, search), any_contact))
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    pages = max(1, -(-total // page_size))
-    page = min(max(1, page), pages)
+    window = page_window(total, page, page_size)
     rows = session.exec(
-        query.order_by(func.lower(Customer.name), Customer.id).offset((page - 1) * page_size).limit(page_size)
+        query.order_by(func.lower(Customer.name), Customer.id).offset(window.offset).limit(window.limit)
     ).all()
     return CustomerPage(
-        rows=[CustomerRow(r[0], r[1], r[2] or "", r[3] or "", r[4]) for r in rows], total=total, page=page, pages=pages
+        rows=[CustomerRow(r[0], r[1], r[2] or "", r[3] or "", r[4]) for r in rows],
+        total=total,
+        page=window.page,
+        pages=window.pages,
     )
 
 
@@ -97,8 +106,8 @@ def _clean(session: Session, data: CustomerInput, customer_id: int | None) -> tu
         contact_name=clean_text(data.contact_name, field="contact_name", label="the contact name", max_length=120),
         email=clean_email(data.email, required=False),
         phone=clean_text(data.phone, field="phone", label="the phone number", max_length=40),
-        address=clean_text(data.address, field="address", label="the address", max_length=500),
-        notes=clean_text(data.notes, field="notes", label="the notes", max_length=5000),
+        address=clean_text(data.address, field="address", label="the address", max_length=500, multiline=True),
+        notes=clean_text(data.notes, field="notes", label="the notes", max_length=5000, multiline=True),
     )
     if len(data.contacts) > MAX_EXTRA_CONTACTS:
         raise InvalidInput(f"A customer can have at most {MAX_EXTRA_CONTACTS} extra contacts.", "contacts")
@@ -115,7 +124,7 @@ def _clean(session: Session, data: CustomerInput, customer_id: int | None) -> tu
         rows.append(index)
     # Every email opens exactly one portal: unique within the form and across customers.
     seen: dict[str, str] = {}
-    emails = [("email", cleaned.email)] + [(f"contact_{i}_email", c.email) for i, c in zip(rows, extras)]
+    emails = [("email", cleaned.email)] + [(f"contact_{i}_email", c.email) for i, c in zip(rows, extras, strict=False)]
     for field_name, email in emails:
         if not email:
             continue
@@ -160,9 +169,15 @@ def _get(session: Session, customer_id: int) -> Customer:
     return customer
 
 
-def update_customer(session: Session, actor: StaffPrincipal, customer_id: int, data: CustomerInput) -> None:
+def update_customer(
+    session: Session, actor: StaffPrincipal, customer_id: int, data: CustomerInput, *, expected_version: int | None = None
+) -> None:
+    """Save the customer form. `expected_version` is the version the form was loaded at
+    (`customer_form(...).version`): when someone saved in between, nothing changes and
+    `Conflict(STALE_CUSTOMER)` is raised."""
     customer = _get(session, customer_id)
     cleaned, extras = _clean(session, data, customer_id)
+    claim_version(session, Customer, customer_id, expected_version, STALE_CUSTOMER)
     customer.name = cleaned.name
     customer.phone = cleaned.phone
     customer.address = cleaned.address
@@ -214,6 +229,7 @@ class CustomerDetail:
     portal_url: str
     portal_path: str  # same link without the host: Preview stays on the address staff use
     stats: CustomerStats
+    version: int  # pass back as update_customer(expected_version=...)
 
 
 def customer_stats(session: Session, customer_id: int) -> CustomerStats:
@@ -234,6 +250,7 @@ def customer_form(session: Session, actor: StaffPrincipal, customer_id: int) -> 
         address=detail.address,
         notes=detail.notes,
         contacts=list(detail.contacts),
+        version=detail.version,
     )
 
 
@@ -255,4 +272,5 @@ def customer_detail(session: Session, actor: StaffPrincipal, customer_id: int) -
         portal_url=portal_links.portal_url(customer),
         portal_path=portal_links.portal_path(customer),
         stats=customer_stats(session, customer_id),
+        version=customer.version,
     )

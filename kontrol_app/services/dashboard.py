@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import true
 from sqlmodel import Session, select
 
 from kontrol_app.models import Customer, CustomerContact, Job, JobStatusChange, PortalSession, StatusAutomation
@@ -18,23 +19,23 @@ class ChecklistItem:
     action: str
 
 
-def _any(session: Session, query) -> bool:  # noqa: ANN001
+def _any(session: Session, query) -> bool:
     return session.exec(query.limit(1)).first() is not None
 
 
 def getting_started(session: Session) -> list[ChecklistItem]:
     shop = get_shop(session)
-    shop_ready = bool(shop and shop.name and shop.email and shop.logo_file)
-    customer_with_email = _any(session, select(CustomerContact.id).where(CustomerContact.email != None))  # noqa: E711
-    link_copied = _any(session, select(Customer.id).where(Customer.portal_link_copied_at != None))  # noqa: E711
+    shop_ready = bool(shop and shop.name and shop.email and shop.logo_file_id)
+    customer_with_email = _any(session, select(CustomerContact.id).where(CustomerContact.email.is_not(None)))
+    link_copied = _any(session, select(Customer.id).where(Customer.portal_link_copied_at.is_not(None)))
     # Sent by email from Kontrol, or evidently received: a client has signed in.
-    link_sent = _any(session, select(Customer.id).where(Customer.portal_link_emailed_at != None)) or _any(  # noqa: E711
+    link_sent = _any(session, select(Customer.id).where(Customer.portal_link_emailed_at.is_not(None))) or _any(
         session, select(PortalSession.id)
     )
     job_linked = _any(session, select(Job.id))
     # Moved on at least once after being created.
-    status_updated = _any(session, select(JobStatusChange.id).where(JobStatusChange.from_status != None))  # noqa: E711
-    automations_on = _any(session, select(StatusAutomation.status).where(StatusAutomation.enabled == True))  # noqa: E712
+    status_updated = _any(session, select(JobStatusChange.id).where(JobStatusChange.from_status.is_not(None)))
+    automations_on = _any(session, select(StatusAutomation.status).where(StatusAutomation.enabled == true()))
     return [
         ChecklistItem("Shop name, email, and logo saved in Settings → Shop Info", shop_ready, "/settings/shop", "Go to Settings →"),
         ChecklistItem("Customer created with their email address on file", customer_with_email, "/customers/new", "Add a customer →"),

@@ -1,40 +1,60 @@
-"""Email content with the shop's branding: one layout, an HTML and a plain-text part."""
+"""Email content with the shop's branding, from template files.
+
+Each kind of email (`EmailKind`) is two templates in `kontrol_app/templates/email/`:
+`<kind>.html` and `<kind>.txt`, extending `base.html` and `base.txt`, which carry the
+shop's branding. Both parts are rendered from the same data, so they say the same
+things; the `.txt` template's `subject` block names the subject. HTML templates are
+autoescaped; the data is plain values (never template source), so text a person
+wrote can't run as a template.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
 
-from jinja2 import Environment, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.utils import urlize
+from markupsafe import Markup, escape
 
-from kontrol_app.services.shop import ShopInfo
+from kontrol_app.models import EmailKind
+from kontrol_app.services.shop import ShopInfo, display_name
+from kontrol_app.services.validation import one_line
 
-_env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
+# Read next to this package, so no packaging step has to ship them.
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "email"
 
-_HTML = _env.from_string(
-    """<!doctype html>
-<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>{{ subject }}</title></head>
-<body style="margin:0;padding:0;background:#f4f4f5;font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#18181b">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f4f4f5;padding:24px 0">
-<tr><td align="center">
-<table role="presentation" width="560" cellpadding="0" cellspacing="0" style="max-width:560px;width:100%;background:#ffffff;border-radius:8px;overflow:hidden">
-<tr><td style="padding:24px 32px;border-bottom:1px solid #e4e4e7">
-{% if logo_url %}<img src="{{ logo_url }}" alt="{{ shop.name }}" style="max-height:48px;max-width:200px;display:block;margin-bottom:8px">{% endif %}
-<div style="font-size:18px;font-weight:600">{{ shop.name }}</div>
-</td></tr>
-<tr><td style="padding:24px 32px;font-size:15px;line-height:1.55">
-{% if heading %}<h1 style="font-size:20px;margin:0 0 16px">{{ heading }}</h1>{% endif %}
-{% for paragraph in paragraphs %}<p style="margin:0 0 14px;white-space:pre-line">{{ paragraph }}</p>{% endfor %}
-{% if code %}<p style="font-size:32px;letter-spacing:8px;font-weight:700;margin:8px 0 16px">{{ code }}</p>{% endif %}
-{% if button_url %}<p style="margin:20px 0"><a href="{{ button_url }}" style="background:#2563eb;color:#ffffff;text-decoration:none;padding:12px 20px;border-radius:6px;display:inline-block;font-weight:600">{{ button_label }}</a></p>
-<p style="font-size:12px;color:#71717a;margin:0">Or paste this link into your browser: {{ button_url }}</p>{% endif %}
-</td></tr>
-<tr><td style="padding:16px 32px;background:#fafafa;font-size:12px;color:#71717a;line-height:1.5">
-{{ shop.name }}{% if shop.email %} · {{ shop.email }}{% endif %}{% if shop.phone %} · {{ shop.phone }}{% endif %}
-{% if shop.address %}<br><span style="white-space:pre-line">{{ shop.address }}</span>{% endif %}
-</td></tr>
-</table></td></tr></table></body></html>"""
+
+def _paragraphs(value: str) -> list[str]:
+    """Blank lines separate paragraphs."""
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+    return [part.strip("\n") for part in re.split(r"\n[ \t]*\n", text) if part.strip()]
+
+
+def _rich(value: str) -> Markup:
+    """Escaped text with its web addresses as links and its line breaks kept."""
+    linked = urlize(str(value).replace("\r\n", "\n"), rel="noopener")  # urlize escapes the text
+    return Markup(linked).replace("\n", Markup("<br>\n"))
+
+
+def _nl2br(value: str) -> Markup:
+    return Markup("<br>\n").join(escape(line) for line in str(value).splitlines())
+
+
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATE_DIR),
+    autoescape=select_autoescape(
+        enabled_extensions=("html",), disabled_extensions=("txt",), default_for_string=True, default=True
+    ),
+    undefined=StrictUndefined,  # a value a template needs but the caller left out fails loudly
+    trim_blocks=True,
+    lstrip_blocks=True,
 )
+_env.filters.update(paragraphs=_paragraphs, rich=_rich, nl2br=_nl2br)
 
 
 @dataclass(frozen=True)
@@ -44,41 +64,39 @@ class EmailContent:
     text: str
 
 
-@dataclass(frozen=True)
-class EmailMessage:
-    """What an email says, before the shop's branding is put around it."""
-
-    subject: str
-    paragraphs: list[str] = field(default_factory=list)
-    heading: str = ""
-    code: str = ""
-    button_label: str = ""
-    button_url: str = ""
+def _absolute(name: str, url: object) -> None:
+    """Links in emails are opened far from the app: they must be whole http(s) addresses
+    (this also keeps `javascript:` and the like out of an href, which escaping doesn't)."""
+    parts = urlsplit(str(url))
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{name} must be an absolute http(s) URL, not {url!r}")
 
 
-def render(message: EmailMessage, shop: ShopInfo, base_url: str) -> EmailContent:
-    logo_url = f"{base_url}{shop.logo_path}" if shop.logo_file else ""
-    html = _HTML.render(
-        subject=message.subject,
-        shop=shop,
-        logo_url=logo_url,
-        heading=message.heading,
-        paragraphs=message.paragraphs,
-        code=message.code,
-        button_label=message.button_label,
-        button_url=message.button_url,
-    )
-    lines: list[str] = []
-    if message.heading:
-        lines += [message.heading, ""]
-    for paragraph in message.paragraphs:
-        lines += [paragraph, ""]
-    if message.code:
-        lines += [message.code, ""]
-    if message.button_url:
-        lines += [f"{message.button_label}: {message.button_url}", ""]
-    footer = " · ".join(part for part in (shop.name, shop.email, shop.phone) if part)
-    lines += ["--", footer]
-    if shop.address:
-        lines.append(shop.address)
-    return EmailContent(subject=message.subject, html=html, text="\n".join(lines) + "\n")
+def _tidy(text: str) -> str:
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n") + "\n"
+
+
+def render(kind: EmailKind | str, data: Mapping[str, Any], shop: ShopInfo, base_url: str) -> EmailContent:
+    """The subject, HTML and text of one email of `kind`, filled from `data`.
+
+    Every `*_url` value in `data` must be an absolute http(s) URL; the shop's logo is
+    linked absolutely from `base_url`.
+    """
+    kind = EmailKind(kind)  # an unknown kind is a ValueError, not a missing template
+    base_url = base_url.rstrip("/")
+    _absolute("base_url", base_url)
+    for key, value in data.items():
+        if key.endswith("_url"):
+            _absolute(key, value)
+    shop = replace(shop, name=display_name(shop))  # an unnamed shop still signs its emails
+    logo_url = urljoin(base_url + "/", shop.logo_path) if shop.logo_path else ""
+    context: dict[str, Any] = {**data, "shop": shop, "base_url": base_url, "logo_url": logo_url}
+    text_template = _env.get_template(f"{kind.value}.txt")
+    # One header line whatever the data holds (a title or an automation's text).
+    subject = one_line("".join(text_template.blocks["subject"](text_template.new_context(context))))
+    if not subject:
+        raise ValueError(f"the {kind.value} email has an empty subject")
+    context["subject"] = subject
+    html = _env.get_template(f"{kind.value}.html").render(context)
+    return EmailContent(subject=subject, html=html, text=_tidy(text_template.render(context)))

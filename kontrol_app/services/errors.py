@@ -24,3 +24,7 @@ class NotFound(ServiceError):
 
 class Throttled(ServiceError):
     pass
+
+
+class Conflict(ServiceError):
+    """Someone else changed the record since the form was loaded; nothing was saved."""

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from kontrol_app.models import Carrier, Customer, Decoration, Job, JobStatus, JobStatusChange, utcnow
+from kontrol_app.services.paging import page_window
 from kontrol_app.services import automations, statuses
 from kontrol_app.services.errors import InvalidInput, NotFound
 from kontrol_app.services.search import contains
 from kontrol_app.services.staff import StaffPrincipal
 from kontrol_app.services.tracking import tracking_url
 from kontrol_app.services.validation import clean_text
+from kontrol_app.services.versions import claim_version
 
 PAGE_SIZE = 25
 BOARD_CARDS_PER_COLUMN = 30
@@ -39,6 +41,12 @@ class JobInput:
     garment: str = ""
     colour: str = ""
     notes: str = ""
+    # The version the form was loaded at (job_input fills it); pass it back to
+    # update_job(expected_version=...). Not part of what the form says.
+    version: int | None = field(default=None, compare=False)
+
+
+STALE_JOB = "Someone else changed this job — reload to see their changes"
 
 
 def _clean(session: Session, data: JobInput) -> dict:
@@ -70,7 +78,7 @@ def _clean(session: Session, data: JobInput) -> dict:
         "decoration": data.decoration,
         "garment": clean_text(data.garment, field="garment", label="the garment", max_length=200),
         "colour": clean_text(data.colour, field="colour", label="the colour", max_length=100),
-        "notes": clean_text(data.notes, field="notes", label="the notes", max_length=5000),
+        "notes": clean_text(data.notes, field="notes", label="the notes", max_length=5000, multiline=True),
     }
 
 
@@ -89,9 +97,17 @@ def _job(session: Session, job_id: int) -> Job:
     return job
 
 
-def update_job(session: Session, actor: StaffPrincipal, job_id: int, data: JobInput) -> None:
+def update_job(
+    session: Session, actor: StaffPrincipal, job_id: int, data: JobInput, *, expected_version: int | None = None
+) -> None:
+    """Save the job form. `expected_version` is the version the form was loaded at
+    (`job_input(...).version`): when someone saved in between, nothing changes and
+    `Conflict(STALE_JOB)` is raised. Status moves and tracking have their own checks and
+    do not change the version."""
     job = _job(session, job_id)
-    for key, value in _clean(session, data).items():
+    cleaned = _clean(session, data)
+    claim_version(session, Job, job_id, expected_version, STALE_JOB)
+    for key, value in cleaned.items():
         setattr(job, key, value)
     job.updated_at = utcnow()
     session.add(job)
@@ -108,6 +124,7 @@ def job_input(session: Session, actor: StaffPrincipal, job_id: int) -> JobInput:
         garment=job.garment,
         colour=job.colour,
         notes=job.notes,
+        version=job.version,
     )
 
 
@@ -120,10 +137,10 @@ def change_status(
     since the page showed it (`expected_from`), so a double click never acts twice.
     """
     job = _job(session, job_id)
-    target = statuses.status_from_label_or_value(to_status)
+    target = statuses.from_value(to_status)
     if target is None:
         raise InvalidInput("Choose a status from the list.", "status")
-    note = clean_text(note, field="note", label="the note", max_length=1000)
+    note = clean_text(note, field="note", label="the note", max_length=1000, multiline=True)
     current = job.status
     if current == target or (expected_from is not None and current != expected_from):
         return False
@@ -197,7 +214,7 @@ class JobFilters:
     customer_search: str = ""  # part of the customer's name
 
 
-def _filtered(query, filters: JobFilters):  # noqa: ANN001, ANN202
+def _filtered(query, filters: JobFilters):
     if filters.status == "active":
         query = query.where(Job.status.in_([s.value for s in statuses.ACTIVE]))
     elif filters.status:
@@ -221,20 +238,19 @@ def _filtered(query, filters: JobFilters):  # noqa: ANN001, ANN202
 def list_jobs(session: Session, actor: StaffPrincipal, filters: JobFilters, *, page: int = 1, page_size: int = PAGE_SIZE) -> JobPage:
     base = _filtered(select(Job.id), filters)
     total = session.exec(select(func.count()).select_from(base.subquery())).one()
-    pages = max(1, -(-total // page_size))
-    page = min(max(1, page), pages)
+    window = page_window(total, page, page_size)
     # Jobs due soonest first; undated ones after, newest first.
     ordering = (Job.due_date.is_(None), Job.due_date, Job.id.desc())
     # Page over the job table alone, then join the page's rows to their customers:
     # sorting the joined rows made SQLite walk every customer's jobs (~0.5 s at 200,000 jobs).
-    page_ids = _filtered(select(Job.id), filters).order_by(*ordering).offset((page - 1) * page_size).limit(page_size).subquery()
+    page_ids = _filtered(select(Job.id), filters).order_by(*ordering).offset(window.offset).limit(window.limit).subquery()
     rows = session.exec(
         select(Job.id, Job.title, Job.customer_id, Customer.name, Job.quantity, Job.due_date, Job.status)
         .join(page_ids, page_ids.c.id == Job.id)
         .join(Customer, Customer.id == Job.customer_id)
         .order_by(*ordering)
     ).all()
-    return JobPage([JobRow(*r) for r in rows], total, page, pages)
+    return JobPage([JobRow(*r) for r in rows], total, window.page, window.pages)
 
 
 @dataclass(frozen=True)
@@ -284,6 +300,7 @@ class JobDetail:
     tracking_number: str
     tracking_url: str
     history: list[HistoryEntry]
+    version: int  # pass back as update_job(expected_version=...)
 
 
 def job_detail(session: Session, actor: StaffPrincipal, job_id: int) -> JobDetail:
@@ -311,6 +328,7 @@ def job_detail(session: Session, actor: StaffPrincipal, job_id: int) -> JobDetai
             HistoryEntry(statuses.label(c.from_status) if c.from_status else "", statuses.label(c.to_status), c.note, c.changed_by, c.created_at)
             for c in changes
         ],
+        version=job.version,
     )
 
 

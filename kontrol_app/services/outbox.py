@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import email.message
 import email.utils
+import logging
+import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 import resend
 import resend.exceptions
@@ -23,22 +27,47 @@ from sqlalchemy import or_, update
 from sqlmodel import Session, func, select
 
 from kontrol_app.db import session_scope
-from kontrol_app.models import EmailStatus, OutboxEmail, utcnow
-from kontrol_app.services.emails import EmailMessage, render
+from kontrol_app.models import EmailKind, EmailStatus, OutboxEmail, utcnow
+from kontrol_app.services.paging import page_window
+from kontrol_app.services.shop import UNNAMED_SHOP, display_name, shop_info, ShopInfo
+from kontrol_app.services.emails import render
 from kontrol_app.services.errors import NotAllowed, NotFound
-from kontrol_app.services.shop import ShopInfo, shop_info
+from kontrol_app.services.permissions import is_owner
 from kontrol_app.services.staff import StaffPrincipal
+from kontrol_app.services.validation import has_line_break, one_line
 from kontrol_app.settings import Settings, get_settings
+
+log = logging.getLogger("kontrol.outbox")
 
 MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=2)
 MAX_BACKOFF_SECONDS = 3600
+SUBJECT_MAX = OutboxEmail.__table__.c.subject.type.length  # the column's limit, in characters
+# Delivered sign-in codes are useless after 10 minutes; their text is dropped after this.
+KEEP_SECRET_BODIES = timedelta(days=1)
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, ending in an ellipsis when cut. Never splits
+    a character from the combining marks or joiners that belong to it."""
+    if len(text) <= limit:
+        return text
+    cut = limit - 1
+    while cut > 0 and (unicodedata.combining(text[cut]) or text[cut] in "\u200d\ufe0e\ufe0f" or text[cut - 1] == "\u200d"):
+        cut -= 1
+    return text[:cut].rstrip() + "…"
+
+
+def clean_subject(subject: str) -> str:
+    """A subject that fits its column and is one header line (names may contain anything)."""
+    return clip(one_line(subject), SUBJECT_MAX)
 
 
 def queue_email(
-    session: Session, *, kind: str, to: str, message: EmailMessage, dedupe_key: str | None = None
+    session: Session, *, kind: str, to: str, data: Mapping[str, Any], dedupe_key: str | None = None
 ) -> OutboxEmail | None:
-    """Add an email to the outbox in the caller's transaction.
+    """Add an email of `kind`, rendered from `data` (see `emails.render`), to the outbox
+    in the caller's transaction.
 
     With a `dedupe_key`, an email already queued for the same event is not queued
     again (None is returned); the unique column makes this hold across workers too.
@@ -47,12 +76,12 @@ def queue_email(
         select(OutboxEmail.id).where(OutboxEmail.dedupe_key == dedupe_key)
     ).first() is not None:
         return None
-    shop = shop_info(session) or ShopInfo("Kontrol", "", "", "", "USD", "UTC", "")
-    content = render(message, shop, get_settings().base_url)
+    shop = shop_info(session) or ShopInfo(UNNAMED_SHOP, "", "", "", "USD", "UTC", "")
+    content = render(kind, data, shop, get_settings().base_url)
     row = OutboxEmail(
         kind=kind,
         to_email=to,
-        subject=content.subject,
+        subject=clean_subject(content.subject),
         html_body=content.html,
         text_body=content.text,
         idempotency_key=secrets.token_hex(16),
@@ -172,14 +201,14 @@ def sender_address(session: Session, settings: Settings) -> str:
     if settings.mail_from:
         return settings.mail_from
     shop = shop_info(session)
-    name = (shop.name if shop else "Kontrol").replace('"', "")
+    name = display_name(shop).replace('"', "")
     address = (shop.email if shop and shop.email else "no-reply@localhost")
     return email.utils.formataddr((name, address))
 
 
-def _claim(now) -> OutboxEmail | None:  # noqa: ANN001
+def _claim(now) -> OutboxEmail | None:
     """Take the lease on the oldest email due, or None when nothing is due."""
-    lease_free = or_(OutboxEmail.locked_until == None, OutboxEmail.locked_until < now)  # noqa: E711
+    lease_free = or_(OutboxEmail.locked_until.is_(None), OutboxEmail.locked_until < now)
     with session_scope() as session:
         due = session.exec(
             select(OutboxEmail.id)
@@ -206,6 +235,13 @@ def backoff_seconds(attempts: int, retry_after: float | None = None) -> float:
     return wait
 
 
+def _check_headers(row: OutboxEmail, sender: str) -> None:
+    """Header values with a line break can never be sent (and must not be: header injection)."""
+    for name, value in (("subject", row.subject), ("recipient address", row.to_email), ("sender address", sender)):
+        if has_line_break(value or ""):
+            raise DeliveryError(f"Not sent: the {name} contains a line break.", permanent=True)
+
+
 def deliver_one(transport: Transport, settings: Settings | None = None) -> bool:
     """Deliver (or try to) one due email; False when none was due."""
     settings = settings or get_settings()
@@ -215,7 +251,14 @@ def deliver_one(transport: Transport, settings: Settings | None = None) -> bool:
     with session_scope() as session:
         sender = sender_address(session, settings)
     try:
-        message_id = transport.send(row, sender)
+        _check_headers(row, sender)
+        try:
+            message_id = transport.send(row, sender)
+        except DeliveryError:
+            raise
+        except Exception as error:  # a bug or a surprise: counted like any failed try, never endless
+            log.exception("sending email %s failed", row.id)
+            raise DeliveryError(f"Could not send: {error}", permanent=False) from error
     except DeliveryError as error:
         with session_scope() as session:
             current = session.get(OutboxEmail, row.id)
@@ -251,35 +294,141 @@ def deliver_due(transport: Transport, *, limit: int = 100, settings: Settings | 
 # --- the staff view (Settings -> Email) ------------------------------------------------
 
 
+MASK = "••••••"
+BODY_REMOVED = "The text of this sign-in code email was removed a day after it was sent."
+# A sign-in code as the email shows it ("123456", maybe "123 456"); not a colour like #123456.
+_CODE = re.compile(r"(?<![\w#])\d{3}[ \u00a0-]?\d{3}(?!\w)")
+
+
+def _mask_portal_links(text: str) -> str:
+    from kontrol_app.services.portal_links import PORTAL_PREFIX  # portal_links imports this module
+
+    return re.sub(re.escape(PORTAL_PREFIX) + r"[^\s\"'<>]+", PORTAL_PREFIX + MASK, text)
+
+
+@dataclass(frozen=True)
+class OutboxEmailView:
+    """One outbox email as a staff member may see it: live sign-in codes and portal links
+    are masked unless `revealed` (the owner, on the local development mailbox)."""
+
+    id: int
+    kind: str
+    to_email: str
+    subject: str
+    html_body: str
+    text_body: str
+    status: str
+    attempts: int
+    last_error: str
+    created_at: datetime
+    sent_at: datetime | None
+    delivered_via: str
+    revealed: bool
+    body_removed: bool
+
+
 @dataclass(frozen=True)
 class OutboxPage:
-    emails: list[OutboxEmail]
+    emails: list[OutboxEmailView]
     total: int
+    page: int
+    pages: int
+
+
+def reveals_secrets(actor: StaffPrincipal, settings: Settings | None = None) -> bool:
+    """Only the owner, and only while emails go to the local mailbox (development), sees
+    sign-in codes and portal links in Settings -> Email; everyone else sees them masked."""
+    settings = settings or get_settings()
+    return is_owner(actor) and not settings.email_provider_configured
+
+
+def mask_secrets(text: str, kind: str) -> str:
+    text = _mask_portal_links(text)
+    if kind == EmailKind.SIGN_IN_CODE:
+        text = _CODE.sub(MASK, text)
+    return text
+
+
+def _view(row: OutboxEmail, reveal: bool) -> OutboxEmailView:
+    removed = not row.html_body and not row.text_body
+    html, text = row.html_body, row.text_body
+    if removed:
+        html, text = f"<p>{BODY_REMOVED}</p>", BODY_REMOVED
+    elif not reveal:
+        html, text = mask_secrets(html, row.kind), mask_secrets(text, row.kind)
+    return OutboxEmailView(
+        id=row.id,
+        kind=row.kind,
+        to_email=row.to_email,
+        subject=row.subject if reveal else mask_secrets(row.subject, row.kind),
+        html_body=html,
+        text_body=text,
+        status=row.status,
+        attempts=row.attempts,
+        last_error=row.last_error,
+        created_at=row.created_at,
+        sent_at=row.sent_at,
+        delivered_via=row.delivered_via,
+        revealed=reveal,
+        body_removed=removed,
+    )
 
 
 def list_outbox(session: Session, actor: StaffPrincipal, *, page: int = 1, page_size: int = 25) -> OutboxPage:
-    page = max(page, 1)
     total = session.exec(select(func.count(OutboxEmail.id))).one()
+    window = page_window(total, page, page_size)
     rows = session.exec(
-        select(OutboxEmail).order_by(OutboxEmail.id.desc()).offset((page - 1) * page_size).limit(page_size)
+        select(OutboxEmail).order_by(OutboxEmail.id.desc()).offset(window.offset).limit(window.limit)
     ).all()
-    return OutboxPage(list(rows), total)
+    reveal = reveals_secrets(actor)
+    return OutboxPage([_view(row, reveal) for row in rows], total, window.page, window.pages)
 
 
-def get_email(session: Session, actor: StaffPrincipal, email_id: int) -> OutboxEmail:
+def _row(session: Session, email_id: int) -> OutboxEmail:
     row = session.get(OutboxEmail, email_id)
     if row is None:
         raise NotFound("That email is not in the outbox.")
     return row
 
 
-def retry_email(session: Session, actor: StaffPrincipal, email_id: int) -> OutboxEmail:
+def get_email(session: Session, actor: StaffPrincipal, email_id: int) -> OutboxEmailView:
+    """One email for the preview, masked as `reveals_secrets` says."""
+    return _view(_row(session, email_id), reveals_secrets(actor))
+
+
+def retry_email(session: Session, actor: StaffPrincipal, email_id: int) -> OutboxEmailView:
     """Send a failed email again (same idempotency key, fresh attempts)."""
-    row = get_email(session, actor, email_id)
+    row = _row(session, email_id)
     if row.status != EmailStatus.FAILED:
         raise NotAllowed("Only failed emails can be retried.")
+    if not row.html_body and not row.text_body:
+        raise NotAllowed("This email's text was removed, so it cannot be sent again.")
     row.status = EmailStatus.QUEUED
     row.attempts = 0
     row.next_attempt_at = utcnow()
+    row.last_error = ""
     session.add(row)
-    return row
+    return _view(row, reveals_secrets(actor))
+
+
+# --- keeping only what is needed --------------------------------------------------------
+
+
+def purge_sign_in_codes(session: Session, *, now: datetime | None = None) -> int:
+    """Drop the text of sign-in code emails a day after they were sent (or failed): the code
+    has long expired and nobody needs it any more. Subject, recipient and status stay.
+    The sender loop runs this; returns how many emails were emptied."""
+    cutoff = (now or utcnow()) - KEEP_SECRET_BODIES
+    result = session.exec(
+        update(OutboxEmail)
+        .where(
+            OutboxEmail.kind == EmailKind.SIGN_IN_CODE,
+            or_(
+                (OutboxEmail.status == EmailStatus.SENT) & (OutboxEmail.sent_at < cutoff),
+                (OutboxEmail.status == EmailStatus.FAILED) & (OutboxEmail.created_at < cutoff),
+            ),
+            or_(OutboxEmail.html_body != "", OutboxEmail.text_body != ""),
+        )
+        .values(html_body="", text_body="")
+    )
+    return result.rowcount

@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func
+from sqlalchemy import case, func, literal, update
 from sqlmodel import Session, select
 
 from kontrol_app.models import (
@@ -21,11 +21,9 @@ from kontrol_app.models import (
     utcnow,
 )
 from kontrol_app.services import outbox
-from kontrol_app.services.emails import EmailMessage
 from kontrol_app.services.errors import InvalidInput, NotFound, Throttled
 from kontrol_app.services.portal_links import customer_for_link, portal_path, portal_url
-from kontrol_app.services.shop import shop_info
-from kontrol_app.services.tokens import new_token, token_hash
+from kontrol_app.services.tokens import claim_ticket, new_token, token_hash
 from kontrol_app.services.validation import clean_email
 from kontrol_app.settings import get_settings
 
@@ -40,6 +38,8 @@ TICKET_LIFETIME = timedelta(seconds=60)
 LINK_NOT_VALID = "This link is not valid — ask your shop for a new one"
 CODE_NOT_VALID = "That code is not valid or has expired. Request a new code."
 TOO_MANY_TRIES = "Too many wrong tries. Request a new code."
+# The same answer whether or not the email is on file.
+CODE_NOT_RIGHT = "That code is not right. Check the email and try again."
 TOO_MANY_CODES = "Too many codes were requested. Wait 15 minutes, then try again."
 
 
@@ -65,6 +65,18 @@ def _link_customer(session: Session, link: str) -> Customer:
     return customer
 
 
+def _one_request_at_a_time(session: Session, customer_id: int) -> None:
+    """Count-then-insert must not race: this write, which changes nothing, holds the customer's
+    row lock (PostgreSQL) or the database's write lock (SQLite) until the transaction ends,
+    so a concurrent request for the same link counts after this one has committed."""
+    session.exec(
+        update(Customer)
+        .where(Customer.id == customer_id)
+        .values(portal_salt=Customer.portal_salt)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def request_code(session: Session, *, link: str, email: str, ip: str = "") -> None:
     """Email a code when `email` belongs to a contact of this link's customer.
 
@@ -73,9 +85,15 @@ def request_code(session: Session, *, link: str, email: str, ip: str = "") -> No
     """
     customer = _link_customer(session, link)
     email = clean_email(email)
+    _one_request_at_a_time(session, customer.id)
     since = utcnow() - CODE_WINDOW
+    # Counted per (link, email): sending B's email through A's link must not use up B's codes.
     recent_for_email = session.exec(
-        select(func.count(PortalSignInCode.id)).where(PortalSignInCode.email == email, PortalSignInCode.created_at >= since)
+        select(func.count(PortalSignInCode.id)).where(
+            PortalSignInCode.customer_id == customer.id,
+            PortalSignInCode.email == email,
+            PortalSignInCode.created_at >= since,
+        )
     ).one()
     recent_for_ip = session.exec(
         select(func.count(PortalSignInCode.id)).where(PortalSignInCode.ip == ip, PortalSignInCode.created_at >= since)
@@ -88,7 +106,7 @@ def request_code(session: Session, *, link: str, email: str, ip: str = "") -> No
     # Older codes for this email stop working: only the newest one counts.
     for older in session.exec(
         select(PortalSignInCode).where(
-            PortalSignInCode.customer_id == customer.id, PortalSignInCode.email == email, PortalSignInCode.used_at == None  # noqa: E711
+            PortalSignInCode.customer_id == customer.id, PortalSignInCode.email == email, PortalSignInCode.used_at.is_(None)
         )
     ).all():
         older.used_at = utcnow()
@@ -105,20 +123,11 @@ def request_code(session: Session, *, link: str, email: str, ip: str = "") -> No
         return
     code = f"{secrets.randbelow(1_000_000):06d}"
     row.code_hash = _code_hash(row.id, code)
-    shop = shop_info(session)
-    shop_name = shop.name if shop else "your shop"
     outbox.queue_email(
         session,
         kind=EmailKind.SIGN_IN_CODE,
         to=email,
-        message=EmailMessage(
-            subject=f"Your sign-in code for {shop_name}",
-            heading="Your sign-in code",
-            paragraphs=[f"Enter this code on the {shop_name} portal to sign in. It works once, for 10 minutes."],
-            code=code,
-            button_label="Open your portal",
-            button_url=portal_url(customer),
-        ),
+        data={"code": code, "portal_url": portal_url(customer)},
     )
 
 
@@ -132,22 +141,43 @@ def verify_code(session: Session, *, link: str, email: str, code: str) -> str:
         .where(
             PortalSignInCode.customer_id == customer.id,
             PortalSignInCode.email == email,
-            PortalSignInCode.used_at == None,  # noqa: E711
+            PortalSignInCode.used_at.is_(None),
         )
         .order_by(PortalSignInCode.id.desc())
     ).first()
     now = utcnow()
-    if row is None or row.contact_id is None or row.expires_at < now:
+    if row is None or row.expires_at < now:
         raise InvalidInput(CODE_NOT_VALID, "code")
-    if len(code) != 6 or not hmac.compare_digest(row.code_hash, _code_hash(row.id, code)):
-        row.failed_attempts += 1
-        voided = row.failed_attempts >= MAX_WRONG_TRIES
-        if voided:
-            row.used_at = now
-        session.add(row)
+    # An email not on file has a row without a code: it is answered and counted like a wrong code.
+    right = hmac.compare_digest(row.code_hash, _code_hash(row.id, code)) and len(code) == 6 and row.contact_id is not None
+    live = (
+        PortalSignInCode.id == row.id,
+        PortalSignInCode.used_at.is_(None),
+        PortalSignInCode.failed_attempts < MAX_WRONG_TRIES,
+    )
+    if not right:
+        # Counted in the UPDATE itself, so concurrent tries cannot add up to more than five.
+        voided_now = literal(now, PortalSignInCode.__table__.c.used_at.type)
+        tries = session.exec(
+            update(PortalSignInCode)
+            .where(*live)
+            .values(
+                failed_attempts=PortalSignInCode.failed_attempts + 1,
+                used_at=case((PortalSignInCode.failed_attempts + 1 >= MAX_WRONG_TRIES, voided_now), else_=None),
+            )
+            .returning(PortalSignInCode.failed_attempts)
+            .execution_options(synchronize_session=False)
+        ).first()
+        session.expire(row)
         session.commit()  # the count must survive the error below
-        raise InvalidInput(TOO_MANY_TRIES if voided else "That code is not right. Check the email and try again.", "code")
-    row.used_at = now
+        voided = tries is None or tries[0] >= MAX_WRONG_TRIES
+        raise InvalidInput(TOO_MANY_TRIES if voided else CODE_NOT_RIGHT, "code")
+    used = session.exec(
+        update(PortalSignInCode).where(*live).values(used_at=now).execution_options(synchronize_session=False)
+    ).rowcount
+    session.expire(row)
+    if used != 1:  # a concurrent request used or voided it first
+        raise InvalidInput(CODE_NOT_VALID, "code")
     ticket = new_token()
     session.add(SignInTicket(ticket_hash=token_hash(ticket), portal_contact_id=row.contact_id, expires_at=now + TICKET_LIFETIME))
     return ticket
@@ -155,12 +185,11 @@ def verify_code(session: Session, *, link: str, email: str, code: str) -> str:
 
 def redeem_ticket(session: Session, ticket: str) -> tuple[str, str] | None:
     """Trade a ticket (once) for a portal session: (cookie token, the portal's path)."""
-    row = session.exec(select(SignInTicket).where(SignInTicket.ticket_hash == token_hash(ticket or ""))).first()
-    now = utcnow()
-    if row is None or row.used_at is not None or row.expires_at < now or row.portal_contact_id is None:
+    contact_id = claim_ticket(session, ticket, SignInTicket.portal_contact_id)
+    if contact_id is None:
         return None
-    row.used_at = now
-    contact = session.get(CustomerContact, row.portal_contact_id)
+    now = utcnow()
+    contact = session.get(CustomerContact, contact_id)
     if contact is None:
         return None
     customer = session.get(Customer, contact.customer_id)
@@ -200,9 +229,9 @@ def sign_out(session: Session, token: str | None) -> None:
         row.revoked_at = utcnow()
 
 
-def _revoke(session: Session, *conditions) -> None:  # noqa: ANN002
+def _revoke(session: Session, *conditions) -> None:
     now = utcnow()
-    for row in session.exec(select(PortalSession).where(PortalSession.revoked_at == None, *conditions)).all():  # noqa: E711
+    for row in session.exec(select(PortalSession).where(PortalSession.revoked_at.is_(None), *conditions)).all():
         row.revoked_at = now
 
 
@@ -220,11 +249,11 @@ def end_contact_access(session: Session, contact_id: int) -> None:
     now = utcnow()
     revoke_contact_sessions(session, contact_id)
     for code in session.exec(
-        select(PortalSignInCode).where(PortalSignInCode.contact_id == contact_id, PortalSignInCode.used_at == None)  # noqa: E711
+        select(PortalSignInCode).where(PortalSignInCode.contact_id == contact_id, PortalSignInCode.used_at.is_(None))
     ).all():
         code.used_at = now
     for ticket in session.exec(
-        select(SignInTicket).where(SignInTicket.portal_contact_id == contact_id, SignInTicket.used_at == None)  # noqa: E711
+        select(SignInTicket).where(SignInTicket.portal_contact_id == contact_id, SignInTicket.used_at.is_(None))
     ).all():
         ticket.used_at = now
 

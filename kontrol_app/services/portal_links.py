@@ -7,13 +7,12 @@ import hashlib
 import hmac
 import secrets
 
+from sqlalchemy import true
 from sqlmodel import Session, select
 
 from kontrol_app.models import Customer, CustomerContact, EmailKind, PortalSignInCode, SignInTicket, utcnow
 from kontrol_app.services import outbox
-from kontrol_app.services.emails import EmailMessage
 from kontrol_app.services.errors import InvalidInput, NotFound
-from kontrol_app.services.shop import shop_info
 from kontrol_app.services.staff import StaffPrincipal
 from kontrol_app.services.tokens import token_hash
 from kontrol_app.services.validation import clean_text
@@ -42,12 +41,18 @@ def portal_url(customer: Customer) -> str:
     return get_settings().base_url + portal_path(customer)
 
 
-def customer_for_link(session: Session, link: str) -> Customer | None:
-    """The customer whose link this is (the `<slug>-<key>` part of the URL), or None."""
+def link_key_hash(link: str) -> str | None:
+    """What `Customer.portal_key_hash` holds for a link (the `<slug>-<key>` part of the URL)."""
     key = (link or "").strip("/").rsplit("-", 1)[-1]
-    if len(key) != 26:
+    return token_hash(key) if len(key) == 26 else None
+
+
+def customer_for_link(session: Session, link: str) -> Customer | None:
+    """The customer whose link this is, or None."""
+    key_hash = link_key_hash(link)
+    if key_hash is None:
         return None
-    return session.exec(select(Customer).where(Customer.portal_key_hash == token_hash(key))).first()
+    return session.exec(select(Customer).where(Customer.portal_key_hash == key_hash)).first()
 
 
 def _customer(session: Session, customer_id: int) -> Customer:
@@ -68,14 +73,14 @@ def regenerate_link(session: Session, actor: StaffPrincipal, customer_id: int) -
     session.add(customer)
     revoke_customer_sessions(session, customer_id)
     for code in session.exec(
-        select(PortalSignInCode).where(PortalSignInCode.customer_id == customer_id, PortalSignInCode.used_at == None)  # noqa: E711
+        select(PortalSignInCode).where(PortalSignInCode.customer_id == customer_id, PortalSignInCode.used_at.is_(None))
     ).all():
         code.used_at = utcnow()
     # A ticket from a code checked just before would otherwise open a session on the new link.
     for ticket in session.exec(
         select(SignInTicket)
         .join(CustomerContact, CustomerContact.id == SignInTicket.portal_contact_id)
-        .where(CustomerContact.customer_id == customer_id, SignInTicket.used_at == None)  # noqa: E711
+        .where(CustomerContact.customer_id == customer_id, SignInTicket.used_at.is_(None))
     ).all():
         ticket.used_at = utcnow()
     return portal_url(customer)
@@ -89,7 +94,7 @@ def mark_link_copied(session: Session, actor: StaffPrincipal, customer_id: int) 
 
 def _primary_contact(session: Session, customer_id: int) -> CustomerContact:
     return session.exec(
-        select(CustomerContact).where(CustomerContact.customer_id == customer_id, CustomerContact.is_primary == True)  # noqa: E712
+        select(CustomerContact).where(CustomerContact.customer_id == customer_id, CustomerContact.is_primary == true())
     ).one()
 
 
@@ -112,19 +117,12 @@ def email_link(session: Session, actor: StaffPrincipal, customer_id: int, messag
     contact = _primary_contact(session, customer_id)
     if not contact.email:
         raise InvalidInput("This customer has no email on file. Add one before sending the link.", "message")
-    message = clean_text(message, field="message", label="a message", max_length=5000, required=True)
-    shop = shop_info(session)
-    link = portal_url(customer)
+    message = clean_text(message, field="message", label="a message", max_length=5000, required=True, multiline=True)
     outbox.queue_email(
         session,
         kind=EmailKind.PORTAL_LINK,
         to=contact.email,
-        message=EmailMessage(
-            subject=f"Your order portal at {shop.name if shop else 'our shop'}",
-            paragraphs=message.split("\n\n"),
-            button_label="Open your portal",
-            button_url=link,
-        ),
+        data={"message": message, "portal_url": portal_url(customer)},
     )
     customer.portal_link_emailed_at = utcnow()
     session.add(customer)

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from kontrol_app.models import Job, JobStatusChange
@@ -53,17 +54,13 @@ def _day(value: date) -> str:
 def _cards(jobs: list[Job], changes: list[JobStatusChange], timezone: str) -> list[PortalJob]:
     zone = ZoneInfo(timezone or "UTC")
     reached: dict[tuple[int, str], datetime] = {}
+    history: dict[int, set[str]] = {}
     for change in changes:  # oldest first, so the latest entry into a status wins
         reached[(change.job_id, change.to_status)] = change.created_at
+        history.setdefault(change.job_id, set()).add(change.to_status)
     cards = []
     for job in jobs:
-        current = statuses.JobStatus.ARTWORK if job.status == statuses.JobStatus.REVISIONS_REQUESTED else job.status
-        # Side states sit beside the pipeline: show how far the job got before it.
-        if current not in statuses.PIPELINE:
-            on_pipeline = [s for s in statuses.PIPELINE if (job.id, s.value) in reached]
-            index = statuses.PIPELINE.index(on_pipeline[-1]) if on_pipeline else 0
-        else:
-            index = statuses.PIPELINE.index(statuses.JobStatus(current))
+        index = statuses.pipeline_position(job.status, history.get(job.id, ()))
         steps = []
         for position, step in enumerate(statuses.PIPELINE):
             state = "done" if position < index else "current" if position == index else "next"
@@ -80,7 +77,7 @@ def _cards(jobs: list[Job], changes: list[JobStatusChange], timezone: str) -> li
                 status=job.status,
                 status_label=statuses.label(job.status),
                 status_color=statuses.COLORS.get(job.status, "gray"),
-                progress=100 if job.status == statuses.JobStatus.COMPLETED else round(100 * index / (len(statuses.PIPELINE) - 1)),
+                progress=statuses.progress_percent(job.status, history.get(job.id, ())),
                 steps=steps,
                 side_note=statuses.label(job.status) if job.status in statuses.SIDE_STATES else "",
                 tracking_number=job.tracking_number,
@@ -124,9 +121,11 @@ def customer_order(session: Session, customer_id: int, job_id: int) -> PortalJob
     return _cards([job], _changes_for(session, [job.id]), _timezone(session))[0]
 
 
+# Built once: the open portal runs it every few seconds (Core, no ORM objects).
+_STAMP_QUERY = sa_select(func.count(Job.id), func.max(Job.updated_at)).where(Job.customer_id == bindparam("customer_id"))
+
+
 def orders_stamp(session: Session, customer_id: int) -> str:
     """Changes whenever any of the customer's jobs changes: the portal polls it cheaply."""
-    count, latest = session.exec(
-        select(func.count(Job.id), func.max(Job.updated_at)).where(Job.customer_id == customer_id)
-    ).one()
+    count, latest = session.connection().execute(_STAMP_QUERY, {"customer_id": customer_id}).one()
     return f"{count}:{latest}"

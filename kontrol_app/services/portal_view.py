@@ -5,38 +5,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import Row, and_, bindparam, true
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
-from kontrol_app.models import Customer, CustomerContact
+from kontrol_app.models import (
+    Customer,
+    CustomerContact,
+    PortalSession,
+    StaffSession,
+    StaffUser,
+    utcnow,
+)
 from kontrol_app.services.errors import NotFound
-from kontrol_app.services.portal_auth import LINK_NOT_VALID, PortalPrincipal
-from kontrol_app.services.portal_links import customer_for_link
-from kontrol_app.services.shop import shop_info
-from kontrol_app.services.staff import StaffPrincipal
+from kontrol_app.services.portal_auth import LINK_NOT_VALID
+from kontrol_app.services.portal_links import link_key_hash
+from kontrol_app.services.shop import display_name, shop_info
+from kontrol_app.services.tokens import token_hash
 
 
 @dataclass(frozen=True)
 class PortalHeader:
+    """The shop's branding, shown on a valid link's page before anyone signs in."""
+
     shop_name: str
     shop_email: str
     shop_logo: str
-    customer_id: int
-    customer_name: str
-
-
-def header_for_link(session: Session, link: str) -> PortalHeader:
-    """The branding shown on a link's page, before anyone signs in."""
-    customer = customer_for_link(session, link)
-    if customer is None:
-        raise NotFound(LINK_NOT_VALID)
-    shop = shop_info(session)
-    return PortalHeader(
-        shop_name=shop.name if shop else "",
-        shop_email=shop.email if shop else "",
-        shop_logo=shop.logo_path if shop else "",
-        customer_id=customer.id,
-        customer_name=customer.name,
-    )
 
 
 @dataclass(frozen=True)
@@ -44,22 +38,97 @@ class PortalViewer:
     """Who is looking at a portal: a client of this customer, or staff previewing it."""
 
     customer_id: int
+    customer_name: str
     name: str
     email: str
     preview: bool
+    contact_id: int | None = None  # the client contact; None in a staff Preview
+
+
+_now = bindparam("now")
+# Link, client session and (for Preview) staff session in one statement, each found by a
+# unique index; built once so every event reuses SQLAlchemy's compiled form.
+_VIEWER_QUERY = (
+    sa_select(
+        Customer.id,
+        Customer.name,
+        CustomerContact.id,
+        CustomerContact.name,
+        CustomerContact.email,
+        StaffUser.name,
+        StaffUser.email,
+    )
+    .select_from(Customer)
+    .outerjoin(
+        PortalSession,
+        and_(
+            PortalSession.token_hash == bindparam("client_hash"),
+            PortalSession.customer_id == Customer.id,
+            PortalSession.revoked_at.is_(None),
+            PortalSession.expires_at > _now,
+        ),
+    )
+    .outerjoin(
+        CustomerContact,
+        and_(CustomerContact.id == PortalSession.contact_id, CustomerContact.email.is_not(None)),
+    )
+    .outerjoin(
+        StaffSession,
+        and_(StaffSession.token_hash == bindparam("staff_hash"), StaffSession.revoked_at.is_(None), StaffSession.expires_at > _now),
+    )
+    .outerjoin(StaffUser, and_(StaffUser.id == StaffSession.staff_user_id, StaffUser.is_active == true()))
+    .where(Customer.portal_key_hash == bindparam("key_hash"))
+)
+_NO_TOKEN = "-"  # matches no stored hash (those are 64 hex characters)
+
+
+def _viewer_row(session: Session, link: str, client_token: str | None, staff_token: str | None, want_preview: bool) -> Row | None:
+    key_hash = link_key_hash(link)
+    if key_hash is None:
+        return None
+    # Preview answers only to staff; a client's cookie counts only outside Preview.
+    client_hash = token_hash(client_token) if client_token and not want_preview else _NO_TOKEN
+    staff_hash = token_hash(staff_token) if staff_token and want_preview else _NO_TOKEN
+    params = {"key_hash": key_hash, "client_hash": client_hash, "staff_hash": staff_hash, "now": utcnow()}
+    return session.connection().execute(_VIEWER_QUERY, params).first()
+
+
+def _viewer(row: Row) -> PortalViewer | None:
+    customer_id, customer_name, contact_id, client_name, client_email, staff_name, staff_email = row
+    if client_email is not None:
+        return PortalViewer(customer_id, customer_name, client_name, client_email, preview=False, contact_id=contact_id)
+    if staff_email is not None:
+        return PortalViewer(customer_id, customer_name, staff_name, staff_email, preview=True)
+    return None
 
 
 def viewer_for(
-    session: Session, link: str, client: PortalPrincipal | None, staff: StaffPrincipal | None, want_preview: bool
+    session: Session, link: str, client_token: str | None, staff_token: str | None, want_preview: bool
 ) -> PortalViewer | None:
-    customer = customer_for_link(session, link)
-    if customer is None:
-        return None
-    if client is not None and client.customer_id == customer.id and not want_preview:
-        return PortalViewer(customer.id, client.name, client.email, preview=False)
-    if want_preview and staff is not None:
-        return PortalViewer(customer.id, staff.name, staff.email, preview=True)
-    return None
+    """The session re-check of every portal event: one indexed query, no ORM objects.
+
+    `client_token`/`staff_token` are the raw cookie values; None when there is no valid
+    link or no one allowed to see it."""
+    row = _viewer_row(session, link, client_token, staff_token, want_preview)
+    return _viewer(row) if row is not None else None
+
+
+@dataclass(frozen=True)
+class PortalOpening:
+    header: PortalHeader
+    viewer: PortalViewer | None
+
+
+def open_portal(
+    session: Session, link: str, client_token: str | None, staff_token: str | None, want_preview: bool
+) -> PortalOpening:
+    """A page load: the shop's branding for a valid link, and who may see it (if anyone)."""
+    row = _viewer_row(session, link, client_token, staff_token, want_preview)
+    if row is None:
+        raise NotFound(LINK_NOT_VALID)
+    shop = shop_info(session)
+    header = PortalHeader(display_name(shop), shop.email if shop else "", shop.logo_path if shop else "")
+    return PortalOpening(header, _viewer(row))
 
 
 @dataclass(frozen=True)

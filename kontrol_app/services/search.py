@@ -6,6 +6,9 @@ from sqlalchemy import func
 from sqlalchemy.sql.elements import ColumnElement
 
 
-def contains(column, text: str) -> ColumnElement[bool]:  # noqa: ANN001
-    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+MAX_SEARCH = 100  # longer than any name or title worth matching
+
+
+def contains(column, text: str) -> ColumnElement[bool]:
+    escaped = text.strip()[:MAX_SEARCH].lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return func.lower(column).like(f"%{escaped}%", escape="\\")

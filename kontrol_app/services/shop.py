@@ -3,26 +3,28 @@
 from __future__ import annotations
 
 import hashlib
-import io
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, available_timezones
 
-from PIL import Image, UnidentifiedImageError
 from sqlmodel import Session, select
 
-from kontrol_app.models import Shop, utcnow
-from kontrol_app.services.errors import InvalidInput, NotAllowed, NotFound
+from kontrol_app.models import Shop, StoredFile, utcnow
+from kontrol_app.services import files
+from kontrol_app.services.errors import InvalidInput, NotFound
 from kontrol_app.services.money import CURRENCIES
+from kontrol_app.services.permissions import require_owner
 from kontrol_app.services.staff import StaffPrincipal
 from kontrol_app.services.validation import clean_email, clean_text
 
 MAX_LOGO_BYTES = 5 * 1024 * 1024
 MAX_LOGO_PIXELS = 5000 * 5000  # decoding is checked, and memory grows with pixels
-# Pillow's format name -> (content type, file extension)
-LOGO_FORMATS = {"PNG": ("image/png", "png"), "JPEG": ("image/jpeg", "jpg"), "WEBP": ("image/webp", "webp")}
 LOGO_REJECTED = "The logo must be a PNG, JPEG or WebP image."
+LOGO_KIND = "logo"
+# Public: the logo brands the portal's sign-in page and every email.
+files.register_reader(LOGO_KIND, files.anyone, public=True)
 
 
 @lru_cache
@@ -38,12 +40,26 @@ class ShopInfo:
     address: str
     currency: str
     timezone: str
-    logo_file: str  # empty when there is no logo; changes with each new logo
+    logo_file: str  # "<file id>/logo-<sha256 prefix>.<ext>"; empty when there is no logo
 
     @property
     def logo_path(self) -> str:
-        """Where browsers fetch the logo; the file name busts caches on change."""
-        return f"/api/files/logo/{self.logo_file}" if self.logo_file else ""
+        """Where browsers fetch the logo (the files route); each new logo has a new id."""
+        return f"/api/files/{self.logo_file}" if self.logo_file else ""
+
+
+# The one name for a shop before Shop Info has one (emails, portal, staff header).
+UNNAMED_SHOP = "Your shop"
+
+
+def display_name(info: ShopInfo | None) -> str:
+    return info.name if info is not None and info.name else UNNAMED_SHOP
+
+
+def shop_timezone(session: Session) -> str:
+    """The zone staff and clients read times in (the database keeps UTC)."""
+    info = shop_info(session)
+    return info.timezone if info is not None else "UTC"
 
 
 def get_shop(session: Session) -> Shop | None:
@@ -54,12 +70,18 @@ def shop_info(session: Session) -> ShopInfo | None:
     shop = get_shop(session)
     if shop is None:
         return None
-    return ShopInfo(shop.name, shop.email, shop.phone, shop.address, shop.currency, shop.timezone, shop.logo_file)
+    logo = session.get(StoredFile, shop.logo_file_id) if shop.logo_file_id else None
+    logo_file = f"{logo.id}/{_logo_name(logo)}" if logo is not None else ""
+    return ShopInfo(shop.name, shop.email, shop.phone, shop.address, shop.currency, shop.timezone, logo_file)
+
+
+def _logo_name(row: StoredFile) -> str:
+    # The name logos had before the files service, so their old URLs still match.
+    return f"logo-{row.sha256[:16]}.{files.TYPES[row.file_type].extension}"
 
 
 def _require_owner(actor: StaffPrincipal) -> None:
-    if not actor.is_owner:
-        raise NotAllowed("Only the shop owner can change shop settings.")
+    require_owner(actor, "change shop settings")
 
 
 def update_shop_info(
@@ -81,7 +103,7 @@ def update_shop_info(
     name = clean_text(name, field="name", label="the shop's name", max_length=120, required=True)
     email = clean_email(email, required=False)
     phone = clean_text(phone, field="phone", label="the phone number", max_length=40)
-    address = clean_text(address, field="address", label="the address", max_length=500)
+    address = clean_text(address, field="address", label="the address", max_length=500, multiline=True)
     if currency not in CURRENCIES:
         raise InvalidInput("Choose a currency from the list.", "currency")
     if timezone not in timezone_names():
@@ -95,63 +117,64 @@ def update_shop_info(
     return shop_info(session)
 
 
-def check_logo(data: bytes) -> tuple[str, str]:
-    """(content type, extension) of an acceptable logo, judged by its bytes alone."""
-    if not data:
-        raise InvalidInput("Choose an image file to upload.", "logo")
-    if len(data) > MAX_LOGO_BYTES:
-        raise InvalidInput("The logo is larger than 5 MB. Choose a smaller image.", "logo")
+def save_logo(
+    session: Session, actor: StaffPrincipal, upload: files.Received | bytes, files_dir: Path | None = None
+) -> ShopInfo:
+    """Store a new logo (judged by its bytes) and retire the old one; its file goes after the commit."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image_format = image.format
-            width, height = image.size
-            image.verify()  # chunk checksums; JPEG has none, so decode below too
-        if image_format not in LOGO_FORMATS:
-            raise InvalidInput(LOGO_REJECTED, "logo")
-        if width * height > MAX_LOGO_PIXELS:
-            raise InvalidInput("The logo is too large. Use an image under 5000 by 5000 pixels.", "logo")
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()  # a truncated file fails here
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as error:
-        raise InvalidInput(LOGO_REJECTED, "logo") from error
-    return LOGO_FORMATS[image_format]
-
-
-def save_logo(session: Session, actor: StaffPrincipal, data: bytes, files_dir: Path) -> ShopInfo:
-    _require_owner(actor)
-    content_type, extension = check_logo(data)
-    shop = get_shop(session)
-    if shop is None:
-        raise NotFound("The shop is not set up yet.")
-    files_dir.mkdir(parents=True, exist_ok=True)
-    file_name = f"logo-{hashlib.sha256(data).hexdigest()[:16]}.{extension}"
-    (files_dir / file_name).write_bytes(data)
-    old = shop.logo_file
-    shop.logo_file = file_name
-    shop.logo_content_type = content_type
+        _require_owner(actor)
+        shop = get_shop(session)
+        if shop is None:
+            raise NotFound("The shop is not set up yet.")
+        old = session.get(StoredFile, shop.logo_file_id) if shop.logo_file_id else None
+        sha256 = upload.sha256 if isinstance(upload, files.Received) else hashlib.sha256(upload).hexdigest()
+        if old is not None and old.sha256 == sha256:
+            return shop_info(session)  # the same image again: nothing changes
+        logo = files.store(
+            session,
+            upload,
+            kind=LOGO_KIND,
+            allowed=files.IMAGES,
+            created_by_staff_id=actor.id,
+            max_bytes=MAX_LOGO_BYTES,
+            max_pixels=MAX_LOGO_PIXELS,
+            field="logo",
+            rejected_message=LOGO_REJECTED,
+            files_dir=files_dir,
+        )
+    finally:
+        if isinstance(upload, files.Received):
+            upload.discard()
+    shop.logo_file_id = logo.id
     shop.updated_at = utcnow()
     session.add(shop)
-    if old and old != file_name:
-        (files_dir / old).unlink(missing_ok=True)
+    session.flush()
+    if old is not None:
+        files.delete(session, old, files_dir)
     return shop_info(session)
 
 
-def remove_logo(session: Session, actor: StaffPrincipal, files_dir: Path) -> ShopInfo:
+def remove_logo(session: Session, actor: StaffPrincipal, files_dir: Path | None = None) -> ShopInfo:
     _require_owner(actor)
     shop = get_shop(session)
     if shop is None:
         raise NotFound("The shop is not set up yet.")
-    if shop.logo_file:
-        (files_dir / shop.logo_file).unlink(missing_ok=True)
-    shop.logo_file = ""
-    shop.logo_content_type = ""
+    old = session.get(StoredFile, shop.logo_file_id) if shop.logo_file_id else None
+    shop.logo_file_id = None
     session.add(shop)
+    session.flush()
+    if old is not None:
+        files.delete(session, old, files_dir)  # the file itself goes after the commit
     return shop_info(session)
 
 
-def logo_file(session: Session, requested_name: str) -> tuple[str, str] | None:
-    """(file name, content type) when `requested_name` is the shop's current logo."""
-    shop = get_shop(session)
-    if shop is None or not shop.logo_file or shop.logo_file != requested_name:
+def legacy_logo(session: Session, requested_name: str) -> StoredFile | None:
+    """The current logo when `requested_name` is its pre-files-service name
+    (`logo-<sha256 prefix>.<ext>`, still in emails sent before the move)."""
+    if not re.fullmatch(r"logo-[0-9a-f]{16}\.(png|jpg|webp)", requested_name):
         return None
-    return shop.logo_file, shop.logo_content_type
+    shop = get_shop(session)
+    logo = session.get(StoredFile, shop.logo_file_id) if shop is not None and shop.logo_file_id else None
+    if logo is None or logo.kind != LOGO_KIND or _logo_name(logo) != requested_name:
+        return None
+    return logo

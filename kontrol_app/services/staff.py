@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func
+from sqlalchemy import false, func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from kontrol_app.models import (
@@ -19,16 +22,25 @@ from kontrol_app.models import (
     StaffUser,
     utcnow,
 )
-from kontrol_app.services.errors import InvalidInput, NotAllowed, Throttled
-from kontrol_app.services.tokens import new_token, token_hash
+from kontrol_app.services.errors import InvalidInput, NotAllowed, NotFound, Throttled
+from kontrol_app.services.permissions import require_owner
+from kontrol_app.services.tokens import claim_ticket, new_token, token_hash
 from kontrol_app.services.validation import clean_email, clean_text
+from kontrol_app.settings import get_settings
 
 SESSION_LIFETIME = timedelta(days=14)
 TICKET_LIFETIME = timedelta(seconds=60)
 THROTTLE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_EMAIL = 5
 MAX_FAILURES_PER_IP = 20
+# A browser that signed in before (OWASP "device cookies") has its own small limit, so
+# strangers guessing at a public email cannot lock the real person out of their browser.
+MAX_FAILURES_PER_DEVICE = 5
+DEVICE_LIFETIME = timedelta(days=365)
+MAX_DEVICE_PEOPLE = 5  # a shared shop computer remembers this many people
 MIN_PASSWORD_LENGTH = 8
+# The shop is one row with this id: of two "Create your shop" racing, the second's insert fails.
+SHOP_ID = 1
 
 WRONG_CREDENTIALS = "Email or password is incorrect."
 TOO_MANY_ATTEMPTS = "Too many sign-in attempts. Wait 15 minutes, then try again."
@@ -78,35 +90,89 @@ def create_shop(
     name = clean_text(name, field="name", label="your name", max_length=120, required=True)
     email = clean_email(email)
     password = _clean_password(password)
-    session.add(Shop(name=shop_name, email=email))
+    session.add(Shop(id=SHOP_ID, name=shop_name, email=email))
     user = StaffUser(email=email, name=name, password_hash=_hasher.hash(password), role=StaffRole.OWNER)
     session.add(user)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        # Another setup committed first (the has_staff check above could not see it yet).
+        session.rollback()
+        raise NotAllowed("This shop is already set up. Sign in instead.") from None
     return _principal(user)
 
 
-def _recent_failures(session: Session, column, value: str) -> int:  # noqa: ANN001
+def _recent_failures(session: Session, *conditions) -> int:
     since = utcnow() - THROTTLE_WINDOW
     return session.exec(
         select(func.count(SignInAttempt.id)).where(
-            column == value, SignInAttempt.succeeded == False, SignInAttempt.created_at >= since  # noqa: E712
+            *conditions, SignInAttempt.succeeded == false(), SignInAttempt.created_at >= since
         )
     ).one()
 
 
-def sign_in(session: Session, *, email: str, password: str, ip: str = "") -> str:
+# --- device cookies: "<nonce>.<signature>.<signature>..." -----------------------------------
+# The nonce names the browser; each signature is HMAC(secret, email, nonce) for one person who
+# signed in on it. The cookie holds no email, and only the server can make a signature.
+
+
+def _device_signature(nonce: str, email: str) -> str:
+    key = get_settings().secret().encode()
+    return hmac.new(key, f"staff-device:{email}:{nonce}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _device_parts(cookie: str | None) -> tuple[str, list[str]]:
+    nonce, *signatures = (cookie or "").split(".")
+    if not (20 <= len(nonce) <= 64) or len(signatures) > MAX_DEVICE_PEOPLE:
+        return "", []
+    return nonce, signatures
+
+
+def trusted_device(cookie: str | None, email: str) -> str:
+    """The id this browser is counted under when its device cookie is valid for `email`
+    (a hash of the nonce, which is all the database keeps); "" for an unknown browser."""
+    nonce, signatures = _device_parts(cookie)
+    if not nonce:
+        return ""
+    expected = _device_signature(nonce, email)
+    if not any(hmac.compare_digest(expected, signature) for signature in signatures):
+        return ""
+    return token_hash(nonce)
+
+
+def remember_device(cookie: str | None, email: str) -> str:
+    """The device cookie to set after `email` signed in on this browser (keeps the others)."""
+    nonce, signatures = _device_parts(cookie)
+    if not nonce:
+        nonce, signatures = new_token()[:32], []
+    mine = _device_signature(nonce, email)
+    signatures = [s for s in signatures if s != mine][-(MAX_DEVICE_PEOPLE - 1) :] + [mine]
+    return ".".join([nonce, *signatures])
+
+
+def sign_in(session: Session, *, email: str, password: str, ip: str = "", device: str | None = None) -> str:
     """Check the password; return a one-time ticket to trade for a session cookie.
 
     The answer for a wrong password and for an unknown email is the same, and
-    repeated failures per email and per address are refused for a while.
+    repeated failures are refused for a while: per browser when `device` (the device
+    cookie) is valid for this email, else per email and per address.
     """
     email = (email or "").strip().lower()
     if not email or not password:
         raise InvalidInput(WRONG_CREDENTIALS, "password")
-    if (
-        _recent_failures(session, SignInAttempt.email, email) >= MAX_FAILURES_PER_EMAIL
-        or (ip and _recent_failures(session, SignInAttempt.ip, ip) >= MAX_FAILURES_PER_IP)
-    ):
+    device_id = trusted_device(device, email)
+    if device_id:
+        throttled = (
+            _recent_failures(session, SignInAttempt.device == device_id, SignInAttempt.email == email)
+            >= MAX_FAILURES_PER_DEVICE
+        )
+    else:
+        throttled = _recent_failures(
+            session, SignInAttempt.email == email, SignInAttempt.device == ""
+        ) >= MAX_FAILURES_PER_EMAIL or bool(
+            ip and _recent_failures(session, SignInAttempt.ip == ip) >= MAX_FAILURES_PER_IP
+        )
+    if throttled:
         raise Throttled(TOO_MANY_ATTEMPTS, "password")
     user = session.exec(select(StaffUser).where(StaffUser.email == email)).first()
     ok = False
@@ -115,7 +181,7 @@ def sign_in(session: Session, *, email: str, password: str, ip: str = "") -> str
     except (VerificationError, InvalidHashError):
         ok = False
     ok = ok and user is not None and user.is_active
-    session.add(SignInAttempt(email=email[:254], ip=ip[:64], succeeded=ok))
+    session.add(SignInAttempt(email=email[:254], ip=ip[:64], device=device_id, succeeded=ok))
     if not ok:
         # Recorded even though the caller's transaction is about to report an error.
         session.commit()
@@ -139,15 +205,14 @@ def issue_ticket(session: Session, staff_user_id: int) -> str:
 
 def redeem_ticket(session: Session, ticket: str, *, ip: str = "", user_agent: str = "") -> str | None:
     """Trade a sign-in ticket (once) for a new session; return the session token."""
-    row = session.exec(select(SignInTicket).where(SignInTicket.ticket_hash == token_hash(ticket or ""))).first()
-    now = utcnow()
-    if row is None or row.used_at is not None or row.expires_at < now or row.staff_user_id is None:
+    staff_user_id = claim_ticket(session, ticket, SignInTicket.staff_user_id)
+    if staff_user_id is None:
         return None
-    row.used_at = now
+    now = utcnow()
     token = new_token()
     session.add(
         StaffSession(
-            staff_user_id=row.staff_user_id,
+            staff_user_id=staff_user_id,
             token_hash=token_hash(token),
             expires_at=now + SESSION_LIFETIME,
             ip=ip[:64],
@@ -185,10 +250,10 @@ def sign_out(session: Session, token: str | None) -> None:
 
 def revoke_sessions(session: Session, actor: StaffPrincipal, staff_user_id: int) -> int:
     """Sign a person out on every device (the owner for anyone, anyone for themselves)."""
-    if not actor.is_owner and actor.id != staff_user_id:
-        raise NotAllowed("Only the owner can sign other people out.")
+    if actor.id != staff_user_id:
+        require_owner(actor, "sign other people out")
     rows = session.exec(
-        select(StaffSession).where(StaffSession.staff_user_id == staff_user_id, StaffSession.revoked_at == None)  # noqa: E711
+        select(StaffSession).where(StaffSession.staff_user_id == staff_user_id, StaffSession.revoked_at.is_(None))
     ).all()
     now = utcnow()
     for row in rows:
@@ -211,8 +276,7 @@ def list_team(session: Session, actor: StaffPrincipal) -> list[TeamMember]:
 
 
 def add_staff(session: Session, actor: StaffPrincipal, *, name: str, email: str, password: str) -> TeamMember:
-    if not actor.is_owner:
-        raise NotAllowed("Only the shop owner can add staff.")
+    require_owner(actor, "add staff")
     name = clean_text(name, field="name", label="a name", max_length=120, required=True)
     email = clean_email(email)
     password = _clean_password(password)
@@ -222,3 +286,97 @@ def add_staff(session: Session, actor: StaffPrincipal, *, name: str, email: str,
     session.add(user)
     session.flush()
     return TeamMember(user.id, user.name, user.email, user.role, user.is_active)
+
+
+# --- team accounts: deactivate, reactivate, passwords ------------------------------------
+
+
+def _end_sessions(session: Session, staff_user_id: int, *, keep_token: str | None = None) -> int:
+    """Revoke every live session of a person (except `keep_token`'s) and void unused tickets."""
+    now = utcnow()
+    keep = token_hash(keep_token) if keep_token else None
+    rows = session.exec(
+        select(StaffSession).where(StaffSession.staff_user_id == staff_user_id, StaffSession.revoked_at.is_(None))
+    ).all()
+    ended = 0
+    for row in rows:
+        if row.token_hash != keep:
+            row.revoked_at = now
+            ended += 1
+    # A ticket issued just before the change must not open a fresh session afterwards.
+    for ticket in session.exec(
+        select(SignInTicket).where(SignInTicket.staff_user_id == staff_user_id, SignInTicket.used_at.is_(None))
+    ).all():
+        ticket.used_at = now
+    return ended
+
+
+def _member(session: Session, actor: StaffPrincipal, staff_user_id: int, action: str) -> StaffUser:
+    """Another team member the owner acts on (never the owner themselves)."""
+    require_owner(actor, action)
+    user = session.get(StaffUser, staff_user_id)
+    if user is None:
+        raise NotFound("That person is not on the team.")
+    if user.id == actor.id or user.role == StaffRole.OWNER:
+        raise NotAllowed("The owner's own account cannot be changed here.")
+    return user
+
+
+def _member_row(user: StaffUser) -> TeamMember:
+    return TeamMember(user.id, user.name, user.email, user.role, user.is_active)
+
+
+def deactivate_staff(session: Session, actor: StaffPrincipal, staff_user_id: int) -> TeamMember:
+    """Owner only: the member is signed out everywhere and can no longer sign in
+    (sign-in answers exactly as for a wrong password)."""
+    user = _member(session, actor, staff_user_id, "deactivate staff")
+    user.is_active = False
+    session.add(user)
+    _end_sessions(session, user.id)
+    session.flush()
+    return _member_row(user)
+
+
+def reactivate_staff(session: Session, actor: StaffPrincipal, staff_user_id: int) -> TeamMember:
+    """Owner only: the member may sign in again (old sessions stay ended)."""
+    user = _member(session, actor, staff_user_id, "reactivate staff")
+    user.is_active = True
+    session.add(user)
+    session.flush()
+    return _member_row(user)
+
+
+def reset_password(session: Session, actor: StaffPrincipal, staff_user_id: int, *, new_password: str) -> TeamMember:
+    """Owner only: set a member's password to one the owner typed; the member's sessions end."""
+    user = _member(session, actor, staff_user_id, "reset passwords")
+    user.password_hash = _hasher.hash(_clean_password(new_password))
+    session.add(user)
+    _end_sessions(session, user.id)
+    session.flush()
+    return _member_row(user)
+
+
+def change_password(
+    session: Session, actor: StaffPrincipal, *, current_password: str, new_password: str, current_token: str | None
+) -> int:
+    """Anyone, for themselves: needs the current password. Every other session of theirs
+    ends; the one making the change (`current_token`, the caller's cookie) stays signed in.
+    Returns how many other sessions ended."""
+    user = session.get(StaffUser, actor.id)
+    if user is None or not user.is_active:
+        raise NotAllowed("Your account is not active.")
+    try:
+        ok = _hasher.verify(user.password_hash, current_password or "")
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok:
+        raise InvalidInput("Your current password is not right.", "current_password")
+    try:
+        new_password = _clean_password(new_password)
+    except InvalidInput as error:
+        raise InvalidInput(error.message, "new_password") from None
+    user.password_hash = _hasher.hash(new_password)
+    session.add(user)
+    ended = _end_sessions(session, user.id, keep_token=current_token)
+    session.flush()
+    return ended

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from kontrol_app.models import JobStatus
 
 PIPELINE: list[JobStatus] = [
@@ -59,11 +61,9 @@ def label(status: str) -> str:
     return LABELS.get(status, status)
 
 
-def status_from_label_or_value(value: str) -> JobStatus | None:
-    for status in ALL_STATUSES:
-        if value in (status.value, LABELS[status]):
-            return status
-    return None
+def from_value(value: str) -> JobStatus | None:
+    """The status a screen sent (always the value, never the label shown)."""
+    return next((status for status in ALL_STATUSES if status.value == value), None)
 
 
 def next_status(status: str) -> JobStatus | None:
@@ -75,10 +75,17 @@ def next_status(status: str) -> JobStatus | None:
     return None
 
 
-def progress_percent(status: str) -> int:
-    """How far along the pipeline a job is, for the client's progress bar."""
+def pipeline_position(status: str, reached: Collection[str] = ()) -> int:
+    """The pipeline step a job stands on. Revisions go back to Artwork; the other side states
+    show how far the job got before it: the furthest pipeline step in `reached` (its history)."""
     if status == JobStatus.REVISIONS_REQUESTED:
         status = JobStatus.ARTWORK
-    if status not in PIPELINE:
-        return 0
-    return round(100 * PIPELINE.index(JobStatus(status)) / (len(PIPELINE) - 1))
+    if status in PIPELINE:
+        return PIPELINE.index(JobStatus(status))
+    steps = [position for position, step in enumerate(PIPELINE) if step.value in reached]
+    return steps[-1] if steps else 0
+
+
+def progress_percent(status: str, reached: Collection[str] = ()) -> int:
+    """How far along the pipeline a job is: the client's progress bar."""
+    return round(100 * pipeline_position(status, reached) / (len(PIPELINE) - 1))

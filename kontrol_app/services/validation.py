@@ -20,10 +20,29 @@ def clean_email(value: str, *, field: str = "email", required: bool = True) -> s
     return email
 
 
-def clean_text(value: str, *, field: str, label: str, max_length: int, required: bool = False) -> str:
+def clean_text(
+    value: str, *, field: str, label: str, max_length: int, required: bool = False, multiline: bool = False
+) -> str:
+    """Trimmed text. Single-line by default: names and titles end up in email subjects and
+    headers, where a line break breaks the email, so only fields marked `multiline` keep them."""
     text = (value or "").strip()
     if required and not text:
         raise InvalidInput(f"Enter {label}.", field)
     if len(text) > max_length:
         raise InvalidInput(f"Keep {label} under {max_length} characters.", field)
+    if not multiline and has_line_break(text):
+        raise InvalidInput(f"Keep {label} on one line.", field)
     return text
+
+
+# Every character str.splitlines() breaks at: CR, LF, NEL, U+2028, ...
+_LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def has_line_break(text: str) -> bool:
+    return not _LINE_BREAKS.isdisjoint(text)
+
+
+def one_line(text: str) -> str:
+    """Line breaks (and the spaces around them) become one space: for text already stored."""
+    return " ".join(part.strip() for part in (text or "").splitlines() if part.strip())

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import reflex as rx
 
+from kontrol_app.api.addresses import client_address
 from kontrol_app.api.cookies import PORTAL_COOKIE, STAFF_COOKIE, read_cookie
 from kontrol_app.db import session_scope
 from kontrol_app.services import portal_auth
@@ -47,7 +48,8 @@ async def current_client(state: rx.State) -> portal_auth.PortalPrincipal | None:
 
 
 def client_ip(state: rx.State) -> str:
-    return state.router.session.client_ip or ""
+    """The real client behind KONTROL_TRUSTED_PROXIES proxies (one rule for routes and states)."""
+    return client_address(state.router.session.client_ip, state.router.headers.raw_headers.get("x-forwarded-for"))
 
 
 def visit(url: str) -> rx.event.EventSpec:

@@ -20,7 +20,7 @@ OWNER_PASSWORD = "correct horse"
 
 
 @pytest.fixture
-def api_client(database) -> TestClient:  # noqa: ANN001
+def api_client(database) -> TestClient:
     """A browser that does not follow redirects, so each answer can be inspected."""
     with TestClient(RequestSizeLimit(build_api()), follow_redirects=False) as client:
         yield client
@@ -35,7 +35,7 @@ def owner(session: Session) -> staff.StaffPrincipal:
     return principal
 
 
-def set_cookie(response, name: str) -> dict[str, str]:  # noqa: ANN001
+def set_cookie(response, name: str) -> dict[str, str]:
     """The one Set-Cookie header for `name` as {attribute (lower-case): value}, plus "value"."""
     headers = [h for h in response.headers.get_list("set-cookie") if h.startswith(f"{name}=")]
     assert len(headers) == 1, response.headers.get_list("set-cookie")

@@ -36,11 +36,11 @@ async def front_end(request: Request) -> PlainTextResponse:
     )
 
 
-def build_app():  # noqa: ANN201
+def build_app():
     api = build_api()
     pages = Starlette(routes=[Route("/{path:path}", front_end, methods=["GET", "HEAD", "POST"])])
 
-    async def dispatch(scope, receive, send):  # noqa: ANN001, ANN202
+    async def dispatch(scope, receive, send):
         target = api if scope["type"] == "http" and scope["path"].startswith("/api/") else pages
         await target(scope, receive, send)
 
@@ -48,7 +48,7 @@ def build_app():  # noqa: ANN201
 
 
 @pytest.fixture
-def client(database) -> TestClient:  # noqa: ANN001
+def client(database) -> TestClient:
     with TestClient(build_app(), follow_redirects=False) as test_client:
         yield test_client
 
@@ -77,7 +77,7 @@ def ticket_for(session: Session, link: str, email: str) -> str:
     return ticket
 
 
-def cookie_attributes(response) -> dict[str, str]:  # noqa: ANN001
+def cookie_attributes(response) -> dict[str, str]:
     """The kontrol_portal Set-Cookie header as {attribute (lower-case): value}."""
     headers = [h for h in response.headers.get_list("set-cookie") if h.startswith(f"{PORTAL_COOKIE}=")]
     assert len(headers) == 1, response.headers.get_list("set-cookie")
@@ -172,7 +172,7 @@ def test_signed_out_only_redirects_to_portal_pages(client, next_path):
 # --- PortalGuard -----------------------------------------------------------------------------
 
 
-def assert_private(response) -> None:  # noqa: ANN001
+def assert_private(response) -> None:
     assert "noindex" in response.headers["x-robots-tag"]
     assert response.headers["referrer-policy"] == "no-referrer"
     assert len(response.headers.get_list("x-robots-tag")) == 1
@@ -256,3 +256,16 @@ def test_full_sign_in_through_http(client, session, acme):
     assert out.headers["location"] == acme["path"]
     assert not client.cookies.get(PORTAL_COOKIE)
     assert portal_auth.principal_for_token(session, token) is None
+
+
+def test_signed_out_revokes_the_portal_session_of_the_cookie(client, session, acme):
+    client.get("/api/portal/session", params={"ticket": ticket_for(session, acme["link"], "ann@acme.test")})
+    token = client.cookies.get(PORTAL_COOKIE)
+    assert portal_auth.principal_for_token(session, token) is not None
+    out = client.get("/api/portal/signed-out", params={"next": acme["path"]})
+    assert out.status_code == 303 and not client.cookies.get(PORTAL_COOKIE)
+    session.expire_all()
+    assert portal_auth.principal_for_token(session, token) is None
+    # A cookie that is no session (or a second visit) is only cleared.
+    client.cookies.set(PORTAL_COOKIE, "not-a-session")
+    assert client.get("/api/portal/signed-out").status_code == 303

@@ -123,7 +123,7 @@ class E2EServer:
         return self.data_dir / "files"
 
     @property
-    def engine(self):  # noqa: ANN201
+    def engine(self):
         if self._engine is None:
             from kontrol_app.db import make_engine
 
@@ -305,7 +305,7 @@ def db_session(e2e_server: E2EServer) -> Callable[[], contextlib.AbstractContext
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # noqa: ANN201
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = yield
     report = outcome.get_result()
     server = item.funcargs.get("e2e_server") if hasattr(item, "funcargs") else None
@@ -365,7 +365,7 @@ def session_token(e2e_server: E2EServer) -> Callable[[Owner], str]:
 
 
 @pytest.fixture(scope="session")
-def browser(e2e_server: E2EServer):  # noqa: ANN201
+def browser(e2e_server: E2EServer):
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=WAIT_MS)
@@ -379,11 +379,11 @@ def browser(e2e_server: E2EServer):  # noqa: ANN201
 
 
 @pytest.fixture
-def new_context(browser, base_url: str):  # noqa: ANN001, ANN201
+def new_context(browser, base_url: str):
     """Make extra fresh browser contexts (another device); all are closed after the test."""
     contexts = []
 
-    def make():  # noqa: ANN202
+    def make():
         context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
         context.set_default_timeout(WAIT_MS)
         contexts.append(context)
@@ -396,13 +396,13 @@ def new_context(browser, base_url: str):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def context(new_context):  # noqa: ANN001, ANN201
+def context(new_context):
     """This test's own fresh browser context."""
     return new_context()
 
 
 @pytest.fixture
-def page(context):  # noqa: ANN001, ANN201
+def page(context):
     return context.new_page()
 
 
@@ -411,7 +411,7 @@ def sign_in_as(base_url: str, e2e_server: E2EServer) -> Callable:
     """Sign a page in without the form: a one-time ticket through the real cookie route."""
     from kontrol_app.services import staff as staff_service
 
-    def sign_in(page, owner: Owner, next_path: str = "/") -> None:  # noqa: ANN001
+    def sign_in(page, owner: Owner, next_path: str = "/") -> None:
         with e2e_server.session() as session:
             ticket = staff_service.issue_ticket(session, owner.id)
         page.goto(f"/api/staff/session?ticket={quote(ticket)}&next={quote(next_path)}")
@@ -423,7 +423,7 @@ def sign_in_as(base_url: str, e2e_server: E2EServer) -> Callable:
 
 
 @pytest.fixture
-def server_settings(e2e_server: E2EServer, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+def server_settings(e2e_server: E2EServer, monkeypatch: pytest.MonkeyPatch):
     """This test process's settings made the server's: same data dir (so the same signing
     secret, hence the same portal links), host and port. Services that build portal
     links (creating a customer, regenerating a link) then agree with the server."""
@@ -442,7 +442,7 @@ def server_settings(e2e_server: E2EServer, monkeypatch: pytest.MonkeyPatch):  # 
     get_settings.cache_clear()
 
 
-def owner_principal(owner: Owner):  # noqa: ANN201
+def owner_principal(owner: Owner):
     from kontrol_app.services.staff import StaffPrincipal
 
     return StaffPrincipal(id=owner.id, name=owner.name, email=owner.email, role="owner")
@@ -461,7 +461,7 @@ class MadeCustomer:
 
 
 @pytest.fixture
-def make_customer(shop: Owner, e2e_server: E2EServer, server_settings) -> Callable[..., MadeCustomer]:  # noqa: ANN001
+def make_customer(shop: Owner, e2e_server: E2EServer, server_settings) -> Callable[..., MadeCustomer]:
     """Create a customer through the service (not the UI); returns it with its portal link."""
     from kontrol_app.models import Customer
     from kontrol_app.services import customers as customer_service
@@ -524,7 +524,7 @@ def code_in(email_text: str) -> str:
 
 
 @pytest.fixture
-def portal_sign_in(outbox) -> Callable:  # noqa: ANN001
+def portal_sign_in(outbox) -> Callable:
     """Sign a page in to a portal link the way a client does: email, emailed code, Sign in."""
     from playwright.sync_api import expect
 
@@ -532,7 +532,7 @@ def portal_sign_in(outbox) -> Callable:  # noqa: ANN001
 
     from .pages import live_button
 
-    def sign_in(page, portal_url: str, email: str) -> None:  # noqa: ANN001
+    def sign_in(page, portal_url: str, email: str) -> None:
         before = {e.id for e in outbox(EmailKind.SIGN_IN_CODE, to=email)}
         page.goto(portal_url)
         send = live_button(page, "Send me a code")

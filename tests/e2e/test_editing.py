@@ -7,9 +7,10 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import expect
+from sqlalchemy import false
 from sqlmodel import select
 
-from kontrol_app.models import CustomerContact, EmailKind, Job, PortalSession
+from kontrol_app.models import Customer, CustomerContact, EmailKind, Job, PortalSession
 
 from .conftest import code_in
 from .pages import (
@@ -25,15 +26,15 @@ LIVE_MS = 5_000  # "an open portal shows the change within 5 seconds"
 EXTRA = {"name": "Jo Runner", "email": "jo@riverside.example"}
 
 
-def _extra_contacts(db_session, customer_id: int) -> list[tuple[str, str]]:  # noqa: ANN001
+def _extra_contacts(db_session, customer_id: int) -> list[tuple[str, str]]:
     with db_session() as session:
         rows = session.exec(
-            select(CustomerContact).where(CustomerContact.customer_id == customer_id, CustomerContact.is_primary == False)  # noqa: E712
+            select(CustomerContact).where(CustomerContact.customer_id == customer_id, CustomerContact.is_primary == false())
         ).all()
         return [(c.name, c.email) for c in rows]
 
 
-def _open_edit_form(page, customer) -> None:  # noqa: ANN001
+def _open_edit_form(page, customer) -> None:
     page.get_by_role("link", name="Edit customer").click()
     expect(page).to_have_url(at(f"/customers/{customer.id}/edit"))
     expect(page.get_by_role("heading", name="Edit customer")).to_be_visible()
@@ -172,3 +173,25 @@ def test_an_edited_job_shows_on_the_job_page_and_in_the_open_portal(
     assert client.evaluate("window.__kontrolNoReload === true"), "the portal reloaded"
     cards.first.get_by_role("button", name="View details").click()
     expect(client.locator("#portal-job-detail")).to_contain_text(re.compile(r"Summer League Jerseys.*1,440 pcs"))
+
+
+def test_saving_a_customer_someone_else_changed_is_refused(shop, make_customer, new_context, sign_in_as, db_session):
+    customer = make_customer("Harbor Lights", email="kim@harbor.example", contact_name="Kim Harbor")
+    first, second = new_context().new_page(), new_context().new_page()
+    for page in (first, second):
+        sign_in_as(page, shop, f"/customers/{customer.id}/edit")
+        staff_page_live(page, shop.name)
+        expect(page.locator("input[name=name]")).to_have_value(customer.name)
+
+    first.locator("input[name=phone]").fill("555 0142")
+    live_button(first, "Save customer").click()
+    expect(toast(first, "Customer saved.")).to_be_visible()
+
+    second.locator("input[name=name]").fill("Harbour Lights Ltd")
+    live_button(second, "Save customer").click()
+    stale = "Someone else changed this customer — reload to see their changes"
+    expect(second.get_by_role("alert").filter(has_text=stale).first).to_be_visible()
+    expect(second.locator("input[name=name]")).to_have_value("Harbour Lights Ltd")  # what they typed stays
+    with db_session() as session:
+        row = session.get(Customer, customer.id)
+        assert (row.name, row.phone) == ("Harbor Lights", "555 0142")

@@ -10,9 +10,13 @@ import time
 from datetime import date, timedelta
 
 from playwright.sync_api import expect
+from reflex.event import EventHandler
 from sqlmodel import select
 
 from kontrol_app.models import EmailKind, Job, JobStatus, StatusAutomation
+from kontrol_app.ui.portal.session import PortalSession
+from kontrol_app.ui.portal.tabs import PortalTabs
+from kontrol_app.ui.portal.tabs.orders import OrdersTab
 
 from .conftest import ROOT, WEB_WORKDIR
 from .pages import at, choose, expect_portal_tabs, field_of, staff_page_live, toast
@@ -30,7 +34,7 @@ def _day(value: date) -> str:
     return f"{value:%b} {value.day}"
 
 
-def _expect_timeline(page, current: str) -> None:  # noqa: ANN001
+def _expect_timeline(page, current: str) -> None:
     """Steps before `current` are done, `current` is current, the rest are next."""
     index = PIPELINE.index(current)
     steps = page.locator("#portal-job-detail .timeline-step")
@@ -146,9 +150,9 @@ def test_a_job_moves_through_the_pipeline_and_the_open_portal_follows(
 
     staff.get_by_role("tab", name="History").click()
     rows = staff.locator(".history-row")
-    expected = ["Created as Quote"] + [f"{a} → {b}" for a, b in zip(PIPELINE[:6], PIPELINE[1:7])]
+    expected = ["Created as Quote"] + [f"{a} → {b}" for a, b in zip(PIPELINE[:6], PIPELINE[1:7], strict=False)]
     expect(rows).to_have_count(len(expected))
-    for row, change in zip(rows.all(), reversed(expected)):  # newest first
+    for row, change in zip(rows.all(), reversed(expected), strict=False):  # newest first
         expect(row.locator("td").nth(0)).to_have_text(change)
         expect(row.locator("td").nth(1)).to_have_text(shop.name)
 
@@ -191,7 +195,10 @@ def test_jobs_list_filters_and_the_board_moves_a_job_one_step(shop, make_custome
     expect(page.get_by_text("No jobs match these filters.")).to_be_visible()
 
     page.goto("/jobs/board")
-    column = lambda label: page.locator(".board-column").filter(has=page.locator(".status-badge", has_text=re.compile(f"^{label}$")))  # noqa: E731
+
+    def column(label: str):
+        return page.locator(".board-column").filter(has=page.locator(".status-badge", has_text=re.compile(f"^{label}$")))
+
     quote_card = column("Quote").locator(".board-card").filter(has_text="Banner Run")
     expect(quote_card).to_have_count(1)
     expect(column("Quote")).to_contain_text("1")
@@ -209,29 +216,39 @@ def test_jobs_list_filters_and_the_board_moves_a_job_one_step(shop, make_custome
 
 # --------------------------------------------------------------------------- another customer's job
 
-PORTAL_STATE = "reflex___state____state.kontrol_app___ui___portal___state____portal_state"
+def event_name(handler: EventHandler) -> str:
+    """What the front end sends for `handler` (e.g. `OrdersTab.open_job`)."""
+    return f"{handler.state_full_name}.{handler.fn.__name__}"
 
 
 class PortalSocket(EventSocket):
-    """A script on the portal's websocket, with a client's portal cookie, on `path`."""
+    """A script on the portal's websocket, with a client's portal cookie, on `path`
+    (with `?preview=1` when `preview`)."""
 
-    def __init__(self, base_url: str, cookie: str, path: str) -> None:
+    def __init__(self, base_url: str, cookie: str, path: str, *, preview: bool = False) -> None:
         super().__init__(base_url, cookie)
         self.path = path
+        self.preview = preview
         self.seen: list[str] = []
 
-    def send(self, handler: str, payload: dict) -> None:
+    def send(self, handler: EventHandler, payload: dict) -> None:
+        # As the browser sends it: the route arg `link` and the query string in `query`.
+        query = {"link": self.path.rstrip("/").rsplit("/", 1)[1], **({"preview": "1"} if self.preview else {})}
         self.client.emit(
             "event",
             {
-                "name": f"{PORTAL_STATE}.{handler}",
+                "name": event_name(handler),
                 "payload": payload,
-                "router_data": {"pathname": self.path, "asPath": self.path},
+                "router_data": {
+                    "pathname": self.path,
+                    "asPath": self.path + ("?preview=1" if self.preview else ""),
+                    "query": query,
+                },
             },
             namespace=NAMESPACE,
         )
 
-    def wait_for(self, accept, timeout: float = 20) -> str:  # noqa: ANN001
+    def wait_for(self, accept, timeout: float = 20) -> str:
         """Every update is kept in `seen`; returns the first new one `accept` likes."""
         deadline = time.monotonic() + timeout
         while (left := deadline - time.monotonic()) > 0:
@@ -255,7 +272,7 @@ def _opened_job(update: str) -> dict | None:
 
 def test_the_portal_handler_names_are_the_ones_the_build_uses(e2e_server):
     bundle = ROOT / WEB_WORKDIR / "build" / "client"
-    names = {f"{PORTAL_STATE}.{h}" for h in ("open_job", "poll")}
+    names = {event_name(h) for h in (OrdersTab.open_job, OrdersTab.poll, PortalTabs.set_tab, PortalSession.sign_out)}
     found = {n for path in bundle.rglob("*.js") for n in names if n in path.read_text(errors="ignore")}
     assert found == names
 
@@ -287,11 +304,11 @@ def test_a_client_never_sees_another_customers_job(shop, make_customer, make_job
     [cookie] = [c for c in context.cookies() if c["name"] == "kontrol_portal"]
     socket = PortalSocket(e2e_server.base_url, f"kontrol_portal={cookie['value']}", river.portal_path)
     try:
-        socket.send("load", {})
+        socket.send(PortalSession.load, {})
         socket.wait_for(lambda u: "Caps Order" in u)  # signed in: its own orders arrived
-        socket.send("open_job", {"job_id": secret_job})
+        socket.send(OrdersTab.open_job, {"job_id": secret_job})
         # Control: the same call for its own job opens it, so the handler really ran above.
-        socket.send("open_job", {"job_id": own_job})
+        socket.send(OrdersTab.open_job, {"job_id": own_job})
         opened = _opened_job(socket.wait_for(lambda u: _opened_job(u) is not None))
     finally:
         socket.close()
@@ -307,7 +324,7 @@ def test_the_dashboard_checklist_ticks_customer_and_job(shop, make_customer, mak
     customer_item = page.locator(".checklist-item").filter(has_text="Customer created with their email address on file")
     job_item = page.locator(".checklist-item").filter(has_text="At least one job created and linked to the customer")
 
-    def expect_ticked(item, ticked: bool, action: str) -> None:  # noqa: ANN001
+    def expect_ticked(item, ticked: bool, action: str) -> None:
         expect(item).to_have_count(1)
         expect(item.locator("svg.lucide-circle-check")).to_have_count(1 if ticked else 0)
         expect(item.get_by_role("link", name=action)).to_have_count(0 if ticked else 1)

@@ -25,7 +25,7 @@ from .pages import (
     toast,
 )
 
-LOGO_SRC = re.compile(r"^/api/files/logo/logo-[0-9a-f]{16}\.png$")
+LOGO_SRC = re.compile(r"^/api/files/\d+/logo-[0-9a-f]{16}\.png$")
 CUSTOMER_ID_URL = re.compile(r"^https?://[^/]+/customers/(\d+)/?(\?.*)?$")
 
 
@@ -39,13 +39,13 @@ def _png() -> bytes:
     return buffer.getvalue()
 
 
-def _portal_url_on(page) -> str:  # noqa: ANN001
+def _portal_url_on(page) -> str:
     url = page.locator("#portal-url")
     expect(url).to_have_text(re.compile(r"/public/portal/"))
     return url.inner_text().strip()
 
 
-def _request_code(page, email: str) -> None:  # noqa: ANN001
+def _request_code(page, email: str) -> None:
     send = live_button(page, "Send me a code")
     page.locator("input[name=email]").fill(email)
     send.click()
@@ -117,7 +117,7 @@ def test_client_signs_in_with_an_emailed_code_and_signs_out(
 ):
     with db_session() as session:
         shop_service.save_logo(session, owner_principal(shop), _png(), e2e_server.files_dir)
-    customer = make_customer("Riverside Runners", email="sam@riverside.example", contact_name="Sam Rivers")
+    customer = make_customer("Riverside Runners", email="sam@riverside.example", contact_name="Sam Rivers", phone="+1 555 0142")
     other = make_customer("Acme Uniforms", email="buyer@acme.example")
 
     client = new_context().new_page()
@@ -157,11 +157,21 @@ def test_client_signs_in_with_an_emailed_code_and_signs_out(
     expect_portal_tabs(other_tab)
     other_tab.close()
 
+    client.get_by_role("tab", name="My Branding", exact=True).click()
+    expect(client.get_by_text("+1 555 0142", exact=True)).to_be_visible()
+    expect(client.get_by_text("Sam Rivers · sam@riverside.example")).to_be_visible()
+
     client.get_by_role("button", name="Sign out").click()
     expect_portal_sign_in_form(client)
     expect(client).to_have_url(at(customer.portal_path))
+    # Nothing of the customer's stays in this tab's state to be re-sent when it loads again.
+    frames: list[str] = []
+    client.on("websocket", lambda socket: socket.on("framereceived", lambda frame: frames.append(str(frame))))
     client.reload()
     expect_portal_sign_in_form(client)
+    expect(client.locator("#portal-shop-name")).to_have_text(shop.shop_name)
+    assert frames and any(shop.shop_name in frame for frame in frames)
+    assert not [frame for frame in frames if "+1 555 0142" in frame or "Sam Rivers" in frame or "Riverside Runners" in frame]
     other_tab = client.context.new_page()
     other_tab.goto(customer.portal_url)
     expect_portal_sign_in_form(other_tab)

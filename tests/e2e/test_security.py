@@ -135,7 +135,7 @@ class EventSocket:
         self.client.disconnect()
 
 
-def _shop_snapshot(db_session) -> dict:  # noqa: ANN001
+def _shop_snapshot(db_session) -> dict:
     with db_session() as session:
         return session.exec(select(Shop)).one().model_dump()
 

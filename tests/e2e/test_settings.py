@@ -21,8 +21,11 @@ from kontrol_app.models import (
     StaffSession,
     StaffUser,
     StatusAutomation,
+    StoredFile,
 )
+from kontrol_app.services import files as files_service
 from kontrol_app.services import shop as shop_service
+from kontrol_app.services import staff as staff_service
 from kontrol_app.services.automations import PLACEHOLDERS
 from kontrol_app.services.clock import shop_time
 
@@ -54,7 +57,7 @@ def _png(color: tuple[int, int, int] = (200, 30, 30)) -> bytes:
 # --------------------------------------------------------------------------- Team
 
 
-def _staff_users(db_session) -> list[tuple[str, str, str]]:  # noqa: ANN001
+def _staff_users(db_session) -> list[tuple[str, str, str]]:
     with db_session() as session:
         return [(u.name, u.email, u.role) for u in session.exec(select(StaffUser).order_by(StaffUser.id)).all()]
 
@@ -149,12 +152,12 @@ def test_owner_adds_staff_who_signs_in_without_owner_rights_and_is_signed_out_ev
 # --------------------------------------------------------------------------- Email
 
 
-def _only_email(db_session) -> OutboxEmail:  # noqa: ANN001
+def _only_email(db_session) -> OutboxEmail:
     with db_session() as session:
         return session.exec(select(OutboxEmail)).one()
 
 
-def _sent(db_session) -> OutboxEmail | None:  # noqa: ANN001
+def _sent(db_session) -> OutboxEmail | None:
     email = _only_email(db_session)
     return email if email.status == EmailStatus.SENT else None
 
@@ -282,7 +285,8 @@ def test_automation_email_editor_checks_previews_and_saves(shop, page, sign_in_a
 def test_remove_logo_clears_the_header_and_deletes_the_file(shop, page, sign_in_as, db_session, e2e_server):
     with db_session() as session:
         info = shop_service.save_logo(session, owner_principal(shop), _png(), e2e_server.files_dir)
-    logo_file = e2e_server.files_dir / info.logo_file
+        sha256 = session.get(StoredFile, session.exec(select(Shop)).one().logo_file_id).sha256
+    logo_file = files_service.blob_path(sha256, e2e_server.files_dir)
     assert logo_file.is_file()
 
     sign_in_as(page, shop, "/settings/shop")
@@ -300,7 +304,7 @@ def test_remove_logo_clears_the_header_and_deletes_the_file(shop, page, sign_in_
     assert not logo_file.exists()
     with db_session() as session:
         row = session.exec(select(Shop)).one()
-        assert (row.logo_file, row.logo_content_type) == ("", "")
+        assert row.logo_file_id is None
     assert page.context.request.get(info.logo_path).status == 404
 
     page.reload()
@@ -332,3 +336,61 @@ def test_an_invalid_shop_email_is_refused_and_nothing_is_saved(shop, page, sign_
     expect(email).to_have_value(shop.email)
     expect(page.locator("input[name=phone]")).to_have_value(before["phone"])
     expect(page.locator(".field-error")).to_have_count(0)
+
+
+def test_owner_deactivates_resets_and_reactivates_a_member_who_changes_their_own_password(
+    shop, new_context, sign_in_as, db_session
+):
+    with db_session() as session:
+        staff_service.add_staff(session, owner_principal(shop), **NEW_STAFF)
+    member = new_context().new_page()
+    sign_in_with_form(member, NEW_STAFF["email"], NEW_STAFF["password"])
+    expect(user_menu(member, NEW_STAFF["name"])).to_be_visible()
+
+    owner = new_context().new_page()
+    sign_in_as(owner, shop, "/settings/team")
+    staff_page_live(owner, shop.name)
+    row = table_row(owner, NEW_STAFF["email"])
+    expect(table_row(owner, shop.email).get_by_role("button")).to_have_count(0)  # nobody deactivates the owner
+
+    # Deactivated: signed out at once, and the right password answers like a wrong one.
+    row.get_by_role("button", name="Deactivate").click()
+    expect(toast(owner, f"{NEW_STAFF['name']} is signed out and can no longer sign in.")).to_be_visible()
+    expect(row).to_contain_text("Deactivated")
+    member.reload()
+    expect(member).to_have_url(at("/sign-in"))
+    sign_in_with_form(member, NEW_STAFF["email"], NEW_STAFF["password"])
+    expect(field_of(member, "password").get_by_role("alert")).to_have_text("Email or password is incorrect.")
+
+    # Reactivated with a new password the owner sets.
+    row.get_by_role("button", name="Reactivate").click()
+    expect(row).not_to_contain_text("Deactivated")
+    row.get_by_role("button", name="Reset password").click()
+    dialog = owner.get_by_role("dialog")
+    expect(dialog).to_contain_text("Reset password for " + NEW_STAFF["name"])
+    dialog.locator("input[name=new_password]").fill("short")
+    live_button(owner, "Set password").click()
+    expect(dialog.get_by_role("alert")).to_have_text("Use at least 8 characters.")
+    dialog.locator("input[name=new_password]").fill("a fresh start 77")
+    owner.get_by_role("button", name="Set password").click()
+    expect(toast(owner, f"New password set for {NEW_STAFF['name']}. Their sessions have ended.")).to_be_visible()
+    expect(dialog).to_have_count(0)
+
+    sign_in_with_form(member, NEW_STAFF["email"], "a fresh start 77")
+    expect(user_menu(member, NEW_STAFF["name"])).to_be_visible()
+
+    # They change their own password: a wrong current one is refused next to its field.
+    member.goto("/settings/team")
+    staff_page_live(member, NEW_STAFF["name"])
+    member.locator("input[name=current_password]").fill("not it")
+    member.locator("input[name=new_password]").fill("my very own secret")
+    live_button(member, "Change password").click()
+    expect(field_of(member, "current_password").get_by_role("alert")).to_have_text("Your current password is not right.")
+    expect(member.locator("input[name=new_password]")).to_have_value("my very own secret")  # nothing typed is lost
+    member.locator("input[name=current_password]").fill("a fresh start 77")
+    member.get_by_role("button", name="Change password").click()
+    expect(toast(member, "Password changed.")).to_be_visible()
+    member.reload()
+    expect(member).to_have_url(at("/settings/team"))  # this browser stays signed in
+    with db_session() as session:
+        assert staff_service.sign_in(session, email=NEW_STAFF["email"], password="my very own secret")

@@ -10,14 +10,15 @@ from PIL import Image
 from playwright.sync_api import expect
 from sqlmodel import select
 
-from kontrol_app.models import Shop, StaffSession, StaffUser
+from kontrol_app.models import Shop, StaffSession, StaffUser, StoredFile
+from kontrol_app.services import files as files_service
 from kontrol_app.services import shop as shop_service
 from kontrol_app.services import staff as staff_service
 
 from .pages import at, field_of, live_button, sign_in_with_form, sign_out, toast, user_menu
 
 # Where the browser fetches the logo: a content-hashed name behind Kontrol's own route.
-LOGO_SRC = re.compile(r"^/api/files/logo/logo-[0-9a-f]{16}\.png$")
+LOGO_SRC = re.compile(r"^/api/files/\d+/logo-[0-9a-f]{16}\.png$")
 
 
 def _png(width: int = 96, height: int = 48, color: tuple[int, int, int] = (200, 30, 30)) -> bytes:
@@ -26,7 +27,7 @@ def _png(width: int = 96, height: int = 48, color: tuple[int, int, int] = (200, 
     return buffer.getvalue()
 
 
-def _shop_row(db_session) -> Shop:  # noqa: ANN001
+def _shop_row(db_session) -> Shop:
     with db_session() as session:
         return session.exec(select(Shop)).one()
 
@@ -123,13 +124,15 @@ def test_shop_info_logo_and_phone_are_saved(shop, page, sign_in_as, db_session, 
 
     row = _shop_row(db_session)
     assert row.phone == "+1 555 0100"
-    assert (e2e_server.files_dir / row.logo_file).read_bytes() == logo.read_bytes()
+    with db_session() as session:
+        stored = session.get(StoredFile, row.logo_file_id)
+    assert files_service.blob_path(stored.sha256, e2e_server.files_dir).read_bytes() == logo.read_bytes()
 
     page.reload()
     expect(page.locator("input[name=name]")).to_have_value(shop.shop_name)
     expect(phone).to_have_value("+1 555 0100")
     expect(preview).to_have_attribute("src", LOGO_SRC)
-    assert row.logo_file in preview.get_attribute("src")
+    assert preview.get_attribute("src").startswith(f"/api/files/{row.logo_file_id}/")
     header_logo = page.locator("img[alt='Shop logo']:not(#logo-preview)")
     expect(header_logo).to_be_visible()
     expect(header_logo).to_have_attribute("src", LOGO_SRC)
@@ -153,7 +156,7 @@ def test_a_text_file_named_png_is_refused_and_the_logo_kept(shop, page, sign_in_
     expect(page.locator(".field-error")).to_have_text("The logo must be a PNG, JPEG or WebP image.")
     expect(preview).to_have_attribute("src", kept)
     row = _shop_row(db_session)
-    assert f"/api/files/logo/{row.logo_file}" == kept
+    assert kept.startswith(f"/api/files/{row.logo_file_id}/")
     page.reload()
     expect(preview).to_have_attribute("src", kept)
     expect(page.locator(".field-error")).to_have_count(0)

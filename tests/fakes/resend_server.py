@@ -157,7 +157,7 @@ class FakeResend:
     def _handle(self, request: Request) -> Response:
         try:
             body = request.get_json(force=True, silent=True)
-        except Exception:  # noqa: BLE001
+        except Exception:
             body = None
         received = ReceivedRequest(
             json=body,

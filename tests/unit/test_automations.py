@@ -30,7 +30,7 @@ def _outbox(session: Session) -> list[OutboxEmail]:
     return list(session.exec(select(OutboxEmail).order_by(OutboxEmail.id)).all())
 
 
-def _turn_on(session: Session, owner, status: str) -> None:  # noqa: ANN001
+def _turn_on(session: Session, owner, status: str) -> None:
     rule = next(r for r in automations.list_rules(session) if r.status == status)
     automations.save_rule(session, owner, status=status, enabled=True, subject=rule.subject, body=rule.body)
     session.commit()
@@ -162,7 +162,7 @@ def test_shipped_rule_on_emails_each_contact_of_that_customer_once(session, owne
     session.commit()
     assert _outbox(session) == []
 
-    assert jobs.change_status(session, owner, job_id, "Shipped")
+    assert jobs.change_status(session, owner, job_id, "shipped")
     session.commit()
     emails = _outbox(session)
     assert sorted(e.to_email for e in emails) == ["sarah@smith.example", "tom@smith.example"]
@@ -259,3 +259,48 @@ def test_other_customers_contacts_get_nothing(session, owner, shop_with_customer
     b_emails = [e for e in _outbox(session) if "Pixel Hoodies" in e.subject]
     assert [e.to_email for e in b_emails] == ["jordan@pixel.example"]
     assert "(no tracking number yet)" in b_emails[0].text_body
+
+
+def test_a_subject_longer_than_its_column_is_clipped_and_the_status_change_succeeds(session, owner):
+    """Long names fill a subject past the 300-character column (PostgreSQL refuses it): the
+    subject is clipped with an ellipsis and the status change still commits."""
+    name = "Ünïcödé Sports & Leisure Wear " * 5  # 150 characters
+    customer_id = make_customer(session, owner, name.strip(), "ann@acme.test", contact_name="Ann Lee")
+    title = "Spring League Championship Tournament Shirts, Hoodies and Caps — " * 3  # 195 characters
+    job_id = make_job(session, owner, customer_id, title.strip()[:200])
+    automations.save_rule(
+        session, owner, status="artwork", enabled=True,
+        subject="{customer_name}: {job_title} is now {status} at {shop_name}", body="Hi {contact_name}",
+    )
+    session.commit()
+
+    assert jobs.change_status(session, owner, job_id, "artwork")
+    session.commit()
+
+    assert session.get(Job, job_id).status == "artwork"
+    [email] = _outbox(session)
+    assert len(email.subject) == 300
+    assert email.subject.endswith("…")
+    assert email.subject.startswith(name.strip()[:40])
+
+
+def test_names_with_line_breaks_in_old_rows_still_make_a_one_line_subject(session, owner):
+    customer_id = make_customer(session, owner, "Acme", "ann@acme.test")
+    job_id = make_job(session, owner, customer_id, "Tees")
+    # A title saved before titles were kept to one line.
+    job = session.get(Job, job_id)
+    job.title = "Tees\r\nBcc: everyone@example.com"
+    session.add(job)
+    automations.save_rule(session, owner, status="artwork", enabled=True, subject="{job_title} is now {status}", body="Hi")
+    session.commit()
+
+    assert jobs.change_status(session, owner, job_id, "artwork")
+    session.commit()
+    [email] = _outbox(session)
+    assert email.subject == "Tees Bcc: everyone@example.com is now Artwork"
+
+
+def test_a_subject_template_must_be_one_line(session, owner):
+    with pytest.raises(InvalidInput) as refused:
+        automations.save_rule(session, owner, status="ready", enabled=True, subject="{job_title}\r\nis ready", body="Hi")
+    assert refused.value.field == "subject" and "one line" in refused.value.message

@@ -4,6 +4,7 @@ or end portal access, and the SQL-paged, searchable list."""
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
 from sqlalchemy import event
@@ -13,7 +14,7 @@ from kontrol_app import db
 from kontrol_app.models import CustomerContact, EmailKind, OutboxEmail
 from kontrol_app.services import customers, portal_auth, portal_links, staff
 from kontrol_app.services.customers import ContactInput, CustomerInput
-from kontrol_app.services.errors import InvalidInput, NotFound
+from kontrol_app.services.errors import Conflict, InvalidInput, NotFound, ServiceError
 from tests.factories import customer_input, make_customer, make_owner
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -24,7 +25,7 @@ def owner(session: Session) -> staff.StaffPrincipal:
     return make_owner(session, shop_name="Acme Print Co", email="olivia@acme-print.test")
 
 
-def update(session: Session, actor, customer_id: int, name: str, email: str = "", contacts=(), **fields) -> None:  # noqa: ANN001
+def update(session: Session, actor, customer_id: int, name: str, email: str = "", contacts=(), **fields) -> None:
     customers.update_customer(session, actor, customer_id, customer_input(name, email, contacts, **fields))
     session.commit()
 
@@ -58,7 +59,7 @@ def latest_code(session: Session, email: str) -> str:
     return re.search(r"^(\d{6})$", row.text_body, re.M).group(1)
 
 
-def refused(call, field: str) -> str:  # noqa: ANN001
+def refused(call, field: str) -> str:
     with pytest.raises(InvalidInput) as raised:
         call()
     assert raised.value.field == field, raised.value.message
@@ -278,7 +279,7 @@ def directory(session, owner) -> dict[str, int]:
     return ids
 
 
-def names(page) -> list[str]:  # noqa: ANN001
+def names(page) -> list[str]:
     return [row.name for row in page.rows]
 
 
@@ -359,7 +360,7 @@ def test_paging_happens_in_sql(session, owner):
     session.commit()
     statements: list[str] = []
 
-    def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001, ARG001
+    def record(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement)
 
     engine = db.get_engine()
@@ -372,3 +373,82 @@ def test_paging_happens_in_sql(session, owner):
     assert any("count(" in s.lower() for s in statements)
     listing = [s for s in statements if "LIMIT" in s.upper() and "OFFSET" in s.upper()]
     assert listing, statements
+
+
+# --- edit versions: a stale form never overwrites a colleague's save (issue 7) ----------------
+
+
+def test_customer_form_and_detail_carry_the_version_and_each_save_bumps_it(session, owner):
+    customer_id = make_customer(session, owner, "Acme", "ann@acme.test")
+    form = customers.customer_form(session, owner, customer_id)
+    assert form.version == customers.customer_detail(session, owner, customer_id).version == 1
+    form.phone = "555-0101"
+    customers.update_customer(session, owner, customer_id, form, expected_version=form.version)
+    session.commit()
+    assert customers.customer_form(session, owner, customer_id).version == 2
+    assert customers.customer_detail(session, owner, customer_id).phone == "555-0101"
+
+
+def test_saving_a_stale_customer_form_changes_nothing(session, owner):
+    customer_id = make_customer(session, owner, "Acme", "ann@acme.test", [("Bo", "bo@acme.test")], phone="555-0100")
+    mine = customers.customer_form(session, owner, customer_id)
+    theirs = customers.customer_form(session, owner, customer_id)
+    theirs.phone = "555-0199"
+    customers.update_customer(session, owner, customer_id, theirs, expected_version=theirs.version)
+    session.commit()
+
+    mine.name, mine.notes, mine.contacts = "Acme Renamed", "My notes", []
+    with pytest.raises(Conflict) as stale:
+        customers.update_customer(session, owner, customer_id, mine, expected_version=mine.version)
+    session.rollback()
+    assert stale.value.message == "Someone else changed this customer — reload to see their changes"
+    assert isinstance(stale.value, ServiceError)
+    detail = customers.customer_detail(session, owner, customer_id)
+    assert (detail.name, detail.phone, detail.notes, detail.version) == ("Acme", "555-0199", "", 2)
+    assert [c.email for c in detail.contacts] == ["bo@acme.test"]
+
+
+def test_two_saves_of_the_same_customer_version_at_the_same_moment_let_one_win(database):
+    """The version check is one conditional UPDATE: the second save waits for the first, then fails."""
+    engine = db.get_engine()
+    with Session(engine, expire_on_commit=False) as setup:
+        owner = make_owner(setup)
+        customer_id = make_customer(setup, owner, "Acme", "ann@acme.test")
+    result: dict[str, object] = {}
+
+    def second_save() -> None:
+        try:
+            with Session(engine) as second:
+                customers.update_customer(second, owner, customer_id, customer_input("Second", "ann@acme.test"), expected_version=1)
+                second.commit()
+                result["saved"] = True
+        except Exception as error:
+            result["error"] = error
+
+    with Session(engine) as first:
+        customers.update_customer(first, owner, customer_id, customer_input("First", "ann@acme.test"), expected_version=1)
+        thread = threading.Thread(target=second_save)
+        thread.start()
+        thread.join(timeout=1.0)  # it now waits for the first save's transaction
+        first.commit()
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    assert isinstance(result.get("error"), Conflict), result
+    with Session(engine) as check:
+        detail = customers.customer_detail(check, owner, customer_id)
+        assert (detail.name, detail.version) == ("First", 2)
+
+
+@pytest.mark.parametrize("field_name", ["name", "contact_name", "phone"])
+@pytest.mark.parametrize("value", ["Acme\nApparel", "Acme\r\nApparel", "Acme\u2028Apparel"])
+def test_single_line_customer_fields_refuse_line_breaks(session, owner, field_name, value):
+    data = customer_input("Acme", "ann@acme.test")
+    setattr(data, field_name, value)
+    message = refused(lambda: customers.create_customer(session, owner, data), field_name)
+    assert "one line" in message
+
+
+def test_address_and_notes_keep_their_lines(session, owner):
+    customer_id = make_customer(session, owner, "Acme", address="1 Press Lane\nSpringfield", notes="Line one\nLine two")
+    detail = customers.customer_detail(session, owner, customer_id)
+    assert (detail.address, detail.notes) == ("1 Press Lane\nSpringfield", "Line one\nLine two")

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from kontrol_app import db
 from kontrol_app.models import Carrier, Decoration, Job, JobStatus, JobStatusChange
 from kontrol_app.services import customers, jobs, staff, statuses
-from kontrol_app.services.errors import InvalidInput, NotFound
+from kontrol_app.services.errors import Conflict, InvalidInput, NotFound
 from kontrol_app.services.tracking import tracking_url
 from tests.factories import make_customer, make_job, make_owner, make_staff
 
@@ -199,9 +199,11 @@ def test_change_status_records_who_when_from_to_and_note(session, owner, custome
     ]
 
 
-def test_change_status_accepts_labels_and_values(session, owner, customer_id):
+def test_change_status_takes_status_values_not_labels(session, owner, customer_id):
     job_id = make_job(session, owner, customer_id)
-    assert jobs.change_status(session, owner, job_id, "Awaiting Approval")
+    with pytest.raises(InvalidInput):
+        jobs.change_status(session, owner, job_id, "Awaiting Approval")
+    assert jobs.change_status(session, owner, job_id, "awaiting_approval")
     assert session.get(Job, job_id).status == JobStatus.AWAITING_APPROVAL
     assert jobs.change_status(session, owner, job_id, "in_production")
     assert jobs.change_status(session, owner, job_id, JobStatus.ON_HOLD)
@@ -220,7 +222,7 @@ def test_change_status_to_the_current_status_does_nothing(session, owner, custom
     jobs.change_status(session, owner, job_id, "artwork")
     session.commit()
     updated_at = session.get(Job, job_id).updated_at
-    assert jobs.change_status(session, owner, job_id, "Artwork") is False
+    assert jobs.change_status(session, owner, job_id, "artwork") is False
     assert jobs.change_status(session, owner, job_id, "artwork", note="again") is False
     session.commit()
     session.expire_all()
@@ -257,7 +259,7 @@ def test_two_clicks_at_the_same_moment_move_the_job_once(database):
             with Session(engine) as second:
                 result["moved"] = jobs.change_status(second, owner, job_id, "artwork", expected_from="quote")
                 second.commit()
-        except Exception as error:  # noqa: BLE001  (reported by the assertion below)
+        except Exception as error:
             result["error"] = error
 
     with Session(engine) as first:
@@ -429,7 +431,7 @@ def test_list_jobs_orders_by_due_date_and_pages_in_sql(session, owner, customer_
 
     statements: list[str] = []
 
-    def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+    def record(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement)
 
     engine = session.get_bind()
@@ -537,8 +539,9 @@ def test_progress_percent():
 
 def test_status_labels():
     assert statuses.label("awaiting_approval") == "Awaiting Approval"
-    assert statuses.status_from_label_or_value("Revisions Requested") == JobStatus.REVISIONS_REQUESTED
-    assert statuses.status_from_label_or_value("revisions requested") is None
+    assert statuses.from_value("revisions_requested") == JobStatus.REVISIONS_REQUESTED
+    # Screens send values: a label (or anything else) is not a status.
+    assert statuses.from_value("Revisions Requested") is None
     assert len(statuses.LABELS) == len(statuses.ALL_STATUSES) == 12
 
 
@@ -554,3 +557,89 @@ def test_list_jobs_filters_by_part_of_the_customer_name(session):
     literal = jobs.list_jobs(session, owner, jobs.JobFilters(customer_search="100%"))
     assert [row.title for row in literal.rows] == ["Brew aprons"]
     assert jobs.list_jobs(session, owner, jobs.JobFilters(customer_search="0%C")).total == 0
+
+
+# --- edit versions: a stale form never overwrites a colleague's save (issue 7) ----------------
+
+
+def test_job_form_and_detail_carry_the_version_and_each_save_bumps_it(session, owner, customer_id):
+    job_id = make_job(session, owner, customer_id)
+    form = jobs.job_input(session, owner, job_id)
+    assert form.version == jobs.job_detail(session, owner, job_id).version == 1
+    form.colour = "Navy"
+    jobs.update_job(session, owner, job_id, form, expected_version=form.version)
+    session.commit()
+    assert jobs.job_input(session, owner, job_id).version == 2
+    # Status moves have their own check: an open edit form stays valid.
+    assert jobs.change_status(session, owner, job_id, "artwork")
+    session.commit()
+    assert jobs.job_detail(session, owner, job_id).version == 2
+
+
+def test_saving_a_stale_job_form_changes_nothing(session, owner, customer_id):
+    job_id = make_job(session, owner, customer_id, notes="First notes")
+    mine = jobs.job_input(session, owner, job_id)
+    theirs = jobs.job_input(session, owner, job_id)
+    theirs.quantity = "500"
+    jobs.update_job(session, owner, job_id, theirs, expected_version=theirs.version)
+    session.commit()
+
+    mine.title, mine.notes = "My title", "My notes"
+    with pytest.raises(Conflict) as stale:
+        jobs.update_job(session, owner, job_id, mine, expected_version=mine.version)
+    session.rollback()
+    assert stale.value.message == "Someone else changed this job — reload to see their changes"
+    job = session.get(Job, job_id)
+    session.refresh(job)
+    assert (job.title, job.quantity, job.notes, job.version) == ("Spring League T-Shirts", 500, "First notes", 2)
+
+
+def test_two_saves_of_the_same_job_version_at_the_same_moment_let_one_win(database):
+    engine = db.get_engine()
+    with Session(engine, expire_on_commit=False) as setup:
+        owner = make_owner(setup)
+        customer = make_customer(setup, owner, contact_name="Sarah Smith")
+        job_id = make_job(setup, owner, customer)
+    result: dict[str, object] = {}
+
+    def data(title: str) -> jobs.JobInput:
+        return jobs.JobInput(title=title, customer_id=customer, quantity="10")
+
+    def second_save() -> None:
+        try:
+            with Session(engine) as second:
+                jobs.update_job(second, owner, job_id, data("Second"), expected_version=1)
+                second.commit()
+                result["saved"] = True
+        except Exception as error:
+            result["error"] = error
+
+    with Session(engine) as first:
+        jobs.update_job(first, owner, job_id, data("First"), expected_version=1)
+        thread = threading.Thread(target=second_save)
+        thread.start()
+        thread.join(timeout=1.0)  # it now waits for the first save's transaction
+        first.commit()
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    assert isinstance(result.get("error"), Conflict), result
+    with Session(engine) as check:
+        job = check.get(Job, job_id)
+        assert (job.title, job.version) == ("First", 2)
+
+
+@pytest.mark.parametrize("field_name", ["title", "garment", "colour"])
+@pytest.mark.parametrize("value", ["Tees\nBcc: x@example.com", "Tees\r\nready", "Tees\rready", "Tees\x85ready"])
+def test_single_line_job_fields_refuse_line_breaks(session, owner, customer_id, field_name, value):
+    data = jobs.JobInput(title="Tees", customer_id=customer_id, quantity="10")
+    setattr(data, field_name, value)
+    with pytest.raises(InvalidInput) as refused:
+        jobs.create_job(session, owner, data)
+    assert refused.value.field == field_name
+    assert "one line" in refused.value.message
+    session.rollback()
+
+
+def test_job_notes_keep_their_lines(session, owner, customer_id):
+    job_id = make_job(session, owner, customer_id, notes="Left chest\nBack print")
+    assert session.get(Job, job_id).notes == "Left chest\nBack print"

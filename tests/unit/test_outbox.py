@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import unicodedata
 from datetime import datetime, timedelta
 from email.parser import BytesParser
 from pathlib import Path
@@ -18,18 +19,28 @@ from sqlalchemy import update
 from sqlmodel import Session, func, select
 
 from kontrol_app import db
-from kontrol_app.models import EmailStatus, OutboxEmail, Shop, utcnow
-from kontrol_app.services.emails import EmailMessage
+from kontrol_app.models import Customer, EmailKind, EmailStatus, OutboxEmail, Shop, utcnow
+from kontrol_app.services import portal_auth
+from kontrol_app.services.errors import NotAllowed
 from kontrol_app.services.outbox import (
+    BODY_REMOVED,
+    MASK,
     MAX_ATTEMPTS,
+    SUBJECT_MAX,
     MailboxTransport,
     ResendTransport,
+    clean_subject,
     deliver_due,
     deliver_one,
+    get_email,
+    list_outbox,
+    purge_sign_in_codes,
     queue_email,
+    retry_email,
     transport_for,
 )
 from kontrol_app.settings import get_settings
+from tests.factories import make_customer, make_owner, make_staff
 from tests.fakes.resend_server import (
     API_KEY,
     FakeResend,
@@ -63,16 +74,20 @@ def shop(session: Session) -> Shop:
     return row
 
 
+def status_email(subject: str) -> dict[str, str]:
+    """The data of a job-status email (the one kind whose subject comes from its data)."""
+    return {
+        "subject": subject,
+        "body": "Please have a look and approve it.",
+        "job_url": "http://127.0.0.1:3000/portal/jobs/1",
+        "job_title": "Spring League T-Shirts",
+        "status": "Awaiting Approval",
+    }
+
+
 def queue(session: Session, to: str = CUSTOMER, subject: str = "Your proof is ready") -> OutboxEmail:
     """Queue an email and commit it (the cause's transaction)."""
-    message = EmailMessage(
-        subject=subject,
-        heading="Your artwork proof is ready",
-        paragraphs=["Please have a look and approve it."],
-        button_label="See the proof",
-        button_url="http://127.0.0.1:3000/portal/jobs/1",
-    )
-    row = queue_email(session, kind="artwork_ready", to=to, message=message)
+    row = queue_email(session, kind="job_status", to=to, data=status_email(subject))
     session.commit()
     return row
 
@@ -303,7 +318,7 @@ def test_email_is_written_in_the_same_transaction_as_its_cause(shop, session, fa
     shop_row = session.get(Shop, shop.id)
     shop_row.phone = "555-0199"  # the cause
     session.add(shop_row)
-    queue_email(session, kind="artwork_ready", to=CUSTOMER, message=EmailMessage(subject="Changed"))
+    queue_email(session, kind="job_status", to=CUSTOMER, data=status_email("Changed"))
 
     # Not committed yet: neither another connection nor the sender sees the email.
     assert _count_emails() == 0
@@ -319,7 +334,7 @@ def test_email_is_written_in_the_same_transaction_as_its_cause(shop, session, fa
     shop_row = session.get(Shop, shop.id)
     shop_row.phone = "555-0199"
     session.add(shop_row)
-    queue_email(session, kind="artwork_ready", to=CUSTOMER, message=EmailMessage(subject="Changed"))
+    queue_email(session, kind="job_status", to=CUSTOMER, data=status_email("Changed"))
     session.commit()
     assert _count_emails() == 1
     assert deliver_due(transport) == 1
@@ -327,9 +342,9 @@ def test_email_is_written_in_the_same_transaction_as_its_cause(shop, session, fa
 
 
 def test_same_event_is_queued_once(shop, session):
-    first = queue_email(session, kind="job_status", to=CUSTOMER, message=EmailMessage(subject="Ready"), dedupe_key="job-1-ready")
+    first = queue_email(session, kind="job_status", to=CUSTOMER, data=status_email("Ready"), dedupe_key="job-1-ready")
     session.commit()
-    again = queue_email(session, kind="job_status", to=CUSTOMER, message=EmailMessage(subject="Ready"), dedupe_key="job-1-ready")
+    again = queue_email(session, kind="job_status", to=CUSTOMER, data=status_email("Ready"), dedupe_key="job-1-ready")
     session.commit()
     assert first is not None and again is None
     assert _count_emails() == 1
@@ -352,7 +367,7 @@ def test_mailbox_writes_a_parseable_eml(shop, session, tmp_path, monkeypatch):
     assert (sent.status, sent.delivered_via) == (EmailStatus.SENT, "mailbox")
     assert sent.provider_message_id == f"mailbox-{row.id}"
     [path] = mail_dir.glob("*.eml")
-    assert path.name.endswith(f"-{row.id:06d}-artwork_ready.eml")
+    assert path.name.endswith(f"-{row.id:06d}-job_status.eml")
     message = BytesParser(policy=email.policy.default).parse(path.open("rb"))
     assert message.get_content_type() == "multipart/alternative"
     assert message["To"] == CUSTOMER
@@ -443,3 +458,211 @@ def test_nothing_lost_when_the_sender_dies_mid_batch(database, shop, session, fa
     first, replay = fake_resend.requests_for(keys[2])
     assert replay.status == 200 and replay.headers.get("Idempotency-Key") == keys[2]
     assert {s.provider_message_id for s in final} == {d.id for d in fake_resend.deliveries}
+
+
+# --- what staff may read in Settings -> Email (issue 7, security review) ---------------------
+
+
+def _portal_link(session: Session, customer_id: int) -> str:
+    from kontrol_app.services import portal_links
+
+    customer = session.get(Customer, customer_id)
+    return portal_links.portal_path(customer)[len(portal_links.PORTAL_PREFIX) :]
+
+
+@pytest.fixture
+def team(session: Session):
+    """The owner, a staff member, and a customer whose contact asked for a sign-in code."""
+    owner = make_owner(session)
+    member = make_staff(session, owner)
+    customer_id = make_customer(session, owner, "Acme Apparel", "ann@acme.test", contact_name="Ann Lee")
+    portal_auth.request_code(session, link=_portal_link(session, customer_id), email="ann@acme.test")
+    session.commit()
+    return owner, member, customer_id
+
+
+def _sign_in_email(session: Session) -> OutboxEmail:
+    return session.exec(select(OutboxEmail).where(OutboxEmail.kind == EmailKind.SIGN_IN_CODE)).one()
+
+
+def _code_in(row: OutboxEmail) -> str:
+    import re
+
+    return re.search(r"^(\d{6})$", row.text_body, re.M).group(1)
+
+
+def test_staff_see_sign_in_codes_masked_and_the_owner_sees_them_in_the_local_mailbox(session, team):
+    owner, member, _ = team
+    row = _sign_in_email(session)
+    code = _code_in(row)
+
+    [listed] = list_outbox(session, member).emails
+    shown = get_email(session, member, row.id)
+    for view in (listed, shown):
+        assert code not in view.html_body and code not in view.text_body and code not in view.subject
+        assert MASK in view.text_body and MASK in view.html_body
+        assert not view.revealed
+    # The portal link in the code email is masked too.
+    assert _portal_link(session, team[2]) not in shown.html_body + shown.text_body
+
+    # The owner, with no provider set (the development mailbox), sees the email as sent.
+    as_owner = get_email(session, owner, row.id)
+    assert as_owner.revealed
+    assert code in as_owner.text_body and code in as_owner.html_body
+    assert (as_owner.html_body, as_owner.text_body) == (row.html_body, row.text_body)
+
+
+def test_with_a_real_provider_even_the_owner_sees_codes_masked(session, team, monkeypatch):
+    owner, _, _ = team
+    monkeypatch.setenv("RESEND_API_KEY", API_KEY)
+    get_settings.cache_clear()
+    row = _sign_in_email(session)
+    view = get_email(session, owner, row.id)
+    assert not view.revealed
+    assert _code_in(row) not in view.text_body and MASK in view.text_body
+
+
+def test_portal_link_emails_are_masked_for_staff(session, team):
+    owner, member, customer_id = team
+    from kontrol_app.services import portal_links
+
+    portal_links.email_link(session, owner, customer_id, "Here is your portal.")
+    session.commit()
+    row = session.exec(select(OutboxEmail).where(OutboxEmail.kind == EmailKind.PORTAL_LINK)).one()
+    key = _portal_link(session, customer_id)
+    assert key in row.html_body and key in row.text_body  # what the client receives is whole
+    view = get_email(session, member, row.id)
+    assert key not in view.html_body and key not in view.text_body
+    assert f"/public/portal/{MASK}" in view.text_body
+    assert key in get_email(session, owner, row.id).text_body
+
+
+def test_delivered_sign_in_code_text_is_dropped_after_a_day(session, team):
+    owner, member, _ = team
+    row = _sign_in_email(session)
+    assert deliver_due(MailboxTransport(None)) == 1
+    session.expire_all()
+    # Within the day nothing is dropped.
+    assert purge_sign_in_codes(session) == 0
+    # A day later: the text goes, who/what/when stays.
+    assert purge_sign_in_codes(session, now=utcnow() + timedelta(days=1, minutes=1)) == 1
+    session.commit()
+    purged = fetch(row.id)
+    assert (purged.html_body, purged.text_body) == ("", "")
+    assert (purged.status, purged.to_email, purged.subject) == (EmailStatus.SENT, "ann@acme.test", row.subject)
+    view = get_email(session, owner, row.id)
+    assert view.body_removed and view.text_body == BODY_REMOVED
+    # Other kinds of email keep their text.
+    assert purge_sign_in_codes(session, now=utcnow() + timedelta(days=3)) == 0
+
+
+def test_queued_and_recent_sign_in_codes_are_kept(session, team):
+    row = _sign_in_email(session)  # still queued: never dropped, however old
+    assert purge_sign_in_codes(session, now=utcnow() + timedelta(days=5)) == 0
+    assert fetch(row.id).text_body == row.text_body
+
+
+def test_the_sender_loop_drops_old_sign_in_codes(session, team):
+    import asyncio
+
+    from kontrol_app.background import outbox_sender
+
+    row = _sign_in_email(session)
+    assert deliver_due(MailboxTransport(None)) == 1
+    with db.session_scope() as other:
+        other.exec(update(OutboxEmail).where(OutboxEmail.id == row.id).values(sent_at=utcnow() - timedelta(days=2)))
+
+    async def run_briefly() -> None:
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(outbox_sender(), timeout=1.5)
+
+    asyncio.run(run_briefly())
+    assert fetch(row.id).text_body == ""
+
+
+def test_a_purged_email_cannot_be_retried(session, team):
+    owner, _, _ = team
+    row = _sign_in_email(session)
+    with db.session_scope() as other:
+        other.exec(
+            update(OutboxEmail)
+            .where(OutboxEmail.id == row.id)
+            .values(status=EmailStatus.FAILED, created_at=utcnow() - timedelta(days=2))
+        )
+    assert purge_sign_in_codes(session) == 1
+    session.commit()
+    with pytest.raises(NotAllowed):
+        retry_email(session, owner, row.id)
+
+
+# --- subjects that cannot be sent ------------------------------------------------------------
+
+
+def _legacy_email(session: Session, subject: str, to: str = CUSTOMER) -> OutboxEmail:
+    """A row as an older version could write it (queue_email no longer lets this through)."""
+    row = OutboxEmail(
+        kind="job_status", to_email=to, subject=subject, html_body="<p>Hi</p>", text_body="Hi", idempotency_key=os.urandom(8).hex()
+    )
+    session.add(row)
+    session.commit()
+    return row
+
+
+@pytest.mark.parametrize("subject", ["Tees\r\nBcc: everyone@example.com", "Tees\nare ready", "Tees\rready", "Tees\u2028ready"])
+def test_a_subject_with_a_line_break_fails_once_with_a_clear_error(shop, session, tmp_path, subject):
+    row = _legacy_email(session, subject)
+    transport = MailboxTransport(tmp_path / "mail")  # writes .eml files: the header would be refused
+
+    assert deliver_due(transport) == 1
+    failed = fetch(row.id)
+    assert failed.status == EmailStatus.FAILED
+    assert failed.attempts == 1
+    assert "subject contains a line break" in failed.last_error
+    assert failed.locked_until is None
+    # Nothing is left to try: no retry every two minutes.
+    with db.session_scope() as other:
+        other.exec(update(OutboxEmail).where(OutboxEmail.id == row.id).values(next_attempt_at=utcnow() - timedelta(hours=1)))
+    assert deliver_due(transport) == 0
+    assert not list((tmp_path / "mail").glob("*.eml"))
+
+
+def test_a_subject_with_a_line_break_never_reaches_resend(shop, session, fake_resend):
+    row = _legacy_email(session, "Tees\r\nready")
+    assert deliver_due(resend_transport(fake_resend)) == 1
+    failed = fetch(row.id)
+    assert (failed.status, failed.attempts) == (EmailStatus.FAILED, 1)
+    assert "line break" in failed.last_error
+    assert fake_resend.deliveries == []
+
+
+def test_a_transport_that_blows_up_is_counted_and_ends_failed(shop, session):
+    class Broken:
+        name = "broken"
+
+        def send(self, row, sender):
+            raise RuntimeError("boom")
+
+    row = _legacy_email(session, "Fine subject")
+    assert deliver_due(Broken()) == 1
+    first = fetch(row.id)
+    assert (first.status, first.attempts, first.locked_until) == (EmailStatus.QUEUED, 1, None)
+    assert "boom" in first.last_error and seconds_until(first.next_attempt_at) > 0
+    for _ in range(MAX_ATTEMPTS - 1):
+        make_due(row.id)
+        assert deliver_due(Broken()) == 1
+    assert fetch(row.id).status == EmailStatus.FAILED
+    make_due(row.id)
+    assert deliver_due(Broken()) == 0
+
+
+def test_clean_subject_makes_one_line_that_fits_the_column():
+    assert clean_subject("Tees\r\n  are\nready") == "Tees are ready"
+    long = "é" * 500
+    clipped = clean_subject(long)
+    assert len(clipped) == SUBJECT_MAX and clipped.endswith("…")
+    # A combining accent is never cut from its letter.
+    decomposed = "e\u0301" * 200
+    clipped = clean_subject(decomposed)
+    assert len(clipped) <= SUBJECT_MAX and clipped.endswith("…")
+    assert not unicodedata.combining(clipped[0]) and clipped[-2] == "\u0301"
+    assert clean_subject("short") == "short"

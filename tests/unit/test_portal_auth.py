@@ -26,6 +26,7 @@ from kontrol_app.services.customers import CustomerInput
 from kontrol_app.services.errors import InvalidInput, NotFound, Throttled
 from kontrol_app.settings import get_settings
 from tests.factories import make_customer, make_owner
+from tests.helpers.concurrency import all_at_once, while_first_is_open
 
 KEY = re.compile(r"^[a-z2-7]{26}$")
 
@@ -86,7 +87,7 @@ def latest_code_row(session: Session, email: str) -> PortalSignInCode:
 
 
 @pytest.fixture
-def shop(session, owner):  # noqa: ANN001, ANN201
+def shop(session, owner):
     """Two customers: Acme (Ann, plus Ben) and Zeta (Zoe)."""
     acme = make_customer(session, owner, "Acme Apparel", "ann@acme.test", contacts=[("Ben", "ben@acme.test")], contact_name="Ann Smith")
     zeta = make_customer(session, owner, "Zeta Sports", "zoe@zeta.test", contact_name="Zoe")
@@ -374,7 +375,7 @@ def test_a_newer_code_voids_older_ones(session, shop):
             verify(session, shop["acme_link"], "ann@acme.test", first)
     assert verify(session, shop["acme_link"], "ann@acme.test", second)
     unused = session.exec(
-        select(func.count(PortalSignInCode.id)).where(PortalSignInCode.email == "ann@acme.test", PortalSignInCode.used_at == None)  # noqa: E711
+        select(func.count(PortalSignInCode.id)).where(PortalSignInCode.email == "ann@acme.test", PortalSignInCode.used_at.is_(None))
     ).one()
     assert unused == 0
 
@@ -521,3 +522,84 @@ def test_unknown_tokens_resolve_to_nobody(session, shop):
     assert portal_auth.principal_for_token(session, None) is None
     assert portal_auth.principal_for_token(session, "") is None
     assert portal_auth.principal_for_token(session, "nope") is None
+
+
+# --- findings of the security review ---------------------------------------------------------
+
+
+def test_codes_are_counted_per_link_and_email(session, shop):
+    """A client of Zeta cannot use up Ann's codes by sending her email through Zeta's link."""
+    for _ in range(portal_auth.MAX_CODES_PER_EMAIL):
+        request(session, shop["zeta_link"], "ann@acme.test")
+    with pytest.raises(Throttled):
+        request(session, shop["zeta_link"], "ann@acme.test")
+    session.rollback()
+    assert code_emails(session, "ann@acme.test") == []  # Zeta's link never mails Ann
+    code = request_and_read(session, shop["acme_link"], "ann@acme.test")
+    assert verify(session, shop["acme_link"], "ann@acme.test", code)
+
+
+@pytest.mark.parametrize("email", ["stranger@nowhere.test", "zoe@zeta.test"], ids=["unknown", "other-customer"])
+def test_a_wrong_code_gets_the_same_answers_for_an_email_not_on_file(session, shop, email):
+    request(session, shop["acme_link"], "ann@acme.test")
+    request(session, shop["acme_link"], email)
+
+    def answers(address: str) -> list[str]:
+        messages = []
+        for _ in range(portal_auth.MAX_WRONG_TRIES + 1):
+            with pytest.raises(InvalidInput) as refused:
+                verify(session, shop["acme_link"], address, "123456")
+            session.rollback()
+            messages.append(refused.value.message)
+        return messages
+
+    on_file = answers("ann@acme.test")
+    assert on_file[0] == portal_auth.CODE_NOT_RIGHT
+    assert answers(email) == on_file
+    # Never requested, or expired: the same for both as well.
+    assert answers("nobody-asked@nowhere.test") == [portal_auth.CODE_NOT_VALID] * (portal_auth.MAX_WRONG_TRIES + 1)
+
+
+def test_concurrent_wrong_tries_stay_five(session, shop):
+    code = request_and_read(session, shop["acme_link"], "ann@acme.test")
+    results = all_at_once(
+        12, lambda s: portal_auth.verify_code(s, link=shop["acme_link"], email="ann@acme.test", code=wrong(code))
+    )
+    messages = [r.message for r in results]
+    assert all(isinstance(r, InvalidInput) for r in results)
+    # Exactly four "not right" answers; the fifth try voids the code, later ones are refused.
+    assert messages.count(portal_auth.CODE_NOT_RIGHT) == portal_auth.MAX_WRONG_TRIES - 1
+    row = latest_code_row(session, "ann@acme.test")
+    assert row.failed_attempts == portal_auth.MAX_WRONG_TRIES
+    assert abs(row.used_at - utcnow()) < timedelta(minutes=1)
+    with pytest.raises(InvalidInput):
+        verify(session, shop["acme_link"], "ann@acme.test", code)
+
+
+def test_the_right_code_sent_twice_at_once_gives_one_ticket(session, shop):
+    code = request_and_read(session, shop["acme_link"], "ann@acme.test")
+
+    def use(s: Session) -> str:
+        return portal_auth.verify_code(s, link=shop["acme_link"], email="ann@acme.test", code=code)
+
+    first, second = while_first_is_open(use, use)
+    assert first and isinstance(second, InvalidInput)
+    session.expire_all()
+    assert len(session.exec(select(SignInTicket)).all()) == 1
+
+
+def test_concurrent_code_requests_send_three(session, shop):
+    results = all_at_once(8, lambda s: portal_auth.request_code(s, link=shop["acme_link"], email="ann@acme.test"))
+    assert sum(isinstance(r, Throttled) for r in results) == 8 - portal_auth.MAX_CODES_PER_EMAIL
+    assert len(code_emails(session, "ann@acme.test")) == portal_auth.MAX_CODES_PER_EMAIL
+
+
+def test_a_portal_ticket_redeemed_twice_at_once_opens_one_session(session, shop):
+    code = request_and_read(session, shop["acme_link"], "ann@acme.test")
+    ticket = verify(session, shop["acme_link"], "ann@acme.test", code)
+    first, second = while_first_is_open(
+        lambda s: portal_auth.redeem_ticket(s, ticket), lambda s: portal_auth.redeem_ticket(s, ticket)
+    )
+    assert first and second is None
+    session.expire_all()
+    assert len(session.exec(select(PortalSession)).all()) == 1

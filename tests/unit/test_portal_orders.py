@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from kontrol_app import db
 from kontrol_app.models import Carrier, Job, JobStatus, JobStatusChange, Shop
-from kontrol_app.services import customers, jobs, portal_orders, staff
+from kontrol_app.services import customers, jobs, portal_orders, staff, statuses
 from kontrol_app.services.errors import NotFound
 from tests.factories import make_customer, make_job, make_owner
 
@@ -97,6 +97,23 @@ def test_card_formatting_status_and_progress(session, owner, two_customers):
     assert (card.pieces, card.due, card.progress, card.status_label) == ("12,500 pcs", "Due Jan 5", 0, "Quote")
     no_due = portal_orders.customer_order(session, a, make_job(session, owner, a, "Undated"))
     assert no_due.due == ""
+
+
+def test_one_progress_rule_for_the_cards_and_the_statuses_module(session, owner, two_customers):
+    """A job on a side state shows how far it got before it, on its card and in the rule itself."""
+    assert [statuses.progress_percent(s) for s in statuses.PIPELINE] == [0, 14, 29, 43, 57, 71, 86, 100]
+    assert statuses.progress_percent("revisions_requested") == 14  # back to Artwork
+    assert statuses.progress_percent("on_hold") == 0  # no history: nothing reached yet
+    assert statuses.progress_percent("on_hold", {"quote", "artwork", "in_production"}) == 57
+    assert statuses.progress_percent("cancelled", ["quote", "artwork"]) == 14
+
+    a, _ = two_customers
+    held = make_job(session, owner, a, "Trucker Caps", path=["artwork", "in_production", "on_hold"])
+    fresh_hold = make_job(session, owner, a, "Sample Run", path=["on_hold"])
+    cards = {card.id: card for card in portal_orders.customer_orders(session, a)}
+    assert cards[held].progress == statuses.progress_percent("on_hold", {"quote", "artwork", "in_production"}) == 57
+    assert cards[fresh_hold].progress == statuses.progress_percent("on_hold", {"quote"}) == 0
+    assert [step.state for step in cards[held].steps].index("current") == statuses.pipeline_position("on_hold", {"in_production"})
 
 
 def test_timeline_steps_are_done_current_next_with_dates_in_the_shops_timezone(session, owner, two_customers):
@@ -218,7 +235,7 @@ def test_customer_orders_runs_a_fixed_number_of_queries(database):
     def statements_for(customer_id: int) -> tuple[int, int]:
         seen: list[str] = []
 
-        def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        def record(conn, cursor, statement, parameters, context, executemany):
             seen.append(statement)
 
         with Session(engine) as session:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import stat
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
+from kontrol_app.api.addresses import client_address
 from kontrol_app.settings import Settings, get_settings
 
 VARIABLES = (
@@ -25,6 +28,7 @@ VARIABLES = (
     "STRIPE_WEBHOOK_SECRET",
     "STRIPE_API_BASE",
     "KONTROL_SECRET_KEY",
+    "KONTROL_TRUSTED_PROXIES",
 )
 
 
@@ -164,3 +168,94 @@ def test_origins_follow_the_public_url(monkeypatch):
     public = settings_with(monkeypatch, KONTROL_PUBLIC_URL="https://shop.example.com/")
     assert public.allowed_origins == ["https://shop.example.com"]
     assert public.browser_api_url == "https://shop.example.com"
+
+
+# --- the secret key file: a worker never uses an empty or partial key ---------------------------
+
+
+def test_a_key_file_still_being_written_is_waited_for_not_used_empty(monkeypatch, tmp_path):
+    """The loser of the race finds the winner's file before its key is in it."""
+    data_dir = tmp_path / "racing"
+    data_dir.mkdir()
+    path = data_dir / "secret_key"
+    path.write_text("")  # created by the winner, not yet written
+    settings = settings_with(monkeypatch, KONTROL_DATA_DIR=str(data_dir))
+    writer = threading.Timer(0.3, lambda: path.write_text("the-winners-key-" + "w" * 48))
+    writer.start()
+    try:
+        assert settings.secret() == "the-winners-key-" + "w" * 48
+    finally:
+        writer.join()
+
+
+def test_a_key_file_left_empty_is_refused_not_used(monkeypatch, tmp_path):
+    data_dir = tmp_path / "broken"
+    data_dir.mkdir()
+    (data_dir / "secret_key").write_text("\n")
+    settings = settings_with(monkeypatch, KONTROL_DATA_DIR=str(data_dir))
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="secret_key is empty"):
+        settings.secret()
+    assert time.monotonic() - started < 10
+
+
+def test_workers_starting_together_agree_on_one_complete_key(monkeypatch, tmp_path):
+    data_dir = tmp_path / "fresh"
+    settings = settings_with(monkeypatch, KONTROL_DATA_DIR=str(data_dir))
+    barrier = threading.Barrier(16)
+    keys: list[str] = []
+
+    def worker() -> None:
+        barrier.wait()
+        keys.append(settings.secret())
+
+    threads = [threading.Thread(target=worker) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(keys) == 16 and len(set(keys)) == 1 and len(keys[0]) >= 40
+    # Only the key file is left (no temporary files), private.
+    assert [p.name for p in data_dir.iterdir()] == ["secret_key"]
+    assert stat.S_IMODE((data_dir / "secret_key").stat().st_mode) == 0o600
+
+
+# --- KONTROL_TRUSTED_PROXIES: the client's address behind reverse proxies ----------------------
+
+
+def test_trusted_proxies_default_to_none(monkeypatch):
+    assert get_settings().trusted_proxies == 0
+    assert settings_with(monkeypatch, KONTROL_TRUSTED_PROXIES="2").trusted_proxies == 2
+
+
+@pytest.mark.parametrize("value", ["-1", "two", "99"])
+def test_trusted_proxies_must_be_a_small_count(monkeypatch, value):
+    monkeypatch.setenv("KONTROL_TRUSTED_PROXIES", value)
+    get_settings.cache_clear()
+    with pytest.raises(ValueError):
+        get_settings()
+
+
+@pytest.mark.parametrize(
+    ("proxies", "peer", "forwarded_for", "address"),
+    [
+        # Not set: X-Forwarded-For is ignored (anyone can send it).
+        (None, "203.0.113.5", "198.51.100.1", "203.0.113.5"),
+        (None, "203.0.113.5", None, "203.0.113.5"),
+        # One proxy: the entry it appended, not the one the client made up before it.
+        ("1", "10.0.0.2", "198.51.100.1", "198.51.100.1"),
+        ("1", "10.0.0.2", "6.6.6.6, 198.51.100.1", "198.51.100.1"),
+        ("1", "10.0.0.2", " 6.6.6.6 ,198.51.100.1 ", "198.51.100.1"),
+        ("2", "10.0.0.2", "6.6.6.6, 198.51.100.1, 172.16.0.9", "198.51.100.1"),
+        ("1", "10.0.0.2", "2001:db8::7", "2001:db8::7"),
+        # Set, but the request did not come through the proxies: the peer.
+        ("1", "10.0.0.2", None, "10.0.0.2"),
+        ("1", "10.0.0.2", " , ", "10.0.0.2"),
+        ("2", "10.0.0.2", "198.51.100.1", "10.0.0.2"),
+        ("1", None, None, ""),
+    ],
+)
+def test_client_address(monkeypatch, proxies, peer, forwarded_for, address):
+    if proxies is not None:
+        settings_with(monkeypatch, KONTROL_TRUSTED_PROXIES=proxies)
+    assert client_address(peer, forwarded_for) == address

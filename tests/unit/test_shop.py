@@ -10,14 +10,16 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from kontrol_app.models import Shop
+from kontrol_app.models import Shop, StoredFile
+from kontrol_app.services import files
 from kontrol_app.services import shop as shop_service
 from kontrol_app.services import staff
 from kontrol_app.services.clock import shop_time
 from kontrol_app.services.errors import InvalidInput, NotAllowed
 from kontrol_app.services.money import format_money
+from kontrol_app.settings import get_settings
 from tests.factories import make_owner, make_staff
 
 
@@ -32,8 +34,13 @@ def member(session: Session, owner: staff.StaffPrincipal) -> staff.StaffPrincipa
 
 
 @pytest.fixture
-def files_dir(tmp_path: Path) -> Path:
-    return tmp_path / "files"
+def files_dir(database) -> Path:
+    return get_settings().files_dir
+
+
+def stored(files_dir: Path) -> list[Path]:
+    """Every file under the files folder (stored ones and any temp file left behind)."""
+    return sorted(p for p in files_dir.rglob("*") if p.is_file()) if files_dir.exists() else []
 
 
 def image_bytes(image_format: str, size: tuple[int, int] = (64, 48)) -> bytes:
@@ -135,15 +142,23 @@ def test_timezone_list_is_real_zones():
     assert names == sorted(names)
 
 
-# --- check_logo --------------------------------------------------------------------------------
+# --- the logo's bytes ----------------------------------------------------------------------------
+
+
+def logo_row(session: Session) -> StoredFile:
+    session.expire_all()
+    return session.get(StoredFile, shop_service.get_shop(session).logo_file_id)
 
 
 @pytest.mark.parametrize(
-    ("image_format", "expected"),
-    [("PNG", ("image/png", "png")), ("JPEG", ("image/jpeg", "jpg")), ("WEBP", ("image/webp", "webp"))],
+    ("image_format", "content_type", "extension"),
+    [("PNG", "image/png", "png"), ("JPEG", "image/jpeg", "jpg"), ("WEBP", "image/webp", "webp")],
 )
-def test_real_images_are_accepted(image_format, expected):
-    assert shop_service.check_logo(image_bytes(image_format)) == expected
+def test_real_images_are_accepted(session, owner, files_dir, image_format, content_type, extension):
+    info = shop_service.save_logo(session, owner, image_bytes(image_format))
+    session.commit()
+    assert info.logo_file.endswith(f".{extension}")
+    assert logo_row(session).content_type == content_type
 
 
 @pytest.mark.parametrize(
@@ -160,102 +175,123 @@ def test_real_images_are_accepted(image_format, expected):
         pytest.param(b"<svg xmlns='http://www.w3.org/2000/svg'></svg>", id="svg"),
     ],
 )
-def test_anything_but_a_whole_png_jpeg_or_webp_is_refused(data):
+def test_anything_but_a_whole_png_jpeg_or_webp_is_refused(session, owner, files_dir, data):
     with pytest.raises(InvalidInput) as refused:
-        shop_service.check_logo(data)
+        shop_service.save_logo(session, owner, data)
     assert refused.value.field == "logo"
+    session.commit()
+    assert stored(files_dir) == []
+    assert shop_service.shop_info(session).logo_file == ""
 
 
-def test_a_logo_over_5_mb_is_refused():
+def test_a_logo_over_5_mb_is_refused(session, owner, files_dir):
     data = image_bytes("PNG")
     too_big = data + b"\0" * (shop_service.MAX_LOGO_BYTES - len(data) + 1)
     with pytest.raises(InvalidInput) as refused:
-        shop_service.check_logo(too_big)
+        shop_service.save_logo(session, owner, too_big)
     assert refused.value.field == "logo"
     assert "5 MB" in refused.value.message
+    assert stored(files_dir) == []
 
 
 @pytest.mark.parametrize("size", [(100_000, 100_000), (20_000, 20_000), (10_000, 8_000)])
-def test_huge_dimensions_are_refused(size):
+def test_huge_dimensions_are_refused(session, owner, files_dir, size):
     with pytest.raises(InvalidInput) as refused:
-        shop_service.check_logo(png_header_only(*size))
+        shop_service.save_logo(session, owner, png_header_only(*size))
     assert refused.value.field == "logo"
 
 
-# --- save_logo / logo_file ---------------------------------------------------------------------
+# --- save_logo / remove_logo / legacy_logo -------------------------------------------------------------
 
 
-def test_save_logo_writes_the_file_and_replaces_the_old_one(session, owner, files_dir):
+def test_save_logo_stores_the_file_and_replaces_the_old_one(session, owner, files_dir):
     first = image_bytes("PNG")
-    info = shop_service.save_logo(session, owner, first, files_dir)
+    info = shop_service.save_logo(session, owner, first)
     session.commit()
-    assert info.logo_file.endswith(".png")
-    assert info.logo_path == f"/api/files/logo/{info.logo_file}"
-    assert (files_dir / info.logo_file).read_bytes() == first
-    assert shop_service.logo_file(session, info.logo_file) == (info.logo_file, "image/png")
+    old = logo_row(session)
+    assert info.logo_file == f"{old.id}/logo-{old.sha256[:16]}.png"
+    assert info.logo_path == f"/api/files/{info.logo_file}"
+    assert files.blob_path(old.sha256).read_bytes() == first
+    assert (old.kind, old.content_type) == ("logo", "image/png")
 
     second = image_bytes("WEBP")
-    newer = shop_service.save_logo(session, owner, second, files_dir)
+    newer = shop_service.save_logo(session, owner, second)
+    assert files.blob_path(old.sha256).exists()  # the old file goes only after the commit
     session.commit()
+    row = logo_row(session)
     assert newer.logo_file != info.logo_file and newer.logo_file.endswith(".webp")
-    assert (files_dir / newer.logo_file).read_bytes() == second
-    assert not (files_dir / info.logo_file).exists()
-    assert sorted(path.name for path in files_dir.iterdir()) == [newer.logo_file]
-    # Only the current name is served.
-    assert shop_service.logo_file(session, info.logo_file) is None
-    assert shop_service.logo_file(session, newer.logo_file) == (newer.logo_file, "image/webp")
-    session.expire_all()
-    assert shop_service.get_shop(session).logo_content_type == "image/webp"
+    assert stored(files_dir) == [files.blob_path(row.sha256)]
+    assert files.blob_path(row.sha256).read_bytes() == second
+    assert session.get(StoredFile, old.id) is None
+    assert row.content_type == "image/webp"
 
 
 def test_saving_the_same_logo_twice_keeps_the_file(session, owner, files_dir):
     data = image_bytes("JPEG")
-    first = shop_service.save_logo(session, owner, data, files_dir)
-    again = shop_service.save_logo(session, owner, data, files_dir)
+    first = shop_service.save_logo(session, owner, data)
+    session.commit()
+    again = shop_service.save_logo(session, owner, data)
+    session.commit()
     assert first.logo_file == again.logo_file
-    assert (files_dir / again.logo_file).read_bytes() == data
+    assert files.blob_path(logo_row(session).sha256).read_bytes() == data
+
+
+def test_a_rolled_back_logo_change_keeps_the_old_logo_file(session, owner, files_dir):
+    kept = shop_service.save_logo(session, owner, image_bytes("PNG"))
+    session.commit()
+    old = logo_row(session)
+    shop_service.save_logo(session, owner, image_bytes("WEBP"))
+    session.rollback()
+    assert shop_service.shop_info(session).logo_file == kept.logo_file
+    assert stored(files_dir) == [files.blob_path(old.sha256)]
 
 
 def test_staff_cannot_change_the_logo(session, owner, member, files_dir):
     with pytest.raises(NotAllowed):
-        shop_service.save_logo(session, member, image_bytes("PNG"), files_dir)
-    assert not files_dir.exists() or not any(files_dir.iterdir())
+        shop_service.save_logo(session, member, image_bytes("PNG"))
+    assert stored(files_dir) == []
     assert shop_service.shop_info(session).logo_file == ""
 
 
 def test_a_refused_logo_writes_nothing(session, owner, files_dir):
-    kept = shop_service.save_logo(session, owner, image_bytes("PNG"), files_dir)
+    kept = shop_service.save_logo(session, owner, image_bytes("PNG"))
     session.commit()
     with pytest.raises(InvalidInput):
-        shop_service.save_logo(session, owner, image_bytes("GIF"), files_dir)
+        shop_service.save_logo(session, owner, image_bytes("GIF"))
     session.commit()
-    assert [path.name for path in files_dir.iterdir()] == [kept.logo_file]
+    assert stored(files_dir) == [files.blob_path(logo_row(session).sha256)]
     assert shop_service.shop_info(session).logo_file == kept.logo_file
 
 
 def test_remove_logo(session, owner, member, files_dir):
-    saved = shop_service.save_logo(session, owner, image_bytes("PNG"), files_dir)
+    shop_service.save_logo(session, owner, image_bytes("PNG"))
+    session.commit()
+    path = files.blob_path(logo_row(session).sha256)
     with pytest.raises(NotAllowed):
-        shop_service.remove_logo(session, member, files_dir)
-    assert (files_dir / saved.logo_file).exists()
-    info = shop_service.remove_logo(session, owner, files_dir)
+        shop_service.remove_logo(session, member)
+    assert path.exists()
+    info = shop_service.remove_logo(session, owner)
+    assert path.exists()  # removed from disk only once the change is committed
     session.commit()
     assert info.logo_file == "" and info.logo_path == ""
-    assert not (files_dir / saved.logo_file).exists()
-    assert shop_service.logo_file(session, saved.logo_file) is None
+    assert not path.exists()
+    assert session.exec(select(StoredFile)).all() == []
 
 
-def test_logo_file_serves_only_the_current_name(session, owner, files_dir):
-    assert shop_service.logo_file(session, "") is None  # no logo yet: "" must not match ""
-    saved = shop_service.save_logo(session, owner, image_bytes("PNG"), files_dir)
+def test_legacy_logo_matches_only_the_current_logos_old_name(session, owner, files_dir):
+    assert shop_service.legacy_logo(session, "") is None
+    shop_service.save_logo(session, owner, image_bytes("PNG"))
     session.commit()
-    for name in ("", "logo.png", f"../{saved.logo_file}", saved.logo_file.upper(), saved.logo_file + "x"):
-        assert shop_service.logo_file(session, name) is None, name
+    row = logo_row(session)
+    name = f"logo-{row.sha256[:16]}.png"
+    assert shop_service.legacy_logo(session, name).id == row.id
+    for other in ("", "logo.png", f"../{name}", name.upper(), name + "x", name.replace(".png", ".jpg"), "logo-0000000000000000.png"):
+        assert shop_service.legacy_logo(session, other) is None, other
 
 
-def test_logo_file_without_a_shop(session):
+def test_legacy_logo_without_a_shop(session):
     assert session.get(Shop, 1) is None
-    assert shop_service.logo_file(session, "logo-0000.png") is None
+    assert shop_service.legacy_logo(session, "logo-0000000000000000.png") is None
 
 
 # --- money and time ----------------------------------------------------------------------------

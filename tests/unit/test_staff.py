@@ -6,14 +6,16 @@ from datetime import timedelta
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import text, update
+from sqlalchemy import false, text, update
 from sqlmodel import Session, select
 
 from kontrol_app.models import Shop, SignInAttempt, SignInTicket, StaffRole, StaffSession, StaffUser, utcnow
 from kontrol_app.services import staff
 from kontrol_app.services.errors import InvalidInput, NotAllowed, Throttled
 from kontrol_app.services.tokens import token_hash
+from kontrol_app.settings import get_settings
 from tests.factories import make_owner, make_staff
+from tests.helpers.concurrency import while_first_is_open
 
 OWNER_EMAIL = "owner@example.com"
 OWNER_PASSWORD = "correct horse"
@@ -141,7 +143,7 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(session, owner):
     assert wrong_password.value.field == unknown_email.value.field == "password"
     assert type(wrong_password.value) is type(unknown_email.value)
     # Both failures were recorded (they count toward the throttle).
-    failures = session.exec(select(SignInAttempt).where(SignInAttempt.succeeded == False)).all()  # noqa: E712
+    failures = session.exec(select(SignInAttempt).where(SignInAttempt.succeeded == false())).all()
     assert sorted(attempt.email for attempt in failures) == ["nobody@example.com", OWNER_EMAIL]
 
 
@@ -362,3 +364,244 @@ def test_only_hashes_of_tickets_and_tokens_are_stored(session, owner):
         for row in session.execute(text(f"SELECT * FROM {table}")).all():
             for value in row:
                 assert ticket not in str(value) and token not in str(value), table
+
+
+# --- deactivating, reactivating, passwords (issue 7) ------------------------------------------
+
+
+def test_owner_deactivates_a_member_who_is_signed_out_everywhere_and_refused_like_a_wrong_password(session, owner, member):
+    tokens = [session_token(session, MEMBER_EMAIL, MEMBER_PASSWORD) for _ in range(2)]
+    pending_ticket = staff.sign_in(session, email=MEMBER_EMAIL, password=MEMBER_PASSWORD)
+    session.commit()
+
+    changed = staff.deactivate_staff(session, owner, member.id)
+    session.commit()
+
+    assert changed.is_active is False
+    assert all(staff.principal_for_token(session, token) is None for token in tokens)
+    assert staff.redeem_ticket(session, pending_ticket) is None  # a ticket issued just before is void
+    session.commit()
+    with pytest.raises(InvalidInput) as right_password:
+        staff.sign_in(session, email=MEMBER_EMAIL, password=MEMBER_PASSWORD)
+    session.commit()
+    with pytest.raises(InvalidInput) as wrong_password:
+        staff.sign_in(session, email=OWNER_EMAIL, password="not the password")
+    session.commit()
+    assert right_password.value.message == wrong_password.value.message == staff.WRONG_CREDENTIALS
+    assert right_password.value.field == wrong_password.value.field
+    assert [p.is_active for p in staff.list_team(session, owner)] == [True, False]
+
+
+def test_reactivated_member_signs_in_again_but_old_sessions_stay_ended(session, owner, member):
+    old = session_token(session, MEMBER_EMAIL, MEMBER_PASSWORD)
+    staff.deactivate_staff(session, owner, member.id)
+    session.commit()
+    assert staff.reactivate_staff(session, owner, member.id).is_active is True
+    session.commit()
+    assert staff.principal_for_token(session, old) is None
+    assert staff.principal_for_token(session, session_token(session, MEMBER_EMAIL, MEMBER_PASSWORD)) == member
+
+
+@pytest.mark.parametrize("action", ["deactivate", "reactivate", "reset"])
+def test_only_the_owner_manages_accounts_and_not_their_own_here(session, owner, member, action):
+    other = staff.add_staff(session, owner, name="Kim", email="kim@example.com", password="password123")
+    session.commit()
+    calls = {
+        "deactivate": lambda actor, target: staff.deactivate_staff(session, actor, target),
+        "reactivate": lambda actor, target: staff.reactivate_staff(session, actor, target),
+        "reset": lambda actor, target: staff.reset_password(session, actor, target, new_password="new password 1"),
+    }
+    with pytest.raises(NotAllowed) as refused:
+        calls[action](member, other.id)
+    assert refused.value.message.startswith("Only the shop owner can")
+    with pytest.raises(NotAllowed):
+        calls[action](owner, owner.id)  # the owner never locks themselves out
+    session.rollback()
+    user = session.get(StaffUser, other.id)
+    assert user.is_active and PasswordHasher().verify(user.password_hash, "password123")
+
+
+def test_owner_resets_a_members_password_and_their_sessions_end(session, owner, member):
+    token = session_token(session, MEMBER_EMAIL, MEMBER_PASSWORD)
+    with pytest.raises(InvalidInput) as short:
+        staff.reset_password(session, owner, member.id, new_password="short")
+    assert short.value.field == "password"
+    staff.reset_password(session, owner, member.id, new_password="a brand new one")
+    session.commit()
+    assert staff.principal_for_token(session, token) is None
+    with pytest.raises(InvalidInput):
+        staff.sign_in(session, email=MEMBER_EMAIL, password=MEMBER_PASSWORD)
+    session.commit()
+    assert session_token(session, MEMBER_EMAIL, "a brand new one")
+
+
+def test_changing_your_own_password_needs_the_current_one_and_ends_your_other_sessions(session, owner, member):
+    here = session_token(session, MEMBER_EMAIL, MEMBER_PASSWORD)
+    elsewhere = session_token(session, MEMBER_EMAIL, MEMBER_PASSWORD)
+    owner_token = session_token(session, OWNER_EMAIL, OWNER_PASSWORD)
+
+    with pytest.raises(InvalidInput) as wrong:
+        staff.change_password(session, member, current_password="guess", new_password="a brand new one", current_token=here)
+    assert wrong.value.field == "current_password"
+    with pytest.raises(InvalidInput) as short:
+        staff.change_password(session, member, current_password=MEMBER_PASSWORD, new_password="short", current_token=here)
+    assert short.value.field == "new_password"
+    session.rollback()
+    assert staff.principal_for_token(session, elsewhere) == member  # refused changes end nothing
+
+    ended = staff.change_password(
+        session, member, current_password=MEMBER_PASSWORD, new_password="a brand new one", current_token=here
+    )
+    session.commit()
+    assert ended == 1
+    assert staff.principal_for_token(session, here) == member  # this browser stays signed in
+    assert staff.principal_for_token(session, elsewhere) is None
+    assert staff.principal_for_token(session, owner_token) == owner  # nobody else is touched
+    with pytest.raises(InvalidInput):
+        staff.sign_in(session, email=MEMBER_EMAIL, password=MEMBER_PASSWORD)
+    session.commit()
+    assert session_token(session, MEMBER_EMAIL, "a brand new one")
+
+
+def test_services_have_one_owner_check():
+    """Owner-only rules go through permissions.require_owner, never an inline role test."""
+    from pathlib import Path
+
+    services = Path(staff.__file__).parent
+    inline = [
+        f"{path.name}:{number}"
+        for path in sorted(services.glob("*.py"))
+        if path.name != "permissions.py"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if ".is_owner" in line
+    ]
+    assert inline == []
+
+
+# --- device cookies: strangers cannot lock the owner out of a browser they signed in on -------
+
+
+def stranger_fails(session: Session, email: str, times: int) -> None:
+    for _ in range(times):  # wrong passwords, then refused unchecked
+        with pytest.raises((InvalidInput, Throttled)):
+            staff.sign_in(session, email=email, password="wrong password", ip="198.51.100.66")
+
+
+def test_strangers_failures_do_not_lock_out_a_known_browser(session, owner):
+    device = staff.remember_device(None, OWNER_EMAIL)  # set by /api/staff/session after a sign-in
+    stranger_fails(session, OWNER_EMAIL, staff.MAX_FAILURES_PER_EMAIL + 3)
+    # Unknown browsers stay throttled for this email, even with the right password...
+    with pytest.raises(Throttled):
+        staff.sign_in(session, email=OWNER_EMAIL, password=OWNER_PASSWORD, ip="203.0.113.9")
+    with pytest.raises(Throttled):
+        staff.sign_in(session, email=OWNER_EMAIL, password=OWNER_PASSWORD, device="bogus-cookie")
+    # ...but the owner's own browser signs in.
+    assert staff.sign_in(session, email=OWNER_EMAIL, password=OWNER_PASSWORD, ip="203.0.113.9", device=device)
+
+
+def test_a_known_browser_has_its_own_small_limit(session, owner):
+    device = staff.remember_device(None, OWNER_EMAIL)
+    for _ in range(staff.MAX_FAILURES_PER_DEVICE):
+        with pytest.raises(InvalidInput):
+            staff.sign_in(session, email=OWNER_EMAIL, password="wrong password", device=device)
+    with pytest.raises(Throttled):
+        staff.sign_in(session, email=OWNER_EMAIL, password=OWNER_PASSWORD, device=device)
+    # Its failures are its own: the email's limit for other browsers is untouched.
+    assert staff.sign_in(session, email=OWNER_EMAIL, password=OWNER_PASSWORD)
+    # A second known browser of the owner is not held back either.
+    assert staff.sign_in(session, email=OWNER_EMAIL, password=OWNER_PASSWORD, device=staff.remember_device(None, OWNER_EMAIL))
+
+
+def test_a_device_cookie_counts_only_for_the_people_who_signed_in_on_it(session, owner, member, monkeypatch):
+    members_browser = staff.remember_device(None, MEMBER_EMAIL)
+    stranger_fails(session, OWNER_EMAIL, staff.MAX_FAILURES_PER_EMAIL)
+    with pytest.raises(Throttled):
+        staff.sign_in(session, email=OWNER_EMAIL, password=OWNER_PASSWORD, device=members_browser)
+    # Once the owner has signed in on that (shared) browser, its cookie covers both of them.
+    shared = staff.remember_device(members_browser, OWNER_EMAIL)
+    assert shared.split(".")[0] == members_browser.split(".")[0]
+    assert staff.trusted_device(shared, OWNER_EMAIL) == staff.trusted_device(shared, MEMBER_EMAIL) != ""
+    assert staff.sign_in(session, email=OWNER_EMAIL, password=OWNER_PASSWORD, device=shared)
+
+
+@pytest.mark.parametrize(
+    "cookie",
+    ["", "x" * 32, "x" * 32 + "." + "0" * 32, "short.abc", "." * 10, "x" * 32 + ".abc" * 40],
+)
+def test_forged_device_cookies_are_unknown_browsers(session, owner, cookie):
+    assert staff.trusted_device(cookie, OWNER_EMAIL) == ""
+    stranger_fails(session, OWNER_EMAIL, staff.MAX_FAILURES_PER_EMAIL)
+    with pytest.raises(Throttled):
+        staff.sign_in(session, email=OWNER_EMAIL, password=OWNER_PASSWORD, device=cookie)
+
+
+def test_device_cookies_are_signed_with_the_secret(session, owner, monkeypatch):
+    monkeypatch.setenv("KONTROL_SECRET_KEY", "an-attackers-guess-" + "y" * 32)
+    get_settings.cache_clear()
+    forged = staff.remember_device(None, OWNER_EMAIL)
+    monkeypatch.setenv("KONTROL_SECRET_KEY", "the-real-secret-" + "x" * 32)
+    get_settings.cache_clear()
+    assert staff.trusted_device(forged, OWNER_EMAIL) == ""
+    assert staff.trusted_device(staff.remember_device(None, OWNER_EMAIL), OWNER_EMAIL) != ""
+
+
+def test_only_a_hash_of_the_device_is_stored(session, owner):
+    device = staff.remember_device(None, OWNER_EMAIL)
+    nonce = device.split(".")[0]
+    with pytest.raises(InvalidInput):
+        staff.sign_in(session, email=OWNER_EMAIL, password="wrong password", device=device)
+    staff.sign_in(session, email=OWNER_EMAIL, password=OWNER_PASSWORD, device=device)
+    session.commit()
+    attempts = session.exec(select(SignInAttempt).order_by(SignInAttempt.id)).all()
+    assert [a.device for a in attempts] == [token_hash(nonce)] * 2
+    stored = " ".join(str(v) for a in attempts for v in a.model_dump().values())
+    assert nonce not in stored and device not in stored
+
+
+def test_a_device_cookie_remembers_a_few_people_at_most(session, owner):
+    cookie = None
+    emails = [f"person{i}@example.com" for i in range(staff.MAX_DEVICE_PEOPLE + 2)]
+    for email in emails:
+        cookie = staff.remember_device(cookie, email)
+    assert len(cookie.split(".")) == staff.MAX_DEVICE_PEOPLE + 1
+    assert staff.trusted_device(cookie, emails[-1]) and staff.trusted_device(cookie, emails[2])
+    assert staff.trusted_device(cookie, emails[0]) == ""  # the oldest make room
+    # Signing in again does not grow it.
+    assert staff.remember_device(cookie, emails[-1]).split(".")[1:] == cookie.split(".")[1:]
+
+
+# --- races: one conditional UPDATE or a unique row, not read-then-write ------------------------
+
+
+def test_a_ticket_redeemed_twice_at_once_opens_one_session(session, owner):
+    ticket = staff.sign_in(session, email=OWNER_EMAIL, password=OWNER_PASSWORD)
+    session.commit()
+    first, second = while_first_is_open(
+        lambda s: staff.redeem_ticket(s, ticket), lambda s: staff.redeem_ticket(s, ticket)
+    )
+    assert first and second is None
+    session.expire_all()
+    assert len(session.exec(select(StaffSession)).all()) == 1
+
+
+def test_two_setups_at_once_make_one_owner(session):
+    def setup(email: str):
+        return lambda s: staff.create_shop(s, shop_name="Shop", name="Someone", email=email, password="long enough pw")
+
+    first, second = while_first_is_open(setup("first@example.com"), setup("second@example.com"))
+    assert first.email == "first@example.com"
+    assert isinstance(second, NotAllowed)
+    session.expire_all()
+    assert [u.email for u in session.exec(select(StaffUser)).all()] == ["first@example.com"]
+    assert len(session.exec(select(Shop)).all()) == 1
+
+
+def test_shop_and_staff_names_keep_to_one_line(session):
+    with pytest.raises(InvalidInput) as shop_name:
+        staff.create_shop(session, shop_name="Ink\r\nBcc: x@example.com", name="Olivia", email=OWNER_EMAIL, password=OWNER_PASSWORD)
+    assert shop_name.value.field == "shop_name" and "one line" in shop_name.value.message
+    session.rollback()
+    owner = make_owner(session, email=OWNER_EMAIL, password=OWNER_PASSWORD)
+    with pytest.raises(InvalidInput) as name:
+        staff.add_staff(session, owner, name="Sam\nStaff", email=MEMBER_EMAIL, password=MEMBER_PASSWORD)
+    assert name.value.field == "name"

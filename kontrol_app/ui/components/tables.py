@@ -6,11 +6,30 @@ from collections.abc import Callable
 
 import reflex as rx
 
+from kontrol_app.ui.guard import StaffPrincipal, StaffState, staff_event
+
+
+class PagedState(StaffState, mixin=True):
+    """A staff list paged in SQL: `_refresh(principal)` loads `self.page` and sets
+    `page`, `pages` and `total` from the service's answer."""
+
+    page: int = 1
+    pages: int = 1
+    total: int = 0
+
+    async def _refresh(self, principal: StaffPrincipal) -> None:
+        raise NotImplementedError
+
+    @staff_event
+    async def go_to_page(self, principal: StaffPrincipal, page: int):
+        self.page = page
+        await self._refresh(principal)
+
 
 def paged_table(
-    headers: list[str], rows: rx.Var, row: Callable[[rx.Var], rx.Component], state: type[rx.State], noun: str
+    headers: list[str], rows: rx.Var, row: Callable[[rx.Var], rx.Component], state: type[PagedState], noun: str
 ) -> rx.Component:
-    """`state` has page, pages, total and a go_to_page(page) event."""
+    """`state` is a `PagedState`."""
     return rx.vstack(
         rx.table.root(
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),

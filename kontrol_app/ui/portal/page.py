@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-
 import reflex as rx
 
 from kontrol_app.services import portal_auth
-from kontrol_app.ui.portal.state import TABS, PortalState
-from kontrol_app.ui.components.empty import empty_state
-from kontrol_app.ui.portal.orders import orders_tab
+from kontrol_app.ui.portal.session import PortalSession
 from kontrol_app.ui.portal.sign_in import sign_in_card
+from kontrol_app.ui.portal.tabs import TABS, PortalTabs
 
 
 def _header() -> rx.Component:
     return rx.hstack(
         rx.hstack(
             rx.cond(
-                PortalState.shop_logo != "",
-                rx.image(src=PortalState.shop_logo, alt="Shop logo", max_height="44px", max_width="140px", object_fit="contain"),
+                PortalSession.shop_logo != "",
+                rx.image(src=PortalSession.shop_logo, alt="Shop logo", max_height="44px", max_width="140px", object_fit="contain"),
             ),
             rx.vstack(
-                rx.text(PortalState.shop_name, weight="bold", size="4", id="portal-shop-name"),
-                rx.cond(PortalState.shop_email != "", rx.link(PortalState.shop_email, href="mailto:" + PortalState.shop_email, size="2", color_scheme="gray")),
+                rx.text(PortalSession.shop_name, weight="bold", size="4", id="portal-shop-name"),
+                rx.cond(PortalSession.shop_email != "", rx.link(PortalSession.shop_email, href="mailto:" + PortalSession.shop_email, size="2", color_scheme="gray")),
                 spacing="0",
             ),
             align="center",
@@ -29,8 +27,8 @@ def _header() -> rx.Component:
         ),
         rx.spacer(),
         rx.cond(
-            PortalState.signed_in & ~PortalState.preview,
-            rx.button("Sign out", variant="soft", color_scheme="gray", size="2", on_click=PortalState.sign_out),
+            PortalSession.signed_in & ~PortalSession.preview,
+            rx.button("Sign out", variant="soft", color_scheme="gray", size="2", on_click=PortalSession.sign_out),
         ),
         padding="12px 16px",
         border_bottom=f"1px solid {rx.color('gray', 5)}",
@@ -39,42 +37,25 @@ def _header() -> rx.Component:
     )
 
 
-def _branding_tab() -> rx.Component:
-    return rx.vstack(
-        rx.heading(PortalState.customer_name, size="4"),
-        rx.cond(PortalState.customer_phone != "", rx.text(PortalState.customer_phone, size="2")),
-        rx.cond(PortalState.customer_address != "", rx.text(PortalState.customer_address, size="2", white_space="pre-line")),
-        rx.text("People who can sign in", size="2", weight="medium", margin_top="12px"),
-        rx.foreach(PortalState.contacts, lambda c: rx.text(c["name"], " · ", c["email"], size="2")),
-        rx.text("To change these details, message or call ", PortalState.shop_name, ".", size="2", color_scheme="gray", margin_top="12px"),
-        spacing="1",
-        padding="16px 0",
-    )
-
-
 def _tabs() -> rx.Component:
     return rx.tabs.root(
         rx.scroll_area(
-            rx.tabs.list(*[rx.tabs.trigger(tab, value=tab) for tab in TABS], size="2"),
+            rx.tabs.list(*[rx.tabs.trigger(tab.label, value=tab.value) for tab in TABS], size="2"),
             scrollbars="horizontal",
             type="auto",
         ),
-        rx.tabs.content(orders_tab(), value="Active Orders"),
-        rx.tabs.content(empty_state("No invoices yet", "Invoices from the shop will appear here."), value="Invoices"),
-        rx.tabs.content(empty_state("No messages yet"), value="Messages"),
-        rx.tabs.content(empty_state("Quote requests aren't open here yet", "Email the shop for a quote in the meantime."), value="Request a Quote"),
-        rx.tabs.content(_branding_tab(), value="My Branding"),
-        value=PortalState.tab,
-        on_change=PortalState.set_tab,
+        *[rx.tabs.content(tab.content(), value=tab.value) for tab in TABS],
+        value=PortalTabs.tab,
+        on_change=PortalTabs.set_tab,
         width="100%",
     )
 
 
 def _preview_banner() -> rx.Component:
     return rx.cond(
-        PortalState.preview,
+        PortalSession.preview,
         rx.callout(
-            "Preview — viewing as " + PortalState.customer_name + ". Actions are disabled.",
+            "Preview — viewing as " + PortalSession.customer_name + ". Actions are disabled.",
             icon="eye",
             color_scheme="amber",
             width="100%",
@@ -86,19 +67,19 @@ def _preview_banner() -> rx.Component:
 def portal_page() -> rx.Component:
     return rx.box(
         rx.cond(
-            ~PortalState.link_valid,
+            ~PortalSession.link_valid,
             rx.center(rx.text(portal_auth.LINK_NOT_VALID, size="4"), min_height="80vh", padding="24px"),
             rx.box(
                 _preview_banner(),
                 _header(),
                 rx.cond(
-                    PortalState.loaded,
+                    PortalSession.loaded,
                     rx.cond(
-                        PortalState.signed_in,
+                        PortalSession.signed_in,
                         rx.box(
                             rx.cond(
-                                ~PortalState.preview,
-                                rx.text("Hi ", PortalState.viewer_name, " — ", PortalState.customer_name, size="2", color_scheme="gray", margin_bottom="8px"),
+                                ~PortalSession.preview,
+                                rx.text("Hi ", PortalSession.viewer_name, " — ", PortalSession.customer_name, size="2", color_scheme="gray", margin_bottom="8px"),
                             ),
                             _tabs(),
                             padding="16px",

@@ -6,10 +6,10 @@ from urllib.parse import quote
 
 import reflex as rx
 
-from kontrol_app.api.cookies import safe_next
+from kontrol_app.api.cookies import DEVICE_COOKIE, read_cookie, safe_next
 from kontrol_app.services import staff as staff_service
-from kontrol_app.services.errors import ServiceError
 from kontrol_app.ui.components.forms import field, form_error, secure_form, submit_button
+from kontrol_app.ui.guard import StaffState, open_event
 from kontrol_app.ui.services import call, client_ip, current_staff, visit
 
 
@@ -17,20 +17,17 @@ def _session_url(ticket: str, next_path: str) -> str:
     return f"/api/staff/session?ticket={quote(ticket)}&next={quote(safe_next(next_path))}"
 
 
-class SetupState(rx.State):
-    errors: dict[str, str] = {}
+class SetupState(StaffState, rx.State):
     working: bool = False
 
-    @rx.event
+    @open_event
     async def load(self):
         if await call(staff_service.has_staff):
             return rx.redirect("/sign-in")
 
-    @rx.event
+    @open_event
     async def create_shop(self, form: dict):
-        self.errors = {}
-
-        def create(session):  # noqa: ANN001, ANN202
+        def create(session):
             owner = staff_service.create_shop(
                 session,
                 shop_name=form.get("shop_name", ""),
@@ -40,37 +37,27 @@ class SetupState(rx.State):
             )
             return staff_service.issue_ticket(session, owner.id)
 
-        try:
-            ticket = await call(create)
-        except ServiceError as error:
-            self.errors = {error.field or "form": error.message}
-            return
+        ticket = await call(create)
         return visit(_session_url(ticket, "/settings/shop"))
 
 
-class SignInState(rx.State):
-    errors: dict[str, str] = {}
-
-    @rx.event
+class SignInState(StaffState, rx.State):
+    @open_event
     async def load(self):
         if not await call(staff_service.has_staff):
             return rx.redirect("/setup")
         if await current_staff(self) is not None:
             return rx.redirect(safe_next(self.router.url.query_parameters.get("next")))
 
-    @rx.event
+    @open_event
     async def sign_in(self, form: dict):
-        self.errors = {}
-        try:
-            ticket = await call(
-                staff_service.sign_in,
-                email=form.get("email", ""),
-                password=form.get("password", ""),
-                ip=client_ip(self),
-            )
-        except ServiceError as error:
-            self.errors = {error.field or "form": error.message}
-            return
+        ticket = await call(
+            staff_service.sign_in,
+            email=form.get("email", ""),
+            password=form.get("password", ""),
+            ip=client_ip(self),
+            device=read_cookie(self.router.headers.cookie, DEVICE_COOKIE),
+        )
         return visit(_session_url(ticket, self.router.url.query_parameters.get("next", "/")))
 
 

@@ -5,18 +5,17 @@ from __future__ import annotations
 import reflex as rx
 
 from kontrol_app.services import dashboard as dashboard_service
-from kontrol_app.ui.services import call, current_staff
+from kontrol_app.ui.guard import StaffPrincipal, StaffState, staff_event
+from kontrol_app.ui.services import call
 from kontrol_app.ui.staff.shell import StaffShellState, guarded, staff_page
 
 
 
-class DashboardState(rx.State):
+class DashboardState(StaffState, rx.State):
     checklist: list[dict[str, str | bool]] = []
 
-    @rx.event
-    async def load(self):
-        if await current_staff(self) is None:
-            return
+    @staff_event(quiet=True)
+    async def load(self, principal: StaffPrincipal):
         items = await call(dashboard_service.getting_started)
         self.checklist = [{"label": i.label, "done": i.done, "href": i.href, "action": i.action} for i in items]
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 import reflex as rx
 
 from kontrol_app.services import automations
-from kontrol_app.services.errors import ServiceError
-from kontrol_app.ui.components.forms import field
-from kontrol_app.ui.services import call, current_staff
+from kontrol_app.ui.components.forms import field, toggle_field
+from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, owner_event, staff_event
+from kontrol_app.ui.services import call
 from kontrol_app.ui.staff.settings_nav import settings_tabs
 from kontrol_app.ui.staff.shell import guarded, staff_page
 
 PLACEHOLDER_HINT = "Placeholders: " + ", ".join("{" + p + "}" for p in automations.PLACEHOLDERS)
 
 
-class AutomationsState(rx.State):
+class AutomationsState(StaffState, rx.State):
     rules: list[dict[str, str]] = []
     can_edit: bool = False
     editing: str = ""  # the status being edited
@@ -23,7 +23,6 @@ class AutomationsState(rx.State):
     enabled: bool = False
     preview_subject: str = ""
     preview_body: str = ""
-    errors: dict[str, str] = {}
 
     async def _refresh(self) -> None:
         rules = await call(automations.list_rules)
@@ -31,81 +30,62 @@ class AutomationsState(rx.State):
             {"status": r.status, "label": r.label, "enabled": "on" if r.enabled else "off", "subject": r.subject} for r in rules
         ]
 
-    @rx.event
-    async def load(self):
-        principal = await current_staff(self)
-        if principal is None:
-            return
+    async def _rule(self, status: str) -> automations.AutomationRule | None:
+        return next((r for r in await call(automations.list_rules) if r.status == status), None)
+
+    async def _preview(self) -> None:
+        self.preview_subject, self.preview_body = await call(
+            automations.preview, status=self.editing, subject=self.subject, body=self.body
+        )
+
+    @staff_event(quiet=True)
+    async def load(self, principal: StaffPrincipal):
         self.can_edit = principal.is_owner
         self.editing = ""
         await self._refresh()
 
-    @rx.event
-    async def edit(self, status: str):
-        if await current_staff(self) is None:
-            return
-        rule = next((r for r in await call(automations.list_rules) if r.status == status), None)
+    @staff_event
+    async def edit(self, principal: StaffPrincipal, status: str):
+        rule = await self._rule(status)
         if rule is None:
             return
         self.editing, self.subject, self.body, self.enabled = rule.status, rule.subject, rule.body, rule.enabled
-        self.errors = {}
         await self._preview()
 
-    async def _preview(self) -> None:
-        try:
-            self.preview_subject, self.preview_body = await call(
-                automations.preview, status=self.editing, subject=self.subject, body=self.body
-            )
-            self.errors = {}
-        except ServiceError as error:
-            self.errors = {error.field or "body": error.message}
-
-    @rx.event
-    async def set_subject(self, value: str):
-        self.subject = value[:300]
+    # The preview reads the shop's details, so typing is guarded like any read.
+    @staff_event
+    async def set_subject(self, principal: StaffPrincipal, value: str):
+        self.subject = value
         await self._preview()
 
-    @rx.event
-    async def set_body(self, value: str):
-        self.body = value[:5000]
+    @staff_event
+    async def set_body(self, principal: StaffPrincipal, value: str):
+        self.body = value
         await self._preview()
 
-    @rx.event
+    @form_event
     def set_enabled(self, value: bool):
         self.enabled = value
 
-    @rx.event
+    @form_event
     def close(self, open_: bool = False):
         if not open_:
             self.editing = ""
 
-    @rx.event
-    async def toggle(self, status: str, enabled: bool):
-        principal = await current_staff(self)
-        if principal is None:
-            return
-        rule = next((r for r in await call(automations.list_rules) if r.status == status), None)
+    @owner_event
+    async def toggle(self, principal: StaffPrincipal, status: str, enabled: bool):
+        rule = await self._rule(status)
         if rule is None:
             return
-        try:
-            await call(automations.save_rule, principal, status=status, enabled=enabled, subject=rule.subject, body=rule.body)
-        except ServiceError as error:
-            return rx.toast.error(error.message)
+        await call(automations.save_rule, principal, status=status, enabled=enabled, subject=rule.subject, body=rule.body)
         await self._refresh()
         return rx.toast.success(f"{rule.label}: emails {'on' if enabled else 'off'}.")
 
-    @rx.event
-    async def save(self):
-        principal = await current_staff(self)
-        if principal is None:
-            return rx.toast.error("Your session has ended. Sign in again.")
-        try:
-            rule = await call(
-                automations.save_rule, principal, status=self.editing, enabled=self.enabled, subject=self.subject, body=self.body
-            )
-        except ServiceError as error:
-            self.errors = {error.field or "body": error.message}
-            return
+    @owner_event
+    async def save(self, principal: StaffPrincipal):
+        rule = await call(
+            automations.save_rule, principal, status=self.editing, enabled=self.enabled, subject=self.subject, body=self.body
+        )
         self.editing = ""
         await self._refresh()
         return rx.toast.success(f"Saved the {rule.label} email.")
@@ -135,7 +115,7 @@ def _editor() -> rx.Component:
         rx.dialog.content(
             rx.dialog.title("Email when a job moves here"),
             rx.vstack(
-                rx.hstack(rx.switch(checked=state.enabled, on_change=state.set_enabled, disabled=~state.can_edit), rx.text("Send this email", size="2")),
+                toggle_field("Send this email", rx.switch(checked=state.enabled, on_change=state.set_enabled, disabled=~state.can_edit), id="rule-enabled"),
                 field("Subject", rx.input(value=state.subject, on_change=state.set_subject, name="subject", width="100%", read_only=~state.can_edit), state.errors.get("subject", "")),
                 field(
                     "Text",

@@ -8,10 +8,10 @@ from kontrol_app.models import EmailStatus
 from kontrol_app.services import outbox as outbox_service
 from kontrol_app.services import shop as shop_service
 from kontrol_app.services.clock import shop_time
-from kontrol_app.services.errors import ServiceError
 from kontrol_app.settings import get_settings
-from kontrol_app.ui.components.tables import paged_table
-from kontrol_app.ui.services import call, current_staff
+from kontrol_app.ui.components.tables import PagedState, paged_table
+from kontrol_app.ui.guard import StaffPrincipal, form_event, staff_event
+from kontrol_app.ui.services import call
 from kontrol_app.ui.staff.settings_nav import settings_tabs
 from kontrol_app.ui.staff.shell import guarded, staff_page
 
@@ -20,25 +20,18 @@ STATUS_LABELS = {EmailStatus.QUEUED: "Queued", EmailStatus.SENT: "Sent", EmailSt
 STATUS_COLORS = {"Queued": "amber", "Sent": "green", "Failed": "red"}
 
 
-class EmailState(rx.State):
+class EmailState(PagedState, rx.State):
     emails: list[dict[str, str]] = []
-    total: int = 0
-    page: int = 1
     provider: str = ""
     preview_subject: str = ""
     preview_html: str = ""
     preview_text: str = ""
     preview_open: bool = False
 
-    @rx.var
-    def pages(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
-
-    async def _refresh(self, principal) -> None:  # noqa: ANN001
+    async def _refresh(self, principal: StaffPrincipal) -> None:
         result = await call(outbox_service.list_outbox, principal, page=self.page, page_size=PAGE_SIZE)
-        info = await call(shop_service.shop_info)
-        tz = info.timezone if info else "UTC"
-        self.total = result.total
+        tz = await call(shop_service.shop_timezone)
+        self.total, self.page, self.pages = result.total, result.page, result.pages
         self.emails = [
             {
                 "id": str(e.id),
@@ -52,50 +45,27 @@ class EmailState(rx.State):
             for e in result.emails
         ]
 
-    @rx.event
-    async def load(self):
-        principal = await current_staff(self)
-        if principal is None:
-            return
+    @staff_event(quiet=True)
+    async def load(self, principal: StaffPrincipal):
         self.provider = "Resend" if get_settings().email_provider_configured else ""
         self.page = 1
         await self._refresh(principal)
 
-    @rx.event
-    async def go_to_page(self, page: int):
-        principal = await current_staff(self)
-        if principal is None:
-            return
-        self.page = min(max(1, page), self.pages)
-        await self._refresh(principal)
-
-    @rx.event
-    async def show(self, email_id: str):
-        principal = await current_staff(self)
-        if principal is None:
-            return
-        try:
-            row = await call(outbox_service.get_email, principal, int(email_id))
-        except (ServiceError, ValueError):
-            return rx.toast.error("That email is not in the outbox.")
+    @staff_event
+    async def show(self, principal: StaffPrincipal, email_id: int):
+        row = await call(outbox_service.get_email, principal, int(email_id))
         self.preview_subject = row.subject
         self.preview_html = row.html_body
         self.preview_text = row.text_body
         self.preview_open = True
 
-    @rx.event
+    @form_event
     def set_preview_open(self, value: bool):
         self.preview_open = value
 
-    @rx.event
-    async def retry(self, email_id: str):
-        principal = await current_staff(self)
-        if principal is None:
-            return
-        try:
-            await call(outbox_service.retry_email, principal, int(email_id))
-        except (ServiceError, ValueError) as error:
-            return rx.toast.error(getattr(error, "message", "That email cannot be retried."))
+    @staff_event
+    async def retry(self, principal: StaffPrincipal, email_id: int):
+        await call(outbox_service.retry_email, principal, int(email_id))
         await self._refresh(principal)
         return rx.toast.success("The email will be sent again.")
 

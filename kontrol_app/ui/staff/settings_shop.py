@@ -4,97 +4,65 @@ from __future__ import annotations
 
 import reflex as rx
 
+from kontrol_app.services import files as files_service
 from kontrol_app.services import shop as shop_service
-from kontrol_app.services.errors import ServiceError
 from kontrol_app.services.money import CURRENCIES
 from kontrol_app.settings import get_settings
-from kontrol_app.ui.components.forms import field
-from kontrol_app.ui.services import call, current_staff
+from kontrol_app.ui.components.forms import field, named_upload
+from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, owner_event, staff_event
+from kontrol_app.ui.services import call
 from kontrol_app.ui.staff.settings_nav import settings_tabs
 from kontrol_app.ui.staff.shell import StaffShellState, guarded, staff_page
 
 FIELDS = ("name", "email", "phone", "address", "currency", "timezone")
 
 
-class ShopInfoState(rx.State):
+class ShopInfoState(StaffState, rx.State):
     form: dict[str, str] = {f: "" for f in FIELDS}
-    errors: dict[str, str] = {}
     logo: str = ""
     timezones: list[str] = []
     can_edit: bool = False
 
-    def _show(self, info: shop_service.ShopInfo) -> None:
+    async def _show(self, info: shop_service.ShopInfo) -> None:
         self.form = {f: getattr(info, f) for f in FIELDS}
         self.logo = info.logo_path
+        shell = await self.get_state(StaffShellState)  # the header shows them too
+        shell.shop_name, shell.shop_logo = shop_service.display_name(info), info.logo_path
 
-    @rx.event
-    async def load(self):
-        principal = await current_staff(self)
-        if principal is None:
-            return
-        info = await call(shop_service.shop_info)
-        self.errors = {}
+    @staff_event(quiet=True)
+    async def load(self, principal: StaffPrincipal):
         self.can_edit = principal.is_owner
         self.timezones = shop_service.timezone_names()
+        info = await call(shop_service.shop_info)
         if info is not None:
-            self._show(info)
+            await self._show(info)
 
-    @rx.event
+    @form_event
     def set_field(self, name: str, value: str):
         if name in FIELDS:
             self.form[name] = value
 
-    @rx.event
-    async def save(self):
-        principal = await current_staff(self)
-        if principal is None:
-            return rx.toast.error("Your session has ended. Sign in again.")
-        self.errors = {}
-        try:
-            info = await call(shop_service.update_shop_info, principal, **self.form)
-        except ServiceError as error:
-            self.errors = {error.field or "form": error.message}
-            return rx.toast.error("Shop info was not saved. Check the highlighted field.")
-        self._show(info)
-        shell = await self.get_state(StaffShellState)
-        shell.shop_name = info.name
+    @owner_event(field_toast="Shop info was not saved. Check the highlighted field.")
+    async def save(self, principal: StaffPrincipal):
+        await self._show(await call(shop_service.update_shop_info, principal, **self.form))
         return rx.toast.success("Shop info saved.")
 
-    @rx.event
-    async def upload_logo(self, files: list[rx.UploadFile]):
-        principal = await current_staff(self)
-        if principal is None:
-            return rx.toast.error("Your session has ended. Sign in again.")
-        self.errors = {}
+    @owner_event(field_toast="The logo was not saved.")
+    async def upload_logo(self, principal: StaffPrincipal, files: list[rx.UploadFile]):
         if not files:
             return
-        data = await files[0].read()
-        try:
-            info = await call(shop_service.save_logo, principal, data, get_settings().files_dir)
-        except ServiceError as error:
-            self.errors = {"logo": error.message}
-            return rx.toast.error(error.message)
-        self.logo = info.logo_path
-        shell = await self.get_state(StaffShellState)
-        shell.shop_logo = info.logo_path
+        # Capped on the server while it streams in; the files service judges and keeps it.
+        upload = await files_service.receive(files[0], max_bytes=shop_service.MAX_LOGO_BYTES, field="logo")
+        await self._show(await call(shop_service.save_logo, principal, upload))
         return rx.toast.success("Logo saved.")
 
-    @rx.event
+    @form_event
     def logo_rejected(self, rejected: list[dict]):
         self.errors = {"logo": "The logo must be a PNG, JPEG or WebP image up to 5 MB."}
 
-    @rx.event
-    async def remove_logo(self):
-        principal = await current_staff(self)
-        if principal is None:
-            return
-        try:
-            await call(shop_service.remove_logo, principal, get_settings().files_dir)
-        except ServiceError as error:
-            return rx.toast.error(error.message)
-        self.logo = ""
-        shell = await self.get_state(StaffShellState)
-        shell.shop_logo = ""
+    @owner_event
+    async def remove_logo(self, principal: StaffPrincipal):
+        await self._show(await call(shop_service.remove_logo, principal, get_settings().files_dir))
         return rx.toast.success("Logo removed.")
 
 
@@ -124,15 +92,18 @@ def _logo_section() -> rx.Component:
             rx.cond(
                 ShopInfoState.can_edit,
                 rx.hstack(
-                    rx.upload.root(
-                        rx.button(rx.icon("upload", size=16), "Upload logo", variant="soft", type="button"),
-                        id="logo",
-                        multiple=False,
-                        max_files=1,
-                        max_size=shop_service.MAX_LOGO_BYTES,
-                        accept={"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"], "image/webp": [".webp"]},
-                        on_drop=ShopInfoState.upload_logo(rx.upload_files(upload_id="logo")),
-                        on_drop_rejected=ShopInfoState.logo_rejected,
+                    named_upload(
+                        "Logo file",
+                        rx.upload.root(
+                            rx.button(rx.icon("upload", size=16), "Upload logo", variant="soft", type="button"),
+                            id="logo",
+                            multiple=False,
+                            max_files=1,
+                            max_size=shop_service.MAX_LOGO_BYTES,
+                            accept={"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"], "image/webp": [".webp"]},
+                            on_drop=ShopInfoState.upload_logo(rx.upload_files(upload_id="logo")),
+                            on_drop_rejected=ShopInfoState.logo_rejected,
+                        ),
                     ),
                     rx.cond(
                         ShopInfoState.logo != "",

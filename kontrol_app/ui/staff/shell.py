@@ -6,6 +6,7 @@ import reflex as rx
 
 from kontrol_app.services import shop as shop_service
 from kontrol_app.services import staff as staff_service
+from kontrol_app.ui.guard import StaffState, forget_staff_screens, open_event
 from kontrol_app.ui.services import call, current_staff, sign_in_redirect, staff_token, visit
 
 # The sections that exist so far (product.md, Words on screen).
@@ -17,30 +18,31 @@ NAV = [
 ]
 
 
-class StaffShellState(rx.State):
+class StaffShellState(StaffState, rx.State):
     shop_name: str = ""
     shop_logo: str = ""
     staff_name: str = ""
     is_owner: bool = False
 
-    @rx.event
+    @open_event
     async def guard(self):
         """Runs first on every staff page: no shop yet -> setup; signed out -> Sign in."""
         principal = await current_staff(self)
         if principal is None:
+            await forget_staff_screens(self)
             if not await call(staff_service.has_staff):
                 return rx.redirect("/setup")
             return sign_in_redirect(self)
         info = await call(shop_service.shop_info)
         self.staff_name = principal.name
         self.is_owner = principal.is_owner
-        self.shop_name = info.name if info else ""
+        self.shop_name = shop_service.display_name(info)
         self.shop_logo = info.logo_path if info else ""
 
-    @rx.event
+    @open_event
     async def sign_out(self):
         await call(staff_service.sign_out, staff_token(self))
-        self.staff_name = ""
+        await forget_staff_screens(self)
         return visit("/api/staff/signed-out")
 
 
@@ -78,6 +80,8 @@ def _user_menu() -> rx.Component:
             rx.button(rx.icon("circle-user", size=16), StaffShellState.staff_name, variant="soft", color_scheme="gray")
         ),
         rx.menu.content(rx.menu.item("Sign out", on_click=StaffShellState.sign_out)),
+        # Not modal: a modal menu hides the page with aria-hidden while it stays focusable.
+        modal=False,
     )
 
 
@@ -120,6 +124,6 @@ def staff_page(current: str, title: str, *children: rx.Component) -> rx.Componen
     )
 
 
-def guarded(*handlers):  # noqa: ANN002, ANN201
+def guarded(*handlers):
     """on_load for a staff page: the guard first, then the page's own loaders."""
     return [StaffShellState.guard, *handlers]

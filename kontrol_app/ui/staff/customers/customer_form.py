@@ -5,79 +5,64 @@ from __future__ import annotations
 import reflex as rx
 
 from kontrol_app.services import customers as customer_service
-from kontrol_app.services.errors import ServiceError
 from kontrol_app.ui.components.forms import field, form_error
-from kontrol_app.ui.services import call, current_staff
+from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, staff_event
+from kontrol_app.ui.services import call
 from kontrol_app.ui.staff.shell import guarded, staff_page
-from kontrol_app.ui.staff.customers.common import FORM_FIELDS, customer_id_from_path
+from kontrol_app.ui.staff.customers.common import FORM_FIELDS
 
 
-class CustomerFormState(rx.State):
+class CustomerFormState(StaffState, rx.State):
     form: dict[str, str] = {f: "" for f in FORM_FIELDS}
     contacts: list[dict[str, str]] = []
-    errors: dict[str, str] = {}
     editing: bool = False
-    _customer_id: int | None = None
+    _version: int | None = None  # what the form was loaded at: a colleague's newer save wins
 
-    @rx.event
-    async def load(self):
-        principal = await current_staff(self)
-        if principal is None:
-            return
-        self.errors = {}
-        self._customer_id = customer_id_from_path(self.router.url.path)
-        self.editing = self._customer_id is not None
+    @staff_event(quiet=True)
+    async def load(self, principal: StaffPrincipal):
+        customer_id = self._route_id("customer_id")
+        self.editing = customer_id is not None
         if not self.editing:
             self.form = {f: "" for f in FORM_FIELDS}
             self.contacts = []
             return
-        try:
-            data = await call(customer_service.customer_form, principal, self._customer_id)
-        except ServiceError as error:
-            return rx.toast.error(error.message)
+        data = await call(customer_service.customer_form, principal, customer_id)
         self.form = {f: getattr(data, f) for f in FORM_FIELDS}
+        self._version = data.version
         self.contacts = [{"name": c.name, "email": c.email} for c in data.contacts]
 
-    @rx.event
+    @form_event
     def set_field(self, name: str, value: str):
         if name in FORM_FIELDS:
             self.form[name] = value
 
-    @rx.event
+    @form_event
     def add_contact(self):
         if len(self.contacts) < customer_service.MAX_EXTRA_CONTACTS:
             self.contacts.append({"name": "", "email": ""})
 
-    @rx.event
+    @form_event
     def remove_contact(self, index: int):
         if 0 <= index < len(self.contacts):
             self.contacts.pop(index)
             self.errors = {}
 
-    @rx.event
+    @form_event
     def set_contact(self, index: int, key: str, value: str):
         if 0 <= index < len(self.contacts) and key in ("name", "email"):
             self.contacts[index][key] = value
 
-    @rx.event
-    async def save(self):
-        principal = await current_staff(self)
-        if principal is None:
-            return rx.toast.error("Your session has ended. Sign in again.")
-        self.errors = {}
+    @staff_event(field_toast="The customer was not saved. Check the highlighted field.")
+    async def save(self, principal: StaffPrincipal):
         data = customer_service.CustomerInput(
             **{f: self.form.get(f, "") for f in FORM_FIELDS},
             contacts=[customer_service.ContactInput(c.get("name", ""), c.get("email", "")) for c in self.contacts],
         )
-        try:
-            if self._customer_id is None:
-                customer_id = await call(customer_service.create_customer, principal, data)
-            else:
-                customer_id = self._customer_id
-                await call(customer_service.update_customer, principal, customer_id, data)
-        except ServiceError as error:
-            self.errors = {error.field or "form": error.message}
-            return rx.toast.error("The customer was not saved. Check the highlighted field.")
+        customer_id = self._route_id("customer_id")
+        if customer_id is None:
+            customer_id = await call(customer_service.create_customer, principal, data)
+        else:
+            await call(customer_service.update_customer, principal, customer_id, data, expected_version=self._version)
         return [rx.redirect(f"/customers/{customer_id}"), rx.toast.success("Customer saved.")]
 
 
@@ -98,11 +83,13 @@ def _contact_row(contact: rx.Var, index: rx.Var) -> rx.Component:
             "Name",
             rx.input(value=contact["name"], on_change=lambda v: CustomerFormState.set_contact(index, "name", v), width="100%"),
             errors.get("contact_" + index.to_string() + "_name", ""),
+            id="contact-" + index.to_string() + "-name",  # one id per row of the foreach
         ),
         field(
             "Email",
             rx.input(value=contact["email"], on_change=lambda v: CustomerFormState.set_contact(index, "email", v), type="email", width="100%"),
             errors.get("contact_" + index.to_string() + "_email", ""),
+            id="contact-" + index.to_string() + "-email",
         ),
         rx.button(rx.icon("x", size=14), "Remove", variant="ghost", color_scheme="red", type="button", on_click=CustomerFormState.remove_contact(index), margin_top="22px"),
         spacing="3",

@@ -5,22 +5,17 @@ from __future__ import annotations
 import reflex as rx
 
 from kontrol_app.services import customers as customer_service
-from kontrol_app.ui.components.tables import paged_table
-from kontrol_app.ui.services import call, current_staff
+from kontrol_app.ui.components.tables import PagedState, paged_table
+from kontrol_app.ui.guard import StaffPrincipal, staff_event
+from kontrol_app.ui.services import call
 from kontrol_app.ui.staff.shell import guarded, staff_page
 
 
-class CustomerListState(rx.State):
+class CustomerListState(PagedState, rx.State):
     rows: list[dict[str, str]] = []
     search: str = ""
-    page: int = 1
-    pages: int = 1
-    total: int = 0
 
-    async def _refresh(self) -> None:
-        principal = await current_staff(self)
-        if principal is None:
-            return
+    async def _refresh(self, principal: StaffPrincipal) -> None:
         result = await call(customer_service.list_customers, principal, search=self.search, page=self.page)
         self.rows = [
             {"id": str(r.id), "name": r.name, "contact": r.contact_name, "email": r.email, "phone": r.phone}
@@ -28,20 +23,15 @@ class CustomerListState(rx.State):
         ]
         self.page, self.pages, self.total = result.page, result.pages, result.total
 
-    @rx.event
-    async def load(self):
-        await self._refresh()
+    @staff_event(quiet=True)
+    async def load(self, principal: StaffPrincipal):
+        await self._refresh(principal)
 
-    @rx.event
-    async def set_search(self, value: str):
-        self.search = value[:100]
+    @staff_event
+    async def set_search(self, principal: StaffPrincipal, value: str):
+        self.search = value
         self.page = 1
-        await self._refresh()
-
-    @rx.event
-    async def go_to_page(self, page: int):
-        self.page = page
-        await self._refresh()
+        await self._refresh(principal)
 
 
 def _list_row(row: rx.Var) -> rx.Component:

@@ -6,13 +6,14 @@ import reflex as rx
 
 from kontrol_app.services import customers as customer_service
 from kontrol_app.services import portal_links
-from kontrol_app.services.errors import ServiceError
-from kontrol_app.ui.services import call, current_staff
+from kontrol_app.services.errors import NotFound
+from kontrol_app.ui.components.forms import field
+from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, staff_event
+from kontrol_app.ui.services import call
 from kontrol_app.ui.staff.shell import guarded, staff_page
-from kontrol_app.ui.staff.customers.common import customer_id_from_path
 
 
-class CustomerPageState(rx.State):
+class CustomerPageState(StaffState, rx.State):
     name: str = ""
     contact_name: str = ""
     email: str = ""
@@ -28,14 +29,12 @@ class CustomerPageState(rx.State):
     found: bool = True
     email_dialog_open: bool = False
     intro_message: str = ""
-    errors: dict[str, str] = {}
     edit_href: str = ""
     jobs_href: str = ""
     new_job_href: str = ""
-    _customer_id: int | None = None
 
-    async def _refresh(self, principal) -> None:  # noqa: ANN001
-        detail = await call(customer_service.customer_detail, principal, self._customer_id)
+    async def _refresh(self, principal: StaffPrincipal) -> None:
+        detail = await call(customer_service.customer_detail, principal, self._route_id("customer_id"))
         self.name, self.contact_name, self.email = detail.name, detail.contact_name, detail.email
         self.phone, self.address, self.notes = detail.phone, detail.address, detail.notes
         self.contacts = [{"name": c.name, "email": c.email} for c in detail.contacts]
@@ -48,64 +47,44 @@ class CustomerPageState(rx.State):
         self.open_invoices = detail.stats.open_invoices
         self.total_orders = detail.stats.total_orders
 
-    @rx.event
-    async def load(self):
-        principal = await current_staff(self)
-        if principal is None:
-            return
-        self._customer_id = customer_id_from_path(self.router.url.path)
+    @staff_event(quiet=True)
+    async def load(self, principal: StaffPrincipal):
         self.email_dialog_open = False
+        self.found = self._route_id("customer_id") is not None
+        if not self.found:
+            return
         try:
             await self._refresh(principal)
-            self.found = True
-        except (ServiceError, TypeError):
+        except NotFound:
             self.found = False
 
-    @rx.event
-    async def copy_link(self):
-        principal = await current_staff(self)
-        if principal is None or self._customer_id is None:
-            return
-        await call(portal_links.mark_link_copied, principal, self._customer_id)
+    @staff_event
+    async def copy_link(self, principal: StaffPrincipal):
+        await call(portal_links.mark_link_copied, principal, self._route_id("customer_id"))
         return [rx.set_clipboard(self.portal_url), rx.toast.success("Portal link copied.")]
 
-    @rx.event
-    async def regenerate(self):
-        principal = await current_staff(self)
-        if principal is None or self._customer_id is None:
-            return
-        self.portal_url = await call(portal_links.regenerate_link, principal, self._customer_id)
+    @staff_event
+    async def regenerate(self, principal: StaffPrincipal):
+        await call(portal_links.regenerate_link, principal, self._route_id("customer_id"))
         await self._refresh(principal)
         return rx.toast.success("New portal link made. The old link and its sign-ins no longer work.")
 
-    @rx.event
-    async def open_email_dialog(self):
-        principal = await current_staff(self)
-        if principal is None or self._customer_id is None:
-            return
-        self.errors = {}
-        self.intro_message = await call(portal_links.intro_message, principal, self._customer_id)
+    @staff_event
+    async def open_email_dialog(self, principal: StaffPrincipal):
+        self.intro_message = await call(portal_links.intro_message, principal, self._route_id("customer_id"))
         self.email_dialog_open = True
 
-    @rx.event
+    @form_event
     def set_email_dialog_open(self, value: bool):
         self.email_dialog_open = value
 
-    @rx.event
+    @form_event
     def set_intro_message(self, value: str):
         self.intro_message = value
 
-    @rx.event
-    async def send_link_email(self):
-        principal = await current_staff(self)
-        if principal is None or self._customer_id is None:
-            return
-        self.errors = {}
-        try:
-            to = await call(portal_links.email_link, principal, self._customer_id, self.intro_message)
-        except ServiceError as error:
-            self.errors = {"message": error.message}
-            return
+    @staff_event
+    async def send_link_email(self, principal: StaffPrincipal):
+        to = await call(portal_links.email_link, principal, self._route_id("customer_id"), self.intro_message)
         self.email_dialog_open = False
         return rx.toast.success(f"Portal link emailed to {to}.")
 
@@ -124,8 +103,14 @@ def _email_dialog() -> rx.Component:
         rx.dialog.content(
             rx.dialog.title("Email link to client"),
             rx.dialog.description("To ", state.email, ". Adapt the message as you like; the link is added as a button too.", size="2"),
-            rx.text_area(value=state.intro_message, on_change=state.set_intro_message, rows="9", width="100%", margin_top="12px", name="intro_message"),
-            rx.cond(state.errors.get("message", "") != "", rx.text(state.errors.get("message", ""), color_scheme="red", size="2", role="alert")),
+            rx.box(
+                field(
+                    "Message",
+                    rx.text_area(value=state.intro_message, on_change=state.set_intro_message, rows="9", width="100%", name="intro_message"),
+                    state.errors.get("message", ""),
+                ),
+                margin_top="12px",
+            ),
             rx.hstack(
                 rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray")),
                 rx.button("Send email", on_click=state.send_link_email),

@@ -5,40 +5,29 @@ from __future__ import annotations
 import reflex as rx
 
 from kontrol_app.services import jobs as job_service
-from kontrol_app.services.errors import ServiceError
 from kontrol_app.ui.components.status import status_badge
-from kontrol_app.ui.services import call, current_staff
+from kontrol_app.ui.guard import StaffPrincipal, StaffState, staff_event
+from kontrol_app.ui.services import call
 from kontrol_app.ui.staff.shell import guarded, staff_page
 from kontrol_app.ui.staff.jobs.common import jobs_header, row_dict
 
 
-class JobBoardState(rx.State):
+class JobBoardState(StaffState, rx.State):
     columns: list[dict] = []
 
-    async def _refresh(self, principal) -> None:  # noqa: ANN001
+    async def _refresh(self, principal: StaffPrincipal) -> None:
         columns = await call(job_service.board, principal)
         self.columns = [
             {"status": c.label, "count": c.count, "cards": [row_dict(r) for r in c.cards]} for c in columns
         ]
 
-    @rx.event
-    async def load(self):
-        principal = await current_staff(self)
-        if principal is None:
-            return
+    @staff_event(quiet=True)
+    async def load(self, principal: StaffPrincipal):
         await self._refresh(principal)
 
-    @rx.event
-    async def move_next(self, job_id: str, from_status: str):
-        principal = await current_staff(self)
-        if principal is None:
-            return rx.toast.error("Your session has ended. Sign in again.")
-        if not job_id.isdigit():
-            return
-        try:
-            moved_to = await call(job_service.move_to_next, principal, int(job_id), expected_from=from_status)
-        except ServiceError as error:
-            return rx.toast.error(error.message)
+    @staff_event
+    async def move_next(self, principal: StaffPrincipal, job_id: int, from_status: str):
+        moved_to = await call(job_service.move_to_next, principal, int(job_id), expected_from=from_status)
         await self._refresh(principal)
         if moved_to:
             return rx.toast.success(f"Moved to {moved_to}.")

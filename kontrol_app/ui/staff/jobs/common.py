@@ -9,18 +9,12 @@ from kontrol_app.services import statuses
 
 
 FORM_FIELDS = ("title", "quantity", "due_date", "decoration", "garment", "colour", "notes")
-STATUS_OPTIONS = [statuses.LABELS[s] for s in statuses.ALL_STATUSES]
+# (value, label): screens show the label and send the value.
+STATUS_OPTIONS = [(s.value, statuses.LABELS[s]) for s in statuses.ALL_STATUSES]
 DECORATIONS = {label: value.value for value, label in job_service.DECORATION_LABELS.items()}
 
 
-def job_id_from_path(path: str) -> int | None:
-    parts = [p for p in (path or "").split("/") if p]
-    if len(parts) >= 2 and parts[0] == "jobs" and parts[1].isdigit():
-        return int(parts[1])
-    return None
-
-
-def due_label(value) -> str:  # noqa: ANN001
+def due_label(value) -> str:
     return f"{value:%b} {value.day}, {value.year}" if value else ""
 
 

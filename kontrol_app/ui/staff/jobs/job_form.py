@@ -5,85 +5,63 @@ from __future__ import annotations
 import reflex as rx
 
 from kontrol_app.services import jobs as job_service
-from kontrol_app.services.errors import ServiceError
 from kontrol_app.ui.components.forms import field, form_error
-from kontrol_app.ui.services import call, current_staff
+from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, staff_event
+from kontrol_app.ui.services import call
 from kontrol_app.ui.staff.shell import guarded, staff_page
-from kontrol_app.ui.staff.jobs.common import DECORATIONS, FORM_FIELDS, job_id_from_path
+from kontrol_app.ui.staff.jobs.common import DECORATIONS, FORM_FIELDS
 
 
-class JobFormState(rx.State):
+class JobFormState(StaffState, rx.State):
     form: dict[str, str] = {f: "" for f in FORM_FIELDS}
-    errors: dict[str, str] = {}
     editing: bool = False
     customer_name: str = ""
     customer_query: str = ""
     customer_choices: list[dict[str, str]] = []
     _customer_id: int | None = None
-    _job_id: int | None = None
+    _version: int | None = None  # what the form was loaded at: a colleague's newer save wins
 
-    @rx.event
-    async def load(self):
-        principal = await current_staff(self)
-        if principal is None:
-            return
-        self.errors = {}
+    @staff_event(quiet=True)
+    async def load(self, principal: StaffPrincipal):
         self.customer_choices = []
-        self._job_id = job_id_from_path(self.router.url.path)
-        self.editing = self._job_id is not None
-        if self._job_id is None:
+        job_id = self._route_id("job_id")
+        self.editing = job_id is not None
+        if job_id is None:
             self.form = {f: "" for f in FORM_FIELDS} | {"decoration": "screen_print"}
             customer = self.router.url.query_parameters.get("customer", "")
             self._customer_id = int(customer) if customer.isdigit() else None
         else:
-            try:
-                data = await call(job_service.job_input, principal, self._job_id)
-            except ServiceError as error:
-                return rx.toast.error(error.message)
+            data = await call(job_service.job_input, principal, job_id)
             self.form = {f: str(getattr(data, f)) for f in FORM_FIELDS}
-            self._customer_id = data.customer_id
+            self._customer_id, self._version = data.customer_id, data.version
         self.customer_name = (await call(job_service.customer_name, self._customer_id) or "") if self._customer_id else ""
 
-    @rx.event
+    @form_event
     def set_field(self, name: str, value: str):
         if name in FORM_FIELDS:
             self.form[name] = value
 
-    @rx.event
-    async def find_customer(self, text: str):
-        principal = await current_staff(self)
-        if principal is None:
-            return
-        self.customer_query = text[:100]
-        matches = await call(job_service.find_customers, principal, self.customer_query)
+    @staff_event
+    async def find_customer(self, principal: StaffPrincipal, text: str):
+        self.customer_query = text
+        matches = await call(job_service.find_customers, principal, text)
         self.customer_choices = [{"id": str(i), "name": n} for i, n in matches]
 
-    @rx.event
-    async def choose_customer(self, customer_id: str):
-        if await current_staff(self) is None or not customer_id.isdigit():
-            return
+    @staff_event
+    async def choose_customer(self, principal: StaffPrincipal, customer_id: int):
         name = await call(job_service.customer_name, int(customer_id))
         if name:
             self._customer_id, self.customer_name = int(customer_id), name
             self.customer_choices, self.customer_query = [], ""
-            self.errors = {k: v for k, v in self.errors.items() if k != "customer"}
 
-    @rx.event
-    async def save(self):
-        principal = await current_staff(self)
-        if principal is None:
-            return rx.toast.error("Your session has ended. Sign in again.")
-        self.errors = {}
+    @staff_event(field_toast="The job was not saved. Check the highlighted field.")
+    async def save(self, principal: StaffPrincipal):
         data = job_service.JobInput(**{f: self.form.get(f, "") for f in FORM_FIELDS}, customer_id=self._customer_id)
-        try:
-            if self._job_id is None:
-                job_id = await call(job_service.create_job, principal, data)
-            else:
-                job_id = self._job_id
-                await call(job_service.update_job, principal, job_id, data)
-        except ServiceError as error:
-            self.errors = {error.field or "form": error.message}
-            return rx.toast.error("The job was not saved. Check the highlighted field.")
+        job_id = self._route_id("job_id")
+        if job_id is None:
+            job_id = await call(job_service.create_job, principal, data)
+        else:
+            await call(job_service.update_job, principal, job_id, data, expected_version=self._version)
         return [rx.redirect(f"/jobs/{job_id}"), rx.toast.success("Job saved.")]
 
 

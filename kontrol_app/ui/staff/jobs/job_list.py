@@ -6,15 +6,15 @@ import reflex as rx
 
 from kontrol_app.services import jobs as job_service
 from kontrol_app.services import statuses
-from kontrol_app.services.errors import ServiceError
 from kontrol_app.ui.components.status import status_badge
-from kontrol_app.ui.components.tables import paged_table
-from kontrol_app.ui.services import call, current_staff
+from kontrol_app.ui.components.tables import PagedState, paged_table
+from kontrol_app.ui.guard import StaffPrincipal, staff_event
+from kontrol_app.ui.services import call
 from kontrol_app.ui.staff.shell import guarded, staff_page
 from kontrol_app.ui.staff.jobs.common import jobs_header, row_dict
 
 
-class JobListState(rx.State):
+class JobListState(PagedState, rx.State):
     rows: list[dict[str, str]] = []
     status: str = "active"
     search: str = ""
@@ -22,16 +22,9 @@ class JobListState(rx.State):
     due_from: str = ""
     due_to: str = ""
     customer_name: str = ""
-    page: int = 1
-    pages: int = 1
-    total: int = 0
-    error: str = ""
     _customer_id: int | None = None
 
-    async def _refresh(self) -> None:
-        principal = await current_staff(self)
-        if principal is None:
-            return
+    async def _refresh(self, principal: StaffPrincipal) -> None:
         filters = job_service.JobFilters(
             status="" if self.status == "all" else self.status,
             customer_id=self._customer_id,
@@ -40,39 +33,26 @@ class JobListState(rx.State):
             search=self.search,
             customer_search=self.customer_search,
         )
-        self.error = ""
-        try:
-            result = await call(job_service.list_jobs, principal, filters, page=self.page)
-        except ServiceError as error:
-            self.error = error.message
-            return
+        result = await call(job_service.list_jobs, principal, filters, page=self.page)
         self.rows = [row_dict(r) for r in result.rows]
         self.page, self.pages, self.total = result.page, result.pages, result.total
 
-    @rx.event
-    async def load(self):
+    @staff_event(quiet=True)
+    async def load(self, principal: StaffPrincipal):
         customer = self.router.url.query_parameters.get("customer", "")
         self._customer_id = int(customer) if customer.isdigit() else None
         self.customer_name = ""
         if self._customer_id:
-            principal = await current_staff(self)
-            if principal is not None:
-                matches = await call(job_service.customer_name, self._customer_id)
-                self.customer_name = matches or ""
+            self.customer_name = await call(job_service.customer_name, self._customer_id) or ""
         self.page = 1
-        await self._refresh()
+        await self._refresh(principal)
 
-    @rx.event
-    async def set_filter(self, name: str, value: str):
+    @staff_event
+    async def set_filter(self, principal: StaffPrincipal, name: str, value: str):
         if name in ("status", "search", "customer_search", "due_from", "due_to"):
-            setattr(self, name, value[:100])
+            setattr(self, name, value)
             self.page = 1
-            await self._refresh()
-
-    @rx.event
-    async def go_to_page(self, page: int):
-        self.page = page
-        await self._refresh()
+            await self._refresh(principal)
 
 
 def _job_row(row: rx.Var) -> rx.Component:
@@ -141,7 +121,7 @@ def job_list_page() -> rx.Component:
             wrap="wrap",
             margin_bottom="12px",
         ),
-        rx.cond(state.error != "", rx.text(state.error, color_scheme="red", size="2", role="alert")),
+        rx.cond(state.errors.length() > 0, rx.text(state.errors.values().join(" "), color_scheme="red", size="2", role="alert")),
         rx.cond(
             state.total == 0,
             rx.text("No jobs match these filters.", color_scheme="gray"),

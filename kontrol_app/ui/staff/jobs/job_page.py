@@ -9,29 +9,28 @@ from kontrol_app.services import jobs as job_service
 from kontrol_app.services import shop as shop_service
 from kontrol_app.services import statuses
 from kontrol_app.services.clock import shop_time
-from kontrol_app.services.errors import ServiceError
+from kontrol_app.services.errors import NotFound
 from kontrol_app.services.tracking import CARRIER_LABELS
 from kontrol_app.ui.components.status import status_badge
-from kontrol_app.ui.services import call, current_staff
+from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, staff_event
+from kontrol_app.ui.services import call
 from kontrol_app.ui.staff.shell import guarded, staff_page
-from kontrol_app.ui.staff.jobs.common import STATUS_OPTIONS, due_label, job_id_from_path
+from kontrol_app.ui.staff.jobs.common import STATUS_OPTIONS, due_label
 
 
-class JobPageState(rx.State):
+class JobPageState(StaffState, rx.State):
     job: dict[str, str] = {}
     history: list[dict[str, str]] = []
     found: bool = True
+    next_status: str = ""
     next_label: str = ""
     status_note: str = ""
     tracking_carrier: str = ""
     tracking_number: str = ""
-    errors: dict[str, str] = {}
-    _job_id: int | None = None
 
-    async def _refresh(self, principal) -> None:  # noqa: ANN001
-        detail = await call(job_service.job_detail, principal, self._job_id)
-        info = await call(shop_service.shop_info)
-        tz = info.timezone if info else "UTC"
+    async def _refresh(self, principal: StaffPrincipal) -> None:
+        detail = await call(job_service.job_detail, principal, self._route_id("job_id"))
+        tz = await call(shop_service.shop_timezone)
         self.job = {
             "id": str(detail.id),
             "title": detail.title,
@@ -49,6 +48,7 @@ class JobPageState(rx.State):
             "tracking_url": detail.tracking_url,
         }
         nxt = statuses.next_status(detail.status)
+        self.next_status = nxt.value if nxt else ""
         self.next_label = statuses.label(nxt) if nxt else ""
         self.tracking_carrier = detail.tracking_carrier or Carrier.UPS.value
         self.tracking_number = detail.tracking_number
@@ -62,65 +62,53 @@ class JobPageState(rx.State):
             for h in detail.history
         ]
 
-    @rx.event
-    async def load(self):
-        principal = await current_staff(self)
-        if principal is None:
+    @staff_event(quiet=True)
+    async def load(self, principal: StaffPrincipal):
+        self.status_note = ""
+        self.found = self._route_id("job_id") is not None
+        if not self.found:
             return
-        self._job_id = job_id_from_path(self.router.url.path)
-        self.errors, self.status_note = {}, ""
         try:
             await self._refresh(principal)
-            self.found = True
-        except (ServiceError, TypeError):
+        except NotFound:
             self.found = False
 
-    @rx.event
+    @form_event
     def set_status_note(self, value: str):
-        self.status_note = value[:1000]
+        self.status_note = value
 
-    @rx.event
+    @form_event
     def set_tracking_carrier(self, value: str):
         self.tracking_carrier = value
 
-    @rx.event
+    @form_event
     def set_tracking_number(self, value: str):
-        self.tracking_number = value[:60]
+        self.tracking_number = value
 
-    @rx.event
-    async def move_to(self, status_label: str):
-        principal = await current_staff(self)
-        if principal is None or self._job_id is None:
-            return rx.toast.error("Your session has ended. Sign in again.")
-        self.errors = {}
-        try:
-            moved = await call(
-                job_service.change_status,
-                principal,
-                self._job_id,
-                status_label,
-                note=self.status_note,
-                expected_from=self.job.get("status_value"),
-            )
-        except ServiceError as error:
-            self.errors = {error.field or "status": error.message}
-            return
+    @staff_event
+    async def move_to(self, principal: StaffPrincipal, status: str):
+        moved = await call(
+            job_service.change_status,
+            principal,
+            self._route_id("job_id"),
+            status,
+            note=self.status_note,
+            expected_from=self.job.get("status_value"),
+        )
         self.status_note = ""
         await self._refresh(principal)
         if moved:
             return rx.toast.success(f"Status: {self.job['status']}.")
 
-    @rx.event
-    async def save_tracking(self):
-        principal = await current_staff(self)
-        if principal is None or self._job_id is None:
-            return rx.toast.error("Your session has ended. Sign in again.")
-        self.errors = {}
-        try:
-            await call(job_service.set_tracking, principal, self._job_id, carrier=self.tracking_carrier, number=self.tracking_number)
-        except ServiceError as error:
-            self.errors = {error.field or "tracking_number": error.message}
-            return
+    @staff_event
+    async def save_tracking(self, principal: StaffPrincipal):
+        await call(
+            job_service.set_tracking,
+            principal,
+            self._route_id("job_id"),
+            carrier=self.tracking_carrier,
+            number=self.tracking_number,
+        )
         await self._refresh(principal)
         return rx.toast.success("Tracking saved.")
 
@@ -137,16 +125,15 @@ def _status_section() -> rx.Component:
             rx.flex(
                 rx.cond(
                     state.next_label != "",
-                    rx.button("Move to " + state.next_label, on_click=state.move_to(state.next_label), id="move-next"),
+                    rx.button("Move to " + state.next_label, on_click=state.move_to(state.next_status), id="move-next"),
                 ),
-                rx.select(
-                    STATUS_OPTIONS,
-                    placeholder="Set status…",
+                rx.select.root(
+                    # The root renders no element: the trigger button is what needs the name.
+                    rx.select.trigger(placeholder="Set status…", aria_label="Set status"),
+                    rx.select.content(*[rx.select.item(label, value=value) for value, label in STATUS_OPTIONS]),
                     value="",
                     on_change=state.move_to,
                     name="set_status",
-                    # rx.select hands aria_label to its root, which renders nothing: name the trigger.
-                    custom_attrs={"aria-label": "Set status"},
                 ),
                 rx.input(placeholder="Note for the history (optional)", value=state.status_note, on_change=state.set_status_note, name="status_note", min_width="240px"),
                 spacing="2",

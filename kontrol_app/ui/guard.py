@@ -1,0 +1,139 @@
+"""The staff guard: every handler of a staff screen knows who is acting, or does nothing.
+
+A staff screen's state subclasses `StaffState` and marks every event handler with one of:
+
+- `@staff_event`: needs a signed-in staff member; the handler gets the principal as its
+  first argument. No session: this state's data is cleared, "Your session has ended"
+  shows and the browser goes to Sign in. A `ServiceError` with a field becomes the
+  message next to that field (`self.errors`); one without a field becomes a toast.
+- `@owner_event`: the same, for owner-only work (the rule itself is `permissions.require_owner`).
+- `@form_event`: only keeps what the person is typing in this tab (no database, no secrets).
+- `@open_event`: works without a session on purpose (the page guard, Sign out).
+
+A handler without one of them makes the class fail at import, so it cannot be forgotten.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar
+
+import reflex as rx
+
+from kontrol_app.services.errors import ServiceError
+from kontrol_app.services.permissions import require_owner
+from kontrol_app.services.staff import StaffPrincipal
+from kontrol_app.ui.marks import mark, require_marks, supply_first_arg
+from kontrol_app.ui.services import current_staff, sign_in_redirect
+
+SESSION_ENDED = "Your session has ended. Sign in again."
+GUARDS = "@staff_event, @owner_event, @form_event or @open_event"
+
+
+def _refused(state: StaffState, error: ServiceError, field_toast: str = "") -> Any:
+    """A service said no: next to the field it is about; else in a toast, and on forms
+    that show one (`errors["form"]`) also above the form, so it stays until fixed."""
+    if error.field:
+        state.errors = {error.field: error.message}
+        return rx.toast.error(field_toast) if field_toast else None
+    state.errors = {"form": error.message}
+    return rx.toast.error(error.message)
+
+
+def _guarded(fn: Callable[..., Awaitable[Any]], *, owner: bool, quiet: bool, field_toast: str) -> Callable:
+    @functools.wraps(fn)
+    async def handler(self: StaffState, *args: Any, **kwargs: Any) -> Any:
+        principal = await current_staff(self)
+        if principal is None:
+            self.reset()  # whatever this tab held, it no longer may
+            # A page load is redirected by the page guard that runs before it.
+            return None if quiet else [rx.toast.error(SESSION_ENDED), sign_in_redirect(self)]
+        self.errors = {}
+        try:
+            if owner:
+                require_owner(principal)
+            return await fn(self, principal, *args, **kwargs)
+        except ServiceError as error:
+            return _refused(self, error, field_toast)
+
+    supply_first_arg(handler, fn)  # the principal is ours to supply, not the browser's
+    return mark(handler, "owner" if owner else "staff")
+
+
+def staff_event(fn: Callable | None = None, *, quiet: bool = False, field_toast: str = "") -> Callable:
+    """A handler that needs a signed-in staff member: `async def h(self, principal, ...)`.
+
+    `quiet=True` for page loaders: the page guard already redirects a signed-out browser.
+    `field_toast`: also say this in a toast when a field is refused (long forms)."""
+    if fn is None:
+        return functools.partial(staff_event, quiet=quiet, field_toast=field_toast)
+    return _guarded(fn, owner=False, quiet=quiet, field_toast=field_toast)
+
+
+def owner_event(fn: Callable | None = None, *, field_toast: str = "") -> Callable:
+    """A handler only the shop's owner may run: `async def h(self, principal, ...)`."""
+    if fn is None:
+        return functools.partial(owner_event, field_toast=field_toast)
+    return _guarded(fn, owner=True, quiet=False, field_toast=field_toast)
+
+
+def form_event(fn: Callable) -> Callable:
+    """A handler that only keeps what is typed into this tab's form."""
+    return mark(fn, "form")
+
+
+def open_event(fn: Callable) -> Callable:
+    """A handler that is safe without a session: it reveals and changes nothing that a
+    stranger may not (sign-in, Create your shop, the page guard, Sign out)."""
+
+    @functools.wraps(fn)
+    async def handler(self: StaffState, *args: Any, **kwargs: Any) -> Any:
+        self.errors = {}
+        try:
+            return await fn(self, *args, **kwargs)
+        except ServiceError as error:
+            return _refused(self, error)
+
+    return mark(handler, "open")
+
+
+class StaffState(rx.State, mixin=True):
+    """Base of every staff screen's state: `class JobPageState(StaffState, rx.State)`.
+
+    A mixin (so the state tree stays flat and each screen has its own `errors`)."""
+
+    # Messages next to the fields they are about, keyed by the service's field name.
+    errors: dict[str, str] = {}
+
+    screens: ClassVar[list[type[rx.State]]] = []
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Every public function of a state is an event any browser may call by name.
+        require_marks(cls, GUARDS)
+        super().__init_subclass__(**kwargs)
+        if not cls._mixin:
+            StaffState.screens.append(cls)
+
+    def _route_id(self, name: str) -> int | None:
+        """A record id from the page's route (`/jobs/[job_id]` -> `self._route_id("job_id")`)."""
+        value = getattr(self, name, "")
+        return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
+async def forget_staff_screens(state: rx.State) -> None:
+    """On sign-out, every staff screen of this tab drops what it held."""
+    for screen in StaffState.screens:
+        (await state.get_state(screen)).reset()
+
+
+__all__ = [
+    "SESSION_ENDED",
+    "StaffPrincipal",
+    "StaffState",
+    "forget_staff_screens",
+    "form_event",
+    "open_event",
+    "owner_event",
+    "staff_event",
+]

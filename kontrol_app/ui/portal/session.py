@@ -1,0 +1,185 @@
+"""The portal's session state and its guard: who is looking, re-checked on every event.
+
+`PortalSession` holds the link's shop header and who is signed in. Each tab (and the
+sign-in card) is a substate of it under `ui/portal/tabs/`, so a tab's event loads only
+that tab, this state and the root. Every event handler of these states is marked with
+one of:
+
+- `@portal_event`: needs a client of this link's customer (or staff in Preview); the
+  handler gets the `PortalViewer` as its first argument. The re-check is one indexed
+  query. No viewer: every part of the portal is cleared (`forget_portal`).
+- `@portal_event(write=True)`: the same, and it changes something: Preview refuses it
+  with "Preview is read-only", whoever sends it.
+- `@sign_in_event`: works before anyone signs in (request a code, check it); still
+  refused in Preview, since it writes.
+- `@portal_loader`: the page's on_load, which does the same re-check itself.
+- `@ui_event`: only changes what this browser shows (no database, no customer data).
+
+A handler without one of them makes its class fail at import, so it cannot be forgotten.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+import reflex as rx
+
+from kontrol_app.services import portal_auth, portal_view
+from kontrol_app.services.errors import NotFound
+from kontrol_app.services.portal_view import PortalViewer
+from kontrol_app.ui.marks import mark, require_marks, supply_first_arg
+from kontrol_app.ui.services import call, portal_token, staff_token, visit
+
+PREVIEW_READ_ONLY = "Preview is read-only"
+GUARDS = "@portal_event, @sign_in_event, @portal_loader or @ui_event"
+
+
+def _wants_preview(state: rx.State) -> bool:
+    return state.router.url.query_parameters.get("preview") == "1"
+
+
+async def check_viewer(state: rx.State) -> PortalViewer | None:
+    """Who may see this link right now: the link (a route arg), the client's cookie and, in
+    Preview, the staff cookie, checked together in one query."""
+    preview = _wants_preview(state)
+    return await call(
+        portal_view.viewer_for, state.link, portal_token(state), staff_token(state) if preview else None, preview
+    )
+
+
+def _session_of(state: rx.State) -> PortalSession:
+    while type(state) is not PortalSession:
+        state = state.parent_state
+    return state
+
+
+async def forget_portal(state: rx.State) -> None:
+    """Clear every part of the portal (every tab, the sign-in card, who is signed in), keeping
+    only the link's public shop header. Parts a tab event did not load are loaded first."""
+    session = _session_of(state)
+    for part in PortalSession.parts:
+        await session.get_state(part)
+    kept = {name: getattr(session, name) for name in PortalSession.public_vars}
+    session.reset()  # this state and, recursively, every substate back to its defaults
+    for name, value in kept.items():
+        setattr(session, name, value)
+    session.loaded = True
+
+
+async def _guarded_viewer(state: rx.State) -> PortalViewer | None:
+    viewer = await check_viewer(state)
+    session = _session_of(state)
+    # The page was opened for one customer: an event for another link starts over.
+    if viewer is None or viewer.customer_id != session._customer_id:
+        await forget_portal(state)
+        return None
+    return viewer
+
+
+def portal_event(fn: Callable | None = None, *, write: bool = False) -> Callable:
+    """A handler for a signed-in viewer: `async def h(self, viewer, ...)`."""
+    if fn is None:
+        return functools.partial(portal_event, write=write)
+
+    @functools.wraps(fn)
+    async def handler(self: rx.State, *args: Any, **kwargs: Any) -> Any:
+        viewer = await _guarded_viewer(self)
+        if viewer is None:
+            return None
+        if write and viewer.preview:
+            return rx.toast.error(PREVIEW_READ_ONLY)
+        return await fn(self, viewer, *args, **kwargs)
+
+    supply_first_arg(handler, fn)
+    return mark(handler, "write" if write else "read")
+
+
+def sign_in_event(fn: Callable) -> Callable:
+    """A handler that works before sign-in (`async def h(self, ...)`); refused in Preview."""
+
+    @functools.wraps(fn)
+    async def handler(self: rx.State, *args: Any, **kwargs: Any) -> Any:
+        if _wants_preview(self):
+            viewer = await check_viewer(self)
+            if viewer is not None and viewer.preview:
+                return rx.toast.error(PREVIEW_READ_ONLY)
+        return await fn(self, *args, **kwargs)
+
+    return mark(handler, "sign_in")
+
+
+def portal_loader(fn: Callable) -> Callable:
+    """The page's loader: it runs the re-check itself (one query with the shop header)."""
+    return mark(fn, "load")
+
+
+def ui_event(fn: Callable) -> Callable:
+    """A handler that only changes what this browser shows (no database, no customer data)."""
+    return mark(fn, "ui")
+
+
+class PortalSession(rx.State):
+    """Who is looking at `/public/portal/[link]` (the link is `self.link`, a route arg)."""
+
+    link_valid: bool = True
+    loaded: bool = False
+    signed_in: bool = False
+    preview: bool = False
+    # The link's shop header: public, shown before sign-in (kept by `forget_portal`).
+    shop_name: str = ""
+    shop_email: str = ""
+    shop_logo: str = ""
+    customer_name: str = ""
+    viewer_name: str = ""
+    viewer_email: str = ""
+    _customer_id: int | None = None
+
+    public_vars: ClassVar[tuple[str, ...]] = ("link_valid", "shop_name", "shop_email", "shop_logo")
+    # Every substate (tabs, sign-in), so clearing never misses one a feature adds.
+    parts: ClassVar[list[type[rx.State]]] = []
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        require_marks(cls, GUARDS)
+        super().__init_subclass__(**kwargs)
+        PortalSession.parts.append(cls)
+
+    @portal_loader
+    async def load(self):
+        """The page's loader: the header, who is looking, then each tab fills itself."""
+        preview = _wants_preview(self)
+        try:
+            opening = await call(
+                portal_view.open_portal, self.link, portal_token(self), staff_token(self) if preview else None, preview
+            )
+        except NotFound:
+            self.link_valid = False
+            await forget_portal(self)
+            return
+        self.link_valid = True
+        self.shop_name, self.shop_email, self.shop_logo = opening.header.shop_name, opening.header.shop_email, opening.header.shop_logo
+        viewer = opening.viewer
+        if viewer is None or viewer.customer_id != self._customer_id:
+            await forget_portal(self)  # nothing from before (another link, a signed-out tab) stays
+        if viewer is None:
+            return
+        self._customer_id = viewer.customer_id
+        self.signed_in, self.preview = True, viewer.preview
+        self.customer_name, self.viewer_name, self.viewer_email = viewer.customer_name, viewer.name, viewer.email
+        for part in PortalSession.parts:
+            state = await self.get_state(part)
+            if hasattr(state, "_fill"):
+                await state._fill(viewer)
+        self.loaded = True
+
+    @portal_event(write=True)
+    async def sign_out(self, viewer: PortalViewer):
+        path = self.router.url.path
+        await call(portal_auth.sign_out, portal_token(self))
+        await forget_portal(self)
+        return visit(f"/api/portal/signed-out?next={quote(path)}")
+
+
+require_marks(PortalSession, GUARDS)

@@ -1,0 +1,188 @@
+"""Portal -> Active Orders: job cards, the live timeline, a job's details, past orders."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from kontrol_app.services import portal_orders
+from kontrol_app.services.errors import NotFound
+from kontrol_app.services.portal_orders import PortalJob
+from kontrol_app.services.portal_view import PortalViewer
+from kontrol_app.ui.components.empty import empty_state
+from kontrol_app.ui.portal.session import PortalSession, portal_event, ui_event
+from kontrol_app.ui.portal.tabs.nav import ORDERS, PortalTabs, Tab
+from kontrol_app.ui.services import call
+
+NO_JOB = PortalJob(0, "", "", "", "", "", "gray", 0, [], "", "", "", "", "", "")
+POLL_MS = 3000  # "an open portal shows the new status within 5 seconds"
+
+
+class OrdersTab(PortalSession):
+    orders: list[PortalJob] = []
+    past_orders: list[PortalJob] = []
+    showing_past: bool = False
+    job: PortalJob = NO_JOB
+    job_open: bool = False
+    _orders_stamp: str = ""
+
+    async def _fill(self, viewer: PortalViewer) -> None:
+        """Called by the page's loader: the cards, and the job of a `?job=` link."""
+        await self._load_orders(viewer.customer_id)
+        job = self.router.url.query_parameters.get("job", "")
+        if job.isdigit() and await self._open_job(viewer.customer_id, int(job)):
+            (await self.get_state(PortalTabs)).tab = ORDERS
+
+    async def _load_orders(self, customer_id: int) -> None:
+        self._orders_stamp = await call(portal_orders.orders_stamp, customer_id)
+        self.orders = await call(portal_orders.customer_orders, customer_id)
+        if self.showing_past:
+            self.past_orders = await call(portal_orders.customer_orders, customer_id, past=True)
+        if self.job_open:
+            await self._open_job(customer_id, self.job.id)
+
+    async def _open_job(self, customer_id: int, job_id: int) -> bool:
+        try:
+            self.job = await call(portal_orders.customer_order, customer_id, job_id)
+            self.job_open = True
+        except NotFound:
+            self.job, self.job_open = NO_JOB, False
+        return self.job_open
+
+    @portal_event
+    async def poll(self, viewer: PortalViewer, _tick: str = ""):
+        """Runs every few seconds while the portal is open; reloads only when a job changed."""
+        stamp = await call(portal_orders.orders_stamp, viewer.customer_id)
+        if stamp != self._orders_stamp:
+            await self._load_orders(viewer.customer_id)
+
+    @portal_event
+    async def open_job(self, viewer: PortalViewer, job_id: int):
+        await self._open_job(viewer.customer_id, int(job_id))
+
+    @ui_event
+    def close_job(self):
+        self.job_open = False
+
+    @portal_event
+    async def show_past(self, viewer: PortalViewer):
+        self.showing_past = True
+        self.past_orders = await call(portal_orders.customer_orders, viewer.customer_id, past=True)
+
+
+def job_badge(job: rx.Var, **props) -> rx.Component:
+    """The colour comes with the job (picked from its status value on the server)."""
+    return rx.badge(job.status_label, color_scheme=job.status_color, variant="soft", size="2", class_name="status-badge", **props)
+
+
+def _timeline(job: rx.Var) -> rx.Component:
+    def step(item: rx.Var) -> rx.Component:
+        return rx.vstack(
+            rx.match(
+                item.state,
+                ("done", rx.icon("circle-check", size=18, color=rx.color("green", 9))),
+                ("current", rx.icon("circle-dot", size=18, color=rx.color("blue", 9))),
+                rx.icon("circle", size=18, color=rx.color("gray", 7)),
+            ),
+            rx.text(item.label, size="1", weight=rx.cond(item.state == "current", "bold", "regular"), text_align="center"),
+            rx.text(item.when, size="1", color_scheme="gray"),
+            align="center",
+            spacing="1",
+            min_width="72px",
+            class_name="timeline-step " + item.state.to(str),
+        )
+
+    return rx.flex(rx.foreach(job.steps, step), wrap="wrap", gap="6px", class_name="timeline")
+
+
+def _tracking(job: rx.Var) -> rx.Component:
+    return rx.cond(
+        job.tracking_number != "",
+        rx.hstack(
+            rx.icon("truck", size=16),
+            rx.cond(
+                job.tracking_url != "",
+                rx.link(job.tracking_carrier + " " + job.tracking_number, href=job.tracking_url, is_external=True, class_name="tracking-link"),
+                rx.text(job.tracking_carrier + " " + job.tracking_number, size="2"),
+            ),
+            align="center",
+        ),
+    )
+
+
+def _order_card(job: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.text(job.title, weight="bold", size="3"),
+                rx.spacer(),
+                job_badge(job),
+                width="100%",
+                align="center",
+            ),
+            rx.text(job.pieces, rx.cond(job.due != "", " · " + job.due, ""), size="2", color_scheme="gray"),
+            rx.progress(value=job.progress, max=100, width="100%", aria_label="Order progress"),
+            _tracking(job),
+            rx.button("View details", variant="ghost", size="1", on_click=OrdersTab.open_job(job.id)),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+        class_name="order-card",
+    )
+
+
+def _job_detail() -> rx.Component:
+    job = OrdersTab.job
+    return rx.card(
+        rx.vstack(
+            rx.button(rx.icon("arrow-left", size=14), "All orders", variant="ghost", size="1", on_click=OrdersTab.close_job),
+            rx.hstack(rx.heading(job.title, size="5"), rx.spacer(), job_badge(job, id="portal-job-status"), width="100%", align="center"),
+            rx.text(job.pieces, rx.cond(job.due != "", " · " + job.due, ""), size="2", color_scheme="gray"),
+            rx.cond(job.garment != "", rx.text(job.garment, rx.cond(job.colour != "", " — " + job.colour, ""), size="2")),
+            rx.progress(value=job.progress, max=100, width="100%", aria_label="Order progress"),
+            rx.cond(job.side_note != "", rx.callout("This order is " + job.side_note + ".", icon="info", size="1")),
+            _timeline(job),
+            _tracking(job),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+        id="portal-job-detail",
+    )
+
+
+def orders_tab() -> rx.Component:
+    return rx.box(
+        rx.cond(
+            OrdersTab.job_open,
+            _job_detail(),
+            rx.vstack(
+                rx.cond(
+                    OrdersTab.orders.length() == 0,
+                    empty_state("No active orders yet", "When the shop starts a job for you, you'll follow it here."),
+                    rx.vstack(rx.foreach(OrdersTab.orders, _order_card), spacing="3", width="100%"),
+                ),
+                rx.cond(
+                    OrdersTab.showing_past,
+                    rx.vstack(
+                        rx.heading("Past orders", size="3", margin_top="12px"),
+                        rx.cond(
+                            OrdersTab.past_orders.length() == 0,
+                            rx.text("No past orders.", size="2", color_scheme="gray"),
+                            rx.vstack(rx.foreach(OrdersTab.past_orders, _order_card), spacing="3", width="100%"),
+                        ),
+                        width="100%",
+                    ),
+                    rx.button("Show past orders", variant="soft", size="2", on_click=OrdersTab.show_past, margin_top="8px"),
+                ),
+                spacing="3",
+                width="100%",
+                padding_top="12px",
+            ),
+        ),
+        # Poll for status changes while the portal is open (no reload needed).
+        rx.moment(interval=POLL_MS, on_change=OrdersTab.poll, display="none"),
+    )
+
+
+TAB = Tab(ORDERS, "Active Orders", orders_tab)

@@ -1,0 +1,36 @@
+"""axe-core in the browser tests: a page passes when axe finds nothing serious or critical.
+
+axe-playwright-python bundles axe-core (nothing is downloaded); `Axe().run(page)` injects
+it into the page and returns axe's own result object.
+"""
+
+from __future__ import annotations
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page
+
+FAILING_IMPACTS = ("serious", "critical")
+
+_axe = Axe()
+
+
+def violations(page: Page, impacts: tuple[str, ...] = FAILING_IMPACTS) -> list[dict]:
+    """axe's violations on the page as it is now, only those of the given impacts."""
+    found = _axe.run(page).response["violations"]
+    return [v for v in found if v.get("impact") in impacts]
+
+
+def report(found: list[dict]) -> str:
+    lines = []
+    for violation in found:
+        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']} — {violation['helpUrl']}")
+        for node in violation["nodes"][:8]:
+            lines.append(f"    {' '.join(str(t) for t in node['target'])}: {node['html'][:200]}")
+            lines.extend(f"      {line}" for line in node.get("failureSummary", "").splitlines()[:4])
+    return "\n".join(lines)
+
+
+def assert_accessible(page: Page, what: str = "") -> None:
+    """Fail on any serious or critical axe-core violation on `page` as it is shown now."""
+    found = violations(page)
+    assert not found, f"axe-core on {what or page.url}:\n{report(found)}"
