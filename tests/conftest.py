@@ -89,3 +89,12 @@ def session(database) -> Session:
     """A session on the test database; commit explicitly to make changes visible."""
     with Session(db.get_engine(), expire_on_commit=False) as session:
         yield session
+
+
+@pytest.fixture
+def owner(session: Session):
+    """The shop and its owner, made through the service (see tests/factories.py for the
+    name, `owner@example.com` and the password `correct horse`)."""
+    from tests.factories import make_owner
+
+    return make_owner(session)

@@ -14,13 +14,17 @@ from kontrol_app.services import customers, jobs, staff
 from kontrol_app.services.customers import ContactInput, CustomerInput
 
 
+OWNER_EMAIL = "owner@example.com"
+OWNER_PASSWORD = "correct horse"
+
+
 def make_owner(
     session: Session,
     *,
     shop_name: str = "Test Print Co.",
     name: str = "Olivia Owner",
-    email: str = "owner@example.com",
-    password: str = "correct horse",
+    email: str = OWNER_EMAIL,
+    password: str = OWNER_PASSWORD,
 ) -> staff.StaffPrincipal:
     """Create the shop and its owner."""
     owner = staff.create_shop(session, shop_name=shop_name, name=name, email=email, password=password)

@@ -16,7 +16,7 @@ from kontrol_app.api.cookies import PORTAL_COOKIE, STAFF_COOKIE
 from kontrol_app.models import EmailKind, OutboxEmail, StoredFile
 from kontrol_app.services import customers, files, portal_auth, portal_links, staff
 from kontrol_app.services.customers import CustomerInput
-from tests.api.conftest import OWNER_EMAIL, OWNER_PASSWORD
+from tests.factories import OWNER_EMAIL, OWNER_PASSWORD
 
 KIND = "test-artwork"
 files.register_reader(KIND, files.staff_or_own_customer)

@@ -32,7 +32,8 @@ from kontrol_app.services import staff
 from kontrol_app.settings import get_settings
 from kontrol_app.ui.services import client_ip
 from kontrol_app.ui.staff.auth import SignInState
-from tests.api.conftest import OWNER_EMAIL, OWNER_PASSWORD, set_cookie
+from tests.factories import OWNER_EMAIL, OWNER_PASSWORD
+from tests.helpers.http import set_cookie
 from tests.helpers.states import browser_tab, run_handler, screen
 
 FOURTEEN_DAYS = 14 * 24 * 3600

@@ -1,16 +1,13 @@
-"""Issue 4, in a real browser against the production build: jobs made and moved by staff,
+"""In a real browser against the production build: jobs made and moved by staff,
 followed live by the client in the portal; the list, the board, and the checklist."""
 
 from __future__ import annotations
 
 import json
-import queue
 import re
-import time
 from datetime import date, timedelta
 
 from playwright.sync_api import expect
-from reflex.event import EventHandler
 from sqlmodel import select
 
 from kontrol_app.models import EmailKind, Job, JobStatus, StatusAutomation
@@ -20,7 +17,7 @@ from kontrol_app.ui.portal.tabs.orders import OrdersTab
 
 from .conftest import ROOT, WEB_WORKDIR
 from .pages import at, choose, expect_portal_tabs, field_of, staff_page_live, toast
-from .test_security import NAMESPACE, EventSocket
+from .sockets import PortalSocket, event_name
 
 JOB_ID_URL = re.compile(r"^https?://[^/]+/jobs/(\d+)/?(\?.*)?$")
 PIPELINE = ["Quote", "Artwork", "Awaiting Approval", "Art Approved", "In Production", "Ready", "Shipped", "Completed"]
@@ -215,52 +212,6 @@ def test_jobs_list_filters_and_the_board_moves_a_job_one_step(shop, make_custome
 
 
 # --------------------------------------------------------------------------- another customer's job
-
-def event_name(handler: EventHandler) -> str:
-    """What the front end sends for `handler` (e.g. `OrdersTab.open_job`)."""
-    return f"{handler.state_full_name}.{handler.fn.__name__}"
-
-
-class PortalSocket(EventSocket):
-    """A script on the portal's websocket, with a client's portal cookie, on `path`
-    (with `?preview=1` when `preview`)."""
-
-    def __init__(self, base_url: str, cookie: str, path: str, *, preview: bool = False) -> None:
-        super().__init__(base_url, cookie)
-        self.path = path
-        self.preview = preview
-        self.seen: list[str] = []
-
-    def send(self, handler: EventHandler, payload: dict) -> None:
-        # As the browser sends it: the route arg `link` and the query string in `query`.
-        query = {"link": self.path.rstrip("/").rsplit("/", 1)[1], **({"preview": "1"} if self.preview else {})}
-        self.client.emit(
-            "event",
-            {
-                "name": event_name(handler),
-                "payload": payload,
-                "router_data": {
-                    "pathname": self.path,
-                    "asPath": self.path + ("?preview=1" if self.preview else ""),
-                    "query": query,
-                },
-            },
-            namespace=NAMESPACE,
-        )
-
-    def wait_for(self, accept, timeout: float = 20) -> str:
-        """Every update is kept in `seen`; returns the first new one `accept` likes."""
-        deadline = time.monotonic() + timeout
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                update = json.dumps(self.updates.get(timeout=left), ensure_ascii=False)
-            except queue.Empty:
-                break
-            self.seen.append(update)
-            if accept(update):
-                return update
-        raise AssertionError(f"no matching update within {timeout} s; got {[u[:300] for u in self.seen]}")
-
 
 def _opened_job(update: str) -> dict | None:
     """The job an update opens in the portal's detail view, if it does."""

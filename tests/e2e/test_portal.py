@@ -1,4 +1,4 @@
-"""Issue 3, in a real browser against the production build: customers, their portal link
+"""In a real browser against the production build: customers, their portal link
 (copy, preview, regenerate, email) and the client's email-code sign-in to the portal."""
 
 from __future__ import annotations

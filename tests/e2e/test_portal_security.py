@@ -22,7 +22,7 @@ from kontrol_app.ui.portal.sign_in import SignInState
 from kontrol_app.ui.portal.tabs.orders import OrdersTab
 
 from .pages import at, expect_portal_tabs
-from .test_jobs import PortalSocket
+from .sockets import PortalSocket
 
 
 def _drain(socket: PortalSocket, seconds: float = 3.0) -> list[str]:

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import json
-import queue
-import time
 import uuid
 from collections.abc import Callable
 
 import pytest
-import socketio
 from playwright.sync_api import expect
+from reflex.event import EventHandler
 from sqlmodel import select
 
 from kontrol_app.models import Shop, StaffSession
 from kontrol_app.services import staff as staff_service
 from kontrol_app.services.tokens import token_hash
+from kontrol_app.ui.staff.settings_shop import ShopInfoState
 
 from .conftest import ROOT, WEB_WORKDIR
 from .pages import at, sign_in_with_form, sign_out, user_menu
+from .sockets import EventSocket, event_name
 
 COOKIE = "kontrol_staff"
 
@@ -71,8 +70,6 @@ def test_a_stolen_session_stops_working_once_signed_out(shop, new_context, sign_
 
 # --------------------------------------------------------------------------- websocket
 
-NAMESPACE = "/_event"  # the Socket.IO namespace and path Reflex's state.js connects to
-SHOP_INFO_STATE = "reflex___state____state.kontrol_app___ui___staff___settings_shop____shop_info_state"
 REFUSED = "Your session has ended. Sign in again."
 SAVED = "Shop info saved."
 # A complete, valid form: with a session, saving it changes every one of these.
@@ -86,53 +83,19 @@ HIJACK = {
 }
 
 
-class EventSocket:
-    """A bare Socket.IO client speaking Reflex's event protocol, as a script would."""
+class ShopInfoSocket(EventSocket):
+    """A script on Settings -> Shop Info's websocket."""
 
-    def __init__(self, base_url: str, cookie: str | None = None) -> None:
-        self.updates: queue.Queue[dict] = queue.Queue()
-        self.client = socketio.Client(reconnection=False)
-        self.client.on("event", self.updates.put, namespace=NAMESPACE)
-        self.client.connect(
-            f"{base_url}?token={uuid.uuid4()}",
-            socketio_path=NAMESPACE,
-            namespaces=[NAMESPACE],
-            transports=["websocket"],
-            headers={"Cookie": cookie} if cookie else {},
-            wait_timeout=15,
-        )
-
-    def call(self, handler: str, payload: dict, *, until: Callable[[str], bool], timeout: float = 20) -> str:
-        """Send one event; return the first update (as JSON text) that `until` accepts."""
-        self.client.emit(
-            "event",
-            {
-                "name": f"{SHOP_INFO_STATE}.{handler}",
-                "payload": payload,
-                "router_data": {"pathname": "/settings/shop", "asPath": "/settings/shop"},
-            },
-            namespace=NAMESPACE,
-        )
-        seen = []
-        deadline = time.monotonic() + timeout
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                update = json.dumps(self.updates.get(timeout=left))
-            except queue.Empty:
-                break
-            seen.append(update[:300])
-            if until(update):
-                return update
-        raise AssertionError(f"no matching answer to {handler} within {timeout} s; got {seen}")
+    def call(self, handler: EventHandler, payload: dict, *, until: Callable[[str], bool]) -> str:
+        """Send one event; return the first update that `until` accepts."""
+        self.emit(handler, payload, {"pathname": "/settings/shop", "asPath": "/settings/shop"})
+        return self.wait_for(until)
 
     def fill_and_save(self) -> str:
         """Type a complete, valid form into Shop Info's state, then press Save."""
         for name, value in HIJACK.items():
-            self.call("set_field", {"name": name, "value": value}, until=lambda u, v=value: json.dumps(v)[1:-1] in u)
-        return self.call("save", {}, until=lambda u: REFUSED in u or SAVED in u or "not saved" in u)
-
-    def close(self) -> None:
-        self.client.disconnect()
+            self.call(ShopInfoState.set_field, {"name": name, "value": value}, until=lambda u, v=value: v in u)
+        return self.call(ShopInfoState.save, {}, until=lambda u: REFUSED in u or SAVED in u or "not saved" in u)
 
 
 def _shop_snapshot(db_session) -> dict:
@@ -143,7 +106,7 @@ def _shop_snapshot(db_session) -> dict:
 def test_the_save_handler_name_is_the_one_the_build_uses(e2e_server):
     """The names below are the ones the compiled front end sends (so the tests call real handlers)."""
     bundle = ROOT / WEB_WORKDIR / "build" / "client"
-    names = {f"{SHOP_INFO_STATE}.{h}" for h in ("set_field", "save")}
+    names = {event_name(ShopInfoState.set_field), event_name(ShopInfoState.save)}
     found = {n for path in bundle.rglob("*.js") for n in names if n in path.read_text(errors="ignore")}
     assert found == names
 
@@ -161,7 +124,7 @@ def test_websocket_save_without_a_session_changes_nothing(credential, shop, e2e_
         cookie = f"{COOKIE}={token}"
     before = _shop_snapshot(db_session)
 
-    socket = EventSocket(e2e_server.base_url, cookie)
+    socket = ShopInfoSocket(e2e_server.base_url, cookie)
     try:
         answer = socket.fill_and_save()
     finally:
@@ -172,7 +135,7 @@ def test_websocket_save_without_a_session_changes_nothing(credential, shop, e2e_
 
     # Control: the very same events with a live session do change the shop, so the
     # refusal above is the session check at work, not a malformed call.
-    socket = EventSocket(e2e_server.base_url, f"{COOKIE}={session_token(shop)}")
+    socket = ShopInfoSocket(e2e_server.base_url, f"{COOKIE}={session_token(shop)}")
     try:
         answer = socket.fill_and_save()
     finally:

@@ -1,4 +1,4 @@
-"""Issue 2, in a real browser against the production build: creating the shop, signing
+"""In a real browser against the production build: creating the shop, signing
 in and out, and Settings -> Shop Info (logo and contact details)."""
 
 from __future__ import annotations

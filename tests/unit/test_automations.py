@@ -11,14 +11,9 @@ from kontrol_app.models import Carrier, Customer, EmailKind, Job, JobStatusChang
 from kontrol_app.services import automations, jobs, portal_links, staff, statuses
 from kontrol_app.services.errors import InvalidInput, NotAllowed
 from kontrol_app.services.tracking import tracking_url
-from tests.factories import make_customer, make_job, make_owner, make_staff
+from tests.factories import make_customer, make_job, make_staff
 
 TRACKING = "1Z999AA10123456784"
-
-
-@pytest.fixture
-def owner(session) -> staff.StaffPrincipal:
-    return make_owner(session)
 
 
 @pytest.fixture

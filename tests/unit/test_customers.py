@@ -12,17 +12,12 @@ from sqlmodel import Session, select
 
 from kontrol_app import db
 from kontrol_app.models import CustomerContact, EmailKind, OutboxEmail
-from kontrol_app.services import customers, portal_auth, portal_links, staff
+from kontrol_app.services import customers, portal_auth, portal_links
 from kontrol_app.services.customers import ContactInput, CustomerInput
 from kontrol_app.services.errors import Conflict, InvalidInput, NotFound, ServiceError
 from tests.factories import customer_input, make_customer, make_owner
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def owner(session: Session) -> staff.StaffPrincipal:
-    return make_owner(session, shop_name="Acme Print Co", email="olivia@acme-print.test")
 
 
 def update(session: Session, actor, customer_id: int, name: str, email: str = "", contacts=(), **fields) -> None:
@@ -375,7 +370,7 @@ def test_paging_happens_in_sql(session, owner):
     assert listing, statements
 
 
-# --- edit versions: a stale form never overwrites a colleague's save (issue 7) ----------------
+# --- edit versions: a stale form never overwrites a colleague's save----------------
 
 
 def test_customer_form_and_detail_carry_the_version_and_each_save_bumps_it(session, owner):

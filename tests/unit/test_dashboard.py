@@ -5,15 +5,14 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
-import pytest
 from PIL import Image
 from sqlmodel import Session, select
 
 from kontrol_app.models import CustomerContact, PortalSession, utcnow
-from kontrol_app.services import automations, dashboard, jobs, portal_links, staff
+from kontrol_app.services import automations, dashboard, jobs, portal_links
 from kontrol_app.services.shop import save_logo
 from kontrol_app.settings import get_settings
-from tests.factories import make_customer, make_job, make_owner
+from tests.factories import make_customer, make_job
 
 ITEMS = ["shop", "customer", "copied", "sent", "job", "moved", "automations"]
 
@@ -28,11 +27,6 @@ def png() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (8, 8), "navy").save(buffer, format="PNG")
     return buffer.getvalue()
-
-
-@pytest.fixture
-def owner(session) -> staff.StaffPrincipal:
-    return make_owner(session)
 
 
 def test_checklist_items_have_labels_and_links(session, owner):

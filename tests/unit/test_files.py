@@ -27,7 +27,7 @@ from kontrol_app.services import shop as shop_service
 from kontrol_app.services.errors import InvalidInput
 from kontrol_app.services.portal_auth import PortalPrincipal
 from kontrol_app.settings import get_settings
-from tests.factories import make_customer, make_owner
+from tests.factories import make_customer
 
 KIND = "test-private"
 files.register_reader(KIND, files.staff_or_own_customer)
@@ -88,11 +88,6 @@ PSD = b"8BPS\x00\x01" + b"\x00" * 64
 @pytest.fixture
 def files_dir(database) -> Path:
     return get_settings().files_dir
-
-
-@pytest.fixture
-def owner(session: Session):
-    return make_owner(session)
 
 
 def blobs(files_dir: Path) -> list[Path]:

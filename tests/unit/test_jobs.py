@@ -30,11 +30,6 @@ def history(session: Session, job_id: int) -> list[JobStatusChange]:
 
 
 @pytest.fixture
-def owner(session) -> staff.StaffPrincipal:
-    return make_owner(session)
-
-
-@pytest.fixture
 def customer_id(session, owner) -> int:
     return make_customer(session, owner, contact_name="Sarah Smith")
 
@@ -559,7 +554,7 @@ def test_list_jobs_filters_by_part_of_the_customer_name(session):
     assert jobs.list_jobs(session, owner, jobs.JobFilters(customer_search="0%C")).total == 0
 
 
-# --- edit versions: a stale form never overwrites a colleague's save (issue 7) ----------------
+# --- edit versions: a stale form never overwrites a colleague's save----------------
 
 
 def test_job_form_and_detail_carry_the_version_and_each_save_bumps_it(session, owner, customer_id):

@@ -460,7 +460,7 @@ def test_nothing_lost_when_the_sender_dies_mid_batch(database, shop, session, fa
     assert {s.provider_message_id for s in final} == {d.id for d in fake_resend.deliveries}
 
 
-# --- what staff may read in Settings -> Email (issue 7, security review) ---------------------
+# --- what staff may read in Settings -> Email ---------------------
 
 
 def _portal_link(session: Session, customer_id: int) -> str:

@@ -25,17 +25,12 @@ from kontrol_app.services import customers, portal_auth, portal_links, staff
 from kontrol_app.services.customers import CustomerInput
 from kontrol_app.services.errors import InvalidInput, NotFound, Throttled
 from kontrol_app.settings import get_settings
-from tests.factories import make_customer, make_owner
+from tests.factories import make_customer
 from tests.helpers.concurrency import all_at_once, while_first_is_open
 
 KEY = re.compile(r"^[a-z2-7]{26}$")
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def owner(session: Session) -> staff.StaffPrincipal:
-    return make_owner(session, shop_name="Acme Print Co", email="olivia@acme-print.test")
 
 
 def customer(session: Session, customer_id: int) -> Customer:
@@ -227,7 +222,7 @@ def test_email_link_queues_one_email_to_the_primary_contact(session, shop):
     assert len(emails) == 1
     email = emails[0]
     assert (email.kind, email.to_email, email.status) == (EmailKind.PORTAL_LINK, "ann@acme.test", "queued")
-    assert "Acme Print Co" in email.subject
+    assert "Test Print Co." in email.subject
     assert url in email.text_body and url in email.html_body
     assert "Here is your portal." in email.text_body
     assert customer(session, shop["acme"]).portal_link_emailed_at is not None
@@ -262,7 +257,7 @@ def test_code_is_emailed_to_a_contact_of_this_customer(session, shop):
     assert len(emails) == 1
     email = emails[0]
     assert (email.kind, email.to_email) == (EmailKind.SIGN_IN_CODE, "ben@acme.test")
-    assert email.subject == "Your sign-in code for Acme Print Co"
+    assert email.subject == "Your sign-in code for Test Print Co."
     code = code_in(email)
     assert re.fullmatch(r"\d{6}", code)
     assert code in email.html_body

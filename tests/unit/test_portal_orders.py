@@ -12,14 +12,9 @@ from kontrol_app import db
 from kontrol_app.models import Carrier, Job, JobStatus, JobStatusChange, Shop
 from kontrol_app.services import customers, jobs, portal_orders, staff, statuses
 from kontrol_app.services.errors import NotFound
-from tests.factories import make_customer, make_job, make_owner
+from tests.factories import make_customer, make_job
 
 PIPELINE_LABELS = ["Quote", "Artwork", "Awaiting Approval", "Art Approved", "In Production", "Ready", "Shipped", "Completed"]
-
-
-@pytest.fixture
-def owner(session) -> staff.StaffPrincipal:
-    return make_owner(session)
 
 
 def _set_times(session: Session, job_id: int, times: dict[str, datetime]) -> None:

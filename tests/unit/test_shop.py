@@ -20,12 +20,7 @@ from kontrol_app.services.clock import shop_time
 from kontrol_app.services.errors import InvalidInput, NotAllowed
 from kontrol_app.services.money import format_money
 from kontrol_app.settings import get_settings
-from tests.factories import make_owner, make_staff
-
-
-@pytest.fixture
-def owner(session: Session) -> staff.StaffPrincipal:
-    return make_owner(session)
+from tests.factories import make_staff
 
 
 @pytest.fixture
@@ -71,7 +66,7 @@ def png_header_only(width: int, height: int) -> bytes:
 
 
 SHOP_FORM = {
-    "name": "Acme Print Co",
+    "name": "Test Print Co.",
     "email": "Hello@Acme-Print.test",
     "phone": "+1 555 0100",
     "address": "1 Main St\nSpringfield",
@@ -93,7 +88,7 @@ def current(session: Session) -> tuple:
 def test_owner_updates_shop_info(session, owner):
     info = shop_service.update_shop_info(session, owner, **SHOP_FORM)
     session.commit()
-    expected = ("Acme Print Co", "hello@acme-print.test", "+1 555 0100", "1 Main St\nSpringfield", "EUR", "Europe/Berlin")
+    expected = ("Test Print Co.", "hello@acme-print.test", "+1 555 0100", "1 Main St\nSpringfield", "EUR", "Europe/Berlin")
     assert (info.name, info.email, info.phone, info.address, info.currency, info.timezone) == expected
     assert current(session) == expected
     assert shop_service.shop_info(session) == info
@@ -338,3 +333,21 @@ def test_shop_time_follows_daylight_saving():
     assert shop_time(summer, "America/New_York") == "Jul 1, 2026 12:05 PM"
     assert shop_time(summer, "Europe/London") == "Jul 1, 2026 5:05 PM"
     assert shop_time(None, "UTC") == ""
+
+
+def test_an_unnamed_shop_has_one_name_everywhere(session: Session):
+    """Before Shop Info exists (or with an empty name) every screen and email says the same."""
+    from kontrol_app.models import EmailKind, OutboxEmail
+    from kontrol_app.services import outbox
+
+    assert shop_service.display_name(None) == shop_service.UNNAMED_SHOP == "Your shop"
+    nameless = shop_service.ShopInfo("", "", "", "", "USD", "UTC", "")
+    assert shop_service.display_name(nameless) == "Your shop"
+    assert shop_service.shop_timezone(session) == "UTC"
+    # No shop row at all: the email is still signed, with the same words.
+    data = {"code": "123456", "portal_url": "http://127.0.0.1:3000/public/portal/acme-x"}
+    outbox.queue_email(session, kind=EmailKind.SIGN_IN_CODE, to="ann@example.com", data=data)
+    session.commit()
+    email = session.exec(select(OutboxEmail)).one()
+    assert "Your shop" in email.subject and "Your shop" in email.text_body
+    assert outbox.sender_address(session, get_settings()).startswith("Your shop <")

@@ -24,11 +24,6 @@ MEMBER_PASSWORD = "battery staple"
 
 
 @pytest.fixture
-def owner(session: Session) -> staff.StaffPrincipal:
-    return make_owner(session, email=OWNER_EMAIL, password=OWNER_PASSWORD)
-
-
-@pytest.fixture
 def member(session: Session, owner: staff.StaffPrincipal) -> staff.StaffPrincipal:
     return make_staff(session, owner, email=MEMBER_EMAIL, password=MEMBER_PASSWORD)
 
@@ -366,7 +361,7 @@ def test_only_hashes_of_tickets_and_tokens_are_stored(session, owner):
                 assert ticket not in str(value) and token not in str(value), table
 
 
-# --- deactivating, reactivating, passwords (issue 7) ------------------------------------------
+# --- deactivating, reactivating, passwords------------------------------------------
 
 
 def test_owner_deactivates_a_member_who_is_signed_out_everywhere_and_refused_like_a_wrong_password(session, owner, member):

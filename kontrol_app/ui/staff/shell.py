@@ -9,7 +9,7 @@ from kontrol_app.services import staff as staff_service
 from kontrol_app.ui.guard import StaffState, forget_staff_screens, open_event
 from kontrol_app.ui.services import call, current_staff, sign_in_redirect, staff_token, visit
 
-# The sections that exist so far (product.md, Words on screen).
+# The sections that exist so far, named as the shop-owner guide names them.
 NAV = [
     ("Dashboard", "/", "layout-dashboard"),
     ("Customers", "/customers", "users"),
