@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from kontrol_app.db import session_scope
 from kontrol_app.models import Carrier, Decoration, JobStatus
-from kontrol_app.services import customers, jobs, staff
+from kontrol_app.services import customers, jobs, mockups, staff
 from kontrol_app.services.shop import update_shop_info
 from kontrol_app.services.statuses import PIPELINE, SIDE_STATES
 
@@ -89,6 +89,11 @@ def load_demo() -> str:
             )
             target = targets[index % len(targets)]
             path = PIPELINE[1 : PIPELINE.index(target) + 1] if target in PIPELINE else [JobStatus.ARTWORK, target]
+            if JobStatus.IN_PRODUCTION in path:
+                # Production needs an approval: an offline one, recorded while the job is a quote.
+                mockups.record_offline_approval(
+                    session, owner, job_id, approved_by="Demo client", method="no_artwork", note="Demo data."
+                )
             for status in path:
                 if status == JobStatus.SHIPPED:
                     jobs.set_tracking(session, owner, job_id, carrier=Carrier.UPS, number="1Z999AA10123456784")

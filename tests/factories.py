@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from sqlmodel import Session
 
-from kontrol_app.services import customers, jobs, staff
+from kontrol_app.services import customers, jobs, mockups, staff
 from kontrol_app.services.customers import ContactInput, CustomerInput
 
 
@@ -79,7 +79,20 @@ def make_job(
     """Create a job (other JobInput fields, e.g. due_date, by keyword), then move it through
     each status in `path`; returns its id."""
     job_id = jobs.create_job(session, owner, jobs.JobInput(title=title, customer_id=customer_id, quantity=quantity, **fields))
+    path = list(path)
+    if "in_production" in path:
+        # Production needs an approval: recorded first, while the job is a quote, so the
+        # job's history is exactly `path` (tests/unit/test_mockups.py tests the gate itself).
+        approve_offline(session, owner, job_id)
     for status in path:
         assert jobs.change_status(session, owner, job_id, status)
     session.commit()
     return job_id
+
+
+def approve_offline(session: Session, owner: staff.StaffPrincipal, job_id: int) -> None:
+    """Open the production gate of a job without artwork: an offline "no artwork needed"
+    approval (not committed). A quote job keeps its status."""
+    mockups.record_offline_approval(
+        session, owner, job_id, approved_by="Test Client", method="no_artwork", note="Blank garments, no print."
+    )

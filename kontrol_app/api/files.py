@@ -15,6 +15,7 @@ from starlette.routing import Route
 from kontrol_app.api.cookies import PORTAL_COOKIE, STAFF_COOKIE
 from kontrol_app.db import session_scope
 from kontrol_app.services import files as files_service
+from kontrol_app.services import mockups as _mockups  # noqa: F401  (registers the mockups' readers)
 from kontrol_app.services import portal_auth
 from kontrol_app.services import shop as shop_service  # also registers the logo's reader
 from kontrol_app.services import staff as staff_service

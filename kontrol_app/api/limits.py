@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-UPLOAD_LIMIT = 6 * 1024 * 1024  # a 5 MB logo plus multipart overhead
+UPLOAD_LIMIT = 26 * 1024 * 1024  # a 25 MB mockup plus multipart overhead (each service caps its own kind)
 OTHER_LIMIT = 1 * 1024 * 1024
 
 

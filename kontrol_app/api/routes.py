@@ -96,6 +96,9 @@ async def start_portal_session(request: Request) -> Response:
     if redeemed is None:
         return Response("This sign-in link has expired. Go back and request a new code.", status_code=400)
     token, portal_path = redeemed
+    job = request.query_params.get("job", "")
+    if job.isascii() and job.isdigit() and len(job) <= 12:  # the emailed link to one job: land on it (the page checks it is theirs)
+        portal_path += f"?job={job}"
     return _with_session_cookie(
         RedirectResponse(portal_path, status_code=303), PORTAL_COOKIE, token, portal_auth.SESSION_LIFETIME.total_seconds()
     )

@@ -23,6 +23,7 @@ class EmailKind(StrEnum):
     SIGN_IN_CODE = "sign_in_code"
     PORTAL_LINK = "portal_link"
     JOB_STATUS = "job_status"
+    ARTWORK_READY = "artwork_ready"
 
 
 class OutboxEmail(SQLModel, table=True):

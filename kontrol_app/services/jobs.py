@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from kontrol_app.models import Carrier, Customer, Decoration, Job, JobStatus, JobStatusChange, utcnow
 from kontrol_app.services.paging import page_window
 from kontrol_app.services import automations, statuses
-from kontrol_app.services.errors import InvalidInput, NotFound
+from kontrol_app.services.errors import InvalidInput, NotAllowed, NotFound
 from kontrol_app.services.search import contains
 from kontrol_app.services.staff import StaffPrincipal
 from kontrol_app.services.tracking import tracking_url
@@ -141,9 +141,34 @@ def change_status(
     if target is None:
         raise InvalidInput("Choose a status from the list.", "status")
     note = clean_text(note, field="note", label="the note", max_length=1000, multiline=True)
+    return move_status(
+        session, job.id, target, changed_by=actor.name, staff_user_id=actor.id, note=note, expected_from=expected_from
+    )
+
+
+PRODUCTION_GATE = (
+    "Production can't start until the current artwork is approved. "
+    "Send it for approval, or record an offline approval."
+)
+
+
+def move_status(
+    session: Session, job_id: int, target: JobStatus, *, changed_by: str, staff_user_id: int | None,
+    note: str = "", expected_from: str | None = None,
+) -> bool:
+    """The one way a job changes status (staff's change_status, and a client's decision on its
+    artwork, who has no staff principal): the production gate, the history, the automation email.
+
+    Returns False (and changes nothing) when the job is already there, or has moved since the
+    page showed it (`expected_from`)."""
+    from kontrol_app.services import mockups  # mockups moves jobs through here too
+
+    job = _job(session, job_id)
     current = job.status
     if current == target or (expected_from is not None and current != expected_from):
         return False
+    if target == JobStatus.IN_PRODUCTION and not mockups.current_approved(session, job.id):
+        raise NotAllowed(PRODUCTION_GATE, "status")
     # Move it only if it is still where we read it: of two clicks (or two people)
     # racing, the second one's UPDATE matches no row, waiting for the first to commit.
     moved = session.exec(
@@ -153,7 +178,7 @@ def change_status(
         session.expire(job)
         return False
     change = JobStatusChange(
-        job_id=job.id, from_status=current, to_status=target, note=note, staff_user_id=actor.id, changed_by=actor.name
+        job_id=job.id, from_status=current, to_status=target, note=note, staff_user_id=staff_user_id, changed_by=changed_by
     )
     session.add(change)
     session.flush()

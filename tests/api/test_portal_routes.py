@@ -109,6 +109,16 @@ def test_ticket_sets_the_portal_cookie_and_redirects_to_the_portal(client, sessi
     assert principal is not None and principal.customer_id == acme["id"] and principal.email == "ann@acme.test"
 
 
+@pytest.mark.parametrize(("job", "query"), [("42", "?job=42"), ("", ""), ("4x2", ""), ("²", ""), ("/evil", ""), ("1" * 13, "")])
+def test_an_emailed_link_to_a_job_lands_on_that_job(client, session, acme, job, query):
+    """The artwork email links to `<portal>?job=<id>`: after the code sign-in the client lands
+    on that job (only a plain number is carried; the page checks the job is theirs)."""
+    ticket = ticket_for(session, acme["link"], "ann@acme.test")
+    response = client.get("/api/portal/session", params={"ticket": ticket, "job": job})
+    assert response.status_code == 303
+    assert response.headers["location"] == acme["path"] + query
+
+
 def test_cookie_is_secure_behind_https(client, session, acme, monkeypatch):
     from kontrol_app.settings import get_settings
 

@@ -286,7 +286,7 @@ def test_streamed_upload_without_content_length_is_cut_off_with_413():
             yield b"x" * (1024 * 1024)
 
     with TestClient(app) as client:
-        response = client.post("/_upload", content=chunks(7))
+        response = client.post("/_upload", content=chunks(UPLOAD_LIMIT // (1024 * 1024) + 1))
         assert response.status_code == 413
         assert "too large" in response.text
         assert received == []  # the handler never got the body

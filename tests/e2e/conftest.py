@@ -153,10 +153,18 @@ class E2EServer:
                     "AND name NOT LIKE 'sqlite_%' AND name != 'alembic_version'"
                 )
             ]
+            # Triggers that refuse deletes (immutable approval records) are lifted for the
+            # reset only, and put back in the same transaction.
+            triggers = con.execute("SELECT name, sql FROM main.sqlite_master WHERE type='trigger'").fetchall()
             with con:
+                con.execute("BEGIN")  # sqlite3 would start it only at the first DELETE, after the DROPs
+                for name, _ in triggers:
+                    con.execute(f'DROP TRIGGER main."{name}"')
                 for table in tables:
                     con.execute(f'DELETE FROM main."{table}"')
                     con.execute(f'INSERT INTO main."{table}" SELECT * FROM pristine."{table}"')
+                for _, sql in triggers:
+                    con.execute(sql)
             con.execute("DETACH DATABASE pristine")
         for folder in (self.files_dir, self.mail_dir):
             shutil.rmtree(folder, ignore_errors=True)
@@ -489,6 +497,13 @@ def make_job(shop: Owner, e2e_server: E2EServer) -> Callable[..., int]:
             job_id = job_service.create_job(session, actor, data)
         if status:
             with e2e_server.session() as session:
+                if status in ("in_production", "In Production"):
+                    from kontrol_app.services import mockups
+
+                    # The production gate: an offline "no artwork needed" approval (a quote stays a quote).
+                    mockups.record_offline_approval(
+                        session, actor, job_id, approved_by="Test Client", method="no_artwork", note=""
+                    )
                 assert job_service.change_status(session, actor, job_id, status)
         return job_id
 

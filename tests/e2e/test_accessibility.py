@@ -102,6 +102,46 @@ def test_staff_dialogs_have_no_serious_axe_violations(shop, customer_and_job, qu
     assert_accessible(page, "the user menu")
 
 
+def test_job_mockups_tab_has_no_serious_axe_violations(shop, make_customer, make_job, quiet_page, sign_in_as, e2e_server):
+    """The job page's Mockups tab with a version on it, and its two dialogs."""
+    import io
+
+    from PIL import Image
+
+    from kontrol_app.services import mockups
+
+    from .conftest import owner_principal
+
+    page = quiet_page
+    customer = make_customer("Riverside Runners", email="sam@riverside.example", contact_name="Sam Rivers")
+    job = make_job(customer.id, "Spring League T-Shirts", quantity=144, status=JobStatus.ARTWORK)
+    buffer = io.BytesIO()
+    Image.new("RGB", (400, 300), (200, 30, 30)).save(buffer, format="PNG")
+    with e2e_server.session() as session:
+        mockups.upload_version(session, owner_principal(shop), job, buffer.getvalue(), name="front.png", note="First proof")
+    sign_in_as(page, shop, f"/jobs/{job}")
+    staff_page_live(page, OWNER_NAME)
+    page.get_by_role("tab", name="Mockups").click()
+    expect(page.get_by_role("img", name="Preview of v1")).to_be_visible()
+    assert_accessible(page, "the job's Mockups tab")
+
+    page.get_by_role("button", name="Send for Approval").click()
+    expect(page.get_by_role("dialog")).to_be_visible()
+    assert_accessible(page, "the Send for Approval dialog")
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog")).to_have_count(0)
+
+    page.get_by_role("button", name="Approved offline").click()
+    expect(page.get_by_role("dialog")).to_be_visible()
+    assert_accessible(page, "the Approved offline dialog")
+    page.keyboard.press("Escape")
+
+    page.get_by_role("button", name="Withdraw").click()
+    expect(page.get_by_role("alertdialog")).to_be_visible()
+    assert_accessible(page, "the Withdraw confirmation")
+    page.keyboard.press("Escape")
+
+
 def test_signed_out_staff_pages_have_no_serious_axe_violations(no_shop, quiet_page):
     page = quiet_page
     page.goto("/setup")
@@ -133,7 +173,7 @@ def test_sign_in_page_has_no_serious_axe_violations_and_announces_errors(shop, q
     assert_accessible(page, "/sign-in with an error")
 
 
-def test_portal_pages_have_no_serious_axe_violations(shop, customer_and_job, quiet_page, outbox):
+def test_portal_pages_have_no_serious_axe_violations(shop, customer_and_job, quiet_page, outbox, make_job, db_session):
     from kontrol_app.models import EmailKind
 
     from .conftest import code_in
@@ -166,6 +206,36 @@ def test_portal_pages_have_no_serious_axe_violations(shop, customer_and_job, qui
     page.get_by_role("button", name="View details").click()
     expect(page.locator("#portal-job-detail")).to_be_visible()
     assert_accessible(page, "the portal's job detail")
+
+    # A job with artwork sent for approval: the banner, the approval section, its errors.
+    page.goto(f"{customer.portal_url}?job={_job_with_sent_artwork(shop, customer, make_job, db_session)}")
+    expect(page.locator("#approval-section")).to_be_visible()
+    expect(page.locator("#approval-banner")).to_be_visible()
+    assert_accessible(page, "the portal's job awaiting approval")
+    page.get_by_role("button", name="Approve", exact=True).click()
+    expect(page.locator("#approval-section .field-error").first).to_be_visible()
+    assert_accessible(page, "the portal's approval with an error")
+
+
+def _job_with_sent_artwork(shop, customer, make_job, db_session) -> int:
+    import io
+
+    from PIL import Image
+
+    from kontrol_app.services import mockups
+
+    from .conftest import owner_principal
+
+    job_id = make_job(customer.id, "Coaches Polos", quantity=12, status=JobStatus.ARTWORK)
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 200), (20, 90, 200)).save(buffer, format="PNG")
+    actor = owner_principal(shop)
+    with db_session() as session:
+        mockups.set_checklist(session, actor, job_id, ["Spelling of names checked"])
+        version = mockups.upload_version(session, actor, job_id, buffer.getvalue(), name="front.png")
+    with db_session() as session:
+        mockups.send_for_approval(session, actor, version.id, message="Here is the first proof.")
+    return job_id
 
 
 def test_portal_preview_has_no_serious_axe_violations(shop, customer_and_job, quiet_page, context, sign_in_as):

@@ -11,11 +11,12 @@ from playwright.sync_api import expect
 from sqlmodel import select
 
 from kontrol_app.models import EmailKind, Job, JobStatus, StatusAutomation
+from kontrol_app.services import mockups
 from kontrol_app.ui.portal.session import PortalSession
 from kontrol_app.ui.portal.tabs import PortalTabs
 from kontrol_app.ui.portal.tabs.orders import OrdersTab
 
-from .conftest import ROOT, WEB_WORKDIR
+from .conftest import ROOT, WEB_WORKDIR, owner_principal
 from .pages import at, choose, expect_portal_tabs, field_of, staff_page_live, toast
 from .sockets import PortalSocket, event_name
 
@@ -82,6 +83,10 @@ def test_a_job_moves_through_the_pipeline_and_the_open_portal_follows(
     with db_session() as session:
         job = session.get(Job, job_id)
         assert (job.title, job.quantity, job.due_date, job.customer_id) == ("Spring League T-Shirts", 144, due, customer.id)
+        # The production gate (tests/e2e/test_mockups.py walks the approval): no artwork needed.
+        mockups.record_offline_approval(
+            session, owner_principal(shop), job_id, approved_by="Sam Rivers", method="no_artwork", note=""
+        )
 
     # Settings -> Automations: email the client when a job ships.
     automations = staff_context.new_page()

@@ -11,7 +11,7 @@ from kontrol_app.models import Carrier, Customer, EmailKind, Job, JobStatusChang
 from kontrol_app.services import automations, jobs, portal_links, staff, statuses
 from kontrol_app.services.errors import InvalidInput, NotAllowed
 from kontrol_app.services.tracking import tracking_url
-from tests.factories import make_customer, make_job, make_staff
+from tests.factories import approve_offline, make_customer, make_job, make_staff
 
 TRACKING = "1Z999AA10123456784"
 
@@ -218,6 +218,7 @@ def test_rule_off_queues_nothing(session, owner, shop_with_customers):
     rule = next(r for r in automations.list_rules(session) if r.status == "shipped")
     automations.save_rule(session, owner, status="shipped", enabled=False, subject=rule.subject, body=rule.body)
     session.commit()
+    approve_offline(session, owner, job_id)  # the production gate; the job is still a quote
     for status in ("artwork", "in_production", "shipped", "completed"):
         assert jobs.change_status(session, owner, job_id, status)
     session.commit()
@@ -228,11 +229,14 @@ def test_every_status_can_email_and_contacts_without_email_are_skipped(session, 
     walk_in = make_customer(session, owner, "Walk-in: Maria Gonzalez", contact_name="Maria Gonzalez")
     a = make_customer(session, owner, "Smith Embroidery", "sarah@smith.example")
     _turn_on(session, owner, "in_production")
-    jobs.change_status(session, owner, make_job(session, owner, walk_in, "Walk-in job"), "in_production")
+    walk_in_job = make_job(session, owner, walk_in, "Walk-in job")
+    approve_offline(session, owner, walk_in_job)  # the production gate; the job is still a quote
+    jobs.change_status(session, owner, walk_in_job, "in_production")
     session.commit()
     assert _outbox(session) == []
 
     job_id = make_job(session, owner, a, "Staff Polos")
+    approve_offline(session, owner, job_id)
     jobs.change_status(session, owner, job_id, "in_production")
     session.commit()
     [email] = _outbox(session)

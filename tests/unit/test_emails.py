@@ -34,6 +34,13 @@ SAMPLES: dict[EmailKind, dict[str, str]] = {
         "job_title": "Spring League T-Shirts",
         "status": "Shipped",
     },
+    EmailKind.ARTWORK_READY: {
+        "job_title": "Spring League T-Shirts",
+        "version_label": "v2",
+        "message": "Hi Sarah — here is v2 with the bigger logo.\n\nLet us know what you think.",
+        "preview_url": f"{BASE_URL}/api/files/12/spring-league-preview.png",
+        "job_url": f"{PORTAL}?job=7",
+    },
 }
 
 
@@ -225,7 +232,7 @@ def test_a_relative_base_url_is_refused():
 # --- mistakes fail loudly --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", ["artwork_ready", "staff_welcome", "nope"])
+@pytest.mark.parametrize("kind", ["approval_certificate", "staff_welcome", "nope"])
 def test_an_unknown_kind_is_refused(kind):
     with pytest.raises(ValueError):
         render(kind, {}, shop_info(), BASE_URL)
@@ -248,3 +255,23 @@ def test_templates_are_read_next_to_the_package_from_any_working_directory(tmp_p
     emails._env.cache.clear()  # read the files again, from here
     content = render(EmailKind.PORTAL_LINK, SAMPLES[EmailKind.PORTAL_LINK], shop_info(), BASE_URL)
     assert content.subject == "Your order portal at Ink & Thread Co."
+
+
+# --- artwork ready ---------------------------------------------------------------------------
+
+
+def test_artwork_ready_has_the_subject_the_preview_and_the_review_button():
+    data = SAMPLES[EmailKind.ARTWORK_READY]
+    content = render(EmailKind.ARTWORK_READY, data, shop_info(), BASE_URL)
+    assert content.subject == "Artwork ready for your approval — Spring League T-Shirts"
+    assert re.search(rf'<a href="{re.escape(data["job_url"])}"[^>]*>Review the artwork</a>', content.html)
+    assert f'<img src="{data["preview_url"]}"' in content.html
+    assert f"Review the artwork: {data['job_url']}" in content.text
+
+
+def test_artwork_ready_without_a_message_or_preview_still_reads_well():
+    data = {k: v for k, v in SAMPLES[EmailKind.ARTWORK_READY].items() if k != "preview_url"} | {"message": ""}
+    content = render(EmailKind.ARTWORK_READY, data, shop_info(), BASE_URL)
+    assert "<img" not in content.html
+    assert "Preview" not in content.text
+    assert "v2 is ready for your approval" in content.text

@@ -14,7 +14,7 @@ from kontrol_app.models import Carrier, Decoration, Job, JobStatus, JobStatusCha
 from kontrol_app.services import customers, jobs, staff, statuses
 from kontrol_app.services.errors import Conflict, InvalidInput, NotFound
 from kontrol_app.services.tracking import tracking_url
-from tests.factories import make_customer, make_job, make_owner, make_staff
+from tests.factories import approve_offline, make_customer, make_job, make_owner, make_staff
 
 # --- helpers -----------------------------------------------------------------------------
 
@@ -196,6 +196,7 @@ def test_change_status_records_who_when_from_to_and_note(session, owner, custome
 
 def test_change_status_takes_status_values_not_labels(session, owner, customer_id):
     job_id = make_job(session, owner, customer_id)
+    approve_offline(session, owner, job_id)  # the production gate (tests/unit/test_mockups.py)
     with pytest.raises(InvalidInput):
         jobs.change_status(session, owner, job_id, "Awaiting Approval")
     assert jobs.change_status(session, owner, job_id, "awaiting_approval")
@@ -347,6 +348,8 @@ def _titles(page: jobs.JobPage) -> list[str]:
 
 
 def _move(session: Session, owner: staff.StaffPrincipal, job_id: int, status: str) -> None:
+    if status == JobStatus.IN_PRODUCTION:
+        approve_offline(session, owner, job_id)  # the production gate (tests/unit/test_mockups.py)
     jobs.change_status(session, owner, job_id, status)
     session.commit()
 

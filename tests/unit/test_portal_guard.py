@@ -5,12 +5,14 @@ that ends mid-page clears every part of the portal; the re-check is one query.""
 from __future__ import annotations
 
 import inspect
+import io
 import json
 from datetime import timedelta
 from typing import Any
 
 import pytest
 import reflex as rx
+from PIL import Image
 from reflex.state import State
 from sqlalchemy import event, select
 from sqlmodel import Session
@@ -20,11 +22,12 @@ from kontrol_app import db
 from kontrol_app.api.cookies import PORTAL_COOKIE
 from kontrol_app.models import Customer, CustomerContact, utcnow
 from kontrol_app.models import PortalSession as PortalSessionRow
-from kontrol_app.services import portal_links, portal_view
+from kontrol_app.services import mockups, portal_links, portal_view
 from kontrol_app.services.tokens import new_token, token_hash
 from kontrol_app.ui.marks import handler_kind as guard_kind
 from kontrol_app.ui.portal.session import PREVIEW_READ_ONLY, PortalSession, portal_event
 from kontrol_app.ui.portal.sign_in import SignInState
+from kontrol_app.ui.portal.tabs.approval import ApprovalTab
 from kontrol_app.ui.portal.tabs.branding import BrandingTab
 from kontrol_app.ui.portal.tabs.orders import OrdersTab
 from tests.factories import make_customer, make_job, make_owner
@@ -48,6 +51,9 @@ def world(session: Session) -> dict[str, Any]:
     )
     job_id = make_job(session, owner, customer_id, SECRETS[5], path=["artwork"])
     other_id = make_customer(session, owner, "Other Customer", email="other@example.com")
+    other_job_id = make_job(session, owner, other_id, "Other Jersey", path=["artwork"])
+    # Each job has a version sent for approval, so a decision handler has a real target.
+    version_id, other_version_id = (_sent_version(session, owner, job) for job in (job_id, other_job_id))
     customer = session.get(Customer, customer_id)
     contact = session.exec(select(CustomerContact).where(CustomerContact.customer_id == customer_id)).first()[0]
     client_token = new_token()
@@ -60,9 +66,20 @@ def world(session: Session) -> dict[str, Any]:
         "link": portal_links.portal_path(customer).rsplit("/", 1)[1],
         "other_link": other_link,
         "job_id": job_id,
+        "version_id": version_id,
+        "other_version_id": other_version_id,
         "client_cookie": f"{PORTAL_COOKIE}={client_token}",
         "staff_cookie": staff_cookie(session),
     }
+
+
+def _sent_version(session: Session, owner, job_id: int) -> int:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 32), (20, 90, 200)).save(buffer, format="PNG")
+    version = mockups.upload_version(session, owner, job_id, buffer.getvalue(), name="front.png")
+    mockups.send_for_approval(session, owner, version.id)
+    session.commit()
+    return version.id
 
 
 def _root(link: str, *, cookie: str = "", preview: bool = False, job: int | None = None) -> State:
@@ -96,6 +113,13 @@ def _sample_args(cls: type[rx.State], name: str, world: dict[str, Any], email: s
         "form": {"email": email, "code": "123456"},
         "tab": "branding",
         "_tick": "2026-01-01T00:00:00",
+        "version_id": world["version_id"],
+        "typed_name": "Typed Name",
+        "agreed": True,
+        "index": 0,
+        "ticked": True,
+        "notes": "Make the logo bigger",
+        "reason": "Not what we ordered",
     }
     fn = cls.event_handlers[name].fn
     params = list(inspect.signature(fn).parameters)[1:]
@@ -121,7 +145,7 @@ def _revealed(root: State) -> list[str]:
 
 def test_every_portal_handler_is_guarded():
     names = {cls.__name__ for cls in _portal_states()}
-    assert {"PortalSession", "SignInState", "OrdersTab", "BrandingTab", "PortalTabs"} <= names
+    assert {"PortalSession", "SignInState", "OrdersTab", "BrandingTab", "PortalTabs", "ApprovalTab"} <= names
     for cls, name in _handlers():
         if name != "setvar":
             assert guard_kind(cls.event_handlers[name].fn) in {"read", "write", "sign_in", "load", "ui"}, (cls, name)
@@ -260,3 +284,64 @@ def test_a_tab_event_loads_only_its_own_tab():
     for part in parts:
         assert part.get_parent_state() is PortalSession  # a shallow tree
         assert manager._get_required_state_classes(part, subclasses=True) == {part, PortalSession, State}
+
+
+def test_deciding_another_customers_version_changes_nothing(world):
+    """A script names the version to decide; the viewer (never the browser) names the
+    customer and contact, so another customer's version id is refused and nothing changes."""
+    root = _root(world["link"], cookie=world["client_cookie"], job=world["job_id"])
+    _call(root, PortalSession, "load", [])
+    approval = screen(root, ApprovalTab)
+    # Control: the client sees their own version, may decide it, and the banner counts it.
+    assert approval.version_id == world["version_id"] and approval.can_decide
+    assert approval.banner == "1 job awaiting your approval — click to review"
+    approval.typed_name, approval.agreed = SECRETS[2], True
+    approval.revision_notes = approval.decline_reason = "Change the colours"
+    before = database_rows()
+    for name in ("approve", "request_revisions", "decline"):
+        _call(root, ApprovalTab, name, [world["other_version_id"]])
+        assert database_rows() == before, f"ApprovalTab.{name} changed another customer's version"
+        assert "not in your portal" in screen(root, ApprovalTab).refusal
+        assert screen(root, ApprovalTab).answer == "" and screen(root, ApprovalTab).can_decide
+    # Control: the same handler with the client's own version decides, and the page moves on.
+    _call(root, ApprovalTab, "approve", [world["version_id"]])
+    assert database_rows() != before
+    assert screen(root, OrdersTab).job.status == "art_approved"
+    assert screen(root, ApprovalTab).answer != "" and not screen(root, ApprovalTab).can_decide
+    assert screen(root, ApprovalTab).banner == "" and screen(root, ApprovalTab).refusal == ""
+
+
+def test_the_banner_counts_jobs_awaiting_an_answer():
+    from kontrol_app.ui.portal.tabs.approval import banner_text
+
+    assert banner_text(0) == ""
+    assert banner_text(1) == "1 job awaiting your approval — click to review"
+    assert banner_text(2) == "2 jobs awaiting your approval — click to review"
+
+
+def test_a_second_answer_from_a_stale_page_is_refused_and_shows_the_first(world):
+    """Two open pages (two people at the customer): the first answer wins, the second page
+    is told who answered and shows the version as it is now."""
+    first, second = (_root(world["link"], cookie=world["client_cookie"], job=world["job_id"]) for _ in range(2))
+    for root in (first, second):
+        _call(root, PortalSession, "load", [])
+        assert screen(root, ApprovalTab).can_decide  # control: both may decide
+    screen(first, ApprovalTab).revision_notes = "Make the logo bigger"
+    _call(first, ApprovalTab, "request_revisions", [world["version_id"]])
+    assert screen(first, OrdersTab).job.status == "revisions_requested"
+    rows = database_rows()
+    approval = screen(second, ApprovalTab)
+    approval.typed_name, approval.agreed = SECRETS[2], True
+    _call(second, ApprovalTab, "approve", [world["version_id"]])
+    assert database_rows() == rows
+    assert screen(second, ApprovalTab).refusal.startswith("Revisions were already requested by")
+    assert not screen(second, ApprovalTab).can_decide and screen(second, ApprovalTab).answer == ""
+    assert screen(second, OrdersTab).job.status == "revisions_requested"
+
+
+@pytest.mark.parametrize("job", ["²", "-1", "99999999"])
+def test_a_job_link_that_is_not_a_job_of_theirs_opens_the_cards(world, job):
+    root = _root(world["link"], cookie=world["client_cookie"], job=job)
+    _call(root, PortalSession, "load", [])
+    assert screen(root, PortalSession).signed_in and screen(root, OrdersTab).orders  # control: signed in
+    assert not screen(root, OrdersTab).job_open and screen(root, ApprovalTab).version_id == 0

@@ -55,6 +55,8 @@ def _sample_args(fn: Any, world: dict[str, Any]) -> list[Any]:
         "enabled": True,
         "open_": False,
         "files": [],
+        "version_id": 1,
+        "label": "v1",
         "rejected": [],
         "form": {"email": "", "password": "", "name": "", "shop_name": ""},
     }

@@ -154,3 +154,14 @@ def named_upload(label: str, upload: rx.Component) -> rx.Component:
             component.custom_attrs["aria-label"] = label
             return upload
     raise ValueError(f"named_upload({label!r}): no file input inside")
+
+
+def dialog_buttons(action: rx.Component, **props) -> rx.Component:
+    """A dialog's footer: Cancel (closes it, changes nothing) and the dialog's action."""
+    return rx.hstack(
+        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
+        action,
+        justify="end",
+        width="100%",
+        **props,
+    )

@@ -8,6 +8,7 @@ from kontrol_app.services import portal_auth
 from kontrol_app.ui.portal.session import PortalSession
 from kontrol_app.ui.portal.sign_in import sign_in_card
 from kontrol_app.ui.portal.tabs import TABS, PortalTabs
+from kontrol_app.ui.portal.tabs.approval import approval_banner
 
 
 def _header() -> rx.Component:
@@ -81,6 +82,7 @@ def portal_page() -> rx.Component:
                                 ~PortalSession.preview,
                                 rx.text("Hi ", PortalSession.viewer_name, " — ", PortalSession.customer_name, size="2", color_scheme="gray", margin_bottom="8px"),
                             ),
+                            approval_banner(),
                             _tabs(),
                             padding="16px",
                             max_width="960px",

@@ -50,7 +50,9 @@ class SignInState(PortalSession):
         except ServiceError as error:
             self.errors = {error.field or "form": error.message}
             return
-        return visit(f"/api/portal/session?ticket={quote(ticket)}")
+        # An emailed link to one job (`?job=`) lands on that job once signed in.
+        job = self.router.url.query_parameters.get("job", "")
+        return visit(f"/api/portal/session?ticket={quote(ticket)}" + (f"&job={job}" if job.isascii() and job.isdigit() and len(job) <= 12 else ""))
 
 
 def sign_in_card() -> rx.Component:

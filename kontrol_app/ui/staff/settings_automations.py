@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from kontrol_app.services import automations
-from kontrol_app.ui.components.forms import field, toggle_field
+from kontrol_app.ui.components.forms import dialog_buttons, field, toggle_field
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, owner_event, staff_event
 from kontrol_app.ui.services import call
 from kontrol_app.ui.staff.settings_nav import settings_tabs
@@ -130,12 +130,7 @@ def _editor() -> rx.Component:
                     width="100%",
                     id="automation-preview",
                 ),
-                rx.hstack(
-                    rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                    rx.cond(state.can_edit, rx.button("Save", on_click=state.save)),
-                    justify="end",
-                    width="100%",
-                ),
+                dialog_buttons(rx.cond(state.can_edit, rx.button("Save", on_click=state.save))),
                 spacing="3",
                 width="100%",
             ),

@@ -6,7 +6,7 @@ import reflex as rx
 
 from kontrol_app.models import StaffRole
 from kontrol_app.services import staff as staff_service
-from kontrol_app.ui.components.forms import field, secure_form, submit_button
+from kontrol_app.ui.components.forms import dialog_buttons, field, secure_form, submit_button
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, owner_event, staff_event
 from kontrol_app.ui.services import call, staff_token
 from kontrol_app.ui.staff.settings_nav import settings_tabs
@@ -150,12 +150,7 @@ def _reset_dialog() -> rx.Component:
                         TeamState.errors.get("password", ""),
                         hint="At least 8 characters. Share it with them in person.",
                     ),
-                    rx.hstack(
-                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
-                        submit_button("Set password"),
-                        justify="end",
-                        width="100%",
-                    ),
+                    dialog_buttons(submit_button("Set password")),
                     spacing="3",
                     width="100%",
                 ),

@@ -10,6 +10,7 @@ from kontrol_app.services.portal_orders import PortalJob
 from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.ui.components.empty import empty_state
 from kontrol_app.ui.portal.session import PortalSession, portal_event, ui_event
+from kontrol_app.ui.portal.tabs.approval import ApprovalTab, approval_section, awaiting_note
 from kontrol_app.ui.portal.tabs.nav import ORDERS, PortalTabs, Tab
 from kontrol_app.ui.services import call
 
@@ -29,12 +30,13 @@ class OrdersTab(PortalSession):
         """Called by the page's loader: the cards, and the job of a `?job=` link."""
         await self._load_orders(viewer.customer_id)
         job = self.router.url.query_parameters.get("job", "")
-        if job.isdigit() and await self._open_job(viewer.customer_id, int(job)):
+        if job.isascii() and job.isdigit() and await self._open_job(viewer.customer_id, int(job)):
             (await self.get_state(PortalTabs)).tab = ORDERS
 
     async def _load_orders(self, customer_id: int) -> None:
         self._orders_stamp = await call(portal_orders.orders_stamp, customer_id)
         self.orders = await call(portal_orders.customer_orders, customer_id)
+        await (await self.get_state(ApprovalTab))._load_banner(customer_id)
         if self.showing_past:
             self.past_orders = await call(portal_orders.customer_orders, customer_id, past=True)
         if self.job_open:
@@ -46,6 +48,8 @@ class OrdersTab(PortalSession):
             self.job_open = True
         except NotFound:
             self.job, self.job_open = NO_JOB, False
+        # The artwork sent for approval on this job, if any (the `?job=` link comes here too).
+        await (await self.get_state(ApprovalTab))._show(customer_id, self.job.id if self.job_open else 0)
         return self.job_open
 
     @portal_event
@@ -120,6 +124,7 @@ def _order_card(job: rx.Var) -> rx.Component:
                 align="center",
             ),
             rx.text(job.pieces, rx.cond(job.due != "", " · " + job.due, ""), size="2", color_scheme="gray"),
+            awaiting_note(job),
             rx.progress(value=job.progress, max=100, width="100%", aria_label="Order progress"),
             _tracking(job),
             rx.button("View details", variant="ghost", size="1", on_click=OrdersTab.open_job(job.id)),
@@ -143,6 +148,7 @@ def _job_detail() -> rx.Component:
             rx.cond(job.side_note != "", rx.callout("This order is " + job.side_note + ".", icon="info", size="1")),
             _timeline(job),
             _tracking(job),
+            approval_section(),
             spacing="3",
             width="100%",
         ),

@@ -7,7 +7,7 @@ import reflex as rx
 from kontrol_app.services import customers as customer_service
 from kontrol_app.services import portal_links
 from kontrol_app.services.errors import NotFound
-from kontrol_app.ui.components.forms import field
+from kontrol_app.ui.components.forms import dialog_buttons, field
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, staff_event
 from kontrol_app.ui.services import call
 from kontrol_app.ui.staff.shell import guarded, staff_page
@@ -111,12 +111,7 @@ def _email_dialog() -> rx.Component:
                 ),
                 margin_top="12px",
             ),
-            rx.hstack(
-                rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.button("Send email", on_click=state.send_link_email),
-                justify="end",
-                margin_top="12px",
-            ),
+            dialog_buttons(rx.button("Send email", on_click=state.send_link_email), margin_top="12px"),
             max_width="560px",
         ),
         open=state.email_dialog_open,

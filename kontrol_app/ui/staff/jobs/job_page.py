@@ -16,6 +16,7 @@ from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, staff_e
 from kontrol_app.ui.services import call
 from kontrol_app.ui.staff.shell import guarded, staff_page
 from kontrol_app.ui.staff.jobs.common import STATUS_OPTIONS, due_label
+from kontrol_app.ui.staff.jobs.mockups import MockupsState, mockups_tab
 
 
 class JobPageState(StaffState, rx.State):
@@ -189,7 +190,11 @@ def job_page() -> rx.Component:
                 ),
                 _status_section(),
                 rx.tabs.root(
-                    rx.tabs.list(rx.tabs.trigger("Details", value="details"), rx.tabs.trigger("History", value="history")),
+                    rx.tabs.list(
+                        rx.tabs.trigger("Details", value="details"),
+                        rx.tabs.trigger("Mockups", value="mockups"),
+                        rx.tabs.trigger("History", value="history"),
+                    ),
                     rx.tabs.content(
                         rx.data_list.root(
                             _detail("Quantity", state.job["pieces"]),
@@ -202,6 +207,7 @@ def job_page() -> rx.Component:
                         ),
                         value="details",
                     ),
+                    rx.tabs.content(mockups_tab(), value="mockups"),
                     rx.tabs.content(
                         rx.table.root(
                             rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Change", "By", "When", "Note")])),
@@ -229,4 +235,4 @@ def job_page() -> rx.Component:
     )
 
 
-PAGE_ON_LOAD = guarded(JobPageState.load)
+PAGE_ON_LOAD = guarded(JobPageState.load, MockupsState.load)

@@ -1,0 +1,373 @@
+"""Portal: the client's side of artwork approval.
+
+The banner on every tab ("1 job awaiting your approval — click to review") and, inside a
+job's details, the version sent for approval with its three answers: Approve, Request
+Revisions, Decline. The Active Orders tab fills this state when a job opens (`_show`) and
+when its cards reload (`_load_banner`); a decision reloads both, so the answer, the
+timeline and the banner move at once.
+
+Who decides is the checked viewer (customer and contact), never the browser: the browser
+only names the version it is looking at, and the service answers "not in your portal"
+for anyone else's.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from kontrol_app.services import mockups
+from kontrol_app.services.errors import InvalidInput, NotAllowed, NotFound
+from kontrol_app.services.portal_view import PortalViewer
+from kontrol_app.ui.components.forms import field, toggle_field
+from kontrol_app.ui.portal.session import PortalSession, portal_event, ui_event
+from kontrol_app.ui.portal.tabs.nav import ORDERS, PortalTabs
+from kontrol_app.ui.services import call, client_ip
+
+AGREE = "I approve this artwork for production"
+NOT_YOURS = "That version is not in your portal."
+
+
+def banner_text(count: int) -> str:
+    if count <= 0:
+        return ""
+    return f"{count} job{'' if count == 1 else 's'} awaiting your approval — click to review"
+
+
+class ApprovalTab(PortalSession):
+    # The banner: which of the customer's jobs wait for an answer.
+    awaiting_ids: list[int] = []
+    banner: str = ""
+    # The version sent for approval on the open job (version_id 0: none).
+    job_id: int = 0
+    version_id: int = 0
+    label: str = ""
+    preview_url: str = ""
+    file_url: str = ""
+    page_count: int = 0
+    message: str = ""
+    checklist: list[str] = []
+    can_decide: bool = False
+    decided_text: str = ""
+    # What the client fills in, and what came back.
+    typed_name: str = ""
+    agreed: bool = False
+    ticked: list[bool] = []
+    revision_notes: str = ""
+    decline_reason: str = ""
+    # The checkboxes show a click at once (not after the server's answer); a new number
+    # re-creates them unticked whenever `ticked`/`agreed` are cleared here.
+    form_key: int = 0
+    errors: dict[str, str] = {}  # by field: typed_name, agreed, checklist, revisions_notes, declined_notes
+    refusal: str = ""  # a refusal without a field ("This version was replaced by v3")
+    answer: str = ""  # the service's confirmation of this browser's decision
+
+    async def _load_banner(self, customer_id: int) -> None:
+        waiting = await call(mockups.awaiting_approval, customer_id)
+        self.awaiting_ids = [job_id for job_id, _title in waiting]
+        self.banner = banner_text(len(waiting))
+
+    async def _show(self, customer_id: int, job_id: int) -> None:
+        """The proof of the job just opened (job_id 0: none). What the client typed stays
+        while the same version is shown (the cards reload every few seconds)."""
+        try:
+            proof = await call(mockups.portal_proof, customer_id, job_id) if job_id else None
+        except NotFound:
+            proof = None
+        if proof is None:
+            self.job_id = self.version_id = self.page_count = 0
+            self.label = self.preview_url = self.file_url = self.message = self.decided_text = ""
+            self.checklist, self.can_decide = [], False
+            self._clear_form()
+            self.answer = ""
+            return
+        if proof.version_id != self.version_id:
+            self._clear_form()
+            self.answer = ""
+            self.ticked = [False] * len(proof.checklist)
+        elif len(self.ticked) != len(proof.checklist):
+            self.ticked = [False] * len(proof.checklist)
+            self.form_key += 1
+        self.job_id, self.version_id, self.label = proof.job_id, proof.version_id, proof.label
+        self.preview_url, self.file_url, self.page_count = proof.preview_url, proof.file_url, proof.page_count
+        self.message, self.checklist = proof.message, list(proof.checklist)
+        self.can_decide, self.decided_text = proof.can_decide, proof.decided_text
+
+    def _clear_form(self) -> None:
+        self.typed_name, self.agreed, self.ticked = "", False, []
+        self.form_key += 1
+        self.revision_notes = self.decline_reason = self.refusal = ""
+        self.errors = {}
+
+    async def _reload(self, customer_id: int) -> None:
+        """The job (timeline, status), the cards, the banner and this proof, from the database."""
+        from kontrol_app.ui.portal.tabs.orders import OrdersTab
+
+        await (await self.get_state(OrdersTab))._load_orders(customer_id)
+
+    async def _decide(self, viewer: PortalViewer, version_id: int, decision: str, **fields) -> None:
+        self.errors, self.refusal = {}, ""
+        try:
+            version = int(version_id)
+        except (TypeError, ValueError):
+            self.refusal = NOT_YOURS
+            return
+        try:
+            self.answer = await call(
+                mockups.decide,
+                viewer.customer_id,
+                viewer.contact_id,
+                version,
+                decision=decision,
+                ip=client_ip(self),
+                user_agent=self.router.headers.user_agent,
+                **fields,
+            )
+        except InvalidInput as error:
+            key = f"{decision}_notes" if error.field == "notes" else (error.field or "form")
+            if key == "form":
+                self.refusal = error.message
+            else:
+                self.errors = {key: error.message}
+            return
+        except (NotAllowed, NotFound) as error:
+            self.refusal = error.message
+            # Replaced, withdrawn or answered by a colleague meanwhile: show it as it is now.
+            await self._reload(viewer.customer_id)
+            return
+        await self._reload(viewer.customer_id)
+
+    @portal_event(write=True)
+    async def approve(self, viewer: PortalViewer, version_id: int):
+        ticked = [index for index, done in enumerate(self.ticked) if done]
+        await self._decide(viewer, version_id, "approved", typed_name=self.typed_name, agreed=self.agreed, ticked=ticked)
+
+    @portal_event(write=True)
+    async def request_revisions(self, viewer: PortalViewer, version_id: int):
+        await self._decide(viewer, version_id, "revisions", notes=self.revision_notes)
+
+    @portal_event(write=True)
+    async def decline(self, viewer: PortalViewer, version_id: int):
+        await self._decide(viewer, version_id, "declined", notes=self.decline_reason)
+
+    @portal_event
+    async def review(self, viewer: PortalViewer):
+        """The banner: open the first job awaiting an answer in Active Orders."""
+        from kontrol_app.ui.portal.tabs.orders import OrdersTab
+
+        await self._load_banner(viewer.customer_id)
+        if not self.awaiting_ids:
+            return None
+        if await (await self.get_state(OrdersTab))._open_job(viewer.customer_id, self.awaiting_ids[0]):
+            (await self.get_state(PortalTabs)).tab = ORDERS
+            return rx.scroll_to("portal-job-detail")
+        return None
+
+    @ui_event
+    def set_typed_name(self, typed_name: str):
+        self.typed_name = str(typed_name)[:200]
+
+    @ui_event
+    def set_agreed(self, agreed: bool):
+        self.agreed = agreed is True
+
+    @ui_event
+    def set_tick(self, index: int, ticked: bool):
+        if isinstance(index, int) and 0 <= index < len(self.ticked):
+            self.ticked[index] = ticked is True
+
+    @ui_event
+    def set_revision_notes(self, notes: str):
+        self.revision_notes = str(notes)[:4000]
+
+    @ui_event
+    def set_decline_reason(self, reason: str):
+        self.decline_reason = str(reason)[:4000]
+
+
+# --------------------------------------------------------------------------- components
+
+_WIDE_ON_PHONES = rx.breakpoints(initial="100%", sm="auto")
+
+
+def approval_banner() -> rx.Component:
+    """On every tab while a job waits for the client's answer."""
+    return rx.cond(
+        ApprovalTab.banner != "",
+        rx.button(
+            rx.icon("bell-ring", size=18, aria_hidden="true"),
+            ApprovalTab.banner,
+            on_click=ApprovalTab.review,
+            color_scheme="amber",
+            variant="soft",
+            size="3",
+            width="100%",
+            white_space="normal",
+            height="auto",
+            padding="10px 12px",
+            justify_content="flex-start",
+            margin_bottom="12px",
+            id="approval-banner",
+        ),
+    )
+
+
+def awaiting_note(job: rx.Var) -> rx.Component:
+    """On a job card: the job waits for the client's answer."""
+    return rx.cond(
+        ApprovalTab.awaiting_ids.contains(job.id),
+        rx.text("Awaiting your approval", size="2", weight="bold", color=rx.color("amber", 11), class_name="awaiting-approval"),
+    )
+
+
+def _preview() -> rx.Component:
+    alt = "Artwork " + ApprovalTab.label
+    return rx.cond(
+        ApprovalTab.preview_url != "",
+        rx.dialog.root(
+            rx.dialog.trigger(
+                rx.el.button(
+                    rx.image(src=ApprovalTab.preview_url, alt=alt, max_width="100%", max_height="70vh", object_fit="contain", display="block"),
+                    type="button",
+                    aria_label="Zoom the artwork",
+                    title="Click to zoom",
+                    style={"cursor": "zoom-in", "padding": "0", "border": "none", "background": "none", "maxWidth": "100%"},
+                    id="approval-preview",
+                ),
+            ),
+            rx.dialog.content(
+                rx.dialog.title(alt, size="3"),
+                rx.box(rx.image(src=ApprovalTab.preview_url, alt=alt, max_width="none"), overflow="auto", max_height="75vh"),
+                rx.flex(rx.dialog.close(rx.button("Close", variant="soft")), justify="end", margin_top="12px"),
+                max_width="95vw",
+                width="auto",
+            ),
+        ),
+        rx.text("No preview for this file — download the original to see it.", size="2", color_scheme="gray"),
+    )
+
+
+def _check(item: rx.Var, index: rx.Var) -> rx.Component:
+    return toggle_field(
+        item,
+        rx.checkbox(default_checked=False, on_change=lambda ticked: ApprovalTab.set_tick(index, ticked)),
+        id="approval-check-" + index.to_string(),
+    )
+
+
+def _approve_form() -> rx.Component:
+    errors = ApprovalTab.errors
+    return rx.vstack(
+        rx.heading("Approve", size="3", as_="h3"),
+        rx.cond(
+            ApprovalTab.checklist.length() > 0,
+            rx.vstack(
+                rx.text("Before you approve, confirm each point:", size="2", weight="medium"),
+                rx.foreach(ApprovalTab.checklist, _check),
+                rx.cond(
+                    errors.get("checklist", "") != "",
+                    rx.text(errors.get("checklist", ""), size="2", color_scheme="red", role="alert", class_name="field-error", id="approval-checklist-error"),
+                ),
+                spacing="2",
+                width="100%",
+                id="approval-checklist",
+            ),
+        ),
+        field(
+            "Your full name",
+            rx.input(name="typed_name", value=ApprovalTab.typed_name, on_change=ApprovalTab.set_typed_name, auto_complete="name", width="100%", size="3"),
+            errors.get("typed_name", ""),
+        ),
+        rx.vstack(
+            toggle_field(AGREE, rx.checkbox(name="agreed", default_checked=False, on_change=ApprovalTab.set_agreed), id="approval-agreed"),
+            rx.cond(
+                errors.get("agreed", "") != "",
+                rx.text(errors.get("agreed", ""), size="2", color_scheme="red", role="alert", class_name="field-error", id="approval-agreed-error"),
+            ),
+            spacing="1",
+            width="100%",
+        ),
+        rx.button("Approve", on_click=ApprovalTab.approve(ApprovalTab.version_id), color_scheme="green", size="3", width=_WIDE_ON_PHONES),
+        spacing="3",
+        width="100%",
+        key=ApprovalTab.form_key.to_string(),
+    )
+
+
+def _notes_form(title: str, label: str, name: str, value: rx.Var, on_change, error_key: str, button: str, on_click, scheme: str) -> rx.Component:
+    return rx.vstack(
+        rx.heading(title, size="3", as_="h3"),
+        field(label, rx.text_area(name=name, value=value, on_change=on_change, rows="3", width="100%"), ApprovalTab.errors.get(error_key, "")),
+        rx.button(button, on_click=on_click, variant="soft", color_scheme=scheme, size="3", width=_WIDE_ON_PHONES),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _actions() -> rx.Component:
+    return rx.vstack(
+        _approve_form(),
+        rx.separator(size="4"),
+        _notes_form(
+            "Request Revisions", "What should change?", "revision_notes", ApprovalTab.revision_notes, ApprovalTab.set_revision_notes,
+            "revisions_notes", "Request Revisions", ApprovalTab.request_revisions(ApprovalTab.version_id), "amber",
+        ),
+        rx.separator(size="4"),
+        _notes_form(
+            "Decline", "Why do you decline?", "decline_reason", ApprovalTab.decline_reason, ApprovalTab.set_decline_reason,
+            "declined_notes", "Decline", ApprovalTab.decline(ApprovalTab.version_id), "red",
+        ),
+        spacing="4",
+        width="100%",
+        id="approval-actions",
+    )
+
+
+def approval_section() -> rx.Component:
+    """Inside a job's details: the version sent for approval, and the client's answer."""
+    return rx.cond(
+        ApprovalTab.version_id != 0,
+        rx.vstack(
+            rx.separator(size="4"),
+            rx.heading("Artwork for your approval — " + ApprovalTab.label, size="4", as_="h2"),
+            _preview(),
+            rx.flex(
+                rx.cond(
+                    ApprovalTab.page_count > 0,
+                    rx.text("PDF, ", ApprovalTab.page_count, rx.cond(ApprovalTab.page_count == 1, " page", " pages"), size="2", color_scheme="gray"),
+                ),
+                rx.link("Download the original", href=ApprovalTab.file_url, size="2", id="approval-download"),
+                gap="12px",
+                wrap="wrap",
+                align="center",
+            ),
+            rx.cond(
+                ApprovalTab.message != "",
+                rx.vstack(
+                    rx.text("Message from ", PortalSession.shop_name, size="2", weight="medium"),
+                    rx.blockquote(ApprovalTab.message, size="2", white_space="pre-line"),
+                    spacing="1",
+                    width="100%",
+                ),
+            ),
+            rx.cond(
+                ApprovalTab.answer != "",
+                rx.callout(ApprovalTab.answer, icon="circle-check", color_scheme="green", role="status", width="100%", id="approval-answer"),
+            ),
+            rx.cond(
+                ApprovalTab.refusal != "",
+                rx.callout(ApprovalTab.refusal, icon="triangle_alert", color_scheme="red", role="alert", width="100%", id="approval-refusal"),
+            ),
+            rx.cond(
+                ApprovalTab.can_decide,
+                _actions(),
+                rx.cond(
+                    ApprovalTab.decided_text != "",
+                    rx.callout(ApprovalTab.decided_text, icon="info", size="1", width="100%", id="approval-decided"),
+                ),
+            ),
+            spacing="3",
+            width="100%",
+            min_width="0",
+            id="approval-section",
+        ),
+    )

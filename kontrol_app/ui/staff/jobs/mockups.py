@@ -1,0 +1,475 @@
+"""The job page's Mockups tab: upload versions, send one for approval, the print checklist,
+an offline approval, and the written approval records."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from kontrol_app.services import mockups
+from kontrol_app.services.errors import InvalidInput, NotFound
+from kontrol_app.ui.components.forms import dialog_buttons, field, form_error, named_upload
+from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, staff_event
+from kontrol_app.ui.services import call
+
+UPLOAD_ID = "mockup"
+# What the browser offers in its file picker; the server judges the bytes, not these.
+ACCEPT = {
+    "image/png": [".png"],
+    "image/jpeg": [".jpg", ".jpeg"],
+    "image/webp": [".webp"],
+    "application/pdf": [".pdf"],
+}
+REJECTED = "The file must be a PNG, JPEG, WebP or PDF up to 25 MB."
+# (value, label) of how an offline approval was given.
+OFFLINE_METHODS = [("phone", "Phone"), ("in_person", "In person"), ("email", "Email"), ("no_artwork", "No artwork needed")]
+OFFLINE_FIELDS = ("approved_by", "method", "note")
+# The states a version's badge colours.
+STATE_COLORS = [("approved", "green"), ("sent", "blue"), ("revisions", "orange"), ("declined", "red"), ("draft", "gray")]
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _version_row(v: mockups.VersionView) -> dict[str, str]:
+    return {
+        "id": str(v.id),
+        "label": v.label,
+        "file_name": v.file_name,
+        "size": v.size_text,
+        "uploaded": f"Uploaded by {v.uploaded_by} on {v.uploaded_at}",
+        "note": v.note,
+        "state": v.state,
+        "state_text": v.state_text,
+        "preview_url": v.preview_url,
+        "file_url": v.file_url,
+        "pages": _plural(v.page_count, "page") if v.page_count else "",
+        "sha256": v.sha256[:12] + "…" if v.sha256 else "",
+        "can_send": "",  # set for the newest version only, in _refresh
+        "can_withdraw": "yes" if v.state in ("draft", "sent") else "",
+    }
+
+
+def _record_row(r: mockups.RecordView) -> dict[str, str]:
+    return {
+        "summary": r.summary,
+        "decision": r.decision,
+        "notes": r.notes,
+        "checklist": " · ".join(("✓ " if ticked else "✗ ") + text for text, ticked in r.checklist),
+    }
+
+
+class MockupsState(StaffState, rx.State):
+    versions: list[dict[str, str]] = []
+    records: list[dict[str, str]] = []
+    approval_text: str = ""
+    approved: bool = False
+    checklist_text: str = ""
+    note: str = ""
+    send_open: bool = False
+    send_version_id: int = 0
+    send_label: str = ""
+    send_message: str = ""
+    offline_open: bool = False
+    offline: dict[str, str] = {f: "" for f in OFFLINE_FIELDS}
+
+    async def _refresh(self, principal: StaffPrincipal) -> None:
+        view = await call(mockups.job_mockups, principal, self._route_id("job_id"))
+        self.versions = [_version_row(v) for v in view.versions]
+        # Only the current version (the newest not withdrawn) can be sent, once.
+        current = next((row for row in self.versions if row["state"] != "withdrawn"), None)
+        if current is not None and current["state"] == "draft":
+            current["can_send"] = "yes"
+        self.records = [_record_row(r) for r in view.records]
+        self.approval_text = view.approval_text
+        self.approved = view.approved
+        self.checklist_text = "\n".join(view.checklist)
+
+    async def _refresh_job(self, principal: StaffPrincipal) -> None:
+        """The page's status and history change with a send or an offline approval."""
+        from kontrol_app.ui.staff.jobs.job_page import JobPageState  # it imports this module
+
+        await (await self.get_state(JobPageState))._refresh(principal)
+
+    @staff_event(quiet=True)
+    async def load(self, principal: StaffPrincipal):
+        self.reset()  # another job's versions never show while this one loads
+        if self._route_id("job_id") is None:
+            return
+        try:
+            await self._refresh(principal)
+        except NotFound:
+            self.versions = []  # the job page says the job does not exist
+
+    @form_event
+    def set_note(self, value: str):
+        self.note = value
+
+    @staff_event(field_toast="The file was not uploaded.")
+    async def upload(self, principal: StaffPrincipal, files: list[rx.UploadFile]):
+        job_id = self._route_id("job_id")
+        if not files or job_id is None:
+            return
+        # Capped on the server while it streams in; the service judges and keeps it.
+        received = await mockups.receive_upload(files[0])  # the service discards it whatever happens
+        version = await call(mockups.upload_version, principal, job_id, received, name=received.name, note=self.note)
+        self.note = ""
+        await self._refresh(principal)
+        return rx.toast.success(f"{version.label} uploaded.")
+
+    @form_event
+    def upload_rejected(self, rejected: list[dict]):
+        self.errors = {"mockup": REJECTED}
+
+    @form_event
+    def set_checklist_text(self, value: str):
+        self.checklist_text = value
+
+    @staff_event
+    async def save_checklist(self, principal: StaffPrincipal):
+        items = await call(mockups.set_checklist, principal, self._route_id("job_id"), self.checklist_text.splitlines())
+        self.checklist_text = "\n".join(items)
+        return rx.toast.success("Checklist saved.")
+
+    @form_event
+    def open_send(self, version_id: int, label: str):
+        self.send_version_id, self.send_label = version_id, label
+        self.send_message = ""
+        self.send_open = True
+
+    @form_event
+    def set_send_open(self, value: bool):
+        self.send_open = value
+
+    @form_event
+    def set_send_message(self, value: str):
+        self.send_message = value
+
+    @staff_event
+    async def send(self, principal: StaffPrincipal):
+        count = await call(mockups.send_for_approval, principal, self.send_version_id, message=self.send_message)
+        self.send_open, self.send_message = False, ""
+        await self._refresh(principal)
+        await self._refresh_job(principal)
+        return rx.toast.success(f"Sent to {_plural(count, 'contact')}.")
+
+    @staff_event
+    async def withdraw(self, principal: StaffPrincipal, version_id: int):
+        await call(mockups.withdraw_version, principal, version_id)
+        await self._refresh(principal)
+        return rx.toast.success("Version withdrawn. The client no longer sees it.")
+
+    @form_event
+    def set_offline_open(self, value: bool):
+        if value:
+            self.offline = {f: "" for f in OFFLINE_FIELDS}
+        self.offline_open = value
+
+    @form_event
+    def set_offline_field(self, name: str, value: str):
+        if name in OFFLINE_FIELDS:
+            self.offline[name] = value
+
+    @staff_event(field_toast="The offline approval was not saved.")
+    async def save_offline(self, principal: StaffPrincipal):
+        try:
+            await call(
+                mockups.record_offline_approval,
+                principal,
+                self._route_id("job_id"),
+                approved_by=self.offline["approved_by"],
+                method=self.offline["method"],
+                note=self.offline["note"],
+            )
+        except InvalidInput as error:
+            if error.field == "note":  # the upload's "What changed" box is "note" too
+                raise InvalidInput(error.message, "offline_note") from error
+            raise
+        self.offline_open = False
+        await self._refresh(principal)
+        await self._refresh_job(principal)
+        return rx.toast.success("Offline approval recorded.")
+
+
+def _error(key: str) -> rx.Var:
+    return MockupsState.errors.get(key, "")
+
+
+def _upload_section() -> rx.Component:
+    state = MockupsState
+    return rx.card(
+        rx.vstack(
+            rx.heading("Upload file", size="3", as_="h3"),
+            field(
+                "What changed (optional)",
+                rx.input(value=state.note, on_change=state.set_note, name="mockup_note", width="100%"),
+                _error("note"),
+            ),
+            named_upload(
+                "Mockup file",
+                rx.upload.root(
+                    rx.button(rx.icon("upload", size=16), "Upload file", variant="soft", type="button"),
+                    id=UPLOAD_ID,
+                    multiple=False,
+                    max_files=1,
+                    max_size=mockups.MAX_MOCKUP_BYTES,
+                    accept=ACCEPT,
+                    on_drop=state.upload(rx.upload_files(upload_id=UPLOAD_ID)),
+                    on_drop_rejected=state.upload_rejected,
+                ),
+            ),
+            rx.cond(
+                _error("mockup") != "",
+                rx.text(_error("mockup"), color_scheme="red", size="2", role="alert", class_name="field-error", custom_attrs={"id": "mockup-error"}),
+                rx.text("PNG, JPEG, WebP or PDF, up to 25 MB. Each upload is a new version.", size="1", color_scheme="gray"),
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _withdraw_button(v: rx.Var) -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(rx.button("Withdraw", variant="soft", color_scheme="red", size="2", type="button")),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Withdraw " + v["label"] + "?"),
+            rx.alert_dialog.description(
+                "The client no longer sees this version and cannot approve it. It stays in the record.",
+                size="2",
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(rx.button("Withdraw version", color_scheme="red", on_click=MockupsState.withdraw(v["id"]))),
+                justify="end",
+                margin_top="12px",
+            ),
+        ),
+    )
+
+
+def _version_card(v: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.flex(
+            rx.box(
+                rx.cond(
+                    v["preview_url"] != "",
+                    rx.image(
+                        src=v["preview_url"],
+                        alt="Preview of " + v["label"],
+                        loading="lazy",
+                        max_width="160px",
+                        max_height="160px",
+                        object_fit="contain",
+                        class_name="mockup-preview",
+                    ),
+                    rx.center(rx.icon("file", size=32, color="gray"), width="120px", height="120px"),
+                ),
+                flex_shrink="0",
+            ),
+            rx.vstack(
+                rx.hstack(
+                    rx.heading(v["label"], size="4", as_="h4", class_name="mockup-label"),
+                    rx.badge(
+                        v["state_text"],
+                        color_scheme=rx.match(v["state"], *STATE_COLORS, "gray"),
+                        variant="soft",
+                        class_name="mockup-state",
+                    ),
+                    align="center",
+                    wrap="wrap",
+                ),
+                rx.text(
+                    v["file_name"],
+                    " · ",
+                    v["size"],
+                    rx.cond(v["pages"] != "", " · " + v["pages"], ""),
+                    size="2",
+                    class_name="mockup-file",
+                ),
+                rx.text(v["uploaded"], size="2", color_scheme="gray"),
+                rx.cond(v["note"] != "", rx.text("What changed: ", v["note"], size="2")),
+                rx.cond(v["sha256"] != "", rx.text("SHA-256 ", v["sha256"], size="1", color_scheme="gray")),
+                rx.flex(
+                    rx.link("Download ", v["label"], href=v["file_url"], size="2", custom_attrs={"download": ""}),
+                    rx.cond(
+                        v["can_send"] == "yes",
+                        rx.button("Send for Approval", size="2", type="button", on_click=MockupsState.open_send(v["id"], v["label"])),
+                    ),
+                    rx.cond(v["can_withdraw"] == "yes", _withdraw_button(v)),
+                    spacing="3",
+                    align="center",
+                    wrap="wrap",
+                ),
+                spacing="1",
+                min_width="0",
+            ),
+            spacing="4",
+            direction={"initial": "column", "sm": "row"},
+        ),
+        width="100%",
+        class_name="mockup-version",
+        custom_attrs={"data-label": v["label"]},
+    )
+
+
+def _send_dialog() -> rx.Component:
+    state = MockupsState
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Send " + state.send_label + " for approval"),
+            rx.dialog.description(
+                "Every contact of this customer gets an email with the preview and a link to approve it in the portal.",
+                size="2",
+            ),
+            rx.vstack(
+                field(
+                    "Message (optional)",
+                    rx.text_area(value=state.send_message, on_change=state.set_send_message, rows="5", width="100%", name="send_message"),
+                    _error("message"),
+                ),
+                form_error(_error("form")),
+                dialog_buttons(rx.button("Send to client", on_click=state.send, type="button")),
+                spacing="3",
+                margin_top="12px",
+            ),
+            max_width="560px",
+        ),
+        open=state.send_open,
+        on_open_change=state.set_send_open,
+    )
+
+
+def _offline_dialog() -> rx.Component:
+    state = MockupsState
+    return rx.dialog.root(
+        rx.dialog.trigger(rx.button(rx.icon("check", size=14), "Approved offline", variant="soft", type="button")),
+        rx.dialog.content(
+            rx.dialog.title("Record an offline approval"),
+            rx.dialog.description(
+                "For a client who approved by phone, in person or by email, or a job with no artwork. "
+                "It is kept as a written approval record in your name.",
+                size="2",
+            ),
+            rx.vstack(
+                field(
+                    "Who approved",
+                    rx.input(
+                        value=state.offline["approved_by"],
+                        on_change=lambda value: state.set_offline_field("approved_by", value),
+                        name="approved_by",
+                        width="100%",
+                    ),
+                    _error("approved_by"),
+                ),
+                field(
+                    "How",
+                    rx.select.root(
+                        # Radix's placeholder grey is too faint to read (axe: contrast): one step darker.
+                        rx.select.trigger(placeholder="Choose…", style={"& .rt-SelectTriggerInner": {"color": "var(--gray-11)"}}),
+                        rx.select.content(*[rx.select.item(label, value=value) for value, label in OFFLINE_METHODS]),
+                        value=state.offline["method"],
+                        on_change=lambda value: state.set_offline_field("method", value),
+                        name="method",
+                    ),
+                    _error("method"),
+                ),
+                field(
+                    "Note",
+                    rx.text_area(
+                        value=state.offline["note"],
+                        on_change=lambda value: state.set_offline_field("note", value),
+                        name="offline_note",
+                        rows="3",
+                        width="100%",
+                    ),
+                    _error("offline_note"),
+                ),
+                form_error(_error("form")),
+                dialog_buttons(rx.button("Save", on_click=state.save_offline, type="button")),
+                spacing="3",
+                margin_top="12px",
+            ),
+            max_width="560px",
+        ),
+        open=state.offline_open,
+        on_open_change=state.set_offline_open,
+    )
+
+
+def _status_section() -> rx.Component:
+    state = MockupsState
+    return rx.vstack(
+        rx.flex(
+            rx.cond(
+                state.approved,
+                rx.callout(state.approval_text, icon="circle_check", color_scheme="green", custom_attrs={"id": "approval-status"}, flex_grow="1"),
+                rx.callout(state.approval_text, icon="triangle_alert", color_scheme="amber", custom_attrs={"id": "approval-status"}, flex_grow="1"),
+            ),
+            _offline_dialog(),
+            spacing="3",
+            align="center",
+            wrap="wrap",
+            width="100%",
+        ),
+        rx.cond(
+            state.records.length() > 0,
+            rx.vstack(
+                rx.heading("Approval records", size="3", as_="h3"),
+                rx.foreach(
+                    state.records,
+                    lambda r: rx.box(
+                        rx.text(r["summary"], size="2", weight="medium"),
+                        rx.cond(r["notes"] != "", rx.text(r["notes"], size="2", color_scheme="gray")),
+                        rx.cond(r["checklist"] != "", rx.text(r["checklist"], size="1", color_scheme="gray")),
+                        class_name="approval-record",
+                        width="100%",
+                    ),
+                ),
+                spacing="2",
+                width="100%",
+                custom_attrs={"id": "approval-records"},
+            ),
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _checklist_section() -> rx.Component:
+    state = MockupsState
+    return rx.card(
+        rx.vstack(
+            rx.heading("Print checklist", size="3", as_="h3"),
+            field(
+                "Points the client confirms, one per line",
+                rx.text_area(value=state.checklist_text, on_change=state.set_checklist_text, name="checklist", rows="4", width="100%"),
+                _error("checklist"),
+                hint="e.g. Spelling of names checked. The client ticks every point before they can approve.",
+            ),
+            rx.button("Save checklist", variant="soft", on_click=state.save_checklist, type="button"),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def mockups_tab() -> rx.Component:
+    state = MockupsState
+    return rx.vstack(
+        _status_section(),
+        _upload_section(),
+        rx.heading("Versions", size="3", as_="h3"),
+        rx.cond(
+            state.versions.length() > 0,
+            rx.vstack(rx.foreach(state.versions, _version_card), spacing="3", width="100%", custom_attrs={"id": "mockup-versions"}),
+            rx.text("No mockups yet. Upload the first version above.", color_scheme="gray", size="2"),
+        ),
+        _checklist_section(),
+        _send_dialog(),
+        spacing="4",
+        width="100%",
+        padding_top="12px",
+    )

@@ -1,0 +1,176 @@
+"""In a real browser: the client's side of artwork approval. Staff send a version (through
+the services), the client follows the emailed link, signs in, lands on the job, asks for
+revisions, then approves v2; staff Preview cannot decide, not even over the websocket.
+The client's side runs at phone width (375 px)."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from PIL import Image
+from playwright.sync_api import expect
+from sqlmodel import select
+
+from kontrol_app.api.cookies import PORTAL_COOKIE, STAFF_COOKIE
+from kontrol_app.models import Job
+from kontrol_app.services import mockups
+from kontrol_app.ui.portal.session import PREVIEW_READ_ONLY
+from kontrol_app.ui.portal.session import PortalSession as PortalSessionState
+from kontrol_app.ui.portal.tabs.approval import AGREE, ApprovalTab
+
+from .conftest import owner_principal
+from .pages import field_of, toast
+from .sockets import PortalSocket
+
+CHECKLIST = ["Spelling of names checked", "Placement: left chest, 3.5 in wide"]
+ONE_WAITING = "1 job awaiting your approval — click to review"
+
+
+def _png(colour: tuple[int, int, int]) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 400), colour).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _pdf(pages: int) -> bytes:
+    buffer = io.BytesIO()
+    first, *rest = [Image.new("RGB", (600, 400), (200, 40 * n, 40)) for n in range(pages)]
+    first.save(buffer, format="PDF", save_all=True, append_images=rest)
+    return buffer.getvalue()
+
+
+def _send_version(db_session, shop, job_id: int, colour: tuple[int, int, int], note: str, message: str, *, pdf_pages: int = 0) -> int:
+    actor = owner_principal(shop)
+    upload, name = (_pdf(pdf_pages), "proof.pdf") if pdf_pages else (_png(colour), "front.png")
+    with db_session() as session:
+        version = mockups.upload_version(session, actor, job_id, upload, name=name, note=note)
+    with db_session() as session:
+        mockups.send_for_approval(session, actor, version.id, message=message)
+    return version.id
+
+
+def _job_status(db_session, job_id: int) -> str:
+    with db_session() as session:
+        return session.exec(select(Job).where(Job.id == job_id)).one().status
+
+
+def _fits_the_width(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def test_the_client_asks_for_revisions_then_approves_v2(
+    shop, make_customer, make_job, new_context, portal_sign_in, sign_in_as, session_token, outbox, db_session, e2e_server
+):
+    acme = make_customer("Acme Uniforms", email="sarah@acme.example", contact_name="Sarah Smith")
+    job_id = make_job(acme.id, "Spring League Tees", quantity=144, status="artwork")
+    with db_session() as session:
+        mockups.set_checklist(session, owner_principal(shop), job_id, CHECKLIST)
+    _send_version(db_session, shop, job_id, (20, 90, 200), "First draft", "Here is the first proof.")
+
+    # The email's link goes straight to the job.
+    [email] = outbox("artwork_ready", to=acme.email)
+    [link] = set(re.findall(r"https?://\S+\?job=" + str(job_id), email.text_body))
+    context = new_context()
+    client = context.new_page()
+    client.set_viewport_size({"width": 375, "height": 812})
+    portal_sign_in(client, link, acme.email)
+    expect(client).to_have_url(re.compile(r"\?job=" + str(job_id) + "$"))
+    detail = client.locator("#portal-job-detail")
+    expect(detail).to_contain_text("Spring League Tees")
+    expect(client.locator("#approval-banner")).to_have_text(ONE_WAITING)
+    section = client.locator("#approval-section")
+    expect(section).to_contain_text("Artwork for your approval — v1")
+    expect(section).to_contain_text("Here is the first proof.")
+    expect(client.get_by_role("link", name="Download the original")).to_have_attribute("href", re.compile(r"/api/files/\d+/"))
+    assert _fits_the_width(client)
+
+    # Click to zoom: the image full size in a dialog.
+    client.get_by_role("button", name="Zoom the artwork").click()
+    dialog = client.get_by_role("dialog")
+    expect(dialog.get_by_role("img", name="Artwork v1")).to_be_visible()
+    dialog.get_by_role("button", name="Close").click()
+    expect(dialog).to_have_count(0)
+
+    # Approve without a name: the message is next to the name field, nothing is decided.
+    for point in CHECKLIST:
+        client.get_by_label(point).check()
+    client.get_by_label(AGREE).check()
+    client.get_by_role("button", name="Approve", exact=True).click()
+    expect(field_of(client, "typed_name")).to_contain_text("Type your full name.")
+    expect(client.get_by_label("Your full name")).to_have_attribute("aria-invalid", "true")
+    assert _job_status(db_session, job_id) == "awaiting_approval"
+
+    # Request revisions with a note: the answer shows at once, the buttons go, the timeline moves.
+    client.get_by_role("button", name="Request Revisions", exact=True).click()
+    expect(field_of(client, "revision_notes")).to_contain_text("Say what should change.")
+    client.get_by_label("What should change?").fill("Make the logo bigger")
+    client.get_by_role("button", name="Request Revisions", exact=True).click()
+    expect(client.locator("#portal-job-status")).to_have_text("Revisions Requested")
+    expect(client.locator("#approval-answer")).to_be_visible()
+    expect(client.locator("#approval-decided")).to_be_visible()
+    expect(client.get_by_role("button", name="Approve", exact=True)).to_have_count(0)
+    expect(client.locator("#approval-banner")).to_have_count(0)
+    assert _job_status(db_session, job_id) == "revisions_requested"
+
+    # Staff send v2 (a PDF): the open portal shows it without a reload.
+    v2 = _send_version(db_session, shop, job_id, (200, 40, 40), "Bigger logo", "Logo is bigger now.", pdf_pages=2)
+    expect(section).to_contain_text("Artwork for your approval — v2")
+    expect(section).to_contain_text("PDF, 2 pages")
+    expect(section.get_by_role("img", name="Artwork v2")).to_be_visible()
+    expect(client.locator("#approval-banner")).to_have_text(ONE_WAITING)
+    expect(client.locator("#portal-job-status")).to_have_text("Awaiting Approval")
+
+    # Staff Preview shows the same job, and refuses Approve: on the page ...
+    staff = context.new_page()
+    sign_in_as(staff, shop, "/")
+    staff.goto(f"{acme.portal_path}?preview=1&job={job_id}")
+    expect(staff.locator("#preview-banner")).to_be_visible()
+    expect(staff.locator("#approval-section")).to_contain_text("Artwork for your approval — v2")
+    staff.get_by_role("button", name="Approve", exact=True).click()
+    expect(toast(staff, PREVIEW_READ_ONLY)).to_be_visible()
+    # ... and from a script on the websocket, even with this browser's client cookie.
+    [client_cookie] = [c for c in context.cookies() if c["name"] == PORTAL_COOKIE]
+    cookie = f"{STAFF_COOKIE}={session_token(shop)}; {PORTAL_COOKIE}={client_cookie['value']}"
+    socket = PortalSocket(e2e_server.base_url, cookie, acme.portal_path, preview=True)
+    try:
+        socket.send(PortalSessionState.load, {})
+        socket.wait_for(lambda update: "Spring League Tees" in update)  # control: Preview shows it
+        for handler in (ApprovalTab.approve, ApprovalTab.request_revisions, ApprovalTab.decline):
+            socket.send(handler, {"version_id": v2})
+            socket.wait_for(lambda update: PREVIEW_READ_ONLY in update)
+    finally:
+        socket.close()
+    assert _job_status(db_session, job_id) == "awaiting_approval"
+
+    # The client approves v2 with the checklist, the name and the tick.
+    client.get_by_label("Your full name").fill("Sarah Smith")
+    for point in CHECKLIST:
+        client.get_by_label(point).check()
+    client.get_by_label(AGREE).check()
+    assert _fits_the_width(client)
+    client.get_by_role("button", name="Approve", exact=True).click()
+    expect(client.locator("#portal-job-status")).to_have_text("Art Approved")
+    expect(client.locator("#approval-answer")).to_be_visible()
+    expect(client.locator("#approval-decided")).to_contain_text("Approved by Sarah Smith")
+    expect(client.get_by_role("button", name="Approve", exact=True)).to_have_count(0)
+    expect(client.locator("#approval-banner")).to_have_count(0)
+    expect(detail.locator(".timeline-step.current")).to_contain_text("Art Approved")
+    assert _job_status(db_session, job_id) == "art_approved"
+
+
+def test_the_banner_counts_and_opens_the_first_job(shop, make_customer, make_job, new_context, portal_sign_in, db_session):
+    acme = make_customer("Acme Uniforms", email="sarah@acme.example", contact_name="Sarah Smith")
+    first = make_job(acme.id, "Spring League Tees", status="artwork")
+    second = make_job(acme.id, "Coaches Polos", status="artwork")
+    for job_id in (first, second):
+        _send_version(db_session, shop, job_id, (20, 90, 200), "", "")
+    client = new_context().new_page()
+    portal_sign_in(client, acme.portal_url, acme.email)
+    expect(client.locator(".order-card").filter(has_text="Awaiting your approval")).to_have_count(2)
+    client.get_by_role("tab", name="My Branding", exact=True).click()
+    banner = client.get_by_role("button", name="2 jobs awaiting your approval — click to review")
+    banner.click()
+    expect(client.get_by_role("tab", name="Active Orders", exact=True)).to_have_attribute("aria-selected", "true")
+    expect(client.locator("#portal-job-detail")).to_be_visible()
+    expect(client.locator("#approval-section")).to_contain_text("Artwork for your approval — v1")
