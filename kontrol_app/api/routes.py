@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from kontrol_app.api import certificates as certificates_api
 from kontrol_app.api import files as files_api
 from kontrol_app.api.addresses import client_address
 from kontrol_app.api.cookies import DEVICE_COOKIE, PORTAL_COOKIE, STAFF_COOKIE, safe_next
@@ -129,5 +130,6 @@ def build_api() -> Starlette:
             Route("/api/portal/session", start_portal_session, methods=["GET"]),
             Route("/api/portal/signed-out", end_portal_session, methods=["GET"]),
             *files_api.routes(),  # /api/files/{id}/{name}, and the logo's old URL
+            *certificates_api.routes(),  # /api/approvals/{record id}/certificate.pdf
         ]
     )

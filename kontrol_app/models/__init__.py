@@ -5,6 +5,7 @@ from kontrol_app.models.customers import Customer, CustomerContact, PortalSessio
 from kontrol_app.models.files import StoredFile
 from kontrol_app.models.jobs import Carrier, Decoration, Job, JobStatus, JobStatusChange, StatusAutomation
 from kontrol_app.models.mockups import ApprovalRecord, ChecklistItem, MockupVersion
+from kontrol_app.models.notifications import Notification, NotificationRead
 from kontrol_app.models.outbox import EmailKind, EmailStatus, OutboxEmail
 from kontrol_app.models.shop import Shop
 from kontrol_app.models.staff import SignInAttempt, SignInTicket, StaffRole, StaffSession, StaffUser
@@ -13,6 +14,8 @@ __all__ = [
     "ApprovalRecord",
     "ChecklistItem",
     "MockupVersion",
+    "Notification",
+    "NotificationRead",
     "Carrier",
     "Decoration",
     "Job",

@@ -24,6 +24,7 @@ class EmailKind(StrEnum):
     PORTAL_LINK = "portal_link"
     JOB_STATUS = "job_status"
     ARTWORK_READY = "artwork_ready"
+    APPROVAL_DECISION = "approval_decision"  # to the shop: a client approved, asked for revisions, declined
 
 
 class OutboxEmail(SQLModel, table=True):

@@ -17,6 +17,8 @@ class Shop(SQLModel, table=True):
     address: str = Field(default="", max_length=500)
     currency: str = Field(default="USD", max_length=3)
     timezone: str = Field(default="UTC", max_length=64)
+    # Business days from approved artwork to the due date: "Approve by" dates count back from it.
+    production_days: int = Field(default=7, sa_column_kwargs={"server_default": "7"})
     # The logo in the files service (kind "logo"); None when there is no logo.
     logo_file_id: int | None = Field(default=None, foreign_key="stored_file.id")
     created_at: datetime = created_at_field()

@@ -38,7 +38,7 @@ from kontrol_app.models import (
     StoredFile,
     utcnow,
 )
-from kontrol_app.services import files, jobs, outbox, statuses
+from kontrol_app.services import approve_by, files, jobs, notifications, outbox, statuses
 from kontrol_app.services.clock import shop_time
 from kontrol_app.services.errors import InvalidInput, NotAllowed, NotFound
 from kontrol_app.services.portal_links import portal_url
@@ -113,6 +113,7 @@ class RecordView:
     decision: str
     notes: str
     checklist: list[tuple[str, bool]]
+    id: int = 0  # the record's id (its certificate: /api/approvals/<id>/certificate.pdf)
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,8 @@ class PortalProof:
     checklist: list[str]
     can_decide: bool  # sent, newest sent, not withdrawn, not decided
     decided_text: str
+    record_id: int = 0  # the approval record of the shown version (its certificate), 0 while not approved
+    approve_by_text: str = ""  # "Approve by Apr 3 to keep your Apr 12 due date" while it awaits an answer
 
 
 def size_text(size: int) -> str:
@@ -483,6 +486,8 @@ def send_for_approval(session: Session, actor: StaffPrincipal, version_id: int, 
         "message": message,
         "job_url": f"{portal_url(customer)}?job={job.id}",
     }
+    if approve_by_text := approve_by.job_text(session, job):
+        data["approve_by_text"] = approve_by_text
     if preview is not None:
         data["preview_url"] = get_settings().base_url.rstrip("/") + files.url_for(preview)
     queued = 0
@@ -591,7 +596,7 @@ def _record_view(facts: _Facts, record: ApprovalRecord) -> RecordView:
         ticks = [(str(item["text"]), bool(item["ticked"])) for item in json.loads(record.checklist or "[]")]
     except (ValueError, TypeError, KeyError):
         ticks = []
-    return RecordView(summary=summary, decision=record.decision, notes=record.notes, checklist=ticks)
+    return RecordView(summary=summary, decision=record.decision, notes=record.notes, checklist=ticks, id=record.id)
 
 
 def _approval_text(session: Session, facts: _Facts) -> tuple[bool, str]:
@@ -655,6 +660,11 @@ def _own_job(session: Session, customer_id: int, job_id: int) -> Job:
     return job
 
 
+def _approval_id(facts: _Facts, version: MockupVersion) -> int:
+    record = facts.last_record(version.id)
+    return record.id if record is not None and record.decision in APPROVALS else 0
+
+
 def portal_proof(session: Session, customer_id: int, job_id: int) -> PortalProof | None:
     """The version the client is asked about (the newest sent, not withdrawn), or None."""
     job = _own_job(session, customer_id, job_id)
@@ -680,6 +690,8 @@ def portal_proof(session: Session, customer_id: int, job_id: int) -> PortalProof
         checklist=_checklist(session, job.id),
         can_decide=can_decide,
         decided_text="" if can_decide else text,
+        record_id=_approval_id(facts, shown) if state == "approved" else 0,
+        approve_by_text=approve_by.job_text(session, job) if can_decide else "",
     )
 
 
@@ -788,6 +800,13 @@ def decide(
     jobs.move_status(
         session, job.id, target[decision], changed_by=contact.name or contact.email or "Client", staff_user_id=None,
         note=outbox.clip(history[decision], 1000),
+    )
+    # The staff bell and the shop's email, in this same transaction (a refused decision has neither).
+    who = contact.name or contact.email or "The client"
+    did = {"approved": f"{who} approved {label}", "revisions": f"{who} requested revisions on {label}", "declined": f"{who} declined {label}"}
+    notifications.notify(
+        session, kind=decision, title=f"{did[decision]} of {job.title}", subject=f"{did[decision]} — {job.title}",
+        body=notes, link=f"/jobs/{job.id}", job_id=job.id,
     )
     if decision == "approved":
         return f"Thank you — {label} is approved. We'll start production."

@@ -41,6 +41,9 @@ class ShopInfo:
     currency: str
     timezone: str
     logo_file: str  # "<file id>/logo-<sha256 prefix>.<ext>"; empty when there is no logo
+    # Business days from approved artwork to the due date (last, with a default: ShopInfo is
+    # built positionally in places).
+    production_days: int = 7
 
     @property
     def logo_path(self) -> str:
@@ -72,12 +75,30 @@ def shop_info(session: Session) -> ShopInfo | None:
         return None
     logo = session.get(StoredFile, shop.logo_file_id) if shop.logo_file_id else None
     logo_file = f"{logo.id}/{_logo_name(logo)}" if logo is not None else ""
-    return ShopInfo(shop.name, shop.email, shop.phone, shop.address, shop.currency, shop.timezone, logo_file)
+    return ShopInfo(
+        shop.name, shop.email, shop.phone, shop.address, shop.currency, shop.timezone, logo_file, shop.production_days
+    )
 
 
 def _logo_name(row: StoredFile) -> str:
     # The name logos had before the files service, so their old URLs still match.
     return f"logo-{row.sha256[:16]}.{files.TYPES[row.file_type].extension}"
+
+
+MAX_PRODUCTION_DAYS = 60
+
+
+def clean_production_days(value: int | str) -> int:
+    """A whole number of business days, 0 to 60 (the form sends text)."""
+    if isinstance(value, bool):
+        value = None  # True is an int to Python, not a number of days
+    elif isinstance(value, str) and re.fullmatch(r"\s*[0-9]{1,3}\s*", value):
+        value = int(value)
+    if not isinstance(value, int) or not 0 <= value <= MAX_PRODUCTION_DAYS:
+        raise InvalidInput(
+            f"Enter the production time as a whole number of business days, 0 to {MAX_PRODUCTION_DAYS}.", "production_days"
+        )
+    return value
 
 
 def _require_owner(actor: StaffPrincipal) -> None:
@@ -94,7 +115,9 @@ def update_shop_info(
     address: str,
     currency: str,
     timezone: str,
+    production_days: int | str | None = None,
 ) -> ShopInfo:
+    """Save the form; `production_days` None keeps the current production time."""
     _require_owner(actor)
     shop = get_shop(session)
     if shop is None:
@@ -109,9 +132,11 @@ def update_shop_info(
     if timezone not in timezone_names():
         raise InvalidInput("Choose a timezone from the list.", "timezone")
     ZoneInfo(timezone)
+    days = shop.production_days if production_days is None else clean_production_days(production_days)
     shop.name, shop.email, shop.phone, shop.address = name, email, phone, address
     shop.currency = currency
     shop.timezone = timezone
+    shop.production_days = days
     shop.updated_at = utcnow()
     session.add(shop)
     return shop_info(session)

@@ -100,6 +100,11 @@ def test_staff_dialogs_have_no_serious_axe_violations(shop, customer_and_job, qu
     page.get_by_role("button", name=OWNER_NAME).click()
     expect(page.get_by_role("menuitem", name="Sign out")).to_be_visible()
     assert_accessible(page, "the user menu")
+    page.keyboard.press("Escape")
+
+    page.get_by_role("button", name="Notifications").click()
+    expect(page.get_by_role("dialog", name="Notifications")).to_be_visible()
+    assert_accessible(page, "the notifications bell")
 
 
 def test_job_mockups_tab_has_no_serious_axe_violations(shop, make_customer, make_job, quiet_page, sign_in_as, e2e_server):

@@ -8,12 +8,13 @@ from __future__ import annotations
 import io
 import re
 
+import pypdfium2 as pdfium
 from PIL import Image
 from playwright.sync_api import expect
 from sqlmodel import select
 
 from kontrol_app.api.cookies import PORTAL_COOKIE, STAFF_COOKIE
-from kontrol_app.models import Job
+from kontrol_app.models import ApprovalRecord, Job
 from kontrol_app.services import mockups
 from kontrol_app.ui.portal.session import PREVIEW_READ_ONLY
 from kontrol_app.ui.portal.session import PortalSession as PortalSessionState
@@ -158,6 +159,28 @@ def test_the_client_asks_for_revisions_then_approves_v2(
     expect(detail.locator(".timeline-step.current")).to_contain_text("Art Approved")
     assert _job_status(db_session, job_id) == "art_approved"
 
+    # Both download the approval certificate: it holds the typed name and the file's SHA-256.
+    with db_session() as session:
+        record = session.exec(select(ApprovalRecord).where(ApprovalRecord.version_id == v2)).one()
+    certificate_url = f"/api/approvals/{record.id}/certificate.pdf"
+    expect(client.get_by_role("link", name="Download certificate")).to_have_attribute("href", certificate_url)
+    _assert_certificate(client.request.get(certificate_url), "Sarah Smith", record.sha256)
+    staff.goto(f"/jobs/{job_id}")
+    staff.get_by_role("tab", name="Mockups").click()
+    staff_link = staff.locator("#approval-records").get_by_role("link", name="Download certificate")
+    expect(staff_link).to_have_attribute("href", certificate_url)
+    _assert_certificate(staff.request.get(certificate_url), "Sarah Smith", record.sha256)
+
+
+def _assert_certificate(response, name: str, sha256: str) -> None:
+    assert response.status == 200 and response.headers["content-type"] == "application/pdf"
+    document = pdfium.PdfDocument(response.body())
+    try:
+        text = " ".join(document[0].get_textpage().get_text_range().split())
+    finally:
+        document.close()
+    assert name in text and sha256 in text
+
 
 def test_the_banner_counts_and_opens_the_first_job(shop, make_customer, make_job, new_context, portal_sign_in, db_session):
     acme = make_customer("Acme Uniforms", email="sarah@acme.example", contact_name="Sarah Smith")
@@ -174,3 +197,27 @@ def test_the_banner_counts_and_opens_the_first_job(shop, make_customer, make_job
     expect(client.get_by_role("tab", name="Active Orders", exact=True)).to_have_attribute("aria-selected", "true")
     expect(client.locator("#portal-job-detail")).to_be_visible()
     expect(client.locator("#approval-section")).to_contain_text("Artwork for your approval — v1")
+
+
+def test_the_job_view_and_the_banner_say_approve_by(shop, make_customer, make_job, new_context, portal_sign_in, outbox, db_session):
+    from datetime import timedelta
+
+    from kontrol_app.services.approve_by import business_days_before
+    from kontrol_app.services.clock import shop_today
+    from kontrol_app.services.shop import shop_timezone
+
+    with db_session() as session:
+        due = shop_today(shop_timezone(session)) + timedelta(days=40)
+    acme = make_customer("Acme Uniforms", email="sarah@acme.example", contact_name="Sarah Smith")
+    job_id = make_job(acme.id, "Spring League Tees", due_date=due.isoformat(), status="artwork")
+    _send_version(db_session, shop, job_id, (20, 90, 200), "", "")
+    last = business_days_before(due, 7)  # the default production time
+    wording = re.compile(rf"Approve by {last:%b} {last.day}\b.* to keep your {due:%b} {due.day}\b.* due date")
+    [email] = outbox("artwork_ready", to=acme.email)
+    assert wording.search(email.text_body), email.text_body
+    client = new_context().new_page()
+    portal_sign_in(client, acme.portal_url, acme.email)
+    expect(client.locator("#approval-banner-approve-by")).to_have_text(wording)
+    client.locator("#approval-banner").click()
+    expect(client.locator("#approval-approve-by")).to_have_text(wording)
+

@@ -81,6 +81,8 @@ HIJACK = {
     "currency": "EUR",
     "timezone": "Europe/Paris",
 }
+# The rest of the form (not text columns, so compared apart).
+NUMBERS = {"production_days": "5"}
 
 
 class ShopInfoSocket(EventSocket):
@@ -93,7 +95,7 @@ class ShopInfoSocket(EventSocket):
 
     def fill_and_save(self) -> str:
         """Type a complete, valid form into Shop Info's state, then press Save."""
-        for name, value in HIJACK.items():
+        for name, value in (HIJACK | NUMBERS).items():
             self.call(ShopInfoState.set_field, {"name": name, "value": value}, until=lambda u, v=value: v in u)
         return self.call(ShopInfoState.save, {}, until=lambda u: REFUSED in u or SAVED in u or "not saved" in u)
 
@@ -143,3 +145,4 @@ def test_websocket_save_without_a_session_changes_nothing(credential, shop, e2e_
     assert SAVED in answer
     after = _shop_snapshot(db_session)
     assert {k: after[k] for k in HIJACK} == HIJACK
+    assert after["production_days"] == 5

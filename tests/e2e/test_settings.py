@@ -338,6 +338,24 @@ def test_an_invalid_shop_email_is_refused_and_nothing_is_saved(shop, page, sign_
     expect(page.locator(".field-error")).to_have_count(0)
 
 
+def test_the_owner_sets_the_production_time(shop, page, sign_in_as, db_session):
+    sign_in_as(page, shop, "/settings/shop")
+    days = page.get_by_label("Production time, business days")
+    expect(days).to_have_value("7")  # the default, from the loader
+    days.fill("61")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(field_of(page, "production_days").get_by_role("alert")).to_contain_text("whole number of business days, 0 to 60")
+    with db_session() as session:
+        assert session.exec(select(Shop)).one().production_days == 7
+    days.fill("5")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(toast(page, "Shop info saved.")).to_be_visible()
+    with db_session() as session:
+        assert session.exec(select(Shop)).one().production_days == 5
+    page.reload()
+    expect(page.get_by_label("Production time, business days")).to_have_value("5")
+
+
 def test_owner_deactivates_resets_and_reactivates_a_member_who_changes_their_own_password(
     shop, new_context, sign_in_as, db_session
 ):

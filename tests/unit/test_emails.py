@@ -40,6 +40,13 @@ SAMPLES: dict[EmailKind, dict[str, str]] = {
         "message": "Hi Sarah — here is v2 with the bigger logo.\n\nLet us know what you think.",
         "preview_url": f"{BASE_URL}/api/files/12/spring-league-preview.png",
         "job_url": f"{PORTAL}?job=7",
+        "approve_by_text": "Approve by Apr 3 to keep your Apr 12 due date",
+    },
+    EmailKind.APPROVAL_DECISION: {
+        "subject": "Sarah Smith requested revisions on v2 — Spring League T-Shirts",
+        "title": "Sarah Smith requested revisions on v2 of Spring League T-Shirts",
+        "notes": "Make the logo bigger.\n\nAnd the names in white, please.",
+        "job_url": f"{BASE_URL}/jobs/7",
     },
 }
 

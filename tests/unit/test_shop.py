@@ -130,6 +130,51 @@ def test_bad_shop_info_changes_nothing(session, owner, changes, field):
     assert current(session) == before
 
 
+# --- production time (business days; "Approve by" dates count back from the due date) ----------
+
+
+def production_days(session: Session) -> int:
+    session.expire_all()
+    return shop_service.get_shop(session).production_days
+
+
+def test_production_time_defaults_to_seven_business_days(session, owner):
+    assert production_days(session) == 7
+    assert shop_service.shop_info(session).production_days == 7
+    # A form without the field keeps it.
+    shop_service.update_shop_info(session, owner, **{**SHOP_FORM, "production_days": 12})
+    session.commit()
+    shop_service.update_shop_info(session, owner, **SHOP_FORM)
+    session.commit()
+    assert production_days(session) == 12
+
+
+@pytest.mark.parametrize(("given", "saved"), [(0, 0), (60, 60), ("5", 5), (" 14 ", 14), ("0", 0)])
+def test_owner_sets_the_production_time(session, owner, given, saved):
+    info = shop_service.update_shop_info(session, owner, **{**SHOP_FORM, "production_days": given})
+    session.commit()
+    assert info.production_days == saved
+    assert production_days(session) == saved
+
+
+@pytest.mark.parametrize("given", [-1, 61, "61", "", "seven", "7.5", 7.0, "1e1", True, "٧", [7]])
+def test_a_bad_production_time_is_refused_next_to_its_field_and_changes_nothing(session, owner, given):
+    before = (current(session), production_days(session))
+    with pytest.raises(InvalidInput) as refused:
+        shop_service.update_shop_info(session, owner, **{**SHOP_FORM, "production_days": given})
+    assert refused.value.field == "production_days"
+    assert "whole number of business days, 0 to 60" in refused.value.message
+    session.commit()
+    assert (current(session), production_days(session)) == before
+
+
+def test_staff_cannot_change_the_production_time(session, owner, member):
+    with pytest.raises(NotAllowed):
+        shop_service.update_shop_info(session, member, **{**SHOP_FORM, "production_days": 3})
+    session.commit()
+    assert production_days(session) == 7
+
+
 def test_timezone_list_is_real_zones():
     names = shop_service.timezone_names()
     assert "UTC" in names and "America/New_York" in names

@@ -54,6 +54,7 @@ def _sample_args(fn: Any, world: dict[str, Any]) -> list[Any]:
         "text": "Zebra",
         "enabled": True,
         "open_": False,
+        "_tick": "2026-01-01T00:00:00",
         "files": [],
         "version_id": 1,
         "label": "v1",

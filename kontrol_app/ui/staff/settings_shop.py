@@ -14,7 +14,7 @@ from kontrol_app.ui.services import call
 from kontrol_app.ui.staff.settings_nav import settings_tabs
 from kontrol_app.ui.staff.shell import StaffShellState, guarded, staff_page
 
-FIELDS = ("name", "email", "phone", "address", "currency", "timezone")
+FIELDS = ("name", "email", "phone", "address", "currency", "timezone", "production_days")
 
 
 class ShopInfoState(StaffState, rx.State):
@@ -24,7 +24,7 @@ class ShopInfoState(StaffState, rx.State):
     can_edit: bool = False
 
     async def _show(self, info: shop_service.ShopInfo) -> None:
-        self.form = {f: getattr(info, f) for f in FIELDS}
+        self.form = {f: str(getattr(info, f)) for f in FIELDS}  # production_days is a number
         self.logo = info.logo_path
         shell = await self.get_state(StaffShellState)  # the header shows them too
         shell.shop_name, shell.shop_logo = shop_service.display_name(info), info.logo_path
@@ -183,6 +183,12 @@ def shop_info_page() -> rx.Component:
                     spacing="4",
                     direction={"initial": "column", "sm": "row"},
                     width="100%",
+                ),
+                field(
+                    "Production time, business days",
+                    _input("production_days", type="number", min="0", max="60", step="1", input_mode="numeric", max_width="120px"),
+                    errors.get("production_days", ""),
+                    hint='From approved artwork to the due date. Clients see "Approve by <date> to keep your due date".',
                 ),
                 rx.cond(
                     ShopInfoState.can_edit,

@@ -8,6 +8,7 @@ from kontrol_app.services import shop as shop_service
 from kontrol_app.services import staff as staff_service
 from kontrol_app.ui.guard import StaffState, forget_staff_screens, open_event
 from kontrol_app.ui.services import call, current_staff, sign_in_redirect, staff_token, visit
+from kontrol_app.ui.staff.notifications import notifications_bell
 
 # The sections that exist so far, named as the shop-owner guide names them.
 NAV = [
@@ -92,6 +93,7 @@ def staff_page(current: str, title: str, *children: rx.Component) -> rx.Componen
         rx.hstack(
             _brand(),
             rx.spacer(),
+            notifications_bell(),
             _user_menu(),
             padding="12px 20px",
             border_bottom=f"1px solid {rx.color('gray', 5)}",

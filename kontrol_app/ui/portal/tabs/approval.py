@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kontrol_app.services import mockups
+from kontrol_app.services import approve_by, certificate, mockups
 from kontrol_app.services.errors import InvalidInput, NotAllowed, NotFound
 from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.ui.components.forms import field, toggle_field
@@ -37,6 +37,7 @@ class ApprovalTab(PortalSession):
     # The banner: which of the customer's jobs wait for an answer.
     awaiting_ids: list[int] = []
     banner: str = ""
+    banner_approve_by: str = ""  # the most urgent "Approve by ..." of those jobs
     # The version sent for approval on the open job (version_id 0: none).
     job_id: int = 0
     version_id: int = 0
@@ -48,6 +49,8 @@ class ApprovalTab(PortalSession):
     checklist: list[str] = []
     can_decide: bool = False
     decided_text: str = ""
+    certificate_url: str = ""  # the approval certificate (PDF) once the shown version is approved
+    approve_by_text: str = ""  # "Approve by Apr 3 to keep your Apr 12 due date", while it awaits an answer
     # What the client fills in, and what came back.
     typed_name: str = ""
     agreed: bool = False
@@ -65,6 +68,7 @@ class ApprovalTab(PortalSession):
         waiting = await call(mockups.awaiting_approval, customer_id)
         self.awaiting_ids = [job_id for job_id, _title in waiting]
         self.banner = banner_text(len(waiting))
+        self.banner_approve_by = await call(approve_by.banner_text, customer_id, self.awaiting_ids) if waiting else ""
 
     async def _show(self, customer_id: int, job_id: int) -> None:
         """The proof of the job just opened (job_id 0: none). What the client typed stays
@@ -76,6 +80,7 @@ class ApprovalTab(PortalSession):
         if proof is None:
             self.job_id = self.version_id = self.page_count = 0
             self.label = self.preview_url = self.file_url = self.message = self.decided_text = ""
+            self.approve_by_text = self.certificate_url = ""
             self.checklist, self.can_decide = [], False
             self._clear_form()
             self.answer = ""
@@ -91,6 +96,8 @@ class ApprovalTab(PortalSession):
         self.preview_url, self.file_url, self.page_count = proof.preview_url, proof.file_url, proof.page_count
         self.message, self.checklist = proof.message, list(proof.checklist)
         self.can_decide, self.decided_text = proof.can_decide, proof.decided_text
+        self.approve_by_text = proof.approve_by_text
+        self.certificate_url = certificate.certificate_url(proof.record_id) if proof.record_id else ""
 
     def _clear_form(self) -> None:
         self.typed_name, self.agreed, self.ticked = "", False, []
@@ -195,7 +202,19 @@ def approval_banner() -> rx.Component:
         ApprovalTab.banner != "",
         rx.button(
             rx.icon("bell-ring", size=18, aria_hidden="true"),
-            ApprovalTab.banner,
+            # Spans, not divs: a button holds phrasing content only.
+            rx.el.span(
+                rx.el.span(ApprovalTab.banner, style={"display": "block"}),
+                rx.cond(
+                    ApprovalTab.banner_approve_by != "",
+                    rx.el.span(
+                        ApprovalTab.banner_approve_by,
+                        style={"display": "block", "fontSize": "var(--font-size-2)"},
+                        id="approval-banner-approve-by",
+                    ),
+                ),
+                style={"textAlign": "left"},
+            ),
             on_click=ApprovalTab.review,
             color_scheme="amber",
             variant="soft",
@@ -350,6 +369,12 @@ def approval_section() -> rx.Component:
                 ),
             ),
             rx.cond(
+                ApprovalTab.can_decide & (ApprovalTab.approve_by_text != ""),
+                rx.callout(
+                    ApprovalTab.approve_by_text, icon="calendar-clock", color_scheme="amber", width="100%", id="approval-approve-by"
+                ),
+            ),
+            rx.cond(
                 ApprovalTab.answer != "",
                 rx.callout(ApprovalTab.answer, icon="circle-check", color_scheme="green", role="status", width="100%", id="approval-answer"),
             ),
@@ -363,6 +388,17 @@ def approval_section() -> rx.Component:
                 rx.cond(
                     ApprovalTab.decided_text != "",
                     rx.callout(ApprovalTab.decided_text, icon="info", size="1", width="100%", id="approval-decided"),
+                ),
+            ),
+            rx.cond(
+                ApprovalTab.certificate_url != "",
+                rx.link(
+                    rx.icon("file-down", size=16, aria_hidden="true"),
+                    "Download certificate",
+                    href=ApprovalTab.certificate_url,
+                    size="2",
+                    id="approval-certificate",
+                    custom_attrs={"download": ""},
                 ),
             ),
             spacing="3",

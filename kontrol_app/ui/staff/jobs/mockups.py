@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kontrol_app.services import mockups
+from kontrol_app.services import certificate, mockups
 from kontrol_app.services.errors import InvalidInput, NotFound
 from kontrol_app.ui.components.forms import dialog_buttons, field, form_error, named_upload
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, staff_event
@@ -56,6 +56,8 @@ def _record_row(r: mockups.RecordView) -> dict[str, str]:
         "decision": r.decision,
         "notes": r.notes,
         "checklist": " · ".join(("✓ " if ticked else "✗ ") + text for text, ticked in r.checklist),
+        # Approvals have a certificate (PDF) to download; other decisions do not.
+        "certificate_url": certificate.certificate_url(r.id) if r.decision in mockups.APPROVALS and r.id else "",
     }
 
 
@@ -423,6 +425,17 @@ def _status_section() -> rx.Component:
                         rx.text(r["summary"], size="2", weight="medium"),
                         rx.cond(r["notes"] != "", rx.text(r["notes"], size="2", color_scheme="gray")),
                         rx.cond(r["checklist"] != "", rx.text(r["checklist"], size="1", color_scheme="gray")),
+                        rx.cond(
+                            r["certificate_url"] != "",
+                            rx.link(
+                                rx.icon("file-down", size=14, aria_hidden="true"),
+                                "Download certificate",
+                                href=r["certificate_url"],
+                                size="2",
+                                class_name="approval-certificate",
+                                custom_attrs={"download": ""},
+                            ),
+                        ),
                         class_name="approval-record",
                         width="100%",
                     ),
