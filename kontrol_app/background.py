@@ -7,12 +7,15 @@ import logging
 import time
 
 from kontrol_app.db import session_scope
+from kontrol_app.models import utcnow
 from kontrol_app.services.outbox import deliver_due, purge_sign_in_codes, transport_for
+from kontrol_app.services.reminders import send_due_reminders
 from kontrol_app.settings import get_settings
 
 log = logging.getLogger("kontrol.outbox")
 IDLE_SECONDS = 1.0
 PURGE_EVERY_SECONDS = 3600.0
+REMIND_EVERY_SECONDS = 300.0  # approval reminders are counted in days: a few minutes late is fine
 
 
 def purge_old_secrets() -> int:
@@ -21,11 +24,19 @@ def purge_old_secrets() -> int:
         return purge_sign_in_codes(session)
 
 
+def queue_approval_reminders() -> int:
+    """Queue the approval reminders due now (safe in every worker: see services/reminders)."""
+    with session_scope() as session:
+        return send_due_reminders(session, utcnow())
+
+
 async def outbox_sender() -> None:
-    """Deliver queued emails for as long as the app runs; once an hour, drop old sign-in codes."""
+    """Deliver queued emails for as long as the app runs; every few minutes, queue the approval
+    reminders due; once an hour, drop old sign-in codes."""
     settings = get_settings()
     transport = transport_for(settings)
     last_purge: float | None = None
+    last_remind: float | None = None
     while True:
         if last_purge is None or time.monotonic() - last_purge >= PURGE_EVERY_SECONDS:
             last_purge = time.monotonic()
@@ -33,6 +44,12 @@ async def outbox_sender() -> None:
                 await asyncio.to_thread(purge_old_secrets)
             except Exception:  # housekeeping must never stop delivery
                 log.exception("purging old sign-in codes failed")
+        if last_remind is None or time.monotonic() - last_remind >= REMIND_EVERY_SECONDS:
+            last_remind = time.monotonic()
+            try:
+                await asyncio.to_thread(queue_approval_reminders)
+            except Exception:  # a failed round is retried at the next one; delivery goes on
+                log.exception("queueing approval reminders failed")
         try:
             sent = await asyncio.to_thread(deliver_due, transport, settings=settings)
         except Exception:  # a broken row or a database hiccup must not stop the loop

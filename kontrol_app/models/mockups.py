@@ -61,6 +61,7 @@ class ApprovalRecord(SQLModel, table=True):
     typed_name: str = Field(default="", max_length=120)
     notes: str = Field(default="", sa_type=Text)
     checklist: str = Field(default="[]", sa_type=Text)  # JSON: [{"text": ..., "ticked": bool}]
+    pins: str = Field(default="[]", sa_type=Text)  # JSON: [{"x": 0..1, "y": 0..1, "note": ...}], revisions only
     contact_id: int | None = None  # no foreign key: the record outlives a removed contact
     contact_name: str = Field(default="", max_length=120)
     contact_email: str = Field(default="", max_length=254)

@@ -25,6 +25,7 @@ class EmailKind(StrEnum):
     JOB_STATUS = "job_status"
     ARTWORK_READY = "artwork_ready"
     APPROVAL_DECISION = "approval_decision"  # to the shop: a client approved, asked for revisions, declined
+    APPROVAL_REMINDER = "approval_reminder"  # to the client: artwork still awaiting their approval
 
 
 class OutboxEmail(SQLModel, table=True):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from kontrol_app.models.base import created_at_field
@@ -19,6 +20,11 @@ class Shop(SQLModel, table=True):
     timezone: str = Field(default="UTC", max_length=64)
     # Business days from approved artwork to the due date: "Approve by" dates count back from it.
     production_days: int = Field(default=7, sa_column_kwargs={"server_default": "7"})
+    # Settings -> Automations: remind clients about artwork awaiting approval every
+    # `approval_reminder_days` days, at most `approval_reminder_max` times (off by default).
+    approval_reminders: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    approval_reminder_days: int = Field(default=2, sa_column_kwargs={"server_default": "2"})
+    approval_reminder_max: int = Field(default=3, sa_column_kwargs={"server_default": "3"})
     # The logo in the files service (kind "logo"); None when there is no logo.
     logo_file_id: int | None = Field(default=None, foreign_key="stored_file.id")
     created_at: datetime = created_at_field()

@@ -55,6 +55,8 @@ MAX_PDF_PAGES = 200
 MAX_PAGE_POINTS = 200 * 72  # 200 in (5080 mm): larger is no print, only a way to exhaust memory
 MAX_CHECKLIST_ITEMS = 12
 MAX_CHECKLIST_TEXT = 200
+MAX_PINS = 20
+MAX_PIN_NOTE = 300
 
 DECISIONS = ("approved", "revisions", "declined")
 APPROVALS = frozenset({"approved", "approved_offline"})
@@ -114,6 +116,8 @@ class RecordView:
     notes: str
     checklist: list[tuple[str, bool]]
     id: int = 0  # the record's id (its certificate: /api/approvals/<id>/certificate.pdf)
+    pins: tuple[tuple[float, float, str], ...] = ()  # (x, y, note), numbered 1.. in this order
+    preview_url: str = ""  # the decided version's preview, for showing the pins on it
 
 
 @dataclass(frozen=True)
@@ -574,7 +578,7 @@ def _stored(session: Session, versions: list[MockupVersion]) -> dict[int, Stored
     return {row.id: row for row in session.exec(select(StoredFile).where(StoredFile.id.in_(ids))).all()}
 
 
-def _record_view(facts: _Facts, record: ApprovalRecord) -> RecordView:
+def _record_view(facts: _Facts, record: ApprovalRecord, previews: dict[int, str] | None = None) -> RecordView:
     when = facts.when(record.created_at)
     fingerprint = f" — {_version_label(record.version_number)}, SHA-256 {record.sha256[:8]}…" if record.version_number else ""
     if record.decision == "approved_offline":
@@ -596,7 +600,38 @@ def _record_view(facts: _Facts, record: ApprovalRecord) -> RecordView:
         ticks = [(str(item["text"]), bool(item["ticked"])) for item in json.loads(record.checklist or "[]")]
     except (ValueError, TypeError, KeyError):
         ticks = []
-    return RecordView(summary=summary, decision=record.decision, notes=record.notes, checklist=ticks, id=record.id)
+    pins = _read_pins(record.pins)
+    return RecordView(
+        summary=summary, decision=record.decision, notes=record.notes, checklist=ticks, id=record.id,
+        pins=pins, preview_url=(previews or {}).get(record.version_id, "") if pins else "",
+    )
+
+
+def _read_pins(text: str) -> tuple[tuple[float, float, str], ...]:
+    try:
+        return tuple((float(p["x"]), float(p["y"]), str(p["note"])) for p in json.loads(text or "[]"))
+    except (ValueError, TypeError, KeyError):
+        return ()
+
+
+def clean_pins(pins) -> list[dict]:
+    """Pins on the preview: x and y are fractions of its width and height (0..1), each with a note."""
+    pins = list(pins or ())
+    if len(pins) > MAX_PINS:
+        raise InvalidInput(f"Place at most {MAX_PINS} pins.", "pins")
+    cleaned = []
+    for number, pin in enumerate(pins, start=1):
+        try:
+            x, y = float(pin["x"]), float(pin["y"])
+        except (TypeError, KeyError, ValueError):
+            raise InvalidInput(f"Pin {number} is not on the preview.", "pins") from None
+        if not (0 <= x <= 1 and 0 <= y <= 1):  # also refuses NaN
+            raise InvalidInput(f"Pin {number} is not on the preview.", "pins")
+        note = clean_text(str(pin.get("note") or ""), field="pins", label=f"pin {number}'s note", max_length=MAX_PIN_NOTE)
+        if not note:
+            raise InvalidInput(f"Say what should change at pin {number}.", "pins")
+        cleaned.append({"x": round(x, 4), "y": round(y, 4), "note": note})
+    return cleaned
 
 
 def _approval_text(session: Session, facts: _Facts) -> tuple[bool, str]:
@@ -622,9 +657,11 @@ def job_mockups(session: Session, actor: StaffPrincipal, job_id: int) -> JobMock
     facts = _facts(session, job)
     stored = _stored(session, facts.versions)
     approved, approval_text = _approval_text(session, facts)
+    versions = [_version_view(facts, v, stored) for v in reversed(facts.versions)]
+    previews = {v.id: v.preview_url for v in versions}  # a record's pins are shown on its version's preview
     return JobMockups(
-        versions=[_version_view(facts, v, stored) for v in reversed(facts.versions)],
-        records=[_record_view(facts, r) for r in reversed(facts.records)],
+        versions=versions,
+        records=[_record_view(facts, r, previews) for r in reversed(facts.records)],
         checklist=_checklist(session, job.id),
         approved=approved,
         approval_text=approval_text,
@@ -728,9 +765,11 @@ def decide(
     notes: str = "",
     ip: str = "",
     user_agent: str = "",
+    pins: list[dict] = (),
 ) -> str:
     """The client's answer to the version they were sent: an immutable approval record, and
-    the job moves (Art Approved, Revisions Requested or Declined). Returns the confirmation."""
+    the job moves (Art Approved, Revisions Requested or Declined). Returns the confirmation.
+    A Request Revisions may carry numbered `pins` on the preview ({"x", "y", "note"})."""
     version = session.get(MockupVersion, version_id) if isinstance(version_id, int) else None
     job = session.get(Job, version.job_id) if version is not None else None
     if version is None or job is None or job.customer_id != customer_id or version.sent_at is None:
@@ -762,6 +801,9 @@ def decide(
         notes = clean_text(notes, field="notes", label="your notes", max_length=2000, multiline=True)
         if not notes:
             raise InvalidInput("Say what should change." if decision == "revisions" else "Say why you decline.", "notes")
+    if pins and decision != "revisions":
+        raise InvalidInput("Pins go with Request Revisions.", "pins")
+    pins = clean_pins(pins)
 
     # One winner: the job's row is locked, and the claim matches only an open, newest request.
     _lock_job(session, job.id)
@@ -790,6 +832,7 @@ def decide(
             job_id=job.id, version_id=version.id, version_number=version.number, sha256=original.sha256,
             decision=decision, typed_name=typed, notes=notes,
             checklist=json.dumps([{"text": text, "ticked": i in ticks} for i, text in enumerate(checklist)]),
+            pins=json.dumps(pins),
             contact_id=contact.id, contact_name=contact.name, contact_email=contact.email or "",
             ip=(ip or "")[:64], user_agent=(user_agent or "")[:500], created_at=now,
         )

@@ -6,6 +6,7 @@ The client's side runs at phone width (375 px)."""
 from __future__ import annotations
 
 import io
+import json
 import re
 
 import pypdfium2 as pdfium
@@ -221,3 +222,50 @@ def test_the_job_view_and_the_banner_say_approve_by(shop, make_customer, make_jo
     client.locator("#approval-banner").click()
     expect(client.locator("#approval-approve-by")).to_have_text(wording)
 
+
+
+def test_revision_pins_on_the_preview_are_shown_to_staff_on_the_same_image(
+    shop, make_customer, make_job, new_context, portal_sign_in, sign_in_as, outbox, db_session
+):
+    acme = make_customer("Acme Uniforms", email="sarah@acme.example", contact_name="Sarah Smith")
+    job_id = make_job(acme.id, "Spring League Tees", quantity=144, status="artwork")
+    _send_version(db_session, shop, job_id, (20, 90, 200), "First draft", "Here is the first proof.")
+    [email] = outbox("artwork_ready", to=acme.email)
+    [link] = set(re.findall(r"https?://\S+\?job=" + str(job_id), email.text_body))
+    client = new_context().new_page()
+    portal_sign_in(client, link, acme.email)
+
+    # Two clicks on the artwork: two numbered pins; the first is removed, the other becomes 1.
+    pins = client.locator("#approval-pins")
+    image = pins.get_by_role("img", name="Place pins on v1")
+    expect(image).to_be_visible()
+    client.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    box = image.bounding_box()
+    image.click(position={"x": box["width"] * 0.9, "y": box["height"] * 0.9}, force=True)
+    expect(pins.get_by_label("Pin 1", exact=True)).to_be_visible()
+    image.click(position={"x": box["width"] * 0.42, "y": box["height"] * 0.31}, force=True)
+    expect(pins.get_by_label("Pin 2", exact=True)).to_be_visible()
+    pins.get_by_role("button", name="Remove pin 1").click()
+    expect(pins.get_by_label("Pin 2", exact=True)).to_have_count(0)
+    pins.get_by_label("Pin 1", exact=True).fill("Make the logo bigger")
+    pins.get_by_label("Pin 1", exact=True).press("Tab")  # the debounced box sends on blur
+    client.get_by_label("What should change?").fill("See the pin")
+    client.get_by_role("button", name="Request Revisions", exact=True).click()
+    expect(client.locator("#portal-job-status")).to_have_text("Revisions Requested")
+    with db_session() as session:
+        [record] = session.exec(select(ApprovalRecord).where(ApprovalRecord.job_id == job_id)).all()
+        assert json.loads(record.pins) == [{"x": 0.45, "y": 0.35, "note": "Make the logo bigger"}]
+
+    # Staff: the numbered marker on the same preview, and the note under it.
+    staff = new_context().new_page()
+    sign_in_as(staff, shop, f"/jobs/{job_id}")
+    staff.get_by_role("tab", name="Mockups").click()
+    shown = staff.locator("#approval-records .approval-pins")
+    expect(shown.locator(".pin-notes")).to_have_text("1: Make the logo bigger")
+    picture = shown.get_by_role("img", name="The client's pins on the preview")
+    expect(picture).to_be_visible()
+    staff.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=picture.element_handle())
+    marker, frame = shown.locator(".pin-marker").bounding_box(), picture.bounding_box()
+    centre_x = (marker["x"] + marker["width"] / 2 - frame["x"]) / frame["width"]
+    centre_y = (marker["y"] + marker["height"] / 2 - frame["y"]) / frame["height"]
+    assert abs(centre_x - 0.45) < 0.02 and abs(centre_y - 0.35) < 0.02

@@ -12,8 +12,10 @@ from playwright.sync_api import Page, expect
 
 from kontrol_app.models import EmailKind
 from kontrol_app.models.jobs import JobStatus
+from kontrol_app.services import mockups
 
-from .conftest import OWNER_NAME
+from .a11y import assert_accessible
+from .conftest import OWNER_NAME, owner_principal
 from .pages import choose, staff_page_live, toast
 
 GATE = "Production can't start until the current artwork is approved. Send it for approval, or record an offline approval."
@@ -160,3 +162,41 @@ def test_the_mockups_tab_fits_a_phone(shop, new_context, sign_in_as, make_custom
         button.scroll_into_view_if_needed()
         expect(button).to_be_in_viewport()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "the page scrolls sideways"
+
+
+def test_compare_two_versions_side_by_side_and_stacked_on_a_phone(
+    shop, page, sign_in_as, make_customer, make_job, db_session, tmp_path
+):
+    customer = make_customer("Riverside Runners", email="sam@riverside.example")
+    job = make_job(customer.id, "Spring League T-Shirts", quantity=144, status=JobStatus.ARTWORK)
+    for colour, name, note in (((200, 30, 30), "front.png", "First proof"), ((30, 30, 200), "front-v2.png", "Bigger logo")):
+        with db_session() as session:
+            mockups.upload_version(session, owner_principal(shop), job, _png(tmp_path / name, colour).read_bytes(), name=name, note=note)
+    sign_in_as(page, shop, f"/jobs/{job}")
+    staff_page_live(page, OWNER_NAME)
+    page.get_by_role("tab", name="Mockups").click()
+
+    compare = page.locator("#mockup-compare")
+    expect(page.get_by_role("combobox", name="Left")).to_contain_text("v1")
+    expect(page.get_by_role("combobox", name="Right")).to_contain_text("v2")
+    left, right = compare.get_by_role("img", name="Preview of v1"), compare.get_by_role("img", name="Preview of v2")
+    expect(left).to_be_visible()
+    expect(right).to_be_visible()
+    expect(compare.locator(".compare-side[data-label='v1']")).to_contain_text("What changed: First proof")
+    expect(compare.locator(".compare-side[data-label='v2']")).to_contain_text("What changed: Bigger logo")
+    expect(compare.locator(".compare-side[data-label='v2']")).to_contain_text(f"Uploaded by {OWNER_NAME}")
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=right.element_handle())
+    a, b = left.bounding_box(), right.bounding_box()
+    assert b["x"] > a["x"] + a["width"] - 1 and abs(b["y"] - a["y"]) < 2  # next to each other
+
+    choose(page, "Left", "v2")
+    expect(compare.get_by_role("img", name="Preview of v2")).to_have_count(2)
+    choose(page, "Left", "v1")
+    expect(left).to_be_visible()
+
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: one above the other
+    expect(left).to_be_visible()
+    a, b = left.bounding_box(), right.bounding_box()
+    assert b["y"] >= a["y"] + a["height"] - 1
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert_accessible(page, "the Mockups tab's compare area")

@@ -42,6 +42,13 @@ SAMPLES: dict[EmailKind, dict[str, str]] = {
         "job_url": f"{PORTAL}?job=7",
         "approve_by_text": "Approve by Apr 3 to keep your Apr 12 due date",
     },
+    EmailKind.APPROVAL_REMINDER: {
+        "job_title": "Spring League T-Shirts",
+        "version_label": "v2",
+        "days_waiting": "4",
+        "job_url": f"{PORTAL}?job=7",
+        "approve_by_text": "Approve by Apr 3 to keep your Apr 12 due date",
+    },
     EmailKind.APPROVAL_DECISION: {
         "subject": "Sarah Smith requested revisions on v2 — Spring League T-Shirts",
         "title": "Sarah Smith requested revisions on v2 of Spring League T-Shirts",

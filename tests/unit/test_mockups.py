@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import io
 import json
 import re
 from pathlib import Path
 
 import pytest
-from fpdf import FPDF
 from PIL import Image
 from sqlalchemy import event, func, text
 from sqlalchemy.exc import DBAPIError
@@ -20,7 +18,6 @@ from sqlmodel import Session, select
 from kontrol_app import db
 from kontrol_app.models import (
     ApprovalRecord,
-    CustomerContact,
     EmailKind,
     Job,
     JobStatusChange,
@@ -32,36 +29,9 @@ from kontrol_app.services import automations, files, jobs, mockups
 from kontrol_app.services.errors import InvalidInput, NotAllowed, NotFound
 from kontrol_app.services.portal_auth import PortalPrincipal
 from kontrol_app.settings import get_settings
-from tests.factories import make_customer, make_job
+from tests.factories import make_job
+from tests.helpers.artwork import approve, artwork_customers, image_bytes, pdf_bytes, sent_version, truncated_jpeg, upload
 from tests.helpers.concurrency import all_at_once
-
-# --- real files -------------------------------------------------------------------------------
-
-
-def image_bytes(image_format: str, size: tuple[int, int] = (2400, 1200)) -> bytes:
-    image = Image.new("RGB", size, (200, 30, 30))
-    for x in range(0, size[0], 7):
-        image.putpixel((x, x % size[1]), (x % 256, 10, 200))
-    buffer = io.BytesIO()
-    image.save(buffer, image_format)
-    return buffer.getvalue()
-
-
-def pdf_bytes(pages: int = 3, page_mm: tuple[float, float] | None = None) -> bytes:
-    pdf = FPDF(format=page_mm) if page_mm else FPDF()
-    pdf.set_font("helvetica", size=14)
-    for number in range(pages):
-        pdf.add_page()
-        pdf.cell(text=f"Proof page {number + 1}")
-    return bytes(pdf.output())
-
-
-def truncated_jpeg() -> bytes:
-    buffer = io.BytesIO()
-    Image.effect_noise((300, 200), 90).convert("RGB").save(buffer, "JPEG", quality=95)
-    data = buffer.getvalue()
-    return data[: len(data) // 2]
-
 
 @pytest.fixture
 def files_dir(database) -> Path:
@@ -74,44 +44,7 @@ def blobs(files_dir: Path) -> list[Path]:
 
 @pytest.fixture
 def shop(session, owner):
-    """A customer with two contacts who have an email and one who has none, a job, and
-    another customer with a job of its own."""
-    customer_id = make_customer(
-        session, owner, "Smith Embroidery", "sarah@smith.example", contact_name="Sarah Smith",
-        contacts=[("Tom Smith", "tom@smith.example")],
-    )
-    session.add(CustomerContact(customer_id=customer_id, name="No Email", email=None))
-    other_id = make_customer(session, owner, "Pixel Labs", "pat@pixel.example", contact_name="Pat Pixel")
-    job_id = make_job(session, owner, customer_id, "Spring League T-Shirts", path=["artwork"])
-    other_job = make_job(session, owner, other_id, "Pixel Hoodies", path=["artwork"])
-    session.commit()
-    sarah = session.exec(select(CustomerContact).where(CustomerContact.email == "sarah@smith.example")).one()
-    tom = session.exec(select(CustomerContact).where(CustomerContact.email == "tom@smith.example")).one()
-    pat = session.exec(select(CustomerContact).where(CustomerContact.email == "pat@pixel.example")).one()
-    return {"customer": customer_id, "job": job_id, "sarah": sarah.id, "tom": tom.id,
-            "other": other_id, "other_job": other_job, "pat": pat.id}
-
-
-def upload(session, owner, job_id, data=None, name="logo.png", note="") -> mockups.VersionView:
-    view = mockups.upload_version(session, owner, job_id, data if data is not None else image_bytes("PNG"), name=name, note=note)
-    session.commit()
-    return view
-
-
-def sent_version(session, owner, job_id, message="Here is the logo.") -> mockups.VersionView:
-    view = upload(session, owner, job_id)
-    mockups.send_for_approval(session, owner, view.id, message=message)
-    session.commit()
-    return view
-
-
-def approve(session, shop, version_id, contact="sarah", name="Sarah Smith", **kwargs) -> str:
-    answer = mockups.decide(
-        session, shop["customer"], shop[contact], version_id, decision="approved", typed_name=name, agreed=True,
-        ip="203.0.113.9", user_agent="Mozilla/5.0 Test", **kwargs,
-    )
-    session.commit()
-    return answer
+    return artwork_customers(session, owner)
 
 
 def status(session, job_id) -> str:
@@ -675,3 +608,45 @@ def test_the_upload_route_takes_a_25_mb_mockup_and_the_files_route_knows_its_rea
 
     assert mockups.MAX_MOCKUP_BYTES < UPLOAD_LIMIT <= 26 * 1024 * 1024
     assert {"mockup", "mockup_preview"} <= set(files._kinds)
+
+
+@pytest.mark.parametrize(
+    ("pins", "message"),
+    [
+        ([{"x": 1.2, "y": 0.5, "note": "Off the image"}], "Pin 1 is not on the preview."),
+        ([{"x": 0.5, "y": -0.01, "note": "Above it"}], "Pin 1 is not on the preview."),
+        ([{"x": float("nan"), "y": 0.5, "note": "Nowhere"}], "Pin 1 is not on the preview."),
+        ([{"x": "left", "y": 0.5, "note": "Words"}], "Pin 1 is not on the preview."),
+        ([{"x": 0.1, "y": 0.1, "note": "Fine"}, {"x": 0.2, "y": 0.2, "note": "  "}], "Say what should change at pin 2."),
+        ([{"x": 0.1, "y": 0.1, "note": "x" * 301}], "Keep pin 1's note under 300 characters."),
+        ([{"x": 0.1, "y": 0.1, "note": "n"}] * 21, "Place at most 20 pins."),
+    ],
+)
+def test_pins_are_checked_and_nothing_is_recorded_when_one_is_wrong(session, owner, shop, pins, message):
+    v1 = sent_version(session, owner, shop["job"])
+    with pytest.raises(InvalidInput) as refused:
+        mockups.decide(session, shop["customer"], shop["sarah"], v1.id, decision="revisions", notes="See the pins", pins=pins)
+    assert (refused.value.field, refused.value.message) == ("pins", message)
+    session.rollback()
+    assert count(session, ApprovalRecord) == 0 and session.get(MockupVersion, v1.id).decided_at is None
+
+
+def test_revision_pins_are_kept_on_the_record_and_shown_to_staff_on_the_preview(session, owner, shop):
+    v1 = sent_version(session, owner, shop["job"])
+    with pytest.raises(InvalidInput) as refused:  # an approval has nothing to point at
+        mockups.decide(
+            session, shop["customer"], shop["sarah"], v1.id, decision="declined", notes="No", pins=[{"x": 0.5, "y": 0.5, "note": "n"}]
+        )
+    assert refused.value.field == "pins"
+    session.rollback()
+    pins = [{"x": 0.42, "y": 0.31, "note": " make the logo bigger "}, {"x": 1, "y": 0, "note": "Drop the sponsor line"}]
+    mockups.decide(session, shop["customer"], shop["sarah"], v1.id, decision="revisions", notes="See the pins", pins=pins)
+    session.commit()
+    [record] = session.exec(select(ApprovalRecord)).all()
+    assert json.loads(record.pins) == [
+        {"x": 0.42, "y": 0.31, "note": "make the logo bigger"},
+        {"x": 1.0, "y": 0.0, "note": "Drop the sponsor line"},
+    ]
+    view = mockups.job_mockups(session, owner, shop["job"])
+    assert view.records[0].pins == ((0.42, 0.31, "make the logo bigger"), (1.0, 0.0, "Drop the sponsor line"))
+    assert view.records[0].preview_url == view.versions[0].preview_url != ""

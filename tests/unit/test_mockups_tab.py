@@ -104,3 +104,27 @@ def test_withdraw_hides_nothing_from_staff_and_stops_sending(tab):
     run_handler(state, "withdraw", version_id)
     [v1] = state.versions
     assert v1["state"] == "withdrawn" and v1["can_send"] == "" and v1["can_withdraw"] == ""
+
+
+def test_compare_shows_the_two_newest_side_by_side_and_keeps_a_choice(tab):
+    state = tab["mockups"]
+    run_handler(state, "set_note", "First proof")
+    run_handler(state, "upload", [Upload(_png(), "front.png")])
+    assert state.compare_pair == []  # one version: nothing to compare
+    run_handler(state, "set_note", "Bigger logo")
+    run_handler(state, "upload", [Upload(_png((30, 30, 200)), "front-v2.png")])
+    v2, v1 = state.versions
+    assert (state.compare_left, state.compare_right) == (v1["id"], v2["id"])
+    left, right = state.compare_pair
+    assert (left["label"], left["note"], right["label"], right["note"]) == ("v1", "First proof", "v2", "Bigger logo")
+    assert left["preview_url"].startswith("/api/files/") and right["uploaded"].startswith("Uploaded by ")
+
+    run_handler(state, "set_compare_left", v2["id"])
+    run_handler(state, "set_compare_right", v1["id"])
+    assert [row["label"] for row in state.compare_pair] == ["v2", "v1"]
+    run_handler(state, "set_compare_right", "999999")  # not a version of this job: back to the default
+    assert [row["label"] for row in state.compare_pair] == ["v2", "v2"]
+
+    # A new upload compares the two newest again.
+    run_handler(state, "upload", [Upload(_png((30, 200, 30)), "front-v3.png")])
+    assert [row["label"] for row in state.compare_pair] == ["v2", "v3"]

@@ -120,6 +120,9 @@ def _sample_args(cls: type[rx.State], name: str, world: dict[str, Any], email: s
         "ticked": True,
         "notes": "Make the logo bigger",
         "reason": "Not what we ordered",
+        "column": 3,
+        "row": 4,
+        "note": "Make the logo bigger",
     }
     fn = cls.event_handlers[name].fn
     params = list(inspect.signature(fn).parameters)[1:]

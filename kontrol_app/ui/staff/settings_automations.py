@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kontrol_app.services import automations
+from kontrol_app.services import automations, reminders
 from kontrol_app.ui.components.forms import dialog_buttons, field, toggle_field
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, owner_event, staff_event
 from kontrol_app.ui.services import call
@@ -23,6 +23,10 @@ class AutomationsState(StaffState, rx.State):
     enabled: bool = False
     preview_subject: str = ""
     preview_body: str = ""
+    # Reminders about artwork awaiting approval (typed as text; the service checks the numbers).
+    reminders_on: bool = False
+    reminder_days: str = "2"
+    reminder_times: str = "3"
 
     async def _refresh(self) -> None:
         rules = await call(automations.list_rules)
@@ -43,6 +47,33 @@ class AutomationsState(StaffState, rx.State):
         self.can_edit = principal.is_owner
         self.editing = ""
         await self._refresh()
+        await self._load_reminders()
+
+    async def _load_reminders(self) -> None:
+        saved = await call(reminders.get_settings)
+        self.reminders_on, self.reminder_days, self.reminder_times = saved.enabled, str(saved.days), str(saved.times)
+
+    @form_event
+    def set_reminders_on(self, value: bool):
+        self.reminders_on = value
+
+    @form_event
+    def set_reminder_days(self, value: str):
+        self.reminder_days = value
+
+    @form_event
+    def set_reminder_times(self, value: str):
+        self.reminder_times = value
+
+    @owner_event
+    async def save_reminders(self, principal: StaffPrincipal):
+        saved = await call(
+            reminders.save_settings, principal, enabled=self.reminders_on, days=self.reminder_days, times=self.reminder_times
+        )
+        await self._load_reminders()
+        if not saved.enabled:
+            return rx.toast.success("Approval reminders are off.")
+        return rx.toast.success(f"Approval reminders on: every {saved.days} day(s), at most {saved.times} time(s).")
 
     @staff_event
     async def edit(self, principal: StaffPrincipal, status: str):
@@ -141,11 +172,55 @@ def _editor() -> rx.Component:
     )
 
 
+def _reminders_card() -> rx.Component:
+    state = AutomationsState
+    return rx.card(
+        rx.vstack(
+            rx.text("Approval reminders", weight="bold", size="3"),
+            toggle_field(
+                "Remind clients about artwork awaiting approval",
+                rx.switch(checked=state.reminders_on, on_change=state.set_reminders_on, disabled=~state.can_edit),
+                id="reminders-on",
+            ),
+            rx.hstack(
+                field(
+                    "After (days)",
+                    rx.input(value=state.reminder_days, on_change=state.set_reminder_days, name="reminder_days", type="number", min="1", max="30", width="120px", read_only=~state.can_edit),
+                    state.errors.get("reminder_days", ""),
+                    hint="1 to 30, again every as many days",
+                ),
+                field(
+                    "At most (times)",
+                    rx.input(value=state.reminder_times, on_change=state.set_reminder_times, name="reminder_times", type="number", min="1", max="10", width="120px", read_only=~state.can_edit),
+                    state.errors.get("reminder_times", ""),
+                    hint="1 to 10",
+                ),
+                spacing="5",
+                align="start",
+            ),
+            rx.text(
+                "Every contact of the customer with an email gets one, until the client answers, the version is "
+                "replaced or withdrawn, or the job is closed.",
+                size="2",
+                color_scheme="gray",
+            ),
+            rx.cond(state.can_edit, rx.button("Save reminders", on_click=state.save_reminders, id="save-reminders")),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+        max_width="960px",
+        margin_bottom="16px",
+        id="approval-reminders",
+    )
+
+
 def automations_page() -> rx.Component:
     return staff_page(
         "Settings",
         "Settings",
         settings_tabs("Automations"),
+        _reminders_card(),
         rx.text("Clients get an automatic email when a job moves to a status you switch on here.", size="2", color_scheme="gray", margin_bottom="12px"),
         rx.table.root(
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Status", "Email the client", "Subject", "")])),

@@ -19,6 +19,7 @@ from kontrol_app.services import approve_by, certificate, mockups
 from kontrol_app.services.errors import InvalidInput, NotAllowed, NotFound
 from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.ui.components.forms import field, toggle_field
+from kontrol_app.ui.components.pins import GRID, pin_row, pinned_image
 from kontrol_app.ui.portal.session import PortalSession, portal_event, ui_event
 from kontrol_app.ui.portal.tabs.nav import ORDERS, PortalTabs
 from kontrol_app.ui.services import call, client_ip
@@ -57,6 +58,8 @@ class ApprovalTab(PortalSession):
     ticked: list[bool] = []
     revision_notes: str = ""
     decline_reason: str = ""
+    # Numbered pins on the preview with a Request Revisions: {"number", "left", "top", "note", "x", "y"}.
+    pins: list[dict[str, str]] = []
     # The checkboxes show a click at once (not after the server's answer); a new number
     # re-creates them unticked whenever `ticked`/`agreed` are cleared here.
     form_key: int = 0
@@ -103,6 +106,7 @@ class ApprovalTab(PortalSession):
         self.typed_name, self.agreed, self.ticked = "", False, []
         self.form_key += 1
         self.revision_notes = self.decline_reason = self.refusal = ""
+        self.pins = []
         self.errors = {}
 
     async def _reload(self, customer_id: int) -> None:
@@ -150,7 +154,8 @@ class ApprovalTab(PortalSession):
 
     @portal_event(write=True)
     async def request_revisions(self, viewer: PortalViewer, version_id: int):
-        await self._decide(viewer, version_id, "revisions", notes=self.revision_notes)
+        pins = [{"x": float(p["x"]), "y": float(p["y"]), "note": p["note"]} for p in self.pins]
+        await self._decide(viewer, version_id, "revisions", notes=self.revision_notes, pins=pins)
 
     @portal_event(write=True)
     async def decline(self, viewer: PortalViewer, version_id: int):
@@ -189,6 +194,28 @@ class ApprovalTab(PortalSession):
     @ui_event
     def set_decline_reason(self, reason: str):
         self.decline_reason = str(reason)[:4000]
+
+    @ui_event
+    def add_pin(self, column: int, row: int):
+        """A click on the preview: a pin in the middle of that grid cell (the service caps them)."""
+        if not (isinstance(column, int) and isinstance(row, int) and 0 <= column < GRID and 0 <= row < GRID):
+            return
+        if not self.can_decide or len(self.pins) >= mockups.MAX_PINS:
+            return
+        x, y = (column + 0.5) / GRID, (row + 0.5) / GRID
+        self.pins.append({**pin_row(len(self.pins) + 1, x, y, ""), "x": str(x), "y": str(y)})
+
+    @ui_event
+    def set_pin_note(self, index: int, note: str):
+        if isinstance(index, int) and 0 <= index < len(self.pins):
+            self.pins[index]["note"] = str(note)[:1000]
+
+    @ui_event
+    def remove_pin(self, index: int):
+        if isinstance(index, int) and 0 <= index < len(self.pins):
+            del self.pins[index]
+            for number, pin in enumerate(self.pins, start=1):
+                pin["number"] = str(number)
 
 
 # --------------------------------------------------------------------------- components
@@ -322,6 +349,43 @@ def _notes_form(title: str, label: str, name: str, value: rx.Var, on_change, err
     )
 
 
+def _pin_field(pin: rx.Var, index: rx.Var) -> rx.Component:
+    return rx.hstack(
+        field(
+            "Pin " + pin["number"],
+            rx.input(
+                value=pin["note"], on_change=lambda note: ApprovalTab.set_pin_note(index, note), width="100%", name="pin_note"
+            ),
+            id="approval-pin-" + index.to_string(),
+        ),
+        rx.button(
+            "Remove", variant="ghost", color_scheme="gray", size="2", type="button",
+            aria_label="Remove pin " + pin["number"], on_click=ApprovalTab.remove_pin(index),
+        ),
+        align="end",
+        width="100%",
+    )
+
+
+def _pins() -> rx.Component:
+    """Optional, with a Request Revisions: click the preview to number a spot and say what changes there."""
+    return rx.cond(
+        ApprovalTab.preview_url != "",
+        rx.vstack(
+            rx.text("Optional: click the artwork to put a numbered pin where something should change.", size="2"),
+            pinned_image(ApprovalTab.preview_url, "Place pins on " + ApprovalTab.label, ApprovalTab.pins, ApprovalTab.add_pin),
+            rx.foreach(ApprovalTab.pins, _pin_field),
+            rx.cond(
+                ApprovalTab.errors.get("pins", "") != "",
+                rx.text(ApprovalTab.errors.get("pins", ""), size="2", color_scheme="red", role="alert", class_name="field-error", id="approval-pins-error"),
+            ),
+            spacing="2",
+            width="100%",
+            id="approval-pins",
+        ),
+    )
+
+
 def _actions() -> rx.Component:
     return rx.vstack(
         _approve_form(),
@@ -330,6 +394,7 @@ def _actions() -> rx.Component:
             "Request Revisions", "What should change?", "revision_notes", ApprovalTab.revision_notes, ApprovalTab.set_revision_notes,
             "revisions_notes", "Request Revisions", ApprovalTab.request_revisions(ApprovalTab.version_id), "amber",
         ),
+        _pins(),
         rx.separator(size="4"),
         _notes_form(
             "Decline", "Why do you decline?", "decline_reason", ApprovalTab.decline_reason, ApprovalTab.set_decline_reason,

@@ -8,6 +8,7 @@ import reflex as rx
 from kontrol_app.services import certificate, mockups
 from kontrol_app.services.errors import InvalidInput, NotFound
 from kontrol_app.ui.components.forms import dialog_buttons, field, form_error, named_upload
+from kontrol_app.ui.components.pins import pin_notes, pin_row, pinned_image
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, staff_event
 from kontrol_app.ui.services import call
 
@@ -58,6 +59,9 @@ def _record_row(r: mockups.RecordView) -> dict[str, str]:
         "checklist": " · ".join(("✓ " if ticked else "✗ ") + text for text, ticked in r.checklist),
         # Approvals have a certificate (PDF) to download; other decisions do not.
         "certificate_url": certificate.certificate_url(r.id) if r.decision in mockups.APPROVALS and r.id else "",
+        "id": str(r.id),
+        "pins": "yes" if r.pins else "",
+        "pins_preview": r.preview_url if r.pins else "",  # the client's pins are shown on this image
     }
 
 
@@ -74,15 +78,50 @@ class MockupsState(StaffState, rx.State):
     send_message: str = ""
     offline_open: bool = False
     offline: dict[str, str] = {f: "" for f in OFFLINE_FIELDS}
+    # Side by side: the ids of the two versions chosen, and their rows (left, right).
+    compare_left: str = ""
+    compare_right: str = ""
+    compare_pair: list[dict[str, str]] = []
+    record_pins: dict[str, list[dict[str, str]]] = {}  # by record id: the client's numbered pins
+
+    def _pick_compare(self) -> None:
+        """Keep the versions chosen while they exist; else the two newest (older left)."""
+        ids = [row["id"] for row in self.versions]  # newest first
+        if len(ids) < 2:
+            self.compare_left, self.compare_right, self.compare_pair = "", "", []
+            return
+        if self.compare_left not in ids:
+            self.compare_left = ids[1]
+        if self.compare_right not in ids:
+            self.compare_right = ids[0]
+        rows = {row["id"]: row for row in self.versions}
+        self.compare_pair = [rows[self.compare_left], rows[self.compare_right]]
+
+    @form_event
+    def set_compare_left(self, value: str):
+        self.compare_left = value
+        self._pick_compare()
+
+    @form_event
+    def set_compare_right(self, value: str):
+        self.compare_right = value
+        self._pick_compare()
 
     async def _refresh(self, principal: StaffPrincipal) -> None:
         view = await call(mockups.job_mockups, principal, self._route_id("job_id"))
+        newest = self.versions[0]["id"] if self.versions else ""
         self.versions = [_version_row(v) for v in view.versions]
+        if self.versions and self.versions[0]["id"] != newest:
+            self.compare_left = self.compare_right = ""  # a new upload: compare the two newest again
         # Only the current version (the newest not withdrawn) can be sent, once.
         current = next((row for row in self.versions if row["state"] != "withdrawn"), None)
         if current is not None and current["state"] == "draft":
             current["can_send"] = "yes"
+        self._pick_compare()
         self.records = [_record_row(r) for r in view.records]
+        self.record_pins = {
+            str(r.id): [pin_row(n, x, y, note) for n, (x, y, note) in enumerate(r.pins, start=1)] for r in view.records if r.pins
+        }
         self.approval_text = view.approval_text
         self.approved = view.approved
         self.checklist_text = "\n".join(view.checklist)
@@ -316,6 +355,74 @@ def _version_card(v: rx.Var) -> rx.Component:
     )
 
 
+def _compare_select(label: str, value: rx.Var, on_change) -> rx.Component:
+    return field(
+        label,
+        rx.select.root(
+            rx.select.trigger(),
+            rx.select.content(rx.foreach(MockupsState.versions, lambda v: rx.select.item(v["label"], value=v["id"]))),
+            value=value,
+            on_change=on_change,
+            name="compare_" + label.lower(),
+        ),
+    )
+
+
+def _compare_side(v: rx.Var) -> rx.Component:
+    return rx.vstack(
+        rx.cond(
+            v["preview_url"] != "",
+            rx.image(
+                src=v["preview_url"],
+                alt="Preview of " + v["label"],
+                width="100%",
+                max_height="480px",
+                object_fit="contain",
+                class_name="compare-preview",
+            ),
+            rx.center(rx.icon("file", size=32, color="gray"), width="100%", height="160px"),
+        ),
+        rx.heading(v["label"], size="3", as_="h4"),
+        rx.cond(v["note"] != "", rx.text("What changed: ", v["note"], size="2")),
+        rx.text(v["uploaded"], size="2", color_scheme="gray"),
+        spacing="1",
+        flex="1 1 0",
+        min_width="0",
+        width="100%",
+        class_name="compare-side",
+        custom_attrs={"data-label": v["label"]},
+    )
+
+
+def _compare_section() -> rx.Component:
+    state = MockupsState
+    return rx.cond(
+        state.versions.length() > 1,
+        rx.card(
+            rx.vstack(
+                rx.heading("Compare", size="3", as_="h3"),
+                rx.flex(
+                    _compare_select("Left", state.compare_left, state.set_compare_left),
+                    _compare_select("Right", state.compare_right, state.set_compare_right),
+                    spacing="4",
+                    wrap="wrap",
+                ),
+                # Next to each other; stacked on a phone.
+                rx.flex(
+                    rx.foreach(state.compare_pair, _compare_side),
+                    spacing="4",
+                    direction={"initial": "column", "sm": "row"},
+                    width="100%",
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            width="100%",
+            custom_attrs={"id": "mockup-compare"},
+        ),
+    )
+
+
 def _send_dialog() -> rx.Component:
     state = MockupsState
     return rx.dialog.root(
@@ -426,6 +533,18 @@ def _status_section() -> rx.Component:
                         rx.cond(r["notes"] != "", rx.text(r["notes"], size="2", color_scheme="gray")),
                         rx.cond(r["checklist"] != "", rx.text(r["checklist"], size="1", color_scheme="gray")),
                         rx.cond(
+                            r["pins"] != "",
+                            rx.vstack(
+                                rx.cond(
+                                    r["pins_preview"] != "",
+                                    pinned_image(r["pins_preview"], "The client's pins on the preview", state.record_pins[r["id"]]),
+                                ),
+                                pin_notes(state.record_pins[r["id"]]),
+                                spacing="2",
+                                class_name="approval-pins",
+                            ),
+                        ),
+                        rx.cond(
                             r["certificate_url"] != "",
                             rx.link(
                                 rx.icon("file-down", size=14, aria_hidden="true"),
@@ -480,6 +599,7 @@ def mockups_tab() -> rx.Component:
             rx.vstack(rx.foreach(state.versions, _version_card), spacing="3", width="100%", custom_attrs={"id": "mockup-versions"}),
             rx.text("No mockups yet. Upload the first version above.", color_scheme="gray", size="2"),
         ),
+        _compare_section(),
         _checklist_section(),
         _send_dialog(),
         spacing="4",
