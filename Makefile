@@ -49,3 +49,4 @@ e2e: install
 benchmarks: migrate
 	$(BIN)/python benchmarks/customers.py
 	$(BIN)/python benchmarks/jobs.py
+	$(BIN)/python benchmarks/approval.py
