@@ -22,6 +22,7 @@ from kontrol_app.api.routes import build_api
 from kontrol_app.models import EmailKind, OutboxEmail
 from kontrol_app.services import customers, portal_auth, portal_links, staff
 from kontrol_app.services.customers import CustomerInput
+from tests.helpers.http import set_cookie
 
 NOT_VALID = "This link is not valid — ask your shop for a new one"
 THIRTY_DAYS = 30 * 24 * 3600
@@ -79,14 +80,7 @@ def ticket_for(session: Session, link: str, email: str) -> str:
 
 def cookie_attributes(response) -> dict[str, str]:
     """The kontrol_portal Set-Cookie header as {attribute (lower-case): value}."""
-    headers = [h for h in response.headers.get_list("set-cookie") if h.startswith(f"{PORTAL_COOKIE}=")]
-    assert len(headers) == 1, response.headers.get_list("set-cookie")
-    name_value, *attributes = [part.strip() for part in headers[0].split(";")]
-    parsed = {"value": name_value.split("=", 1)[1]}
-    for attribute in attributes:
-        key, _, value = attribute.partition("=")
-        parsed[key.lower()] = value
-    return parsed
+    return set_cookie(response, PORTAL_COOKIE)
 
 
 # --- /api/portal/session ---------------------------------------------------------------------
