@@ -9,6 +9,7 @@ import time
 from kontrol_app.db import session_scope
 from kontrol_app.models import utcnow
 from kontrol_app.services.outbox import deliver_due, purge_sign_in_codes, transport_for
+from kontrol_app.services.invoice_reminders import send_due_invoice_reminders
 from kontrol_app.services.reminders import send_due_reminders
 from kontrol_app.settings import get_settings
 
@@ -30,9 +31,15 @@ def queue_approval_reminders() -> int:
         return send_due_reminders(session, utcnow())
 
 
+def queue_invoice_reminders() -> int:
+    """Queue the unpaid-invoice reminders due now (safe in every worker: see services/invoice_reminders)."""
+    with session_scope() as session:
+        return send_due_invoice_reminders(session, utcnow())
+
+
 async def outbox_sender() -> None:
     """Deliver queued emails for as long as the app runs; every few minutes, queue the approval
-    reminders due; once an hour, drop old sign-in codes."""
+    and unpaid-invoice reminders due; once an hour, drop old sign-in codes."""
     settings = get_settings()
     transport = transport_for(settings)
     last_purge: float | None = None
@@ -50,6 +57,10 @@ async def outbox_sender() -> None:
                 await asyncio.to_thread(queue_approval_reminders)
             except Exception:  # a failed round is retried at the next one; delivery goes on
                 log.exception("queueing approval reminders failed")
+            try:
+                await asyncio.to_thread(queue_invoice_reminders)
+            except Exception:  # in its own transaction: one kind failing never holds up the other
+                log.exception("queueing invoice reminders failed")
         try:
             sent = await asyncio.to_thread(deliver_due, transport, settings=settings)
         except Exception:  # a broken row or a database hiccup must not stop the loop

@@ -11,6 +11,8 @@ from kontrol_app.background import outbox_sender
 from kontrol_app.ui.portal.page import portal_page
 from kontrol_app.ui.portal.session import PortalSession
 from kontrol_app.ui.staff import auth, customers, dashboard, jobs, settings_automations, settings_email, settings_shop, settings_team
+from kontrol_app.ui.staff import invoice_list
+from kontrol_app.ui.staff import settings_payments
 
 app = rx.App(
     api_transformer=[build_api(), RequestSizeLimit, PortalGuard],
@@ -30,11 +32,13 @@ app.add_page(jobs.job_board_page, route="/jobs/board", title="Job board · Kontr
 app.add_page(jobs.job_form_page, route="/jobs/new", title="New job · Kontrol", on_load=jobs.FORM_ON_LOAD)
 app.add_page(jobs.job_page, route="/jobs/[job_id]", title="Job · Kontrol", on_load=jobs.PAGE_ON_LOAD)
 app.add_page(jobs.job_form_page, route="/jobs/[job_id]/edit", title="Edit job · Kontrol", on_load=jobs.FORM_ON_LOAD)
+app.add_page(invoice_list.invoice_list_page, route="/invoices", title="Invoices · Kontrol", on_load=invoice_list.ON_LOAD)
 app.add_page(settings_automations.automations_page, route="/settings/automations", title="Automations · Kontrol", on_load=settings_automations.ON_LOAD)
 app.add_page(settings_shop.shop_info_page, route="/settings/shop", title="Shop Info · Kontrol", on_load=settings_shop.ON_LOAD)
 app.add_page(settings_shop.shop_info_page, route="/settings", title="Settings · Kontrol", on_load=settings_shop.ON_LOAD)
 app.add_page(settings_team.team_page, route="/settings/team", title="Team · Kontrol", on_load=settings_team.ON_LOAD)
 app.add_page(settings_email.email_page, route="/settings/email", title="Email · Kontrol", on_load=settings_email.ON_LOAD)
+app.add_page(settings_payments.payments_page, route="/settings/payments", title="Payments · Kontrol", on_load=settings_payments.ON_LOAD)
 
 # The client portal (public: the link plus an emailed code are the credentials).
 app.add_page(portal_page, route="/public/portal/[link]", title="Your orders", on_load=PortalSession.load)

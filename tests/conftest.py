@@ -18,6 +18,7 @@ from sqlmodel import Session
 from kontrol_app import db
 from kontrol_app.manage import migrate
 from kontrol_app.settings import get_settings
+from tests.fakes.stripe_server import fake_stripe  # noqa: F401  (imported to register the fixture)
 
 POSTGRES_ADMIN = os.environ.get("KONTROL_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 

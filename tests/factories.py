@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from sqlmodel import Session
 
-from kontrol_app.services import customers, jobs, mockups, staff
+from kontrol_app.services import customers, invoices, jobs, mockups, staff
 from kontrol_app.services.customers import ContactInput, CustomerInput
 
 
@@ -96,3 +96,23 @@ def approve_offline(session: Session, owner: staff.StaffPrincipal, job_id: int) 
     mockups.record_offline_approval(
         session, owner, job_id, approved_by="Test Client", method="no_artwork", note="Blank garments, no print."
     )
+
+
+def make_invoice(
+    session: Session,
+    owner: staff.StaffPrincipal,
+    job_id: int,
+    lines: Iterable[tuple[str, str, str]] = (("Shirts, 2 colours front", "10", "12.50"),),
+    *,
+    send: bool = False,
+    **fields,
+) -> int:
+    """A draft invoice for the job with `lines` as (description, quantity, unit price) typed
+    into the form (other InvoiceInput fields, e.g. tax_rate="8.875", by keyword); sent (numbered,
+    emailed) when `send`. Returns its id."""
+    data = invoices.InvoiceInput(lines=[invoices.LineInput(*line) for line in lines], **fields)
+    invoice_id = invoices.create_draft(session, owner, job_id, data)
+    if send:
+        invoices.send_invoice(session, owner, invoice_id)
+    session.commit()
+    return invoice_id

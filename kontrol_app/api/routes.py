@@ -11,10 +11,12 @@ from starlette.routing import Route
 
 from kontrol_app.api import certificates as certificates_api
 from kontrol_app.api import files as files_api
+from kontrol_app.api import invoices as invoices_api
+from kontrol_app.api import stripe_webhook
 from kontrol_app.api.addresses import client_address
 from kontrol_app.api.cookies import DEVICE_COOKIE, PORTAL_COOKIE, STAFF_COOKIE, safe_next
 from kontrol_app.db import session_scope
-from kontrol_app.services import portal_auth
+from kontrol_app.services import portal_auth, portal_links
 from kontrol_app.services import staff as staff_service
 from kontrol_app.settings import get_settings
 
@@ -97,9 +99,9 @@ async def start_portal_session(request: Request) -> Response:
     if redeemed is None:
         return Response("This sign-in link has expired. Go back and request a new code.", status_code=400)
     token, portal_path = redeemed
-    job = request.query_params.get("job", "")
-    if job.isascii() and job.isdigit() and len(job) <= 12:  # the emailed link to one job: land on it (the page checks it is theirs)
-        portal_path += f"?job={job}"
+    landing = portal_links.landing_query(request.query_params)
+    if landing:  # the emailed link to one job or invoice: land on it (the page checks it is theirs)
+        portal_path += f"?{landing}"
     return _with_session_cookie(
         RedirectResponse(portal_path, status_code=303), PORTAL_COOKIE, token, portal_auth.SESSION_LIFETIME.total_seconds()
     )
@@ -131,5 +133,7 @@ def build_api() -> Starlette:
             Route("/api/portal/signed-out", end_portal_session, methods=["GET"]),
             *files_api.routes(),  # /api/files/{id}/{name}, and the logo's old URL
             *certificates_api.routes(),  # /api/approvals/{record id}/certificate.pdf
+            *invoices_api.routes(),  # /api/invoices/{invoice id}/pdf
+            *stripe_webhook.routes(),  # /api/stripe/webhook
         ]
     )

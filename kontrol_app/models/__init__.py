@@ -3,16 +3,35 @@
 from kontrol_app.models.base import utcnow
 from kontrol_app.models.customers import Customer, CustomerContact, PortalSession, PortalSignInCode
 from kontrol_app.models.files import StoredFile
+from kontrol_app.models.invoices import (
+    CheckoutAttempt,
+    Invoice,
+    InvoiceEvent,
+    InvoiceLine,
+    InvoicePayment,
+    InvoiceStatus,
+    PaymentMethod,
+    StripeEvent,
+)
 from kontrol_app.models.jobs import Carrier, Decoration, Job, JobStatus, JobStatusChange, StatusAutomation
-from kontrol_app.models.mockups import ApprovalRecord, ChecklistItem, MockupVersion
+from kontrol_app.models.mockups import ApprovalRecord, ChecklistItem, MockupPage, MockupVersion
 from kontrol_app.models.notifications import Notification, NotificationRead
 from kontrol_app.models.outbox import EmailKind, EmailStatus, OutboxEmail
 from kontrol_app.models.shop import Shop
 from kontrol_app.models.staff import SignInAttempt, SignInTicket, StaffRole, StaffSession, StaffUser
 
 __all__ = [
+    "CheckoutAttempt",
+    "Invoice",
+    "InvoiceEvent",
+    "InvoiceLine",
+    "InvoicePayment",
+    "InvoiceStatus",
+    "PaymentMethod",
+    "StripeEvent",
     "ApprovalRecord",
     "ChecklistItem",
+    "MockupPage",
     "MockupVersion",
     "Notification",
     "NotificationRead",

@@ -33,6 +33,20 @@ class MockupVersion(SQLModel, table=True):
     decided_at: datetime | None = optional_time_field()
 
 
+class MockupPage(SQLModel, table=True):
+    """One rendered page of a PDF version (page 1 names the version's own preview file).
+    Only the first pages are rendered (services/mockups.MAX_PREVIEW_PAGES); a version
+    uploaded before pages were kept has no rows and shows its first-page preview."""
+
+    __tablename__ = "mockup_page"
+    __table_args__ = (UniqueConstraint("version_id", "page_number", name="uq_mockup_page_version_id_page_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    version_id: int = Field(foreign_key="mockup_version.id", index=True)
+    page_number: int  # 1..
+    preview_file_id: int = Field(foreign_key="stored_file.id")  # PNG, <= 1600 px
+
+
 class ChecklistItem(SQLModel, table=True):
     """A point the client must tick before Approve is possible (per job, optional)."""
 

@@ -26,6 +26,10 @@ class EmailKind(StrEnum):
     ARTWORK_READY = "artwork_ready"
     APPROVAL_DECISION = "approval_decision"  # to the shop: a client approved, asked for revisions, declined
     APPROVAL_REMINDER = "approval_reminder"  # to the client: artwork still awaiting their approval
+    INVOICE_SENT = "invoice_sent"  # to the client, the invoice PDF attached
+    PAYMENT_RECEIPT = "payment_receipt"  # to the client: a payment was received
+    PAYMENT_RECEIVED = "payment_received"  # to the shop: a client paid online
+    INVOICE_REMINDER = "invoice_reminder"  # to the client: an invoice due soon or overdue
 
 
 class OutboxEmail(SQLModel, table=True):
@@ -49,6 +53,9 @@ class OutboxEmail(SQLModel, table=True):
     # Names the event an email is about (e.g. one status change for one contact), so
     # the same event can never queue the same email twice.
     dedupe_key: str | None = Field(default=None, max_length=120, unique=True)
+    # One file attached (the invoice PDF), from the private files service.
+    attachment_file_id: int | None = Field(default=None, foreign_key="stored_file.id")
+    attachment_name: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     delivered_via: str = Field(default="", max_length=20)  # "resend" or "mailbox"
     provider_message_id: str = Field(default="", max_length=100)
     created_at: datetime = created_at_field()

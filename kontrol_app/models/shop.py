@@ -5,7 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from kontrol_app.models.base import created_at_field
+from kontrol_app.models.base import created_at_field, optional_time_field
 
 
 class Shop(SQLModel, table=True):
@@ -25,6 +25,23 @@ class Shop(SQLModel, table=True):
     approval_reminders: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     approval_reminder_days: int = Field(default=2, sa_column_kwargs={"server_default": "2"})
     approval_reminder_max: int = Field(default=3, sa_column_kwargs={"server_default": "3"})
+    # Settings -> Payments. The Stripe keys are encrypted at rest (services/secrets.py);
+    # `stripe_checked_at` is set only by a successful Test connection.
+    stripe_secret_key: str = Field(default="", sa_type=sa.Text, sa_column_kwargs={"server_default": ""})
+    stripe_webhook_secret: str = Field(default="", sa_type=sa.Text, sa_column_kwargs={"server_default": ""})
+    stripe_account_name: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
+    stripe_livemode: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    stripe_checked_at: datetime | None = optional_time_field()
+    tax_rate: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # thousandths of a percent
+    invoice_prefix: str = Field(default="INV-", max_length=12, sa_column_kwargs={"server_default": "INV-"})
+    invoice_next_number: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    payment_terms_days: int = Field(default=14, sa_column_kwargs={"server_default": "14"})
+    payment_instructions: str = Field(default="", max_length=2000, sa_column_kwargs={"server_default": ""})
+    # Settings -> Automations: remind clients of unpaid invoices N days before the due date
+    # and on each listed day after it (off by default).
+    invoice_reminders: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    invoice_reminder_before_days: int = Field(default=3, sa_column_kwargs={"server_default": "3"})
+    invoice_reminder_after_days: str = Field(default="1,7,14", max_length=60, sa_column_kwargs={"server_default": "1,7,14"})
     # The logo in the files service (kind "logo"); None when there is no logo.
     logo_file_id: int | None = Field(default=None, foreign_key="stored_file.id")
     created_at: datetime = created_at_field()

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from kontrol_app.models import Customer, CustomerContact, utcnow
 from kontrol_app.services.paging import page_window
-from kontrol_app.services import portal_auth, portal_links
+from kontrol_app.services import invoices, portal_auth, portal_links
 from kontrol_app.services.errors import InvalidInput, NotFound
 from kontrol_app.services.jobs import customer_job_counts
 from kontrol_app.services.money import format_money
@@ -233,11 +233,13 @@ class CustomerDetail:
 
 
 def customer_stats(session: Session, customer_id: int) -> CustomerStats:
-    """Active Jobs and Total Orders from the jobs table; Open Invoices (invoices arrive later) is zero."""
+    """Active Jobs and Total Orders from the jobs table; Open Invoices is what the customer
+    still owes on sent and partially paid invoices, in the shop currency."""
     shop = get_shop(session)
     currency = shop.currency if shop else "USD"
     counts = customer_job_counts(session, customer_id)
-    return CustomerStats(active_jobs=counts.active, open_invoices=format_money(0, currency), total_orders=counts.total)
+    owed = invoices.open_balance(session, customer_id)
+    return CustomerStats(active_jobs=counts.active, open_invoices=format_money(owed, currency), total_orders=counts.total)
 
 
 def customer_form(session: Session, actor: StaffPrincipal, customer_id: int) -> CustomerInput:

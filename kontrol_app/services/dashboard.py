@@ -8,6 +8,7 @@ from sqlalchemy import true
 from sqlmodel import Session, select
 
 from kontrol_app.models import Customer, CustomerContact, Job, JobStatusChange, PortalSession, StatusAutomation
+from kontrol_app.services import stripe_account
 from kontrol_app.services.shop import get_shop
 
 
@@ -44,4 +45,8 @@ def getting_started(session: Session) -> list[ChecklistItem]:
         ChecklistItem("At least one job created and linked to the customer", job_linked, "/jobs/new", "Create a job →"),
         ChecklistItem("Job status updated each time the order moves forward", status_updated, "/jobs/board", "Open the board →"),
         ChecklistItem("Automatic notifications turned on", automations_on, "/settings/automations", "Settings → Automations"),
+        # Ticked only by a successful Test connection with the current key, never by a pasted key.
+        ChecklistItem(
+            "Stripe connected so clients can pay online", stripe_account.is_connected(session), "/settings/payments", "Settings → Payments"
+        ),
     ]

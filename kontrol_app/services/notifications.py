@@ -23,7 +23,7 @@ from kontrol_app.services.shop import shop_info, shop_timezone
 from kontrol_app.services.staff import StaffPrincipal
 from kontrol_app.settings import get_settings
 
-KINDS = ("approved", "revisions", "declined")  # later: payment, message, quote_request
+KINDS = ("approved", "revisions", "declined", "payment", "payment_problem")  # later: message, quote_request
 BODY_MAX = Notification.__table__.c.body.type.length
 TITLE_MAX = Notification.__table__.c.title.type.length
 # Which email tells the shop about an event of each kind (a kind without one emails nobody).
@@ -31,6 +31,7 @@ EMAILS = {
     "approved": EmailKind.APPROVAL_DECISION,
     "revisions": EmailKind.APPROVAL_DECISION,
     "declined": EmailKind.APPROVAL_DECISION,
+    "payment": EmailKind.PAYMENT_RECEIVED,
 }
 
 
@@ -54,10 +55,12 @@ def notify(
     link: str = "",
     job_id: int | None = None,
     subject: str = "",
+    email_data: dict | None = None,
 ) -> Notification:
     """Tell the staff, in the caller's transaction: one notification for the bell and, for a
     kind that has one, an email to the shop's address (Settings -> Shop Info). `body` is
-    clipped on the bell; the email carries it whole. `subject` defaults to the title."""
+    clipped on the bell; the email carries it whole. `subject` defaults to the title;
+    `email_data` adds what the kind's own template needs."""
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}: add it to KINDS")  # a bug, not input
     row = Notification(
@@ -71,6 +74,7 @@ def notify(
         data = {"subject": subject or title, "title": title, "notes": body}
         if link:
             data["job_url"] = get_settings().base_url.rstrip("/") + link
+        data.update(email_data or {})
         outbox.queue_email(session, kind=email_kind, to=shop.email, data=data, dedupe_key=f"notification:{row.id}")
     return row
 

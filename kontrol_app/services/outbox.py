@@ -8,8 +8,10 @@ lease runs out and the next sender tries again with the same idempotency key.
 
 from __future__ import annotations
 
+import base64
 import email.message
 import email.utils
+import hashlib
 import logging
 import re
 import secrets
@@ -27,7 +29,8 @@ from sqlalchemy import or_, update
 from sqlmodel import Session, func, select
 
 from kontrol_app.db import session_scope
-from kontrol_app.models import EmailKind, EmailStatus, OutboxEmail, utcnow
+from kontrol_app.models import EmailKind, EmailStatus, OutboxEmail, StoredFile, utcnow
+from kontrol_app.services import files
 from kontrol_app.services.paging import page_window
 from kontrol_app.services.shop import UNNAMED_SHOP, display_name, shop_info, ShopInfo
 from kontrol_app.services.emails import render
@@ -45,6 +48,16 @@ MAX_BACKOFF_SECONDS = 3600
 SUBJECT_MAX = OutboxEmail.__table__.c.subject.type.length  # the column's limit, in characters
 # Delivered sign-in codes are useless after 10 minutes; their text is dropped after this.
 KEEP_SECRET_BODIES = timedelta(days=1)
+ATTACHMENT_KIND = "email_attachment"
+ATTACHMENT_NAME_MAX = OutboxEmail.__table__.c.attachment_name.type.length
+
+
+def _staff_only(session: Session, row: StoredFile, staff: Any, portal: Any) -> bool:
+    # What was emailed to a client is theirs in their inbox; here it is the shop's record.
+    return staff is not None
+
+
+files.register_reader(ATTACHMENT_KIND, _staff_only)
 
 
 def clip(text: str, limit: int) -> str:
@@ -63,14 +76,36 @@ def clean_subject(subject: str) -> str:
     return clip(one_line(subject), SUBJECT_MAX)
 
 
+def _store_attachment(session: Session, name: str, data: bytes) -> StoredFile:
+    """The attachment's bytes in the private files service (kept once per content: the same
+    invoice PDF emailed to three contacts is one file and one row)."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    existing = session.exec(
+        select(StoredFile).where(StoredFile.kind == ATTACHMENT_KIND, StoredFile.sha256 == sha256)
+    ).first()
+    if existing is not None:
+        return existing
+    return files.store(
+        session, data, kind=ATTACHMENT_KIND, allowed=files.IMAGES_AND_PDF, original_name=name, field="attachment"
+    )
+
+
 def queue_email(
-    session: Session, *, kind: str, to: str, data: Mapping[str, Any], dedupe_key: str | None = None
+    session: Session,
+    *,
+    kind: str,
+    to: str,
+    data: Mapping[str, Any],
+    dedupe_key: str | None = None,
+    attachment: tuple[str, bytes] | None = None,
 ) -> OutboxEmail | None:
     """Add an email of `kind`, rendered from `data` (see `emails.render`), to the outbox
     in the caller's transaction.
 
     With a `dedupe_key`, an email already queued for the same event is not queued
     again (None is returned); the unique column makes this hold across workers too.
+    `attachment` is (file name, bytes) of one PDF or image sent with the email (the invoice
+    PDF); the bytes are kept in the private files service, readable by staff only.
     """
     if dedupe_key is not None and session.exec(
         select(OutboxEmail.id).where(OutboxEmail.dedupe_key == dedupe_key)
@@ -78,6 +113,10 @@ def queue_email(
         return None
     shop = shop_info(session) or ShopInfo(UNNAMED_SHOP, "", "", "", "USD", "UTC", "")
     content = render(kind, data, shop, get_settings().base_url)
+    stored = None
+    if attachment is not None:
+        name, payload = attachment
+        stored = _store_attachment(session, files.clean_name(name, max_length=ATTACHMENT_NAME_MAX), payload)
     row = OutboxEmail(
         kind=kind,
         to_email=to,
@@ -86,6 +125,8 @@ def queue_email(
         text_body=content.text,
         idempotency_key=secrets.token_hex(16),
         dedupe_key=dedupe_key,
+        attachment_file_id=stored.id if stored is not None else None,
+        attachment_name=stored.original_name if stored is not None else "",
     )
     session.add(row)
     session.flush()
@@ -93,6 +134,26 @@ def queue_email(
 
 
 # --- delivery ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Attachment:
+    name: str
+    content_type: str
+    data: bytes
+
+
+def attachment_of(row: OutboxEmail) -> Attachment | None:
+    """The email's attachment, read back from the files service (None when it has none).
+    A file that has gone missing is an error: the email must not go out without it."""
+    if row.attachment_file_id is None:
+        return None
+    with session_scope() as session:
+        stored = session.get(StoredFile, row.attachment_file_id)
+        readable = files.readable_row(stored) if stored is not None else None
+    if readable is None:
+        raise DeliveryError(f"Not sent: its attachment ({row.attachment_name or 'a file'}) is missing.", permanent=True)
+    return Attachment(row.attachment_name or readable.name, readable.content_type, readable.path.read_bytes())
 
 
 class DeliveryError(Exception):
@@ -130,6 +191,16 @@ class ResendTransport:
             "html": row.html_body,
             "text": row.text_body,
         }
+        attached = attachment_of(row)
+        if attached is not None:
+            # Resend takes the content as a Base64 string (or a list of byte values).
+            params["attachments"] = [
+                {
+                    "filename": attached.name,
+                    "content": base64.b64encode(attached.data).decode("ascii"),
+                    "content_type": attached.content_type,
+                }
+            ]
         try:
             sent = resend.Emails.send(params, {"idempotency_key": row.idempotency_key})
         except resend.exceptions.ResendError as error:
@@ -188,6 +259,10 @@ def as_mime(row: OutboxEmail, sender: str) -> email.message.EmailMessage:
     mime["Message-ID"] = email.utils.make_msgid(idstring=row.idempotency_key)
     mime.set_content(row.text_body)
     mime.add_alternative(row.html_body, subtype="html")
+    attached = attachment_of(row)
+    if attached is not None:
+        maintype, _, subtype = attached.content_type.partition("/")
+        mime.add_attachment(attached.data, maintype=maintype, subtype=subtype, filename=attached.name)
     return mime
 
 
@@ -325,6 +400,7 @@ class OutboxEmailView:
     delivered_via: str
     revealed: bool
     body_removed: bool
+    attachment_name: str = ""  # the file sent with it (the invoice PDF), if any
 
 
 @dataclass(frozen=True)
@@ -371,6 +447,7 @@ def _view(row: OutboxEmail, reveal: bool) -> OutboxEmailView:
         delivered_via=row.delivered_via,
         revealed=reveal,
         body_removed=removed,
+        attachment_name=row.attachment_name,
     )
 
 

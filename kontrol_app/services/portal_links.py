@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import base64
 import hashlib
 import hmac
@@ -127,3 +129,19 @@ def email_link(session: Session, actor: StaffPrincipal, customer_id: int, messag
     customer.portal_link_emailed_at = utcnow()
     session.add(customer)
     return contact.email
+
+
+# Where an emailed link lands once the client has signed in: one job, one invoice, or a tab.
+LANDING_IDS = ("job", "invoice")
+LANDING_TABS = ("invoices",)
+
+
+def landing_query(query: Mapping[str, str]) -> str:
+    """The part of a portal link's query worth keeping through sign-in ("job=12",
+    "invoice=3", "tab=invoices"), or "". The page still checks the id is the viewer's own."""
+    for name in LANDING_IDS:
+        value = query.get(name, "")
+        if value.isascii() and value.isdigit() and len(value) <= 12:
+            return f"{name}={value}"
+    tab = query.get("tab", "")
+    return f"tab={tab}" if tab in LANDING_TABS else ""

@@ -129,18 +129,19 @@ def send_due_reminders(session: Session, now: datetime) -> int:
     return queued
 
 
-def _queue_once(session: Session, to: str, data: dict[str, object], key: str) -> int:
-    """1 when this call queued the email, 0 when it was queued before (by any worker)."""
+def _queue_once(session: Session, to: str, data: dict[str, object], key: str, kind: str = EmailKind.APPROVAL_REMINDER) -> int:
+    """1 when this call queued the email, 0 when it was queued before (by any worker).
+    Invoice reminders (services/invoice_reminders.py) queue theirs through here too."""
     if session.get_bind().dialect.name == "sqlite":
         # SQLite admits one writer at a time: a worker that raced another is refused at its
         # write (locked, or the unique key), its whole round rolls back and the next round
         # sees the emails queued. (pysqlite's SAVEPOINT would commit early, so none here.)
-        return int(outbox.queue_email(session, kind=EmailKind.APPROVAL_REMINDER, to=to, data=data, dedupe_key=key) is not None)
+        return int(outbox.queue_email(session, kind=kind, to=to, data=data, dedupe_key=key) is not None)
     # A savepoint per email: when another worker queued the same key first, the unique
     # constraint refuses ours and only this email is rolled back.
     try:
         with session.begin_nested():
-            email = outbox.queue_email(session, kind=EmailKind.APPROVAL_REMINDER, to=to, data=data, dedupe_key=key)
+            email = outbox.queue_email(session, kind=kind, to=to, data=data, dedupe_key=key)
     except IntegrityError:
         return 0
     return int(email is not None)

@@ -113,6 +113,17 @@ def test_an_emailed_link_to_a_job_lands_on_that_job(client, session, acme, job, 
     assert response.headers["location"] == acme["path"] + query
 
 
+@pytest.mark.parametrize(
+    ("params", "query"),
+    [({"invoice": "7"}, "?invoice=7"), ({"tab": "invoices"}, "?tab=invoices"), ({"tab": "admin"}, ""), ({"invoice": "7;x"}, "")],
+)
+def test_an_emailed_link_to_an_invoice_lands_on_the_invoices(client, session, acme, params, query):
+    """"Invoice INV-0001 from ..." links to `<portal>?invoice=<id>`; Stripe's cancel page to `?tab=invoices`."""
+    ticket = ticket_for(session, acme["link"], "ann@acme.test")
+    response = client.get("/api/portal/session", params={"ticket": ticket, **params})
+    assert response.headers["location"] == acme["path"] + query
+
+
 def test_cookie_is_secure_behind_https(client, session, acme, monkeypatch):
     from kontrol_app.settings import get_settings
 

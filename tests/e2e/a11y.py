@@ -14,8 +14,16 @@ FAILING_IMPACTS = ("serious", "critical")
 _axe = Axe()
 
 
+# A dialog fading in is judged half transparent (its colours blended with the page): wait for
+# every finite animation to end first (spinners loop forever and are left alone).
+_SETTLE = """() => Promise.all(document.getAnimations()
+    .filter(a => a.effect && a.effect.getComputedTiming().iterations !== Infinity)
+    .map(a => a.finished.catch(() => null)))"""
+
+
 def violations(page: Page, impacts: tuple[str, ...] = FAILING_IMPACTS) -> list[dict]:
     """axe's violations on the page as it is now, only those of the given impacts."""
+    page.evaluate(_SETTLE)
     found = _axe.run(page).response["violations"]
     return [v for v in found if v.get("impact") in impacts]
 

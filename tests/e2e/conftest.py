@@ -37,6 +37,8 @@ import httpx
 import pytest
 from sqlmodel import Session
 
+from tests.fakes.stripe_server import FakeStripe, running_fake_stripe
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -75,7 +77,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _server_env(*, port: int, data_dir: Path, db_url: str, tmp: Path) -> dict[str, str]:
+def _server_env(*, port: int, data_dir: Path, db_url: str, tmp: Path, stripe_api_base: str) -> dict[str, str]:
     env = dict(os.environ)
     # Anything that would point the server elsewhere than its own temp world.
     for name in ("REFLEX_DB_URL", "REFLEX_REDIS_URL", "REDIS_URL", "KONTROL_PUBLIC_URL", "KONTROL_SECRET_KEY"):
@@ -98,6 +100,8 @@ def _server_env(*, port: int, data_dir: Path, db_url: str, tmp: Path) -> dict[st
         STRIPE_WEBHOOK_SECRET="",
         KONTROL_PUBLIC_URL="",
         REDIS_URL="",
+        # Stripe is the session's fake (tests/fakes/stripe_server.py), never the real API.
+        STRIPE_API_BASE=stripe_api_base,
         REFLEX_WEB_WORKDIR=WEB_WORKDIR,
         REFLEX_STATES_WORKDIR=str(tmp / "states"),
         REFLEX_UPLOADED_FILES_DIR=str(tmp / "uploaded_files"),
@@ -232,11 +236,19 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="session")
-def e2e_server() -> Iterator[E2EServer]:
+def e2e_stripe() -> Iterator[FakeStripe]:
+    """The fake Stripe the server talks to (its STRIPE_API_BASE), for the whole session; its
+    webhooks go to the server's /api/stripe/webhook. Tests that change it put it back."""
+    with running_fake_stripe() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def e2e_server(e2e_stripe: FakeStripe) -> Iterator[E2EServer]:
     """The production app on a free loopback port, with a database of its own."""
     tmp = Path(tempfile.mkdtemp(prefix="kontrol-e2e-"))
     try:
-        yield from _serve(tmp)
+        yield from _serve(tmp, e2e_stripe)
     finally:
         if os.environ.get("KONTROL_E2E_KEEP"):
             print(f"[e2e] kept {tmp}", file=sys.stderr)
@@ -244,7 +256,7 @@ def e2e_server() -> Iterator[E2EServer]:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _serve(tmp: Path) -> Iterator[E2EServer]:
+def _serve(tmp: Path, stripe: FakeStripe) -> Iterator[E2EServer]:
     data_dir = tmp / "data"
     data_dir.mkdir()
     db_path = data_dir / "kontrol.db"
@@ -260,7 +272,8 @@ def _serve(tmp: Path) -> Iterator[E2EServer]:
         pristine_db=tmp / "pristine.db",
         start_seconds=0.0,
     )
-    env = _server_env(port=port, data_dir=data_dir, db_url=server.db_url, tmp=tmp)
+    env = _server_env(port=port, data_dir=data_dir, db_url=server.db_url, tmp=tmp, stripe_api_base=stripe.url)
+    stripe.webhook_url = f"{server.base_url}/api/stripe/webhook"
 
     migrated = subprocess.run(
         [sys.executable, "-m", "kontrol_app.manage", "migrate"],

@@ -24,11 +24,13 @@ STAFF_PAGES = [
     ("/jobs/new", "New job"),
     ("/jobs/{job}", "Tracking"),
     ("/jobs/{job}/edit", "Edit job"),
+    ("/invoices", "No invoices match these filters."),
     ("/settings", "Shop name"),
     ("/settings/shop", "Shop name"),
     ("/settings/automations", "Edit email"),
     ("/settings/team", "Add staff"),
     ("/settings/email", "No emails yet."),
+    ("/settings/payments", "Webhook signing secret"),
 ]
 
 

@@ -5,6 +5,9 @@ What it does, as Resend documents it:
 
 - checks the bearer key (401 `missing_api_key`, 403 `invalid_api_key`) and the required
   fields (422 `missing_required_field`), and answers `{"id": ...}` on success;
+- checks `attachments` as Resend documents them: a list of objects with a `filename` and a
+  `content` that is a Base64 string or a list of byte values (422 `validation_error` otherwise);
+  `Delivery.attachments()` gives back (filename, bytes, content type) of each;
 - honours `Idempotency-Key`: a retry with the same key replays the first successful answer
   (same id, header `idempotent-replayed: true`) without a second delivery; a failed request
   is not stored; the same key with another body, or while the first request with that key is
@@ -19,6 +22,8 @@ email actually accepted in `fake.deliveries`.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import threading
 import time
@@ -88,6 +93,42 @@ class Delivery:
     id: str
     idempotency_key: str | None
     email: dict[str, Any]
+
+    def attachments(self) -> list[tuple[str, bytes, str | None]]:
+        """(filename, the decoded bytes, content_type) of each attachment of the email."""
+        return [
+            (item["filename"], _attachment_bytes(item["content"]), item.get("content_type"))
+            for item in self.email.get("attachments") or []
+        ]
+
+
+def _attachment_bytes(content: Any) -> bytes:
+    if isinstance(content, list):
+        return bytes(content)
+    return base64.b64decode(content, validate=True)
+
+
+def _attachments_problem(attachments: Any) -> str | None:
+    """What Resend would refuse in `attachments`, or None."""
+    if attachments is None:
+        return None
+    if not isinstance(attachments, list):
+        return "The `attachments` field must be an array."
+    for item in attachments:
+        if not isinstance(item, dict) or not isinstance(item.get("filename"), str) or not item["filename"]:
+            return "Each attachment needs a `filename`."
+        content = item.get("content")
+        if isinstance(content, list):
+            if not all(isinstance(b, int) and 0 <= b <= 255 for b in content):
+                return "Attachment `content` must be a list of byte values or a Base64 string."
+        elif isinstance(content, str):
+            try:
+                base64.b64decode(content, validate=True)
+            except (binascii.Error, ValueError):
+                return "Attachment `content` must be a list of byte values or a Base64 string."
+        else:
+            return "Each attachment needs a `content` (or a `path`)."
+    return None
 
 
 class FakeResend:
@@ -188,6 +229,9 @@ class FakeResend:
         for name in ("from", "to", "subject"):
             if not body.get(name):
                 return _error(422, "missing_required_field", f"Missing `{name}` field.")
+        problem = _attachments_problem(body.get("attachments"))
+        if problem is not None:
+            return _error(422, "validation_error", problem)
         key = received.idempotency_key
         fingerprint = json.dumps(body, sort_keys=True)
         if key is not None:

@@ -55,6 +55,40 @@ SAMPLES: dict[EmailKind, dict[str, str]] = {
         "notes": "Make the logo bigger.\n\nAnd the names in white, please.",
         "job_url": f"{BASE_URL}/jobs/7",
     },
+    EmailKind.INVOICE_SENT: {
+        "number": "INV-0112",
+        "job_title": "Spring League T-Shirts",
+        "total": "$1,240.00",
+        "balance": "$1,240.00",
+        "due_date": "Apr 3, 2026",
+        "deposit": "$620.00",
+        "invoice_url": f"{PORTAL}?invoice=12",
+    },
+    EmailKind.PAYMENT_RECEIPT: {
+        "number": "INV-0112",
+        "amount": "$620.00",
+        "method": "Card (Stripe)",
+        "balance": "$620.00",
+        "paid_in_full": "",  # the callers pass a bool; "" is the partly paid case here
+        "invoice_url": f"{PORTAL}?invoice=12",
+    },
+    EmailKind.PAYMENT_RECEIVED: {
+        "customer_name": "Smith Embroidery",
+        "number": "INV-0112",
+        "amount": "$620.00",
+        "method": "Card (Stripe)",
+        "balance": "$620.00",
+        "paid_in_full": "",
+        "invoice_url": f"{BASE_URL}/invoices/12",
+    },
+    EmailKind.INVOICE_REMINDER: {
+        "number": "INV-0112",
+        "job_title": "Spring League T-Shirts",
+        "balance": "$620.00",
+        "due_date": "Apr 3, 2026",
+        "days_overdue": "7",
+        "invoice_url": f"{PORTAL}?invoice=12",
+    },
 }
 
 
@@ -289,3 +323,50 @@ def test_artwork_ready_without_a_message_or_preview_still_reads_well():
     assert "<img" not in content.html
     assert "Preview" not in content.text
     assert "v2 is ready for your approval" in content.text
+
+
+# --- invoices and payments --------------------------------------------------------------------
+
+
+def test_invoice_sent_names_the_invoice_the_shop_the_deposit_and_the_pay_button():
+    data = SAMPLES[EmailKind.INVOICE_SENT]
+    content = render(EmailKind.INVOICE_SENT, data, shop_info(), BASE_URL)
+    assert content.subject == "Invoice INV-0112 from Ink & Thread Co."
+    assert re.search(rf'<a href="{re.escape(data["invoice_url"])}"[^>]*>View and pay</a>', content.html)
+    assert "A deposit of $620.00 is due now" in content.text
+    assert "Due date: Apr 3, 2026" in content.text and "The PDF is attached." in content.text
+
+
+def test_invoice_sent_without_a_deposit_or_due_date_says_neither():
+    data = {k: v for k, v in SAMPLES[EmailKind.INVOICE_SENT].items() if k != "deposit"} | {"due_date": ""}
+    content = render(EmailKind.INVOICE_SENT, data, shop_info(), BASE_URL)
+    assert "deposit" not in content.text.lower() and "deposit" not in visible_text(content.html).lower()
+    assert "Due date" not in content.text
+
+
+def test_payment_receipt_says_what_is_left_or_paid_in_full():
+    data = SAMPLES[EmailKind.PAYMENT_RECEIPT]
+    partly = render(EmailKind.PAYMENT_RECEIPT, data, shop_info(), BASE_URL)
+    assert partly.subject == "Payment received — INV-0112"
+    assert "Remaining balance: $620.00" in partly.text and "Paid in full" not in partly.text
+    full = render(EmailKind.PAYMENT_RECEIPT, data | {"paid_in_full": True, "balance": "$0.00"}, shop_info(), BASE_URL)
+    assert "Balance: Paid in full" in full.text and "Remaining" not in full.text
+    assert "Paid in full" in visible_text(full.html)
+
+
+def test_payment_received_tells_the_shop_who_paid_what():
+    content = render(EmailKind.PAYMENT_RECEIVED, SAMPLES[EmailKind.PAYMENT_RECEIVED], shop_info(), BASE_URL)
+    assert content.subject == "Smith Embroidery paid $620.00 on INV-0112"
+    assert "Still owed: $620.00" in content.text
+
+
+@pytest.mark.parametrize(
+    ("days", "subject"),
+    [("0", "Reminder: INV-0112 is due on Apr 3, 2026"), ("1", "INV-0112 is 1 day overdue"), ("7", "INV-0112 is 7 days overdue")],
+)
+def test_invoice_reminder_before_and_after_the_due_date(days, subject):
+    data = SAMPLES[EmailKind.INVOICE_REMINDER] | {"days_overdue": days}
+    content = render(EmailKind.INVOICE_REMINDER, data, shop_info(), BASE_URL)
+    assert content.subject == subject
+    assert "Balance due: $620.00" in content.text
+    assert re.search(rf'<a href="{re.escape(data["invoice_url"])}"[^>]*>View and pay</a>', content.html)

@@ -19,10 +19,11 @@ from sqlalchemy import update
 from sqlmodel import Session, func, select
 
 from kontrol_app import db
-from kontrol_app.models import Customer, EmailKind, EmailStatus, OutboxEmail, Shop, utcnow
-from kontrol_app.services import portal_auth
-from kontrol_app.services.errors import NotAllowed
+from kontrol_app.models import Customer, EmailKind, EmailStatus, OutboxEmail, Shop, StoredFile, utcnow
+from kontrol_app.services import files, portal_auth
+from kontrol_app.services.errors import InvalidInput, NotAllowed
 from kontrol_app.services.outbox import (
+    ATTACHMENT_KIND,
     BODY_REMOVED,
     MASK,
     MAX_ATTEMPTS,
@@ -666,3 +667,101 @@ def test_clean_subject_makes_one_line_that_fits_the_column():
     assert len(clipped) <= SUBJECT_MAX and clipped.endswith("…")
     assert not unicodedata.combining(clipped[0]) and clipped[-2] == "\u0301"
     assert clean_subject("short") == "short"
+
+
+# --- attachments (the invoice PDF) --------------------------------------------------------------
+
+
+def _pdf(text: str = "Invoice INV-0001") -> bytes:
+    from fpdf import FPDF
+
+    document = FPDF()
+    document.add_page()
+    document.set_font("helvetica", size=12)
+    document.cell(text=text)
+    return bytes(document.output())
+
+
+def queue_with_pdf(session: Session, data: bytes, to: str = CUSTOMER, name: str = "INV-0001.pdf") -> OutboxEmail:
+    row = queue_email(session, kind="job_status", to=to, data=status_email("Invoice INV-0001"), attachment=(name, data))
+    session.commit()
+    return row
+
+
+def test_an_attachment_is_kept_privately_once_and_named_on_the_email(session, team):
+    owner, member, customer_id = team
+    data = _pdf()
+    first = queue_with_pdf(session, data)
+    second = queue_with_pdf(session, data, to="other@customer.example")
+
+    assert first.attachment_name == second.attachment_name == "INV-0001.pdf"
+    assert first.attachment_file_id == second.attachment_file_id  # one file for the same bytes
+    stored = session.get(StoredFile, first.attachment_file_id)
+    assert (stored.kind, stored.file_type, stored.customer_id) == (ATTACHMENT_KIND, "pdf", None)
+    readable = files.readable(session, stored.id, staff=member, portal=None)
+    assert readable is not None and readable.path.read_bytes() == data
+    client = portal_auth.PortalPrincipal(customer_id=customer_id, contact_id=1, name="Ann Lee", email="ann@acme.test")
+    assert files.readable(session, stored.id, staff=None, portal=client) is None
+    assert files.readable(session, stored.id, staff=None, portal=None) is None
+    assert get_email(session, member, first.id).attachment_name == "INV-0001.pdf"
+
+
+def test_an_attachment_that_is_not_a_pdf_or_image_is_refused_and_nothing_is_queued(shop, session):
+    before = _count_emails()
+    with pytest.raises(InvalidInput):
+        queue_email(session, kind="job_status", to=CUSTOMER, data=status_email("x"), attachment=("x.pdf", b"MZ\x90\x00 not a pdf"))
+    session.rollback()
+    assert _count_emails() == before
+
+
+def test_resend_gets_the_attachment_as_base64(shop, session, fake_resend):
+    data = _pdf()
+    row = queue_with_pdf(session, data)
+
+    assert deliver_due(resend_transport(fake_resend)) == 1
+
+    assert fetch(row.id).status == EmailStatus.SENT
+    [delivery] = fake_resend.deliveries
+    assert delivery.attachments() == [("INV-0001.pdf", data, "application/pdf")]
+    [attachment] = delivery.email["attachments"]
+    assert isinstance(attachment["content"], str)  # Base64, as Resend documents it
+
+
+def test_the_mailbox_eml_carries_the_pdf(shop, session, tmp_path):
+    data = _pdf()
+    row = queue_with_pdf(session, data, name="INV-0001.pdf")
+    transport = MailboxTransport(tmp_path / "mail")
+
+    assert deliver_due(transport) == 1
+
+    [path] = (tmp_path / "mail").glob("*.eml")
+    message = BytesParser(policy=email.policy.default).parse(path.open("rb"))
+    assert message.get_content_type() == "multipart/mixed"
+    [part] = list(message.iter_attachments())
+    assert (part.get_filename(), part.get_content_type()) == ("INV-0001.pdf", "application/pdf")
+    assert part.get_content() == data
+    assert message.get_body(("plain",)).get_content().rstrip("\n") == row.text_body.rstrip("\n")
+
+
+def test_an_email_whose_attachment_is_gone_fails_instead_of_going_out_without_it(shop, session, fake_resend):
+    row = queue_with_pdf(session, _pdf())
+    stored = session.get(StoredFile, row.attachment_file_id)
+    files.blob_path(stored.sha256).unlink()
+
+    assert deliver_due(resend_transport(fake_resend)) == 1
+
+    failed = fetch(row.id)
+    assert failed.status == EmailStatus.FAILED and "attachment (INV-0001.pdf) is missing" in failed.last_error
+    assert fake_resend.deliveries == []
+
+
+def test_the_fake_refuses_a_malformed_attachment_like_resend(shop, session, fake_resend):
+    import requests
+
+    response = requests.post(
+        f"{fake_resend.url}/emails",
+        json={"from": SHOP_FROM, "to": [CUSTOMER], "subject": "x", "attachments": [{"filename": "a.pdf", "content": "%%%"}]},
+        headers={"Authorization": f"Bearer {API_KEY}"},
+        timeout=5,
+    )
+    assert response.status_code == 422 and fake_resend.deliveries == []

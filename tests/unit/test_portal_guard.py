@@ -30,7 +30,7 @@ from kontrol_app.ui.portal.sign_in import SignInState
 from kontrol_app.ui.portal.tabs.approval import ApprovalTab
 from kontrol_app.ui.portal.tabs.branding import BrandingTab
 from kontrol_app.ui.portal.tabs.orders import OrdersTab
-from tests.factories import make_customer, make_job, make_owner
+from tests.factories import make_customer, make_invoice, make_job, make_owner
 from tests.helpers.states import (
     browser_tab,
     database_rows,
@@ -54,6 +54,8 @@ def world(session: Session) -> dict[str, Any]:
     other_job_id = make_job(session, owner, other_id, "Other Jersey", path=["artwork"])
     # Each job has a version sent for approval, so a decision handler has a real target.
     version_id, other_version_id = (_sent_version(session, owner, job) for job in (job_id, other_job_id))
+    # A sent invoice, so Pay Now has a real target (no Stripe key here: it can never reach Stripe).
+    invoice_id = make_invoice(session, owner, job_id, send=True)
     customer = session.get(Customer, customer_id)
     contact = session.exec(select(CustomerContact).where(CustomerContact.customer_id == customer_id)).first()[0]
     client_token = new_token()
@@ -66,6 +68,7 @@ def world(session: Session) -> dict[str, Any]:
         "link": portal_links.portal_path(customer).rsplit("/", 1)[1],
         "other_link": other_link,
         "job_id": job_id,
+        "invoice_id": invoice_id,
         "version_id": version_id,
         "other_version_id": other_version_id,
         "client_cookie": f"{PORTAL_COOKIE}={client_token}",
@@ -110,6 +113,7 @@ def _sample_args(cls: type[rx.State], name: str, world: dict[str, Any], email: s
         return [settable[0] if settable else next(iter(cls.base_vars), "x"), "branding"]
     by_name = {
         "job_id": world["job_id"],
+        "invoice_id": world["invoice_id"],
         "form": {"email": email, "code": "123456"},
         "tab": "branding",
         "_tick": "2026-01-01T00:00:00",

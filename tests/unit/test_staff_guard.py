@@ -57,6 +57,7 @@ def _sample_args(fn: Any, world: dict[str, Any]) -> list[Any]:
         "_tick": "2026-01-01T00:00:00",
         "files": [],
         "version_id": 1,
+        "invoice_id": 1,
         "label": "v1",
         "rejected": [],
         "form": {"email": "", "password": "", "name": "", "shop_name": ""},

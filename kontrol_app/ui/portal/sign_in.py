@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 import reflex as rx
 
-from kontrol_app.services import portal_auth
+from kontrol_app.services import portal_auth, portal_links
 from kontrol_app.services.errors import ServiceError
 from kontrol_app.ui.components.forms import (
     field,
@@ -50,9 +50,9 @@ class SignInState(PortalSession):
         except ServiceError as error:
             self.errors = {error.field or "form": error.message}
             return
-        # An emailed link to one job (`?job=`) lands on that job once signed in.
-        job = self.router.url.query_parameters.get("job", "")
-        return visit(f"/api/portal/session?ticket={quote(ticket)}" + (f"&job={job}" if job.isascii() and job.isdigit() and len(job) <= 12 else ""))
+        # An emailed link to one job or invoice (`?job=`, `?invoice=`) lands there once signed in.
+        landing = portal_links.landing_query(self.router.url.query_parameters)
+        return visit(f"/api/portal/session?ticket={quote(ticket)}" + (f"&{landing}" if landing else ""))
 
 
 def sign_in_card() -> rx.Component:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kontrol_app.services import automations, reminders
+from kontrol_app.services import automations, invoice_reminders, reminders
 from kontrol_app.ui.components.forms import dialog_buttons, field, toggle_field
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, owner_event, staff_event
 from kontrol_app.ui.services import call
@@ -27,6 +27,10 @@ class AutomationsState(StaffState, rx.State):
     reminders_on: bool = False
     reminder_days: str = "2"
     reminder_times: str = "3"
+    # Reminders of unpaid invoices: days before the due date, and a comma list of days after.
+    invoice_reminders_on: bool = False
+    invoice_before_days: str = "3"
+    invoice_after_days: str = "1, 7, 14"
 
     async def _refresh(self) -> None:
         rules = await call(automations.list_rules)
@@ -52,6 +56,9 @@ class AutomationsState(StaffState, rx.State):
     async def _load_reminders(self) -> None:
         saved = await call(reminders.get_settings)
         self.reminders_on, self.reminder_days, self.reminder_times = saved.enabled, str(saved.days), str(saved.times)
+        invoice = await call(invoice_reminders.get_settings)
+        self.invoice_reminders_on, self.invoice_before_days = invoice.enabled, str(invoice.before_days)
+        self.invoice_after_days = invoice.after_text
 
     @form_event
     def set_reminders_on(self, value: bool):
@@ -74,6 +81,34 @@ class AutomationsState(StaffState, rx.State):
         if not saved.enabled:
             return rx.toast.success("Approval reminders are off.")
         return rx.toast.success(f"Approval reminders on: every {saved.days} day(s), at most {saved.times} time(s).")
+
+    @form_event
+    def set_invoice_reminders_on(self, value: bool):
+        self.invoice_reminders_on = value
+
+    @form_event
+    def set_invoice_before_days(self, value: str):
+        self.invoice_before_days = value
+
+    @form_event
+    def set_invoice_after_days(self, value: str):
+        self.invoice_after_days = value
+
+    @owner_event
+    async def save_invoice_reminders(self, principal: StaffPrincipal):
+        saved = await call(
+            invoice_reminders.save_settings,
+            principal,
+            enabled=self.invoice_reminders_on,
+            before_days=self.invoice_before_days,
+            after_days=self.invoice_after_days,
+        )
+        await self._load_reminders()
+        if not saved.enabled:
+            return rx.toast.success("Invoice reminders are off.")
+        before = f"{saved.before_days} day(s) before and " if saved.before_days else ""
+        after = f"{saved.after_text} day(s) after the due date" if saved.after_days else "no days after the due date"
+        return rx.toast.success(f"Invoice reminders on: {before}{after}.")
 
     @staff_event
     async def edit(self, principal: StaffPrincipal, status: str):
@@ -215,12 +250,57 @@ def _reminders_card() -> rx.Component:
     )
 
 
+def _invoice_reminders_card() -> rx.Component:
+    state = AutomationsState
+    return rx.card(
+        rx.vstack(
+            rx.text("Invoice reminders", weight="bold", size="3"),
+            toggle_field(
+                "Remind clients of unpaid invoices",
+                rx.switch(checked=state.invoice_reminders_on, on_change=state.set_invoice_reminders_on, disabled=~state.can_edit),
+                id="invoice-reminders-on",
+            ),
+            rx.flex(
+                field(
+                    "Days before the due date",
+                    rx.input(value=state.invoice_before_days, on_change=state.set_invoice_before_days, name="invoice_before_days", type="number", min="0", max="60", width="120px", read_only=~state.can_edit),
+                    state.errors.get("invoice_before_days", ""),
+                    hint="0 to 60 (0: none before)",
+                ),
+                field(
+                    "Days after the due date",
+                    rx.input(value=state.invoice_after_days, on_change=state.set_invoice_after_days, name="invoice_after_days", width="200px", read_only=~state.can_edit),
+                    state.errors.get("invoice_after_days", ""),
+                    hint="A list, like 1, 7, 14",
+                ),
+                spacing="5",
+                align="start",
+                direction={"initial": "column", "sm": "row"},
+            ),
+            rx.text(
+                "Every contact of the customer with an email gets each reminder once, with the balance and a link to "
+                "pay, until the invoice is paid or void.",
+                size="2",
+                color_scheme="gray",
+            ),
+            rx.cond(state.can_edit, rx.button("Save invoice reminders", on_click=state.save_invoice_reminders, id="save-invoice-reminders")),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+        max_width="960px",
+        margin_bottom="16px",
+        id="invoice-reminders",
+    )
+
+
 def automations_page() -> rx.Component:
     return staff_page(
         "Settings",
         "Settings",
         settings_tabs("Automations"),
         _reminders_card(),
+        _invoice_reminders_card(),
         rx.text("Clients get an automatic email when a job moves to a status you switch on here.", size="2", color_scheme="gray", margin_bottom="12px"),
         rx.table.root(
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Status", "Email the client", "Subject", "")])),

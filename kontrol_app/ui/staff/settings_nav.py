@@ -7,6 +7,7 @@ import reflex as rx
 SECTIONS = [
     ("Shop Info", "/settings/shop"),
     ("Automations", "/settings/automations"),
+    ("Payments", "/settings/payments"),
     ("Team", "/settings/team"),
     ("Email", "/settings/email"),
 ]

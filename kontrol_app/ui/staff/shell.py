@@ -15,6 +15,7 @@ NAV = [
     ("Dashboard", "/", "layout-dashboard"),
     ("Customers", "/customers", "users"),
     ("Jobs", "/jobs", "shirt"),
+    ("Invoices", "/invoices", "receipt"),
     ("Settings", "/settings/shop", "settings"),
 ]
 

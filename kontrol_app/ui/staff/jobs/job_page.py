@@ -16,7 +16,10 @@ from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, staff_e
 from kontrol_app.ui.services import call
 from kontrol_app.ui.staff.shell import guarded, staff_page
 from kontrol_app.ui.staff.jobs.common import STATUS_OPTIONS, due_label
+from kontrol_app.ui.staff.jobs.invoices import JobInvoicesState, invoices_tab
 from kontrol_app.ui.staff.jobs.mockups import MockupsState, mockups_tab
+
+TABS = ("details", "mockups", "invoices", "history")
 
 
 class JobPageState(StaffState, rx.State):
@@ -28,6 +31,7 @@ class JobPageState(StaffState, rx.State):
     status_note: str = ""
     tracking_carrier: str = ""
     tracking_number: str = ""
+    tab: str = "details"  # ?tab=invoices opens that tab (links from the Invoices page)
 
     async def _refresh(self, principal: StaffPrincipal) -> None:
         detail = await call(job_service.job_detail, principal, self._route_id("job_id"))
@@ -66,6 +70,8 @@ class JobPageState(StaffState, rx.State):
     @staff_event(quiet=True)
     async def load(self, principal: StaffPrincipal):
         self.status_note = ""
+        wanted = self.router.url.query_parameters.get("tab", "")
+        self.tab = wanted if wanted in TABS else "details"
         self.found = self._route_id("job_id") is not None
         if not self.found:
             return
@@ -73,6 +79,11 @@ class JobPageState(StaffState, rx.State):
             await self._refresh(principal)
         except NotFound:
             self.found = False
+
+    @form_event
+    def set_tab(self, value: str):
+        if value in TABS:
+            self.tab = value
 
     @form_event
     def set_status_note(self, value: str):
@@ -193,6 +204,7 @@ def job_page() -> rx.Component:
                     rx.tabs.list(
                         rx.tabs.trigger("Details", value="details"),
                         rx.tabs.trigger("Mockups", value="mockups"),
+                        rx.tabs.trigger("Invoices", value="invoices"),
                         rx.tabs.trigger("History", value="history"),
                     ),
                     rx.tabs.content(
@@ -208,6 +220,7 @@ def job_page() -> rx.Component:
                         value="details",
                     ),
                     rx.tabs.content(mockups_tab(), value="mockups"),
+                    rx.tabs.content(invoices_tab(), value="invoices"),
                     rx.tabs.content(
                         rx.table.root(
                             rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Change", "By", "When", "Note")])),
@@ -225,7 +238,8 @@ def job_page() -> rx.Component:
                         ),
                         value="history",
                     ),
-                    default_value="details",
+                    value=state.tab,
+                    on_change=state.set_tab,
                     width="100%",
                 ),
                 spacing="4",
@@ -235,4 +249,4 @@ def job_page() -> rx.Component:
     )
 
 
-PAGE_ON_LOAD = guarded(JobPageState.load, MockupsState.load)
+PAGE_ON_LOAD = guarded(JobPageState.load, MockupsState.load, JobInvoicesState.load)
