@@ -34,6 +34,7 @@ from kontrol_app.models import (
     EmailKind,
     Job,
     JobStatus,
+    MockupPage,
     MockupVersion,
     StoredFile,
     utcnow,
@@ -52,6 +53,7 @@ ALLOWED = files.IMAGES_AND_PDF  # png, jpeg, webp, pdf
 FIELD = "mockup"
 PREVIEW_SIZE = 1600  # px on the long side
 MAX_PDF_PAGES = 200
+MAX_PREVIEW_PAGES = 20  # a PDF's first pages get a preview each; the rest are in the original
 MAX_PAGE_POINTS = 200 * 72  # 200 in (5080 mm): larger is no print, only a way to exhaust memory
 MAX_CHECKLIST_ITEMS = 12
 MAX_CHECKLIST_TEXT = 200
@@ -70,22 +72,24 @@ def _version_label(number: int | None) -> str:
 
 def _mockup_reader(session: Session, row: StoredFile, staff, portal) -> bool:
     """Staff: any mockup. A client: only their customer's versions that were sent and not
-    withdrawn (drafts and withdrawn versions are hidden from the client)."""
+    withdrawn (drafts and withdrawn versions are hidden from the client); a PDF's page
+    previews follow their version."""
     if not files.staff_or_own_customer(session, row, staff, portal):
         return False
     if staff is not None:
         return True
-    column = MockupVersion.file_id if row.kind == "mockup" else MockupVersion.preview_file_id
-    visible = session.exec(
-        select(MockupVersion.id).where(
-            column == row.id, MockupVersion.sent_at.is_not(None), MockupVersion.withdrawn_at.is_(None)
-        )
-    ).first()
-    return visible is not None
+    query = select(MockupVersion.id).where(MockupVersion.sent_at.is_not(None), MockupVersion.withdrawn_at.is_(None))
+    if row.kind == "mockup_page":
+        query = query.join(MockupPage, MockupPage.version_id == MockupVersion.id).where(MockupPage.preview_file_id == row.id)
+    else:
+        column = MockupVersion.file_id if row.kind == "mockup" else MockupVersion.preview_file_id
+        query = query.where(column == row.id)
+    return session.exec(query).first() is not None
 
 
 files.register_reader("mockup", _mockup_reader)
 files.register_reader("mockup_preview", _mockup_reader)
+files.register_reader("mockup_page", _mockup_reader)
 
 
 # --- views ------------------------------------------------------------------------------------
@@ -107,6 +111,8 @@ class VersionView:
     uploaded_at: str  # shop time text
     state: str  # draft | sent | replaced | withdrawn | approved | revisions | declined
     state_text: str
+    # Page by page (a PDF's first MAX_PREVIEW_PAGES pages); else just the preview; () if none.
+    page_urls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -143,6 +149,7 @@ class PortalProof:
     decided_text: str
     record_id: int = 0  # the approval record of the shown version (its certificate), 0 while not approved
     approve_by_text: str = ""  # "Approve by Apr 3 to keep your Apr 12 due date" while it awaits an answer
+    page_urls: tuple[str, ...] = ()  # page by page (PDF), else just the preview; () if none
 
 
 def size_text(size: int) -> str:
@@ -318,42 +325,80 @@ def _damaged() -> InvalidInput:
     return InvalidInput("This file is damaged or is not what its name says. Check it and upload it again.", FIELD)
 
 
+_RENDER_ERRORS = (pdfium.PdfiumError, OSError, ValueError, SyntaxError, Image.DecompressionBombError)
+
+
+def _encode_png(image: Image.Image) -> bytes:
+    """At most PREVIEW_SIZE px on its long side, as PNG."""
+    transparent = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+    image = image.convert("RGBA" if transparent else "RGB")
+    image.thumbnail((PREVIEW_SIZE, PREVIEW_SIZE), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, format="PNG", compress_level=6)
+    return out.getvalue()
+
+
+def _render_page(document: pdfium.PdfDocument, index: int) -> Image.Image:
+    """One page at PREVIEW_SIZE px on its long side (the caller holds the pdfium lock)."""
+    page = document[index]
+    try:
+        width, height = page.get_size()
+        if min(width, height) <= 0:
+            raise _damaged()
+        bitmap = page.render(scale=PREVIEW_SIZE / max(width, height))
+        try:
+            return bitmap.to_pil().copy()  # may share the bitmap's memory: own it first
+        finally:
+            bitmap.close()
+    finally:
+        page.close()
+
+
+def _pdf_page_pngs(path: Path, limit: int) -> list[bytes]:
+    """PNGs of a PDF's first `limit` pages, page 1 first. Page 1 must render (else the file is
+    refused as damaged); a later page that fails ends the list there (the original has it).
+    The pdfium lock is taken page by page, so one big PDF does not stall every other upload."""
+    pngs: list[bytes] = []
+    try:
+        with files._PDFIUM_LOCK:
+            document = pdfium.PdfDocument(str(path))
+            pages = len(document)
+    except _RENDER_ERRORS as error:
+        raise _damaged() from error
+    try:
+        for index in range(min(pages, limit)):
+            try:
+                with files._PDFIUM_LOCK:
+                    image = _render_page(document, index)
+                pngs.append(_encode_png(image))
+            except InvalidInput:
+                if index == 0:
+                    raise
+                break
+            except _RENDER_ERRORS as error:
+                if index == 0:
+                    raise _damaged() from error
+                break
+    finally:
+        with files._PDFIUM_LOCK:
+            document.close()
+    if not pngs:
+        raise _damaged()
+    return pngs
+
+
 def _preview_png(path: Path, file_type: str) -> bytes:
     """A PNG at most PREVIEW_SIZE px on its long side: the image scaled, or a PDF's first page."""
+    if file_type == "pdf":
+        return _pdf_page_pngs(path, 1)[0]
     try:
-        if file_type == "pdf":
-            with files._PDFIUM_LOCK:
-                document = pdfium.PdfDocument(str(path))
-                try:
-                    page = document[0]
-                    try:
-                        width, height = page.get_size()
-                        if min(width, height) <= 0:
-                            raise _damaged()
-                        bitmap = page.render(scale=PREVIEW_SIZE / max(width, height))
-                        try:
-                            image = bitmap.to_pil().copy()  # may share the bitmap's memory: own it first
-                        finally:
-                            bitmap.close()
-                    finally:
-                        page.close()
-                finally:
-                    document.close()
-        else:
-            with Image.open(path) as opened:
-                if opened.format == "JPEG":
-                    opened.draft("RGB", (PREVIEW_SIZE, PREVIEW_SIZE))  # decode at a fraction of the size
-                image = ImageOps.exif_transpose(opened)
-                image.load()
-        transparent = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
-        image = image.convert("RGBA" if transparent else "RGB")
-        image.thumbnail((PREVIEW_SIZE, PREVIEW_SIZE), Image.Resampling.LANCZOS)
-        out = io.BytesIO()
-        image.save(out, format="PNG", compress_level=6)
-        return out.getvalue()
-    except InvalidInput:
-        raise
-    except (pdfium.PdfiumError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
+        with Image.open(path) as opened:
+            if opened.format == "JPEG":
+                opened.draft("RGB", (PREVIEW_SIZE, PREVIEW_SIZE))  # decode at a fraction of the size
+            image = ImageOps.exif_transpose(opened)
+            image.load()
+        return _encode_png(image)
+    except _RENDER_ERRORS as error:
         raise _damaged() from error
 
 
@@ -382,12 +427,23 @@ def upload_version(
     finally:
         if received is not None:
             received.discard()
-    png = _preview_png(files.blob_path(original.sha256, files_dir), original.file_type)
+    stored_at = files.blob_path(original.sha256, files_dir)
+    if original.file_type == "pdf":
+        pages = _pdf_page_pngs(stored_at, MAX_PREVIEW_PAGES)  # page 1 is the version's preview
+    else:
+        pages = [_preview_png(stored_at, original.file_type)]
+    stem = PurePath(original.original_name).stem
     preview = files.store(
-        session, png, kind="mockup_preview", allowed={"png"}, customer_id=job.customer_id,
-        created_by_staff_id=actor.id, original_name=f"{PurePath(original.original_name).stem}-preview.png",
-        field=FIELD, files_dir=files_dir,
+        session, pages[0], kind="mockup_preview", allowed={"png"}, customer_id=job.customer_id,
+        created_by_staff_id=actor.id, original_name=f"{stem}-preview.png", field=FIELD, files_dir=files_dir,
     )
+    page_files = [preview] + [
+        files.store(
+            session, png, kind="mockup_page", allowed={"png"}, customer_id=job.customer_id,
+            created_by_staff_id=actor.id, original_name=f"{stem}-page-{number}.png", field=FIELD, files_dir=files_dir,
+        )
+        for number, png in enumerate(pages[1:], start=2)
+    ]
     # The job's row is locked (and on SQLite the insert above holds the write lock): no one
     # else numbers a version of this job until the commit.
     last = session.exec(
@@ -399,8 +455,12 @@ def upload_version(
     )
     session.add(version)
     session.flush()
+    if original.file_type == "pdf":
+        for number, row in enumerate(page_files, start=1):
+            session.add(MockupPage(version_id=version.id, page_number=number, preview_file_id=row.id))
+        session.flush()
     facts = _facts(session, job)
-    return _version_view(facts, version, {original.id: original, preview.id: preview})
+    return _version_view(facts, version, {original.id: original, preview.id: preview}, {version.id: page_files})
 
 
 def withdraw_version(session: Session, actor: StaffPrincipal, version_id: int) -> None:
@@ -549,9 +609,36 @@ def record_offline_approval(
         )
 
 
-def _version_view(facts: _Facts, version: MockupVersion, stored: dict[int, StoredFile]) -> VersionView:
+def _page_urls(version: MockupVersion, preview_url: str, pages: dict[int, list[StoredFile]]) -> tuple[str, ...]:
+    """A PDF's page previews; a version from before pages were kept (or an image): its preview."""
+    rendered = pages.get(version.id) or []
+    if rendered:
+        return tuple(files.url_for(row) for row in rendered)
+    return (preview_url,) if preview_url else ()
+
+
+def _pages(session: Session, version_ids: list[int]) -> dict[int, list[StoredFile]]:
+    """By version id: its page previews' files, page 1 first."""
+    if not version_ids:
+        return {}
+    rows = session.exec(
+        select(MockupPage.version_id, StoredFile)
+        .join(StoredFile, StoredFile.id == MockupPage.preview_file_id)
+        .where(MockupPage.version_id.in_(version_ids))
+        .order_by(MockupPage.version_id, MockupPage.page_number)
+    ).all()
+    found: dict[int, list[StoredFile]] = {}
+    for version_id, row in rows:
+        found.setdefault(version_id, []).append(row)
+    return found
+
+
+def _version_view(
+    facts: _Facts, version: MockupVersion, stored: dict[int, StoredFile], pages: dict[int, list[StoredFile]] | None = None
+) -> VersionView:
     original = stored[version.file_id]
     preview = stored.get(version.preview_file_id) if version.preview_file_id else None
+    preview_url = files.url_for(preview) if preview is not None else ""
     state, state_text = _state(facts, version)
     return VersionView(
         id=version.id,
@@ -560,7 +647,7 @@ def _version_view(facts: _Facts, version: MockupVersion, stored: dict[int, Store
         file_name=original.original_name,
         size_text=size_text(original.size),
         sha256=original.sha256,
-        preview_url=files.url_for(preview) if preview is not None else "",
+        preview_url=preview_url,
         file_url=files.url_for(original, download=True),
         page_count=original.page_count or 0,
         note=version.note,
@@ -568,6 +655,7 @@ def _version_view(facts: _Facts, version: MockupVersion, stored: dict[int, Store
         uploaded_at=facts.when(version.created_at),
         state=state,
         state_text=state_text,
+        page_urls=_page_urls(version, preview_url, pages or {}),
     )
 
 
@@ -657,7 +745,8 @@ def job_mockups(session: Session, actor: StaffPrincipal, job_id: int) -> JobMock
     facts = _facts(session, job)
     stored = _stored(session, facts.versions)
     approved, approval_text = _approval_text(session, facts)
-    versions = [_version_view(facts, v, stored) for v in reversed(facts.versions)]
+    pages = _pages(session, [v.id for v in facts.versions])
+    versions = [_version_view(facts, v, stored, pages) for v in reversed(facts.versions)]
     previews = {v.id: v.preview_url for v in versions}  # a record's pins are shown on its version's preview
     return JobMockups(
         versions=versions,
@@ -712,6 +801,7 @@ def portal_proof(session: Session, customer_id: int, job_id: int) -> PortalProof
     stored = _stored(session, [shown])
     original = stored[shown.file_id]
     preview = stored.get(shown.preview_file_id) if shown.preview_file_id else None
+    preview_url = files.url_for(preview) if preview is not None else ""
     state, text = _state(facts, shown, for_client=True)
     can_decide = state == "sent" and job.status not in statuses.CLOSED
     if state == "sent" and not can_decide:
@@ -720,7 +810,7 @@ def portal_proof(session: Session, customer_id: int, job_id: int) -> PortalProof
         job_id=job.id,
         version_id=shown.id,
         label=_version_label(shown.number),
-        preview_url=files.url_for(preview) if preview is not None else "",
+        preview_url=preview_url,
         file_url=files.url_for(original, download=True),
         page_count=original.page_count or 0,
         message=shown.send_message,
@@ -729,6 +819,7 @@ def portal_proof(session: Session, customer_id: int, job_id: int) -> PortalProof
         decided_text="" if can_decide else text,
         record_id=_approval_id(facts, shown) if state == "approved" else 0,
         approve_by_text=approve_by.job_text(session, job) if can_decide else "",
+        page_urls=_page_urls(shown, preview_url, _pages(session, [shown.id])),
     )
 
 

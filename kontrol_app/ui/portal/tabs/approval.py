@@ -26,6 +26,16 @@ from kontrol_app.ui.services import call, client_ip
 
 AGREE = "I approve this artwork for production"
 NOT_YOURS = "That version is not in your portal."
+# Placing a pin without a mouse: where across and down, as the centres of the click grid's cells.
+ACROSS = [(str(i), f"{i * 10 + 5}% from the left") for i in range(GRID)]
+DOWN = [(str(i), f"{i * 10 + 5}% from the top") for i in range(GRID)]
+
+
+def pages_note(shown: int, total: int) -> str:
+    """ "Showing 20 of 45 pages" when the original has pages without a preview."""
+    if total > shown > 0:
+        return f"Showing {shown} of {total} pages — download the original to see them all."
+    return ""
 
 
 def banner_text(count: int) -> str:
@@ -52,6 +62,13 @@ class ApprovalTab(PortalSession):
     decided_text: str = ""
     certificate_url: str = ""  # the approval certificate (PDF) once the shown version is approved
     approve_by_text: str = ""  # "Approve by Apr 3 to keep your Apr 12 due date", while it awaits an answer
+    # Page by page (a PDF's first pages; else just the preview): the one shown, "Page 1 of 3".
+    page_urls: list[str] = []
+    page_index: int = 0
+    page_url: str = ""
+    page_text: str = ""
+    page_alt: str = ""  # "Artwork v2, page 2 of 3"
+    pages_note: str = ""  # "Showing 20 of 45 pages — ..."
     # What the client fills in, and what came back.
     typed_name: str = ""
     agreed: bool = False
@@ -60,6 +77,9 @@ class ApprovalTab(PortalSession):
     decline_reason: str = ""
     # Numbered pins on the preview with a Request Revisions: {"number", "left", "top", "note", "x", "y"}.
     pins: list[dict[str, str]] = []
+    # The keyboard way to place a pin: the grid column and row chosen in two selects.
+    pin_across: str = "4"
+    pin_down: str = "4"
     # The checkboxes show a click at once (not after the server's answer); a new number
     # re-creates them unticked whenever `ticked`/`agreed` are cleared here.
     form_key: int = 0
@@ -85,6 +105,8 @@ class ApprovalTab(PortalSession):
             self.label = self.preview_url = self.file_url = self.message = self.decided_text = ""
             self.approve_by_text = self.certificate_url = ""
             self.checklist, self.can_decide = [], False
+            self.page_urls, self.pages_note = [], ""
+            self._turn_to(0)
             self._clear_form()
             self.answer = ""
             return
@@ -92,6 +114,7 @@ class ApprovalTab(PortalSession):
             self._clear_form()
             self.answer = ""
             self.ticked = [False] * len(proof.checklist)
+            self.page_index = 0  # the same version keeps its page while the cards reload
         elif len(self.ticked) != len(proof.checklist):
             self.ticked = [False] * len(proof.checklist)
             self.form_key += 1
@@ -101,12 +124,23 @@ class ApprovalTab(PortalSession):
         self.can_decide, self.decided_text = proof.can_decide, proof.decided_text
         self.approve_by_text = proof.approve_by_text
         self.certificate_url = certificate.certificate_url(proof.record_id) if proof.record_id else ""
+        self.page_urls = list(proof.page_urls)
+        self.pages_note = pages_note(len(proof.page_urls), proof.page_count)
+        self._turn_to(self.page_index)
+
+    def _turn_to(self, index: int) -> None:
+        count = len(self.page_urls)
+        self.page_index = max(0, min(index, count - 1)) if count else 0
+        self.page_url = self.page_urls[self.page_index] if count else ""
+        self.page_text = f"Page {self.page_index + 1} of {count}" if count > 1 else ""
+        self.page_alt = f"Artwork {self.label}" + (f", page {self.page_index + 1} of {count}" if count > 1 else "")
 
     def _clear_form(self) -> None:
         self.typed_name, self.agreed, self.ticked = "", False, []
         self.form_key += 1
         self.revision_notes = self.decline_reason = self.refusal = ""
         self.pins = []
+        self.pin_across = self.pin_down = "4"
         self.errors = {}
 
     async def _reload(self, customer_id: int) -> None:
@@ -196,14 +230,40 @@ class ApprovalTab(PortalSession):
         self.decline_reason = str(reason)[:4000]
 
     @ui_event
+    def next_page(self):
+        self._turn_to(self.page_index + 1)
+
+    @ui_event
+    def previous_page(self):
+        self._turn_to(self.page_index - 1)
+
+    @ui_event
     def add_pin(self, column: int, row: int):
         """A click on the preview: a pin in the middle of that grid cell (the service caps them)."""
+        self._place(column, row)
+
+    def _place(self, column: int, row: int) -> None:
         if not (isinstance(column, int) and isinstance(row, int) and 0 <= column < GRID and 0 <= row < GRID):
             return
         if not self.can_decide or len(self.pins) >= mockups.MAX_PINS:
             return
         x, y = (column + 0.5) / GRID, (row + 0.5) / GRID
         self.pins.append({**pin_row(len(self.pins) + 1, x, y, ""), "x": str(x), "y": str(y)})
+
+    @ui_event
+    def set_pin_across(self, column: str):
+        if str(column) in {value for value, _ in ACROSS}:
+            self.pin_across = str(column)
+
+    @ui_event
+    def set_pin_down(self, row: str):
+        if str(row) in {value for value, _ in DOWN}:
+            self.pin_down = str(row)
+
+    @ui_event
+    def add_chosen_pin(self):
+        """The keyboard's "Add pin": at the place chosen in the two selects."""
+        self._place(int(self.pin_across), int(self.pin_down))
 
     @ui_event
     def set_pin_note(self, index: int, note: str):
@@ -265,14 +325,47 @@ def awaiting_note(job: rx.Var) -> rx.Component:
     )
 
 
-def _preview() -> rx.Component:
-    alt = "Artwork " + ApprovalTab.label
+def _page_button(label: str, icon: str, on_click, at_end: rx.Var) -> rx.Component:
+    """Stays focusable at the first/last page (aria-disabled, not disabled): a keyboard user
+    who turns to the last page keeps their place instead of dropping to the page's top."""
+    parts = [rx.icon(icon, size=16, aria_hidden="true"), label]
+    return rx.button(
+        *(parts if icon == "chevron-left" else reversed(parts)),
+        on_click=on_click,
+        type="button",
+        variant="soft",
+        size="2",
+        aria_disabled=rx.cond(at_end, "true", "false"),
+        opacity=rx.cond(at_end, "0.5", "1"),
+    )
+
+
+def _page_controls() -> rx.Component:
+    """ "Page 1 of 3" with Previous page / Next page, for a PDF of more than one page."""
     return rx.cond(
-        ApprovalTab.preview_url != "",
+        ApprovalTab.page_text != "",
+        rx.flex(
+            _page_button("Previous page", "chevron-left", ApprovalTab.previous_page, ApprovalTab.page_index <= 0),
+            rx.text(ApprovalTab.page_text, size="2", weight="medium", role="status", id="approval-page-text"),
+            _page_button(
+                "Next page", "chevron-right", ApprovalTab.next_page, ApprovalTab.page_index >= ApprovalTab.page_urls.length() - 1
+            ),
+            gap="8px",
+            align="center",
+            wrap="wrap",
+            id="approval-pages",
+        ),
+    )
+
+
+def _preview() -> rx.Component:
+    alt = ApprovalTab.page_alt
+    return rx.cond(
+        ApprovalTab.page_url != "",
         rx.dialog.root(
             rx.dialog.trigger(
                 rx.el.button(
-                    rx.image(src=ApprovalTab.preview_url, alt=alt, max_width="100%", max_height="70vh", object_fit="contain", display="block"),
+                    rx.image(src=ApprovalTab.page_url, alt=alt, max_width="100%", max_height="70vh", object_fit="contain", display="block"),
                     type="button",
                     aria_label="Zoom the artwork",
                     title="Click to zoom",
@@ -282,7 +375,7 @@ def _preview() -> rx.Component:
             ),
             rx.dialog.content(
                 rx.dialog.title(alt, size="3"),
-                rx.box(rx.image(src=ApprovalTab.preview_url, alt=alt, max_width="none"), overflow="auto", max_height="75vh"),
+                rx.box(rx.image(src=ApprovalTab.page_url, alt=alt, max_width="none"), overflow="auto", max_height="75vh"),
                 rx.flex(rx.dialog.close(rx.button("Close", variant="soft")), justify="end", margin_top="12px"),
                 max_width="95vw",
                 width="auto",
@@ -367,13 +460,61 @@ def _pin_field(pin: rx.Var, index: rx.Var) -> rx.Component:
     )
 
 
+def _position_select(label: str, options: list[tuple[str, str]], value: rx.Var, on_change) -> rx.Component:
+    # A native select: arrow keys choose, and it works the same on a phone.
+    return rx.box(
+        field(
+            label,
+            rx.el.select(
+                *[rx.el.option(text, value=option) for option, text in options],
+                value=value,
+                on_change=on_change,
+                name="pin_" + label.lower(),
+                class_name="rt-reset rt-SelectTrigger rt-r-size-2 rt-variant-surface",
+                style={"padding": "0 8px", "width": "100%"},
+            ),
+        ),
+        flex="1 1 160px",
+        min_width="0",
+    )
+
+
+def _place_by_keyboard() -> rx.Component:
+    """The same pins without a mouse: choose where across and down, then Add pin."""
+    return rx.flex(
+        _position_select("Across", ACROSS, ApprovalTab.pin_across, ApprovalTab.set_pin_across),
+        _position_select("Down", DOWN, ApprovalTab.pin_down, ApprovalTab.set_pin_down),
+        rx.button(
+            rx.icon("map-pin", size=16, aria_hidden="true"),
+            "Add pin",
+            on_click=ApprovalTab.add_chosen_pin,
+            type="button",
+            variant="soft",
+            size="2",
+            width=_WIDE_ON_PHONES,
+        ),
+        gap="8px",
+        align="end",
+        wrap="wrap",
+        width="100%",
+        id="approval-pin-place",
+    )
+
+
 def _pins() -> rx.Component:
-    """Optional, with a Request Revisions: click the preview to number a spot and say what changes there."""
+    """Optional, with a Request Revisions: click the preview (or choose a place and Add pin) to
+    number a spot and say what changes there. Pins go on page 1 of a PDF."""
     return rx.cond(
         ApprovalTab.preview_url != "",
         rx.vstack(
-            rx.text("Optional: click the artwork to put a numbered pin where something should change.", size="2"),
+            rx.text(
+                "Optional: click the artwork, or choose a place below and press Add pin, to put a numbered pin "
+                "where something should change.",
+                rx.cond(ApprovalTab.page_text != "", " Pins go on page 1.", ""),
+                size="2",
+            ),
             pinned_image(ApprovalTab.preview_url, "Place pins on " + ApprovalTab.label, ApprovalTab.pins, ApprovalTab.add_pin),
+            _place_by_keyboard(),
             rx.foreach(ApprovalTab.pins, _pin_field),
             rx.cond(
                 ApprovalTab.errors.get("pins", "") != "",
@@ -414,6 +555,8 @@ def approval_section() -> rx.Component:
             rx.separator(size="4"),
             rx.heading("Artwork for your approval — " + ApprovalTab.label, size="4", as_="h2"),
             _preview(),
+            _page_controls(),
+            rx.cond(ApprovalTab.pages_note != "", rx.text(ApprovalTab.pages_note, size="2", color_scheme="gray", id="approval-pages-note")),
             rx.flex(
                 rx.cond(
                     ApprovalTab.page_count > 0,

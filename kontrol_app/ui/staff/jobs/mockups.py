@@ -48,6 +48,9 @@ def _version_row(v: mockups.VersionView) -> dict[str, str]:
         "sha256": v.sha256[:12] + "…" if v.sha256 else "",
         "can_send": "",  # set for the newest version only, in _refresh
         "can_withdraw": "yes" if v.state in ("draft", "sent") else "",
+        # A PDF's page previews open in a dialog ("View 3 pages"); "" for one page or an image.
+        "view_pages": f"View {len(v.page_urls)} pages" if len(v.page_urls) > 1 else "",
+        "pages_note": f"Showing {len(v.page_urls)} of {v.page_count} pages" if v.page_count > len(v.page_urls) > 1 else "",
     }
 
 
@@ -83,6 +86,7 @@ class MockupsState(StaffState, rx.State):
     compare_right: str = ""
     compare_pair: list[dict[str, str]] = []
     record_pins: dict[str, list[dict[str, str]]] = {}  # by record id: the client's numbered pins
+    version_pages: dict[str, list[str]] = {}  # by version id: a PDF's page previews, page 1 first
 
     def _pick_compare(self) -> None:
         """Keep the versions chosen while they exist; else the two newest (older left)."""
@@ -111,6 +115,7 @@ class MockupsState(StaffState, rx.State):
         view = await call(mockups.job_mockups, principal, self._route_id("job_id"))
         newest = self.versions[0]["id"] if self.versions else ""
         self.versions = [_version_row(v) for v in view.versions]
+        self.version_pages = {str(v.id): list(v.page_urls) for v in view.versions if len(v.page_urls) > 1}
         if self.versions and self.versions[0]["id"] != newest:
             self.compare_left = self.compare_right = ""  # a new upload: compare the two newest again
         # Only the current version (the newest not withdrawn) can be sent, once.
@@ -290,6 +295,35 @@ def _withdraw_button(v: rx.Var) -> rx.Component:
     )
 
 
+def _pages_dialog(v: rx.Var) -> rx.Component:
+    """A PDF's pages one under the other (loaded only when the dialog opens)."""
+    return rx.dialog.root(
+        rx.dialog.trigger(rx.button(v["view_pages"], variant="soft", size="2", type="button")),
+        rx.dialog.content(
+            rx.dialog.title(v["label"] + " — " + v["file_name"], size="3"),
+            rx.cond(v["pages_note"] != "", rx.text(v["pages_note"], " — download the original to see them all.", size="2")),
+            rx.vstack(
+                rx.foreach(
+                    MockupsState.version_pages[v["id"]],
+                    lambda url, index: rx.vstack(
+                        rx.text("Page ", (index + 1).to_string(), size="2", weight="medium"),
+                        rx.image(
+                            src=url, alt=v["label"] + ", page " + (index + 1).to_string(), loading="lazy",
+                            max_width="100%", class_name="mockup-page",
+                        ),
+                        spacing="1",
+                        width="100%",
+                    ),
+                ),
+                spacing="4",
+                margin_top="8px",
+            ),
+            rx.flex(rx.dialog.close(rx.button("Close", variant="soft")), justify="end", margin_top="12px"),
+            max_width="min(95vw, 900px)",
+        ),
+    )
+
+
 def _version_card(v: rx.Var) -> rx.Component:
     return rx.card(
         rx.flex(
@@ -334,6 +368,7 @@ def _version_card(v: rx.Var) -> rx.Component:
                 rx.cond(v["sha256"] != "", rx.text("SHA-256 ", v["sha256"], size="1", color_scheme="gray")),
                 rx.flex(
                     rx.link("Download ", v["label"], href=v["file_url"], size="2", custom_attrs={"download": ""}),
+                    rx.cond(v["view_pages"] != "", _pages_dialog(v)),
                     rx.cond(
                         v["can_send"] == "yes",
                         rx.button("Send for Approval", size="2", type="button", on_click=MockupsState.open_send(v["id"], v["label"])),
