@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from kontrol_app.db import session_scope
 from kontrol_app.models import Carrier, Decoration, JobStatus
-from kontrol_app.services import customers, jobs, mockups, staff
+from kontrol_app.services import customers, invoices, jobs, mockups, staff
 from kontrol_app.services.shop import update_shop_info
 from kontrol_app.services.statuses import PIPELINE, SIDE_STATES
 
@@ -73,6 +73,7 @@ def load_demo() -> str:
         # One job in every status: walk each one down the pipeline, like a real shop would.
         targets = PIPELINE + SIDE_STATES
         today = date.today()
+        job_ids = []
         for index, (title, quantity, decoration, garment, colour) in enumerate(JOBS):
             job_id = jobs.create_job(
                 session,
@@ -87,6 +88,7 @@ def load_demo() -> str:
                     colour=colour,
                 ),
             )
+            job_ids.append(job_id)
             target = targets[index % len(targets)]
             path = PIPELINE[1 : PIPELINE.index(target) + 1] if target in PIPELINE else [JobStatus.ARTWORK, target]
             if JobStatus.IN_PRODUCTION in path:
@@ -98,4 +100,25 @@ def load_demo() -> str:
                 if status == JobStatus.SHIPPED:
                     jobs.set_tracking(session, owner, job_id, carrier=Carrier.UPS, number="1Z999AA10123456784")
                 jobs.change_status(session, owner, job_id, status)
+        _demo_invoices(session, owner, job_ids, today)
     return f"Demo shop loaded. Sign in at the app with {OWNER_EMAIL} / {OWNER_PASSWORD}"
+
+
+def _demo_invoices(session, owner, job_ids: list[int], today: date) -> None:
+    """A paid invoice, the guide's open $840, an overdue one with a deposit asked, a draft.
+    Marked sent without emailing anyone (the demo's clients are made up)."""
+
+    def invoice(job_index: int, lines: list[tuple[str, str, str]], **fields) -> int:
+        data = invoices.InvoiceInput(lines=[invoices.LineInput(*line) for line in lines], **fields)
+        return invoices.create_draft(session, owner, job_ids[job_index], data)
+
+    paid = invoice(0, [("Spring League T-Shirts, 2 colours front", "144", "8.50"), ("Screen setup", "2", "25.00")], tax_rate="8.875")
+    invoices.send_invoice(session, owner, paid, email_client=False)
+    invoices.record_payment(session, owner, paid, amount="1387.07", method="check", reference="Check #1043", email_client=False)
+    invoices.send_invoice(session, owner, invoice(5, [("Trucker Caps, embroidered front", "12", "70.00")]), email_client=False)
+    overdue = invoice(
+        1, [("Staff Polos — embroidered left chest", "36", "22.00")], deposit_kind="percent", deposit="50",
+        due_date=(today - timedelta(days=9)).isoformat(),
+    )
+    invoices.send_invoice(session, owner, overdue, email_client=False)
+    invoice(2, [("Holiday Hoodies, 1 colour front", "60", "28.00")], discount_kind="percent", discount="10")

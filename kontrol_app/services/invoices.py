@@ -390,16 +390,19 @@ def invoice_portal_url(session: Session, invoice: Invoice) -> str:
     return f"{portal_url(customer)}?invoice={invoice.id}"
 
 
-def send_invoice(session: Session, actor: StaffPrincipal, invoice_id: int, *, expected_version: int | None = None) -> str:
+def send_invoice(
+    session: Session, actor: StaffPrincipal, invoice_id: int, *, expected_version: int | None = None, email_client: bool = True
+) -> str:
     """Draft -> Sent: the number is allocated, Pay Now appears in the portal, and the
     "Invoice INV-0001 from <shop>" email (PDF attached) goes to every contact. Returns the number.
-    Sending an already sent invoice again re-sends the email (the number stays)."""
+    Sending an already sent invoice again re-sends the email (the number stays).
+    `email_client=False` (the demo, imports) only marks it sent."""
     invoice = _lock(session, invoice_id)
     if invoice.status == InvoiceStatus.VOID:
         raise NotAllowed("A void invoice cannot be sent.")
     if invoice.total_cents <= 0 and invoice.status == InvoiceStatus.DRAFT:
         raise InvalidInput("The invoice total is zero: add a price before sending it.", "lines")
-    if not contacts_to_email(session, invoice.customer_id):
+    if email_client and not contacts_to_email(session, invoice.customer_id):
         raise NotAllowed("This customer has no email address: add one on the customer page to send the invoice.")
     first_send = invoice.status == InvoiceStatus.DRAFT
     if expected_version is not None:
@@ -417,7 +420,8 @@ def send_invoice(session: Session, actor: StaffPrincipal, invoice_id: int, *, ex
     invoice.updated_at = utcnow()
     session.add(invoice)
     session.flush()
-    queue_invoice_email(session, invoice, resend=not first_send)
+    if email_client:
+        queue_invoice_email(session, invoice, resend=not first_send)
     return invoice.number
 
 
@@ -483,9 +487,10 @@ def apply_payment(
     staff_user_id: int | None = None,
     stripe_session_id: str | None = None,
     stripe_payment_intent: str | None = None,
+    email_client: bool = True,
 ) -> InvoicePayment:
     """Money in, on a locked invoice, in the caller's transaction: the payment row, the
-    paid amount and status, the history, and the receipt email to the client."""
+    paid amount and status, the history, and (unless told not to) the receipt to the client."""
     payment = InvoicePayment(
         invoice_id=invoice.id, amount_cents=amount_cents, method=method, received_on=received_on,
         reference=reference, recorded_by=recorded_by, staff_user_id=staff_user_id,
@@ -507,7 +512,7 @@ def apply_payment(
         "paid_in_full": invoice.status == InvoiceStatus.PAID,
         "invoice_url": invoice_portal_url(session, invoice),
     }
-    for contact in contacts_to_email(session, invoice.customer_id):
+    for contact in contacts_to_email(session, invoice.customer_id) if email_client else []:
         outbox.queue_email(
             session, kind=EmailKind.PAYMENT_RECEIPT, to=contact.email, data=data,
             dedupe_key=f"receipt:{payment.id}:{contact.id}",
@@ -564,7 +569,15 @@ def _clean_payment(invoice: Invoice, amount: str, received_on: str, reference: s
 
 
 def record_payment(
-    session: Session, actor: StaffPrincipal, invoice_id: int, *, amount: str, method: str, received_on: str = "", reference: str = ""
+    session: Session,
+    actor: StaffPrincipal,
+    invoice_id: int,
+    *,
+    amount: str,
+    method: str,
+    received_on: str = "",
+    reference: str = "",
+    email_client: bool = True,
 ) -> None:
     """Record Payment: cash, check, bank transfer or a card taken elsewhere."""
     invoice = _lock(session, invoice_id)
@@ -583,7 +596,7 @@ def record_payment(
     )
     apply_payment(
         session, invoice, amount_cents=cents, method=method, received_on=day, reference=reference,
-        recorded_by=actor.name, staff_user_id=actor.id,
+        recorded_by=actor.name, staff_user_id=actor.id, email_client=email_client,
     )
 
 

@@ -72,7 +72,8 @@ class WebhookRefused(Exception):
 
 
 def _unavailable(session: Session) -> PaymentUnavailable:
-    return PaymentUnavailable(f"Card payment is not available right now — contact {display_name(shop_info(session))}.")
+    name = display_name(shop_info(session))
+    return PaymentUnavailable(f"Card payment is not available right now — contact {name}" + ("" if name.endswith(".") else "."))
 
 
 # --- Pay Now ---------------------------------------------------------------------------------------

@@ -207,6 +207,14 @@ def add_fonts(pdf: FPDF) -> bool:
     return True
 
 
+def warm() -> None:
+    """Prepare the faces now (1-2 s of font parsing), so the first invoice a worker sends is
+    not the one that waits for it. The app calls this once at start, off the event loop."""
+    if has_unicode():
+        _face(FONT_REGULAR, "")
+        _face(FONT_BOLD, "B")
+
+
 def _trim_cmaps(pdf: FPDF) -> None:
     """Each of our fonts' cmap down to the characters the document used: the subsetter walks
     the whole cmap otherwise (6,000 entries per face), only to drop all but these. (The PDF

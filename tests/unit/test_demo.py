@@ -48,6 +48,17 @@ def test_load_demo_fills_a_shop_with_a_job_in_every_status(database, session):
     assert principal is not None and principal.is_owner and principal.email == demo.OWNER_EMAIL
 
 
+def test_the_demo_has_invoices_in_each_state(database, session):
+    from kontrol_app.models import Invoice
+    from kontrol_app.services import invoices
+
+    demo.load_demo()
+    rows = session.exec(select(Invoice).order_by(Invoice.id)).all()
+    assert [row.status for row in rows] == ["paid", "sent", "sent", "draft"]
+    assert invoices.balance(rows[1]) == 84_000  # the guide's open $840
+    assert invoices.due_now(rows[2])[0] == "deposit"
+
+
 def test_load_demo_runs_once(database, session):
     demo.load_demo()
     before = counts(session)

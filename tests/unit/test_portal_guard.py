@@ -152,7 +152,7 @@ def _revealed(root: State) -> list[str]:
 
 def test_every_portal_handler_is_guarded():
     names = {cls.__name__ for cls in _portal_states()}
-    assert {"PortalSession", "SignInState", "OrdersTab", "BrandingTab", "PortalTabs", "ApprovalTab"} <= names
+    assert {"PortalSession", "SignInState", "OrdersTab", "BrandingTab", "PortalTabs", "ApprovalTab", "InvoicesTab"} <= names
     for cls, name in _handlers():
         if name != "setvar":
             assert guard_kind(cls.event_handlers[name].fn) in {"read", "write", "sign_in", "load", "ui"}, (cls, name)
