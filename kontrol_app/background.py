@@ -9,6 +9,7 @@ import time
 from kontrol_app.db import session_scope
 from kontrol_app.models import utcnow
 from kontrol_app.services.outbox import deliver_due, purge_sign_in_codes, transport_for
+from kontrol_app.services import messages, pdf_fonts
 from kontrol_app.services.invoice_reminders import send_due_invoice_reminders
 from kontrol_app.services.reminders import send_due_reminders
 from kontrol_app.settings import get_settings
@@ -17,6 +18,7 @@ log = logging.getLogger("kontrol.outbox")
 IDLE_SECONDS = 1.0
 PURGE_EVERY_SECONDS = 3600.0
 REMIND_EVERY_SECONDS = 300.0  # approval reminders are counted in days: a few minutes late is fine
+NOTICE_EVERY_SECONDS = 60.0  # a held-back message notice goes out within a minute of its 10 minutes
 
 
 def purge_old_secrets() -> int:
@@ -37,6 +39,21 @@ def queue_invoice_reminders() -> int:
         return send_due_invoice_reminders(session, utcnow())
 
 
+def queue_message_notices() -> int:
+    """Email the message notices held back by the 10-minute rule, if still unread (services/messages)."""
+    with session_scope() as session:
+        return messages.send_due_notices(session, utcnow())
+
+
+async def warm_pdf_fonts() -> None:
+    """Prepare the invoice and certificate fonts once at start (1-2 s of parsing), beside the
+    sender, so the first invoice a worker sends does not wait for it."""
+    try:
+        await asyncio.to_thread(pdf_fonts.warm)
+    except Exception:  # a missing font only means the core-font fallback later
+        log.exception("preparing the PDF fonts failed")
+
+
 async def outbox_sender() -> None:
     """Deliver queued emails for as long as the app runs; every few minutes, queue the approval
     and unpaid-invoice reminders due; once an hour, drop old sign-in codes."""
@@ -44,6 +61,7 @@ async def outbox_sender() -> None:
     transport = transport_for(settings)
     last_purge: float | None = None
     last_remind: float | None = None
+    last_notice: float | None = None
     while True:
         if last_purge is None or time.monotonic() - last_purge >= PURGE_EVERY_SECONDS:
             last_purge = time.monotonic()
@@ -61,6 +79,12 @@ async def outbox_sender() -> None:
                 await asyncio.to_thread(queue_invoice_reminders)
             except Exception:  # in its own transaction: one kind failing never holds up the other
                 log.exception("queueing invoice reminders failed")
+        if last_notice is None or time.monotonic() - last_notice >= NOTICE_EVERY_SECONDS:
+            last_notice = time.monotonic()
+            try:
+                await asyncio.to_thread(queue_message_notices)
+            except Exception:  # retried at the next round
+                log.exception("queueing message notices failed")
         try:
             sent = await asyncio.to_thread(deliver_due, transport, settings=settings)
         except Exception:  # a broken row or a database hiccup must not stop the loop

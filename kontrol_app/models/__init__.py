@@ -14,6 +14,7 @@ from kontrol_app.models.invoices import (
     StripeEvent,
 )
 from kontrol_app.models.jobs import Carrier, Decoration, Job, JobStatus, JobStatusChange, StatusAutomation
+from kontrol_app.models.messages import Message, MessageAttachment, MessageThread, ThreadRead
 from kontrol_app.models.mockups import ApprovalRecord, ChecklistItem, MockupPage, MockupVersion
 from kontrol_app.models.notifications import Notification, NotificationRead
 from kontrol_app.models.outbox import EmailKind, EmailStatus, OutboxEmail
@@ -29,6 +30,10 @@ __all__ = [
     "InvoiceStatus",
     "PaymentMethod",
     "StripeEvent",
+    "Message",
+    "MessageAttachment",
+    "MessageThread",
+    "ThreadRead",
     "ApprovalRecord",
     "ChecklistItem",
     "MockupPage",

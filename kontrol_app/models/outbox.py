@@ -30,6 +30,8 @@ class EmailKind(StrEnum):
     PAYMENT_RECEIPT = "payment_receipt"  # to the client: a payment was received
     PAYMENT_RECEIVED = "payment_received"  # to the shop: a client paid online
     INVOICE_REMINDER = "invoice_reminder"  # to the client: an invoice due soon or overdue
+    MESSAGE_TO_CLIENT = "message_to_client"  # to each contact: the shop wrote in a thread
+    MESSAGE_TO_SHOP = "message_to_shop"  # to the shop: a client wrote in a thread
 
 
 class OutboxEmail(SQLModel, table=True):

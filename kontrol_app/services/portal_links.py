@@ -131,8 +131,8 @@ def email_link(session: Session, actor: StaffPrincipal, customer_id: int, messag
     return contact.email
 
 
-# Where an emailed link lands once the client has signed in: one job, one invoice, or a tab.
-LANDING_IDS = ("job", "invoice")
+# Where an emailed link lands once the client has signed in: one job, invoice or thread, or a tab.
+LANDING_IDS = ("job", "invoice", "thread")
 LANDING_TABS = ("invoices",)
 
 

@@ -89,6 +89,18 @@ SAMPLES: dict[EmailKind, dict[str, str]] = {
         "days_overdue": "7",
         "invoice_url": f"{PORTAL}?invoice=12",
     },
+    EmailKind.MESSAGE_TO_CLIENT: {
+        "sender_name": "Olivia Owner",
+        "topic": "Spring League T-Shirts",
+        "message": "Hi Sarah — the proof is attached.\n\nDetails: https://example.com/spec",
+        "thread_url": f"{PORTAL}?thread=5",
+    },
+    EmailKind.MESSAGE_TO_SHOP: {
+        "subject": "Sarah Smith wrote about Spring League T-Shirts",
+        "title": "Sarah Smith (Smith Embroidery) wrote about Spring League T-Shirts",
+        "notes": "Can we make the logo bigger?\n\n<script>alert(1)</script>",
+        "thread_url": f"{BASE_URL}/messages?thread=5",
+    },
 }
 
 

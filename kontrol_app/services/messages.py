@@ -1,0 +1,979 @@
+"""Messages: threaded conversations between the shop and a customer's contacts (issue 10).
+
+A thread belongs to one customer and is about one of its jobs or general (a subject). Messages
+are plain text, stored as typed (never HTML); `linkify` splits a text into plain and http(s)
+link segments for the UI to render safely. Attachments go through the private files service.
+
+Unread state: the staff share one read mark per thread (`staff_read_message_id`, with the
+indexed `staff_unread` kept in step); each contact has their own (`ThreadRead`). Only the other
+side's messages count as unread: the shop's for a contact, the client's for the staff. Writing
+in a thread marks it read for the writer.
+
+Email notices: a client's message notifies the shop (the bell and the shop's email, through
+notifications.notify); a staff message emails each contact who has not read it. At most one
+notice per thread per side every 10 minutes; a message that arrived inside that window and is
+still unread when it ends gets its notice from `send_due_notices` (run by the background loop);
+nothing is sent for a message already read.
+
+Client-side functions take the viewer (customer_id and contact_id from the signed-in session,
+never from the browser) and answer "not found" for any other customer's thread, message or file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from sqlalchemy import and_, exists, or_, true, update
+from sqlalchemy import select as sa_select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, func, select
+
+from kontrol_app.models import (
+    Customer,
+    CustomerContact,
+    EmailKind,
+    Job,
+    Message,
+    MessageAttachment,
+    MessageThread,
+    StoredFile,
+    ThreadRead,
+    utcnow,
+)
+from kontrol_app.services import files, mockups, notifications, outbox
+from kontrol_app.services.clock import shop_time
+from kontrol_app.services.errors import InvalidInput, NotAllowed, NotFound
+from kontrol_app.services.paging import page_window
+from kontrol_app.services.portal_links import portal_url
+from kontrol_app.services.search import contains
+from kontrol_app.services.shop import shop_timezone
+from kontrol_app.services.staff import StaffPrincipal
+from kontrol_app.services.validation import clean_text
+from kontrol_app.settings import get_settings
+
+SHOP, CLIENT = "shop", "client"
+MAX_BODY = 10_000
+MAX_SUBJECT = MessageThread.__table__.c.subject.type.length
+MAX_ATTACHMENTS = 5
+MAX_ATTACHMENT_BYTES = 25 * files.MB
+ALLOWED = files.ARTWORK  # PNG, JPEG, WebP, PDF (previewed); AI, EPS, SVG, PSD, ZIP (download only)
+PREVIEWABLE = files.IMAGES_AND_PDF
+PROMOTABLE = files.IMAGES_AND_PDF  # what services/mockups accepts
+NOTICE_EVERY = timedelta(minutes=10)
+PAGE_SIZE = 25
+MESSAGES_SHOWN = 50  # an open thread shows the newest 50; "Load earlier" pages back
+SNIPPET = 140
+FIELD_BODY, FIELD_SUBJECT, FIELD_FILES = "body", "subject", "attachments"
+NOT_IN_PORTAL = "That conversation is not in your portal."
+JOB_NOT_IN_PORTAL = "That job is not in your portal."
+STAFF_PATH = "/messages"
+
+
+class Viewer(Protocol):
+    """The signed-in portal viewer (portal_view.PortalViewer or portal_auth.PortalPrincipal):
+    `contact_id` is None when staff preview the portal (read only, nothing marked read)."""
+
+    customer_id: int
+    contact_id: int | None
+    name: str
+
+
+# --- plain text and links ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of a message: plain text (`url` == "") or an http(s) link whose text is `text`."""
+
+    text: str
+    url: str = ""
+
+
+_URL = re.compile(r"\bhttps?://[^\s<>\"'`]+", re.IGNORECASE)
+_TRAILING = ".,;:!?'\")]}"
+
+
+def _safe_url(candidate: str) -> bool:
+    try:
+        parts = urlsplit(candidate)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+def linkify(text: str) -> list[Segment]:
+    """Plain-text and link segments, in order; joined, their texts give `text` back. Only whole
+    http(s) addresses become links: `javascript:`, `data:` and every other scheme stay text."""
+    text = text or ""
+    segments: list[Segment] = []
+    plain_from = 0
+    for match in _URL.finditer(text):
+        url = match.group(0)
+        # "see https://x.com/a." -> the full stop is the sentence's; a ")" only when unbalanced.
+        while url and url[-1] in _TRAILING and not (url[-1] == ")" and url.count("(") >= url.count(")")):
+            url = url[:-1]
+        if not _safe_url(url):
+            continue
+        start = match.start()
+        if start > plain_from:
+            segments.append(Segment(text[plain_from:start]))
+        segments.append(Segment(url, url))
+        plain_from = start + len(url)
+    if plain_from < len(text):
+        segments.append(Segment(text[plain_from:]))
+    return segments
+
+
+def clean_body(body: str) -> str:
+    """The message as typed, trimmed; required, at most 10,000 characters. Never HTML: the
+    text is stored and shown as text. (NUL is dropped: PostgreSQL text cannot hold it.)"""
+    text = (body or "").replace("\r\n", "\n").replace("\x00", "").strip()
+    if not text:
+        raise InvalidInput("Write a message.", FIELD_BODY)
+    if len(text) > MAX_BODY:
+        raise InvalidInput(f"Keep the message under {MAX_BODY:,} characters (it has {len(text):,}).", FIELD_BODY)
+    return text
+
+
+def _clean_subject(subject: str, *, required: bool) -> str:
+    return clean_text(subject, field=FIELD_SUBJECT, label="a subject", max_length=MAX_SUBJECT, required=required)
+
+
+# --- files ------------------------------------------------------------------------------------
+
+
+def _attachment_reader(session: Session, row: StoredFile, staff: Any, portal: Any) -> bool:
+    """Staff: any attachment. A client: only their own customer's."""
+    return files.staff_or_own_customer(session, row, staff, portal)
+
+
+files.register_reader("message_attachment", _attachment_reader)
+
+
+async def receive_attachment(source: Any) -> files.Received:
+    """Copy one upload to a temp file, refused (nothing kept) past 25 MB."""
+    return await files.receive(source, max_bytes=MAX_ATTACHMENT_BYTES, field=FIELD_FILES)
+
+
+Upload = files.Received | tuple[str, bytes]  # a received upload, or (file name, bytes)
+
+
+def _discard(uploads: Sequence[Upload]) -> None:
+    for upload in uploads:
+        if isinstance(upload, files.Received):
+            upload.discard()
+
+
+def _store_attachments(session: Session, uploads: Sequence[Upload], customer_id: int, *, staff_id: int | None, contact_id: int | None) -> list[StoredFile]:
+    """Judge and keep each file; one refused file refuses them all (the caller's rollback
+    removes the rows, and the bytes go with it). Every temp file is gone afterwards."""
+    try:
+        if len(uploads) > MAX_ATTACHMENTS:
+            raise InvalidInput(f"Attach at most {MAX_ATTACHMENTS} files to one message.", FIELD_FILES)
+        stored = []
+        for upload in uploads:
+            name = upload.name if isinstance(upload, files.Received) else upload[0]
+            source = upload if isinstance(upload, files.Received) else upload[1]
+            try:
+                stored.append(
+                    files.store(
+                        session,
+                        source,
+                        kind="message_attachment",
+                        allowed=ALLOWED,
+                        customer_id=customer_id,
+                        created_by_staff_id=staff_id,
+                        created_by_contact_id=contact_id,
+                        original_name=name,
+                        max_bytes=MAX_ATTACHMENT_BYTES,
+                        field=FIELD_FILES,
+                    )
+                )
+            except InvalidInput as error:
+                shown = files.clean_name(name) if name else "A file"
+                raise InvalidInput(f"{shown}: {error.message}", FIELD_FILES) from error
+        return stored
+    finally:
+        _discard(uploads)
+
+
+# --- views ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttachmentView:
+    id: int  # the MessageAttachment id (promote_to_mockup takes it)
+    file_id: int
+    name: str
+    file_type: str  # png, jpeg, webp, pdf, ai, eps, svg, psd, zip
+    label: str  # "PNG", "PDF", ...
+    size: int
+    url: str  # the private files route
+    download_url: str
+    previewable: bool  # PNG, JPEG, WebP, PDF: may show inline; everything else only downloads
+    image: bool  # PNG, JPEG, WebP: an <img> may show it
+    promotable: bool  # may become a mockup version (staff, a thread about a job)
+
+
+@dataclass(frozen=True)
+class MessageView:
+    id: int
+    side: str  # shop, client
+    sender_name: str
+    body: str  # as typed: render as text, never as HTML
+    segments: tuple[Segment, ...]  # linkify(body)
+    when: str  # shop time, e.g. "Apr 3, 2026 10:14 AM"
+    attachments: tuple[AttachmentView, ...]
+    mine: bool  # written by the viewer's side
+
+
+@dataclass(frozen=True)
+class ThreadSummary:
+    id: int
+    customer_id: int
+    customer_name: str
+    job_id: int | None
+    job_title: str
+    subject: str
+    closed: bool
+    last_when: str  # shop time of the newest message
+    last_sender: str
+    snippet: str  # the newest message, clipped, one line
+    unread: int  # messages from the other side not yet read (by the staff, or by this contact)
+
+
+@dataclass(frozen=True)
+class ThreadPage:
+    threads: list[ThreadSummary]
+    total: int
+    page: int
+    pages: int
+    unread_total: int  # the badge: unread messages over every thread this reader sees
+
+
+@dataclass(frozen=True)
+class ThreadView:
+    id: int
+    customer_id: int
+    customer_name: str
+    job_id: int | None
+    job_title: str
+    subject: str
+    closed: bool
+    closed_when: str
+    messages: list[MessageView]  # oldest first
+    has_earlier: bool  # older messages exist before messages[0] ("Load earlier")
+    newest_id: int
+
+
+def _attachment_views(session: Session, message_ids: list[int], *, promotable: bool) -> dict[int, list[AttachmentView]]:
+    if not message_ids:
+        return {}
+    rows = session.exec(
+        select(MessageAttachment, StoredFile)
+        .join(StoredFile, StoredFile.id == MessageAttachment.file_id)
+        .where(MessageAttachment.message_id.in_(message_ids))
+        .order_by(MessageAttachment.message_id, MessageAttachment.position, MessageAttachment.id)
+    ).all()
+    views: dict[int, list[AttachmentView]] = {}
+    for attachment, row in rows:
+        file_type = files.TYPES.get(row.file_type)
+        previewable = bool(row.inline and file_type is not None and file_type.inline and row.file_type in PREVIEWABLE)
+        views.setdefault(attachment.message_id, []).append(
+            AttachmentView(
+                id=attachment.id,
+                file_id=row.id,
+                name=row.original_name,
+                file_type=row.file_type,
+                label=file_type.label if file_type else row.file_type.upper(),
+                size=row.size,
+                url=files.url_for(row),
+                download_url=files.url_for(row, download=True),
+                previewable=previewable,
+                image=previewable and row.file_type in files.IMAGES,
+                promotable=promotable and row.file_type in PROMOTABLE,
+            )
+        )
+    return views
+
+
+def _message_views(session: Session, messages: Sequence[Message], side: str, timezone: str, *, promotable: bool) -> list[MessageView]:
+    attachments = _attachment_views(session, [m.id for m in messages], promotable=promotable)
+    return [
+        MessageView(
+            id=m.id,
+            side=m.side,
+            sender_name=m.sender_name,
+            body=m.body,
+            segments=tuple(linkify(m.body)),
+            when=shop_time(m.created_at, timezone),
+            attachments=tuple(attachments.get(m.id, ())),
+            mine=m.side == side,
+        )
+        for m in messages
+    ]
+
+
+def _snippet(body: str) -> str:
+    return outbox.clip(" ".join(body.split()), SNIPPET)
+
+
+def _summaries(session: Session, rows: Sequence[tuple[MessageThread, str, str | None]], unread: dict[int, int], timezone: str) -> list[ThreadSummary]:
+    ids = [thread.id for thread, _, _ in rows]
+    newest: dict[int, Message] = {}
+    if ids:
+        latest = sa_select(func.max(Message.id)).where(Message.thread_id.in_(ids)).group_by(Message.thread_id).scalar_subquery()
+        for message in session.exec(select(Message).where(Message.id.in_(latest))).all():
+            newest[message.thread_id] = message
+    summaries = []
+    for thread, customer_name, job_title in rows:
+        last = newest.get(thread.id)
+        summaries.append(
+            ThreadSummary(
+                id=thread.id,
+                customer_id=thread.customer_id,
+                customer_name=customer_name,
+                job_id=thread.job_id,
+                job_title=job_title or "",
+                subject=thread.subject,
+                closed=thread.closed_at is not None,
+                last_when=shop_time(thread.last_message_at, timezone),
+                last_sender=last.sender_name if last else "",
+                snippet=_snippet(last.body) if last else "",
+                unread=unread.get(thread.id, 0),
+            )
+        )
+    return summaries
+
+
+def _thread_view(session: Session, thread: MessageThread, side: str, *, before_id: int | None, limit: int, promotable: bool) -> ThreadView:
+    limit = max(1, min(int(limit), 200))
+    query = select(Message).where(Message.thread_id == thread.id)
+    if before_id is not None:
+        query = query.where(Message.id < int(before_id))
+    newest_first = session.exec(query.order_by(Message.id.desc()).limit(limit + 1)).all()
+    has_earlier = len(newest_first) > limit
+    messages = list(reversed(newest_first[:limit]))
+    timezone = shop_timezone(session)
+    customer = session.get(Customer, thread.customer_id)
+    job = session.get(Job, thread.job_id) if thread.job_id is not None else None
+    newest_id = session.exec(select(func.max(Message.id)).where(Message.thread_id == thread.id)).one() or 0
+    return ThreadView(
+        id=thread.id,
+        customer_id=thread.customer_id,
+        customer_name=customer.name if customer else "",
+        job_id=thread.job_id,
+        job_title=job.title if job else "",
+        subject=thread.subject,
+        closed=thread.closed_at is not None,
+        closed_when=shop_time(thread.closed_at, timezone),
+        messages=_message_views(session, messages, side, timezone, promotable=promotable and thread.job_id is not None),
+        has_earlier=has_earlier,
+        newest_id=newest_id,
+    )
+
+
+# --- looking rows up --------------------------------------------------------------------------
+
+
+def _lock_thread(session: Session, thread_id: int) -> MessageThread | None:
+    """The thread's row, locked until the commit (PostgreSQL; SQLite's writers take turns), so
+    posts, read marks and notices of one thread happen one after the other."""
+    if not isinstance(thread_id, int) or isinstance(thread_id, bool):
+        return None
+    return session.exec(select(MessageThread).where(MessageThread.id == thread_id).with_for_update().execution_options(populate_existing=True)).first()
+
+
+def _staff_thread(session: Session, thread_id: int, *, lock: bool = False) -> MessageThread:
+    thread = _lock_thread(session, thread_id) if lock else (session.get(MessageThread, thread_id) if isinstance(thread_id, int) else None)
+    if thread is None:
+        raise NotFound("That conversation does not exist.")
+    return thread
+
+
+def _client_thread(session: Session, viewer: Viewer, thread_id: int, *, lock: bool = False) -> MessageThread:
+    thread = _lock_thread(session, thread_id) if lock else (session.get(MessageThread, thread_id) if isinstance(thread_id, int) else None)
+    if thread is None or thread.customer_id != viewer.customer_id:
+        raise NotFound(NOT_IN_PORTAL)
+    return thread
+
+
+def _writing_contact(session: Session, viewer: Viewer) -> CustomerContact:
+    if viewer.contact_id is None:
+        raise NotAllowed("Preview can read messages, not write them.")
+    contact = session.get(CustomerContact, viewer.contact_id)
+    if contact is None or contact.customer_id != viewer.customer_id:
+        raise NotFound(NOT_IN_PORTAL)
+    return contact
+
+
+def _contact_name(contact: CustomerContact, customer: Customer) -> str:
+    return outbox.clip(contact.name or contact.email or customer.name, 120)
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def _post(
+    session: Session,
+    thread: MessageThread,
+    side: str,
+    body: str,
+    uploads: Sequence[Upload],
+    now: datetime,
+    *,
+    staff: StaffPrincipal | None = None,
+    contact: CustomerContact | None = None,
+    sender_name: str,
+) -> Message:
+    """Add a message to a locked thread. The body and every file are checked before anything
+    is written; a refusal raises (the caller rolls back)."""
+    try:
+        body = clean_body(body)
+    except InvalidInput:
+        _discard(uploads)
+        raise
+    stored = _store_attachments(
+        session,
+        list(uploads),
+        thread.customer_id,
+        staff_id=staff.id if staff else None,
+        contact_id=contact.id if contact else None,
+    )
+    message = Message(
+        thread_id=thread.id,
+        side=side,
+        staff_user_id=staff.id if staff else None,
+        contact_id=contact.id if contact else None,
+        sender_name=sender_name,
+        body=body,
+        created_at=now,
+    )
+    session.add(message)
+    session.flush()
+    for position, row in enumerate(stored):
+        session.add(MessageAttachment(message_id=message.id, file_id=row.id, position=position))
+    thread.last_message_at = now
+    if side == CLIENT:
+        thread.last_client_message_id = message.id
+        thread.closed_at = None  # a client writing reopens a closed thread
+        thread.staff_unread = message.id > thread.staff_read_message_id
+    else:
+        thread.last_shop_message_id = message.id
+        # Replying is reading: the staff have the thread in front of them.
+        thread.staff_read_message_id = message.id
+        thread.staff_unread = False
+    session.add(thread)
+    session.flush()
+    if contact is not None:
+        _mark_contact_read(session, thread.id, contact.id, message.id)
+    _notice(session, thread, SHOP if side == CLIENT else CLIENT, now)
+    return message
+
+
+def _new_thread(session: Session, customer_id: int, job: Job | None, subject: str, side: str, now: datetime) -> MessageThread:
+    thread = MessageThread(
+        customer_id=customer_id,
+        job_id=job.id if job else None,
+        subject=subject or (job.title if job else ""),
+        created_by_side=side,
+        created_at=now,
+        last_message_at=now,
+    )
+    session.add(thread)
+    session.flush()
+    return thread
+
+
+def start_thread_staff(
+    session: Session,
+    actor: StaffPrincipal,
+    customer_id: int,
+    body: str,
+    *,
+    job_id: int | None = None,
+    subject: str = "",
+    attachments: Sequence[Upload] = (),
+    now: datetime | None = None,
+) -> int:
+    """A new thread with a customer (about one of its jobs, or general with a subject) and its
+    first message; the customer's contacts are emailed. Returns the thread's id."""
+    try:
+        customer = session.get(Customer, customer_id) if isinstance(customer_id, int) else None
+        if customer is None:
+            raise NotFound("That customer does not exist.")
+        job = None
+        if job_id is not None:
+            job = session.get(Job, job_id) if isinstance(job_id, int) else None
+            if job is None or job.customer_id != customer.id:
+                raise NotFound("That job is not one of this customer's.")
+        subject = _clean_subject(subject, required=job is None)
+        clean_body(body)  # refuse a bad body before the thread exists
+    except Exception:
+        _discard(attachments)
+        raise
+    now = now or utcnow()
+    thread = _new_thread(session, customer.id, job, subject, SHOP, now)
+    _post(session, thread, SHOP, body, attachments, now, staff=actor, sender_name=actor.name)
+    return thread.id
+
+
+def post_staff(
+    session: Session,
+    actor: StaffPrincipal,
+    thread_id: int,
+    body: str,
+    *,
+    attachments: Sequence[Upload] = (),
+    now: datetime | None = None,
+) -> MessageView:
+    """A staff reply (also in a closed thread, which stays closed)."""
+    try:
+        thread = _staff_thread(session, thread_id, lock=True)
+    except NotFound:
+        _discard(attachments)
+        raise
+    message = _post(session, thread, SHOP, body, attachments, now or utcnow(), staff=actor, sender_name=actor.name)
+    return _message_views(session, [message], SHOP, shop_timezone(session), promotable=thread.job_id is not None)[0]
+
+
+def start_thread_client(
+    session: Session,
+    viewer: Viewer,
+    body: str,
+    *,
+    job_id: int | None = None,
+    subject: str = "",
+    attachments: Sequence[Upload] = (),
+    now: datetime | None = None,
+) -> int:
+    """A client's new thread: about one of their own jobs, or general with a subject. The shop
+    is notified. Returns the thread's id."""
+    try:
+        contact = _writing_contact(session, viewer)
+        customer = session.get(Customer, viewer.customer_id)
+        job = None
+        if job_id is not None:
+            job = session.get(Job, job_id) if isinstance(job_id, int) else None
+            if job is None or job.customer_id != viewer.customer_id:
+                raise NotFound(JOB_NOT_IN_PORTAL)
+        subject = _clean_subject(subject, required=job is None)
+        clean_body(body)
+    except Exception:
+        _discard(attachments)
+        raise
+    now = now or utcnow()
+    thread = _new_thread(session, viewer.customer_id, job, subject, CLIENT, now)
+    _post(session, thread, CLIENT, body, attachments, now, contact=contact, sender_name=_contact_name(contact, customer))
+    return thread.id
+
+
+def post_client(
+    session: Session,
+    viewer: Viewer,
+    thread_id: int,
+    body: str,
+    *,
+    attachments: Sequence[Upload] = (),
+    now: datetime | None = None,
+) -> MessageView:
+    """A client's message in one of their customer's threads; reopens a closed thread."""
+    try:
+        contact = _writing_contact(session, viewer)
+        thread = _client_thread(session, viewer, thread_id, lock=True)
+    except Exception:
+        _discard(attachments)
+        raise
+    customer = session.get(Customer, viewer.customer_id)
+    message = _post(session, thread, CLIENT, body, attachments, now or utcnow(), contact=contact, sender_name=_contact_name(contact, customer))
+    return _message_views(session, [message], CLIENT, shop_timezone(session), promotable=False)[0]
+
+
+def close_thread(session: Session, actor: StaffPrincipal, thread_id: int, *, now: datetime | None = None) -> None:
+    """Staff close a thread; the client reopens it by writing (staff by `reopen_thread`)."""
+    thread = _staff_thread(session, thread_id, lock=True)
+    if thread.closed_at is None:
+        thread.closed_at = now or utcnow()
+        session.add(thread)
+        session.flush()
+
+
+def reopen_thread(session: Session, actor: StaffPrincipal, thread_id: int) -> None:
+    thread = _staff_thread(session, thread_id, lock=True)
+    if thread.closed_at is not None:
+        thread.closed_at = None
+        session.add(thread)
+        session.flush()
+
+
+# --- read marks -------------------------------------------------------------------------------
+
+
+def _mark_staff_read(session: Session, thread_id: int, up_to: int) -> None:
+    """The shared staff mark moves forward only (one conditional UPDATE: two tabs can't move it back)."""
+    session.exec(
+        update(MessageThread)
+        .where(MessageThread.id == thread_id, MessageThread.staff_read_message_id < up_to)
+        .values(staff_read_message_id=up_to, staff_unread=MessageThread.last_client_message_id > up_to)
+    )
+
+
+def _mark_contact_read(session: Session, thread_id: int, contact_id: int, up_to: int) -> None:
+    """This contact's mark moves forward only: one INSERT ... ON CONFLICT keeps the higher one."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    table = ThreadRead.__table__
+    statement = insert(table).values(thread_id=thread_id, contact_id=contact_id, last_read_message_id=up_to)
+    session.exec(
+        statement.on_conflict_do_update(
+            index_elements=[table.c.thread_id, table.c.contact_id],
+            set_={"last_read_message_id": statement.excluded.last_read_message_id},
+            where=table.c.last_read_message_id < statement.excluded.last_read_message_id,
+        )
+    )
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def open_thread_staff(
+    session: Session,
+    actor: StaffPrincipal,
+    thread_id: int,
+    *,
+    before_id: int | None = None,
+    limit: int = MESSAGES_SHOWN,
+) -> ThreadView:
+    """The newest `limit` messages (oldest first), or those before `before_id` ("Load earlier").
+    Opening the newest page marks the thread read for the whole team."""
+    thread = _staff_thread(session, thread_id)
+    view = _thread_view(session, thread, SHOP, before_id=before_id, limit=limit, promotable=True)
+    if before_id is None and view.messages:
+        _mark_staff_read(session, thread.id, view.messages[-1].id)
+        session.expire(thread)
+    return view
+
+
+def open_thread_client(session: Session, viewer: Viewer, thread_id: int, *, before_id: int | None = None, limit: int = MESSAGES_SHOWN) -> ThreadView:
+    """As `open_thread_staff`, for one of the viewer's customer's threads; marks it read for this
+    contact only (a staff Preview marks nothing)."""
+    thread = _client_thread(session, viewer, thread_id)
+    view = _thread_view(session, thread, CLIENT, before_id=before_id, limit=limit, promotable=False)
+    if before_id is None and view.messages and viewer.contact_id is not None:
+        contact = session.get(CustomerContact, viewer.contact_id)
+        if contact is not None and contact.customer_id == viewer.customer_id:
+            _mark_contact_read(session, thread.id, contact.id, view.messages[-1].id)
+    return view
+
+
+def _staff_unread_counts(session: Session, thread_ids: list[int]) -> dict[int, int]:
+    if not thread_ids:
+        return {}
+    rows = session.exec(
+        select(Message.thread_id, func.count(Message.id))
+        .join(MessageThread, MessageThread.id == Message.thread_id)
+        .where(
+            Message.thread_id.in_(thread_ids),
+            MessageThread.staff_unread == true(),
+            Message.side == CLIENT,
+            Message.id > MessageThread.staff_read_message_id,
+        )
+        .group_by(Message.thread_id)
+    ).all()
+    return dict(rows)
+
+
+def staff_unread_total(session: Session) -> int:
+    """Unread client messages over every thread, shared by the staff (the Messages badge)."""
+    return session.exec(
+        select(func.count(Message.id))
+        .join(MessageThread, MessageThread.id == Message.thread_id)
+        .where(MessageThread.staff_unread == true(), Message.side == CLIENT, Message.id > MessageThread.staff_read_message_id)
+    ).one()
+
+
+FILTERS = ("all", "unread")
+
+
+def staff_threads(
+    session: Session,
+    actor: StaffPrincipal,
+    *,
+    show: str = "all",
+    customer_id: int | None = None,
+    job_id: int | None = None,
+    search: str = "",
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+) -> ThreadPage:
+    """Every thread, unread first then newest first; `show` "unread" or "all", one customer's
+    or one job's, searched in subjects and message text; paged in SQL."""
+    if show not in FILTERS:
+        raise InvalidInput("Show all or unread conversations.", "show")
+    conditions = []
+    if show == "unread":
+        conditions.append(MessageThread.staff_unread == true())
+    if customer_id is not None:
+        conditions.append(MessageThread.customer_id == customer_id)
+    if job_id is not None:
+        conditions.append(MessageThread.job_id == job_id)
+    if search.strip():
+        conditions.append(
+            or_(
+                contains(MessageThread.subject, search),
+                exists().where(Message.thread_id == MessageThread.id, contains(Message.body, search)),
+            )
+        )
+    total = session.exec(select(func.count(MessageThread.id)).where(*conditions)).one()
+    window = page_window(total, page, max(1, min(int(page_size), 100)))
+    rows = session.exec(
+        select(MessageThread, Customer.name, Job.title)
+        .join(Customer, Customer.id == MessageThread.customer_id)
+        .outerjoin(Job, Job.id == MessageThread.job_id)
+        .where(*conditions)
+        .order_by(MessageThread.staff_unread.desc(), MessageThread.last_message_at.desc(), MessageThread.id.desc())
+        .offset(window.offset)
+        .limit(window.limit)
+    ).all()
+    unread = _staff_unread_counts(session, [thread.id for thread, _, _ in rows])
+    return ThreadPage(
+        _summaries(session, rows, unread, shop_timezone(session)),
+        total,
+        window.page,
+        window.pages,
+        staff_unread_total(session),
+    )
+
+
+def _client_unread_query(viewer: Viewer):
+    mark = func.coalesce(ThreadRead.last_read_message_id, 0)
+    return (
+        select(Message.thread_id, func.count(Message.id))
+        .join(MessageThread, MessageThread.id == Message.thread_id)
+        .outerjoin(ThreadRead, and_(ThreadRead.thread_id == MessageThread.id, ThreadRead.contact_id == (viewer.contact_id or 0)))
+        .where(MessageThread.customer_id == viewer.customer_id, MessageThread.last_shop_message_id > mark, Message.side == SHOP, Message.id > mark)
+    )
+
+
+def client_unread_total(session: Session, viewer: Viewer) -> int:
+    """Unread shop messages over the customer's threads, for this contact (the portal's badge)."""
+    if viewer.contact_id is None:
+        return 0
+    rows = session.exec(_client_unread_query(viewer).group_by(Message.thread_id)).all()
+    return sum(count for _, count in rows)
+
+
+def client_threads(session: Session, viewer: Viewer, *, page: int = 1, page_size: int = PAGE_SIZE) -> ThreadPage:
+    """The customer's threads, newest first, each with this contact's unread count."""
+    total = session.exec(select(func.count(MessageThread.id)).where(MessageThread.customer_id == viewer.customer_id)).one()
+    window = page_window(total, page, max(1, min(int(page_size), 100)))
+    rows = session.exec(
+        select(MessageThread, Customer.name, Job.title)
+        .join(Customer, Customer.id == MessageThread.customer_id)
+        .outerjoin(Job, Job.id == MessageThread.job_id)
+        .where(MessageThread.customer_id == viewer.customer_id)
+        .order_by(MessageThread.last_message_at.desc(), MessageThread.id.desc())
+        .offset(window.offset)
+        .limit(window.limit)
+    ).all()
+    unread: dict[int, int] = {}
+    if viewer.contact_id is not None and rows:
+        ids = [thread.id for thread, _, _ in rows]
+        unread = dict(session.exec(_client_unread_query(viewer).where(Message.thread_id.in_(ids)).group_by(Message.thread_id)).all())
+    return ThreadPage(
+        _summaries(session, rows, unread, shop_timezone(session)),
+        total,
+        window.page,
+        window.pages,
+        client_unread_total(session, viewer),
+    )
+
+
+# Built once: open pages ask every few seconds (Core, no ORM objects).
+_STAFF_STAMP = sa_select(
+    sa_select(func.max(Message.id)).scalar_subquery(),
+    sa_select(func.count(MessageThread.id)).where(MessageThread.staff_unread == true()).scalar_subquery(),
+)
+
+
+def staff_stamp(session: Session) -> str:
+    """Changes when a message is added or a colleague reads a thread (both indexed look-ups)."""
+    newest, unread = session.connection().execute(_STAFF_STAMP).one()
+    return f"{newest or 0}:{unread}"
+
+
+def client_stamp(session: Session, viewer: Viewer) -> str:
+    """Changes when a message is added to one of the customer's threads, or one is closed or reopened."""
+    newest, threads, closed = session.exec(
+        select(func.max(Message.id), func.count(func.distinct(MessageThread.id)), func.count(func.distinct(MessageThread.closed_at)))
+        .select_from(MessageThread)
+        .outerjoin(Message, Message.thread_id == MessageThread.id)
+        .where(MessageThread.customer_id == viewer.customer_id)
+    ).one()
+    return f"{newest or 0}:{threads}:{closed}"
+
+
+# --- email notices ----------------------------------------------------------------------------
+
+
+def _topic(session: Session, thread: MessageThread) -> str:
+    job = session.get(Job, thread.job_id) if thread.job_id is not None else None
+    return job.title if job is not None else thread.subject
+
+
+def _notice(session: Session, thread: MessageThread, to_side: str, now: datetime) -> bool:
+    """Email `to_side` about the newest unread message of the other side in this (locked)
+    thread, unless a notice went to that side in the last 10 minutes or it has all been read."""
+    last = thread.last_notice_at_shop if to_side == SHOP else thread.last_notice_at_client
+    if last is not None and now - last < NOTICE_EVERY:
+        return False  # send_due_notices sends it when the window ends, if still unread
+    if to_side == SHOP:
+        newest_id = thread.last_client_message_id
+        if newest_id <= max(thread.staff_read_message_id, thread.shop_noticed_message_id):
+            return False
+        sent = _notice_shop(session, thread, newest_id)
+        thread.last_notice_at_shop, thread.shop_noticed_message_id = now, newest_id
+    else:
+        newest_id = thread.last_shop_message_id
+        if newest_id <= thread.client_noticed_message_id:
+            return False
+        sent = _notice_contacts(session, thread, newest_id)
+        thread.client_noticed_message_id = newest_id
+        if sent:  # a round that emailed nobody (all read, no addresses) starts no 10-minute window
+            thread.last_notice_at_client = now
+    session.add(thread)
+    session.flush()
+    return sent
+
+
+def _notice_shop(session: Session, thread: MessageThread, message_id: int) -> bool:
+    message = session.get(Message, message_id)
+    customer = session.get(Customer, thread.customer_id)
+    topic = _topic(session, thread)
+    link = f"{STAFF_PATH}?thread={thread.id}"
+    notifications.notify(
+        session,
+        kind="message",
+        title=f"{message.sender_name} ({customer.name}) wrote about {topic}",
+        body=message.body,
+        link=link,
+        job_id=thread.job_id,
+        subject=f"{message.sender_name} wrote about {topic}",
+        email_data={"thread_url": get_settings().base_url.rstrip("/") + link},
+    )
+    return True
+
+
+def _notice_contacts(session: Session, thread: MessageThread, message_id: int) -> bool:
+    """One email per contact with an address who has not read the message yet."""
+    message = session.get(Message, message_id)
+    customer = session.get(Customer, thread.customer_id)
+    contacts = session.exec(
+        select(CustomerContact)
+        .outerjoin(ThreadRead, and_(ThreadRead.contact_id == CustomerContact.id, ThreadRead.thread_id == thread.id))
+        .where(
+            CustomerContact.customer_id == thread.customer_id,
+            CustomerContact.email.is_not(None),
+            CustomerContact.email != "",
+            func.coalesce(ThreadRead.last_read_message_id, 0) < message_id,
+        )
+        .order_by(CustomerContact.id)
+    ).all()
+    data = {
+        "sender_name": message.sender_name,
+        "topic": _topic(session, thread),
+        "message": message.body,
+        "thread_url": f"{portal_url(customer)}?thread={thread.id}",
+    }
+    for contact in contacts:
+        outbox.queue_email(session, kind=EmailKind.MESSAGE_TO_CLIENT, to=contact.email, data=data, dedupe_key=f"message:{message_id}:contact:{contact.id}")
+    return bool(contacts)
+
+
+def send_due_notices(session: Session, now: datetime) -> int:
+    """Notices held back by the 10-minute rule, for messages still unread now the window has
+    passed (call every minute or so). Returns how many threads were noticed."""
+    due = now - NOTICE_EVERY
+    shop_due = and_(
+        MessageThread.staff_unread == true(),
+        MessageThread.last_client_message_id > MessageThread.shop_noticed_message_id,
+        or_(MessageThread.last_notice_at_shop.is_(None), MessageThread.last_notice_at_shop <= due),
+    )
+    client_due = and_(
+        MessageThread.last_shop_message_id > MessageThread.client_noticed_message_id,
+        or_(MessageThread.last_notice_at_client.is_(None), MessageThread.last_notice_at_client <= due),
+    )
+    ids = session.exec(select(MessageThread.id).where(or_(shop_due, client_due)).order_by(MessageThread.id)).all()
+    noticed = 0
+    for thread_id in ids:
+        thread = _lock_thread(session, thread_id)
+        if thread is None:
+            continue
+        sent_shop = _notice(session, thread, SHOP, now)
+        sent_client = _notice(session, thread, CLIENT, now)
+        noticed += bool(sent_shop or sent_client)
+    return noticed
+
+
+# --- attachments to mockups -------------------------------------------------------------------
+
+
+def promote_to_mockup(session: Session, actor: StaffPrincipal, attachment_id: int, *, note: str = ""):
+    """Make an attachment (PNG, JPEG, WebP or PDF) a new mockup version of the thread's job,
+    through services/mockups (its preview made there). Returns the mockups.VersionView."""
+    attachment = session.get(MessageAttachment, attachment_id) if isinstance(attachment_id, int) else None
+    if attachment is None:
+        raise NotFound("That attachment does not exist.")
+    message = session.get(Message, attachment.message_id)
+    thread = session.get(MessageThread, message.thread_id)
+    if thread.job_id is None:
+        raise NotAllowed("This conversation is not about a job: start one from the job to make a mockup from a file.")
+    row = session.get(StoredFile, attachment.file_id)
+    if row.file_type not in PROMOTABLE:
+        raise InvalidInput(
+            f"A {files.TYPES[row.file_type].label} file can't be a mockup version. Use a PNG, JPEG or WebP image or a PDF.",
+            "attachment",
+        )
+    note = note.strip() or f"From the conversation “{outbox.clip(thread.subject, 400)}”"
+    with open(files.blob_path(row.sha256), "rb") as handle:
+        received = files.receive_sync(handle, max_bytes=mockups.MAX_MOCKUP_BYTES, field=mockups.FIELD, name=row.original_name)
+    return mockups.upload_version(session, actor, thread.job_id, received, name=row.original_name, note=note)
+
+
+__all__ = [
+    "ALLOWED",
+    "MAX_ATTACHMENTS",
+    "MAX_ATTACHMENT_BYTES",
+    "MAX_BODY",
+    "NOTICE_EVERY",
+    "NOT_IN_PORTAL",
+    "AttachmentView",
+    "MessageView",
+    "Segment",
+    "ThreadPage",
+    "ThreadSummary",
+    "ThreadView",
+    "clean_body",
+    "client_stamp",
+    "client_threads",
+    "client_unread_total",
+    "close_thread",
+    "linkify",
+    "open_thread_client",
+    "open_thread_staff",
+    "post_client",
+    "post_staff",
+    "promote_to_mockup",
+    "receive_attachment",
+    "reopen_thread",
+    "send_due_notices",
+    "staff_stamp",
+    "staff_threads",
+    "staff_unread_total",
+    "start_thread_client",
+    "start_thread_staff",
+]
