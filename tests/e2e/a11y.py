@@ -14,16 +14,16 @@ FAILING_IMPACTS = ("serious", "critical")
 _axe = Axe()
 
 
-# A dialog fading in is judged half transparent (its colours blended with the page): wait for
-# every finite animation to end first (spinners loop forever and are left alone).
-_SETTLE = """() => Promise.all(document.getAnimations()
-    .filter(a => a.effect && a.effect.getComputedTiming().iterations !== Infinity)
-    .map(a => a.finished.catch(() => null)))"""
+# A dialog fading in is judged half transparent (its colours blended with the page): wait until
+# no finite animation is running (spinners loop forever and are left alone), polled every frame.
+# Wait for the dialog itself (expect ... to_be_visible) before calling this.
+_SETTLED = """() => document.getAnimations().every(
+    a => a.playState !== "running" || !a.effect || a.effect.getComputedTiming().iterations === Infinity)"""
 
 
 def violations(page: Page, impacts: tuple[str, ...] = FAILING_IMPACTS) -> list[dict]:
     """axe's violations on the page as it is now, only those of the given impacts."""
-    page.evaluate(_SETTLE)
+    page.wait_for_function(_SETTLED, polling="raf")
     found = _axe.run(page).response["violations"]
     return [v for v in found if v.get("impact") in impacts]
 

@@ -113,6 +113,7 @@ def test_create_save_send_pay_and_see_it_everywhere(shop, page, sign_in_as, make
     # Void is refused while money is held: the service's message, in the dialog.
     detail.get_by_role("button", name="Void").click()
     dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_label("Reason")).to_be_visible()
     assert_accessible(page, "the Void dialog")
     dialog.get_by_label("Reason").fill("Customer cancelled")
     dialog.get_by_label("Reason").press("Tab")
