@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+from kontrol_app.services.search import SQLITE_UNICODE_LOWER, python_lower
 from kontrol_app.settings import get_settings
 
 _engine: Engine | None = None
@@ -27,6 +28,8 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+            # Unicode case folding for searches with non-ASCII letters (services/search.py).
+            dbapi_connection.create_function(SQLITE_UNICODE_LOWER, 1, python_lower, deterministic=True)
 
         return engine
     return create_engine(url, pool_pre_ping=True)

@@ -307,6 +307,15 @@ def test_search_wildcards_are_literal(session, owner, directory):
     assert customers.list_customers(session, owner, search="\\").total == 0
 
 
+def test_search_folds_letters_beyond_ascii(session, owner):
+    """SQLite's own lower() folds only A-Z: "ŁÓDŹ" must still find "Łódź" (and "zoë" "ZOË")."""
+    make_customer(session, owner, "Łódź Lacrosse", "coach@lodz.test")
+    make_customer(session, owner, "ZOË ÆRØSKØBING Prints", "zoe@prints.test")
+    assert names(customers.list_customers(session, owner, search="ŁÓDŹ")) == ["Łódź Lacrosse"]
+    assert names(customers.list_customers(session, owner, search="zoë ærø")) == ["ZOË ÆRØSKØBING Prints"]
+    assert names(customers.list_customers(session, owner, search="lacrosse")) == ["Łódź Lacrosse"]
+
+
 def test_list_rows_show_the_primary_contact(session, owner, directory):
     row = next(r for r in customers.list_customers(session, owner, search="bright").rows)
     assert (row.id, row.name, row.email, row.phone) == (directory["bright"], "bright signs", "ana@bright.test", "(212) 555-7788")
