@@ -13,6 +13,7 @@ from kontrol_app.ui.portal.session import PortalSession
 from kontrol_app.ui.staff import auth, customers, dashboard, jobs, settings_automations, settings_email, settings_shop, settings_team
 from kontrol_app.ui.staff import invoice_list
 from kontrol_app.ui.staff import settings_payments
+from kontrol_app.ui.staff import messages as staff_messages
 
 app = rx.App(
     api_transformer=[build_api(), RequestSizeLimit, PortalGuard],
@@ -33,6 +34,7 @@ app.add_page(jobs.job_form_page, route="/jobs/new", title="New job · Kontrol", 
 app.add_page(jobs.job_page, route="/jobs/[job_id]", title="Job · Kontrol", on_load=jobs.PAGE_ON_LOAD)
 app.add_page(jobs.job_form_page, route="/jobs/[job_id]/edit", title="Edit job · Kontrol", on_load=jobs.FORM_ON_LOAD)
 app.add_page(invoice_list.invoice_list_page, route="/invoices", title="Invoices · Kontrol", on_load=invoice_list.ON_LOAD)
+app.add_page(staff_messages.messages_page, route="/messages", title="Messages · Kontrol", on_load=staff_messages.ON_LOAD)
 app.add_page(settings_automations.automations_page, route="/settings/automations", title="Automations · Kontrol", on_load=settings_automations.ON_LOAD)
 app.add_page(settings_shop.shop_info_page, route="/settings/shop", title="Shop Info · Kontrol", on_load=settings_shop.ON_LOAD)
 app.add_page(settings_shop.shop_info_page, route="/settings", title="Settings · Kontrol", on_load=settings_shop.ON_LOAD)

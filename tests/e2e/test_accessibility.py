@@ -25,6 +25,7 @@ STAFF_PAGES = [
     ("/jobs/{job}", "Tracking"),
     ("/jobs/{job}/edit", "Edit job"),
     ("/invoices", "No invoices match these filters."),
+    ("/messages", "No conversations match."),
     ("/settings", "Shop name"),
     ("/settings/shop", "Shop name"),
     ("/settings/automations", "Edit email"),

@@ -22,7 +22,7 @@ from kontrol_app import db
 from kontrol_app.api.cookies import PORTAL_COOKIE
 from kontrol_app.models import Customer, CustomerContact, utcnow
 from kontrol_app.models import PortalSession as PortalSessionRow
-from kontrol_app.services import mockups, portal_links, portal_view
+from kontrol_app.services import messages, mockups, portal_links, portal_view
 from kontrol_app.services.tokens import new_token, token_hash
 from kontrol_app.ui.marks import handler_kind as guard_kind
 from kontrol_app.ui.portal.session import PREVIEW_READ_ONLY, PortalSession, portal_event
@@ -58,6 +58,8 @@ def world(session: Session) -> dict[str, Any]:
     invoice_id = make_invoice(session, owner, job_id, send=True)
     customer = session.get(Customer, customer_id)
     contact = session.exec(select(CustomerContact).where(CustomerContact.customer_id == customer_id)).first()[0]
+    # A conversation about the job, so the Messages handlers have a real target.
+    thread_id = messages.start_thread_staff(session, owner, customer_id, "Your proof is ready", job_id=job_id)
     client_token = new_token()
     session.add(
         PortalSessionRow(customer_id=customer_id, contact_id=contact.id, token_hash=token_hash(client_token), expires_at=utcnow() + timedelta(days=1))
@@ -69,6 +71,7 @@ def world(session: Session) -> dict[str, Any]:
         "other_link": other_link,
         "job_id": job_id,
         "invoice_id": invoice_id,
+        "thread_id": thread_id,
         "version_id": version_id,
         "other_version_id": other_version_id,
         "client_cookie": f"{PORTAL_COOKIE}={client_token}",
@@ -127,6 +130,13 @@ def _sample_args(cls: type[rx.State], name: str, world: dict[str, Any], email: s
         "column": 3,
         "row": 4,
         "note": "Make the logo bigger",
+        "thread_id": world["thread_id"],
+        "page": 1,
+        "body": "When will it ship?",
+        "subject": "A question",
+        "about": "general",
+        "rejected": [],
+        "uploads": [],
     }
     fn = cls.event_handlers[name].fn
     params = list(inspect.signature(fn).parameters)[1:]
@@ -152,7 +162,7 @@ def _revealed(root: State) -> list[str]:
 
 def test_every_portal_handler_is_guarded():
     names = {cls.__name__ for cls in _portal_states()}
-    assert {"PortalSession", "SignInState", "OrdersTab", "BrandingTab", "PortalTabs", "ApprovalTab", "InvoicesTab"} <= names
+    assert {"PortalSession", "SignInState", "OrdersTab", "BrandingTab", "PortalTabs", "ApprovalTab", "InvoicesTab", "MessagesTab"} <= names
     for cls, name in _handlers():
         if name != "setvar":
             assert guard_kind(cls.event_handlers[name].fn) in {"read", "write", "sign_in", "load", "ui"}, (cls, name)

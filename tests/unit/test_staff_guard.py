@@ -58,6 +58,8 @@ def _sample_args(fn: Any, world: dict[str, Any]) -> list[Any]:
         "files": [],
         "version_id": 1,
         "invoice_id": 1,
+        "thread_id": 1,
+        "attachment_id": 1,
         "label": "v1",
         "rejected": [],
         "form": {"email": "", "password": "", "name": "", "shop_name": ""},

@@ -41,11 +41,12 @@ def _header() -> rx.Component:
 def _tabs() -> rx.Component:
     return rx.tabs.root(
         rx.scroll_area(
-            rx.tabs.list(*[rx.tabs.trigger(tab.label, value=tab.value) for tab in TABS], size="2"),
+            rx.tabs.list(*[rx.tabs.trigger(tab.label, *([tab.badge()] if tab.badge else []), value=tab.value) for tab in TABS], size="2"),
             scrollbars="horizontal",
             type="auto",
         ),
         *[rx.tabs.content(tab.content(), value=tab.value) for tab in TABS],
+        *[tab.live() for tab in TABS if tab.live],
         value=PortalTabs.tab,
         on_change=PortalTabs.set_tab,
         width="100%",

@@ -73,8 +73,8 @@ def _item(item: rx.Var) -> rx.Component:
     )
 
 
-def notifications_bell() -> rx.Component:
-    """The bell for the staff header (and its poll)."""
+def notifications_bell(*also_poll) -> rx.Component:
+    """The bell for the staff header (and its poll; `also_poll`: other handlers that tick with it)."""
     return rx.fragment(
         rx.popover.root(
             rx.popover.trigger(
@@ -121,5 +121,5 @@ def notifications_bell() -> rx.Component:
             ),
             on_open_change=NotificationsState.toggle,
         ),
-        rx.moment(interval=POLL_MS, on_change=NotificationsState.load, display="none"),
+        rx.moment(interval=POLL_MS, on_change=[NotificationsState.load, *also_poll], display="none"),
     )

@@ -8,6 +8,7 @@ from kontrol_app.services import shop as shop_service
 from kontrol_app.services import staff as staff_service
 from kontrol_app.ui.guard import StaffState, forget_staff_screens, open_event
 from kontrol_app.ui.services import call, current_staff, sign_in_redirect, staff_token, visit
+from kontrol_app.ui.staff.messages_badge import MessagesBadgeState, messages_badge
 from kontrol_app.ui.staff.notifications import notifications_bell
 
 # The sections that exist so far, named as the shop-owner guide names them.
@@ -16,6 +17,7 @@ NAV = [
     ("Customers", "/customers", "users"),
     ("Jobs", "/jobs", "shirt"),
     ("Invoices", "/invoices", "receipt"),
+    ("Messages", "/messages", "messages-square"),
     ("Settings", "/settings/shop", "settings"),
 ]
 
@@ -64,7 +66,13 @@ def _brand() -> rx.Component:
 def _nav_link(label: str, href: str, icon: str, current: str) -> rx.Component:
     active = current == label
     return rx.link(
-        rx.hstack(rx.icon(icon, size=16), rx.text(label, size="3"), align="center", spacing="2"),
+        rx.hstack(
+            rx.icon(icon, size=16),
+            rx.text(label, size="3"),
+            messages_badge() if href == "/messages" else rx.fragment(),
+            align="center",
+            spacing="2",
+        ),
         href=href,
         underline="none",
         color_scheme="gray" if not active else "blue",
@@ -94,7 +102,7 @@ def staff_page(current: str, title: str, *children: rx.Component) -> rx.Componen
         rx.hstack(
             _brand(),
             rx.spacer(),
-            notifications_bell(),
+            notifications_bell(MessagesBadgeState.load),
             _user_menu(),
             padding="12px 20px",
             border_bottom=f"1px solid {rx.color('gray', 5)}",

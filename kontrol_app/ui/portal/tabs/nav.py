@@ -17,6 +17,8 @@ class Tab:
     value: str  # what the tab bar sends (never the label)
     label: str
     content: Callable[[], rx.Component]
+    badge: Callable[[], rx.Component] | None = None  # shown after the label (e.g. unread messages)
+    live: Callable[[], rx.Component] | None = None  # mounted whichever tab shows (the badge's poll)
 
 
 class PortalTabs(PortalSession):

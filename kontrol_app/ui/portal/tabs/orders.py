@@ -11,6 +11,7 @@ from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.ui.components.empty import empty_state
 from kontrol_app.ui.portal.session import PortalSession, portal_event, ui_event
 from kontrol_app.ui.portal.tabs.approval import ApprovalTab, approval_section, awaiting_note
+from kontrol_app.ui.portal.tabs.messages import MessagesTab
 from kontrol_app.ui.portal.tabs.nav import ORDERS, PortalTabs, Tab
 from kontrol_app.ui.services import call
 
@@ -148,6 +149,14 @@ def _job_detail() -> rx.Component:
             rx.cond(job.side_note != "", rx.callout("This order is " + job.side_note + ".", icon="info", size="1")),
             _timeline(job),
             _tracking(job),
+            rx.button(
+                rx.icon("message-square", size=16),
+                "Message the shop about this order",
+                variant="soft",
+                size="2",
+                on_click=MessagesTab.about_job(job.id),
+                id="message-about-order",
+            ),
             approval_section(),
             spacing="3",
             width="100%",

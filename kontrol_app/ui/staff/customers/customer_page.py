@@ -10,6 +10,7 @@ from kontrol_app.services.errors import NotFound
 from kontrol_app.ui.components.forms import dialog_buttons, field
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, staff_event
 from kontrol_app.ui.services import call
+from kontrol_app.ui.staff.customers.messages import CustomerMessagesState, messages_card
 from kontrol_app.ui.staff.shell import guarded, staff_page
 
 
@@ -226,6 +227,7 @@ def customer_page() -> rx.Component:
                     ),
                     width="100%",
                 ),
+                messages_card(),
                 spacing="4",
                 width="100%",
             ),
@@ -234,4 +236,4 @@ def customer_page() -> rx.Component:
     )
 
 
-PAGE_ON_LOAD = guarded(CustomerPageState.load)
+PAGE_ON_LOAD = guarded(CustomerPageState.load, CustomerMessagesState.load)

@@ -17,9 +17,10 @@ from kontrol_app.ui.services import call
 from kontrol_app.ui.staff.shell import guarded, staff_page
 from kontrol_app.ui.staff.jobs.common import STATUS_OPTIONS, due_label
 from kontrol_app.ui.staff.jobs.invoices import JobInvoicesState, invoices_tab
+from kontrol_app.ui.staff.jobs.messages import JobMessagesState, messages_tab
 from kontrol_app.ui.staff.jobs.mockups import MockupsState, mockups_tab
 
-TABS = ("details", "mockups", "invoices", "history")
+TABS = ("details", "mockups", "invoices", "messages", "history")
 
 
 class JobPageState(StaffState, rx.State):
@@ -205,6 +206,7 @@ def job_page() -> rx.Component:
                         rx.tabs.trigger("Details", value="details"),
                         rx.tabs.trigger("Mockups", value="mockups"),
                         rx.tabs.trigger("Invoices", value="invoices"),
+                        rx.tabs.trigger("Messages", value="messages"),
                         rx.tabs.trigger("History", value="history"),
                     ),
                     rx.tabs.content(
@@ -221,6 +223,7 @@ def job_page() -> rx.Component:
                     ),
                     rx.tabs.content(mockups_tab(), value="mockups"),
                     rx.tabs.content(invoices_tab(), value="invoices"),
+                    rx.tabs.content(messages_tab(), value="messages"),
                     rx.tabs.content(
                         rx.table.root(
                             rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Change", "By", "When", "Note")])),
@@ -249,4 +252,4 @@ def job_page() -> rx.Component:
     )
 
 
-PAGE_ON_LOAD = guarded(JobPageState.load, MockupsState.load, JobInvoicesState.load)
+PAGE_ON_LOAD = guarded(JobPageState.load, MockupsState.load, JobInvoicesState.load, JobMessagesState.load)

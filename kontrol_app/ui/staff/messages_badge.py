@@ -1,0 +1,50 @@
+"""The unread count on **Messages** in the staff navigation (shared by the staff).
+
+It rides on the bell's poll (every 3 s, `notifications_bell`): the cheap stamp first (two
+indexed look-ups), the count only when the stamp changed."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from kontrol_app.services import messages
+from kontrol_app.ui.guard import StaffPrincipal, StaffState, staff_event
+from kontrol_app.ui.services import call
+
+
+class MessagesBadgeState(StaffState, rx.State):
+    unread: int = 0
+    _stamp: str = ""  # staff_stamp when last counted ("": never)
+
+    @rx.var
+    def unread_text(self) -> str:
+        return "99+" if self.unread > 99 else str(self.unread)
+
+    async def _recount(self) -> None:
+        self._stamp = await call(messages.staff_stamp)
+        self.unread = await call(messages.staff_unread_total)
+
+    @staff_event(quiet=True)  # the poll: the page guard already redirects a signed-out tab
+    async def load(self, principal: StaffPrincipal, _tick: str = ""):
+        """Every few seconds with the bell: recount only when something changed."""
+        if await call(messages.staff_stamp) != self._stamp:
+            await self._recount()
+
+
+def messages_badge() -> rx.Component:
+    """The count next to "Messages" in the navigation (nothing when all is read)."""
+    return rx.cond(
+        MessagesBadgeState.unread > 0,
+        rx.badge(
+            MessagesBadgeState.unread_text,
+            rx.el.span(
+                " unread",
+                class_name="rt-visually-hidden",
+                style={"position": "absolute", "width": "1px", "height": "1px", "overflow": "hidden", "clip": "rect(0 0 0 0)", "white_space": "nowrap"},
+            ),
+            color_scheme="red",
+            variant="solid",
+            radius="full",
+            id="messages-unread",
+        ),
+    )
