@@ -45,10 +45,11 @@ lint: install
 e2e: install
 	$(BIN)/python -m pytest tests/e2e
 
-## Timings at shop scale (10,000 customers, 200,000 jobs, 100,000 invoices); prints numbers.
+## Timings at shop scale (10,000 customers, 200,000 jobs, 100,000 invoices, 50,000 threads); prints numbers.
 benchmarks: migrate
 	$(BIN)/python benchmarks/customers.py
 	$(BIN)/python benchmarks/jobs.py
 	$(BIN)/python benchmarks/approval.py
 	$(BIN)/python benchmarks/invoices.py
 	$(BIN)/python benchmarks/invoice_pdf.py
+	$(BIN)/python benchmarks/messages.py

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-UPLOAD_LIMIT = 26 * 1024 * 1024  # a 25 MB mockup plus multipart overhead (each service caps its own kind)
+# One upload request: a message's 5 attachments of 25 MB each (the largest a form sends at
+# once) plus multipart overhead. Each service still caps its own kind, file by file, while
+# the bytes stream in (a mockup at 25 MB, a logo at 5 MB).
+UPLOAD_LIMIT = 5 * 25 * 1024 * 1024 + 1024 * 1024
 OTHER_LIMIT = 1 * 1024 * 1024
 
 

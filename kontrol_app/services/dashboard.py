@@ -8,7 +8,9 @@ from sqlalchemy import true
 from sqlmodel import Session, select
 
 from kontrol_app.models import Customer, CustomerContact, Job, JobStatusChange, PortalSession, StatusAutomation
-from kontrol_app.services import stripe_account
+from kontrol_app.services import invoices, messages, stripe_account
+from kontrol_app.services.clock import shop_today
+from kontrol_app.services.money import format_money
 from kontrol_app.services.shop import get_shop
 
 
@@ -50,3 +52,22 @@ def getting_started(session: Session) -> list[ChecklistItem]:
             "Stripe connected so clients can pay online", stripe_account.is_connected(session), "/settings/payments", "Settings → Payments"
         ),
     ]
+
+
+@dataclass(frozen=True)
+class AtAGlance:
+    unread_messages: int
+    open_invoices: str  # what open invoices still owe, in the shop currency
+    overdue_invoices: str  # the part of it past due ("" when nothing is)
+
+
+def at_a_glance(session: Session) -> AtAGlance:
+    """The Dashboard's "Needs attention" card: unread client messages, money owed."""
+    shop = get_shop(session)
+    currency, timezone = (shop.currency, shop.timezone) if shop is not None else ("USD", "UTC")
+    open_total, overdue_total = invoices.open_totals(session, shop_today(timezone))
+    return AtAGlance(
+        messages.staff_unread_total(session),
+        format_money(open_total, currency),
+        format_money(overdue_total, currency) if overdue_total else "",
+    )

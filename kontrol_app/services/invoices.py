@@ -851,6 +851,18 @@ def _filtered(query, filters: InvoiceFilters, today: date):
     return query
 
 
+def open_totals(session: Session, today: date) -> tuple[int, int]:
+    """What all sent and partially paid invoices still owe, and the part of it past due (cents)."""
+    owed = Invoice.total_cents - Invoice.paid_cents
+    open_total, overdue_total = session.exec(
+        select(
+            func.coalesce(func.sum(owed), 0),
+            func.coalesce(func.sum(case((Invoice.due_date < today, owed), else_=0)), 0),
+        ).where(Invoice.status.in_([s.value for s in OPEN]))
+    ).one()
+    return open_total, overdue_total
+
+
 def list_invoices(
     session: Session, actor: StaffPrincipal, filters: InvoiceFilters, *, page: int = 1, page_size: int = PAGE_SIZE
 ) -> InvoicePage:
@@ -868,14 +880,7 @@ def list_invoices(
         .outerjoin(Job, Job.id == Invoice.job_id)
         .order_by(*ordering)
     ).all()
-    owed = Invoice.total_cents - Invoice.paid_cents
-    open_values = [s.value for s in OPEN]
-    open_total, overdue_total = session.exec(
-        select(
-            func.coalesce(func.sum(owed), 0),
-            func.coalesce(func.sum(case((Invoice.due_date < today, owed), else_=0)), 0),
-        ).where(Invoice.status.in_(open_values))
-    ).one()
+    open_total, overdue_total = open_totals(session, today)
     money = lambda cents, invoice: format_money(cents, invoice.currency)  # noqa: E731
     return InvoicePage(
         [

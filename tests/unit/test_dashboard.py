@@ -98,3 +98,27 @@ def test_regenerating_the_link_unticks_copied_and_sent(session, owner):
     portal_links.regenerate_link(session, owner, customer_id)
     session.commit()
     assert not {"copied", "sent"} & ticked(session)
+
+
+def test_needs_attention_counts_unread_client_messages_and_money_owed(session, owner):
+    from datetime import date
+
+    from kontrol_app.services import invoices, messages
+    from kontrol_app.services.portal_view import PortalViewer
+    from tests.factories import make_invoice
+
+    assert dashboard.at_a_glance(session) == dashboard.AtAGlance(0, "$0.00", "")
+    customer = make_customer(session, owner, "Acme", "sarah@acme.test")
+    job = make_job(session, owner, customer)
+    contact = session.exec(select(CustomerContact).where(CustomerContact.customer_id == customer)).first()
+    viewer = PortalViewer(customer, "Acme", "Sarah", "sarah@acme.test", False, contact.id)
+    thread = messages.start_thread_client(session, viewer, "Which file do you need?", job_id=job)
+    messages.post_client(session, viewer, thread, "And the sizes are attached.")
+    make_invoice(session, owner, job, [("Shirts", "1", "100")], send=True)
+    make_invoice(session, owner, job, [("Caps", "1", "40")], due_date=(date.today() - timedelta(days=3)).isoformat(), send=True)
+    session.commit()
+    assert dashboard.at_a_glance(session) == dashboard.AtAGlance(2, "$140.00", "$40.00")
+    messages.open_thread_staff(session, owner, thread)
+    session.commit()
+    assert dashboard.at_a_glance(session).unread_messages == 0
+    assert invoices.open_totals(session, date.today()) == (14_000, 4_000)

@@ -606,7 +606,11 @@ def test_the_upload_route_takes_a_25_mb_mockup_and_the_files_route_knows_its_rea
     import kontrol_app.api.files  # noqa: F401  (the route's module registers the readers)
     from kontrol_app.api.limits import UPLOAD_LIMIT
 
-    assert mockups.MAX_MOCKUP_BYTES < UPLOAD_LIMIT <= 26 * 1024 * 1024
+    from kontrol_app.services import messages
+
+    # Room for a message's five largest attachments in one request, and not much more.
+    assert mockups.MAX_MOCKUP_BYTES < messages.MAX_ATTACHMENTS * messages.MAX_ATTACHMENT_BYTES < UPLOAD_LIMIT
+    assert UPLOAD_LIMIT <= messages.MAX_ATTACHMENTS * messages.MAX_ATTACHMENT_BYTES + 1024 * 1024
     assert {"mockup", "mockup_preview"} <= set(files._kinds)
 
 

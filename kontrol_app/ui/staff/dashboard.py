@@ -13,11 +13,18 @@ from kontrol_app.ui.staff.shell import StaffShellState, guarded, staff_page
 
 class DashboardState(StaffState, rx.State):
     checklist: list[dict[str, str | bool]] = []
+    unread_messages: int = 0
+    open_invoices: str = ""
+    overdue_invoices: str = ""
 
     @staff_event(quiet=True)
     async def load(self, principal: StaffPrincipal):
         items = await call(dashboard_service.getting_started)
         self.checklist = [{"label": i.label, "done": i.done, "href": i.href, "action": i.action} for i in items]
+        glance = await call(dashboard_service.at_a_glance)
+        self.unread_messages, self.open_invoices, self.overdue_invoices = (
+            glance.unread_messages, glance.open_invoices, glance.overdue_invoices
+        )
 
 
 def _item(item: rx.Var) -> rx.Component:
@@ -36,11 +43,50 @@ def _item(item: rx.Var) -> rx.Component:
     )
 
 
+def _needs_attention() -> rx.Component:
+    state = DashboardState
+    return rx.card(
+        rx.vstack(
+            rx.heading("Needs attention", size="4"),
+            rx.hstack(
+                rx.icon("messages-square", size=20, aria_hidden="true"),
+                rx.text(
+                    rx.cond(state.unread_messages == 1, "1 unread message", state.unread_messages.to(str) + " unread messages"),
+                    size="3",
+                    id="dashboard-unread-messages",
+                ),
+                rx.spacer(),
+                rx.link("Open inbox", href="/messages", size="2"),
+                align="center",
+                width="100%",
+            ),
+            rx.hstack(
+                rx.icon("receipt", size=20, aria_hidden="true"),
+                rx.text("Open invoices: ", state.open_invoices, size="3", id="dashboard-open-invoices"),
+                rx.cond(
+                    state.overdue_invoices != "",
+                    rx.text("Overdue: ", state.overdue_invoices, size="3", color_scheme="red", id="dashboard-overdue-invoices"),
+                ),
+                rx.spacer(),
+                rx.link("See what is owed", href="/invoices", size="2"),
+                align="center",
+                width="100%",
+                wrap="wrap",
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        max_width="640px",
+        margin_bottom="16px",
+    )
+
+
 def dashboard_page() -> rx.Component:
     return staff_page(
         "Dashboard",
         "Dashboard",
         rx.text("Welcome back, ", StaffShellState.staff_name, ".", size="3", margin_bottom="16px"),
+        _needs_attention(),
         rx.card(
             rx.vstack(
                 rx.heading("Get a client onto the portal in under 5 minutes", size="4"),
