@@ -197,3 +197,26 @@ def test_a_pdf_shows_inline_and_downloads_on_request(api_client, session, acme):
 def test_odd_ids_are_a_plain_404(api_client, session, acme, file_id):
     sign_in_staff(api_client, session)
     assert api_client.get(f"/api/files/{file_id}/x.png").status_code == 404
+
+
+def test_a_message_attachment_is_read_by_its_customers_clients_and_staff_only(api_client, session, owner, acme, rival):
+    """Issue 10: another customer's client, or nobody signed in, get the same 404 as an unknown id."""
+    from kontrol_app.models import CustomerContact, MessageAttachment
+    from kontrol_app.services import messages
+    from kontrol_app.services.portal_view import PortalViewer
+
+    contact = session.exec(select(CustomerContact).where(CustomerContact.customer_id == acme["id"])).first()
+    viewer = PortalViewer(acme["id"], "Acme Apparel", "Ann", acme["email"], False, contact.id)
+    messages.start_thread_client(session, viewer, "Our crest", subject="Logo", attachments=[("crest.pdf", pdf())])
+    session.commit()
+    row = session.get(StoredFile, session.exec(select(MessageAttachment.file_id)).one())
+    assert api_client.get(files.url_for(row)).status_code == 404
+    sign_in_client(api_client, session, rival)
+    assert api_client.get(files.url_for(row)).status_code == 404
+    api_client.cookies.clear()
+    sign_in_client(api_client, session, acme)
+    mine = api_client.get(files.url_for(row))
+    assert mine.status_code == 200 and mine.content == pdf()
+    api_client.cookies.clear()
+    sign_in_staff(api_client, session)
+    assert api_client.get(files.url_for(row)).status_code == 200
