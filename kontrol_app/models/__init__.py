@@ -18,6 +18,7 @@ from kontrol_app.models.messages import Message, MessageAttachment, MessageThrea
 from kontrol_app.models.mockups import ApprovalRecord, ChecklistItem, MockupPage, MockupVersion
 from kontrol_app.models.notifications import Notification, NotificationRead
 from kontrol_app.models.outbox import EmailKind, EmailStatus, OutboxEmail
+from kontrol_app.models.quotes import QuoteDraft, QuoteRequest, QuoteRequestFile
 from kontrol_app.models.shop import Shop
 from kontrol_app.models.staff import SignInAttempt, SignInTicket, StaffRole, StaffSession, StaffUser
 
@@ -53,6 +54,9 @@ __all__ = [
     "EmailKind",
     "EmailStatus",
     "OutboxEmail",
+    "QuoteDraft",
+    "QuoteRequest",
+    "QuoteRequestFile",
     "Shop",
     "StoredFile",
     "SignInAttempt",

@@ -32,6 +32,9 @@ class EmailKind(StrEnum):
     INVOICE_REMINDER = "invoice_reminder"  # to the client: an invoice due soon or overdue
     MESSAGE_TO_CLIENT = "message_to_client"  # to each contact: the shop wrote in a thread
     MESSAGE_TO_SHOP = "message_to_shop"  # to the shop: a client wrote in a thread
+    QUOTE_REQUEST_CONFIRMATION = "quote_request_confirmation"  # to the client: we received your quote request
+    QUOTE_REQUEST_RECEIVED = "quote_request_received"  # to the shop: a client asked for a quote
+    QUOTE_REQUEST_DECLINED = "quote_request_declined"  # to the client: the shop declined a quote request
 
 
 class OutboxEmail(SQLModel, table=True):

@@ -23,7 +23,7 @@ from kontrol_app.services.shop import shop_info, shop_timezone
 from kontrol_app.services.staff import StaffPrincipal
 from kontrol_app.settings import get_settings
 
-KINDS = ("approved", "revisions", "declined", "payment", "payment_problem", "message")  # later: quote_request
+KINDS = ("approved", "revisions", "declined", "payment", "payment_problem", "message", "quote_request")
 BODY_MAX = Notification.__table__.c.body.type.length
 TITLE_MAX = Notification.__table__.c.title.type.length
 # Which email tells the shop about an event of each kind (a kind without one emails nobody).
@@ -33,6 +33,7 @@ EMAILS = {
     "declined": EmailKind.APPROVAL_DECISION,
     "payment": EmailKind.PAYMENT_RECEIVED,
     "message": EmailKind.MESSAGE_TO_SHOP,
+    "quote_request": EmailKind.QUOTE_REQUEST_RECEIVED,
 }
 
 

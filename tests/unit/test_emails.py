@@ -101,6 +101,24 @@ SAMPLES: dict[EmailKind, dict[str, str]] = {
         "notes": "Can we make the logo bigger?\n\n<script>alert(1)</script>",
         "thread_url": f"{BASE_URL}/messages?thread=5",
     },
+    EmailKind.QUOTE_REQUEST_CONFIRMATION: {
+        "number": "QR-0001",
+        "contact_name": "Sarah <b>Smith</b>",
+        "summary": "What: 48 T-shirts (Gildan 5000, Navy)\nS 12 · M 24 · L 12\nNotes: <script>alert(1)</script>",
+        "portal_url": PORTAL,
+    },
+    EmailKind.QUOTE_REQUEST_RECEIVED: {
+        "subject": "New quote request QR-0001 from Smith Embroidery",
+        "title": "Sarah Smith (Smith Embroidery) asked for a quote: QR-0001",
+        "notes": "What: 48 T-shirts\nDecoration: Screen print <script>alert(1)</script>",
+        "job_url": f"{BASE_URL}/quotes?request=1",
+    },
+    EmailKind.QUOTE_REQUEST_DECLINED: {
+        "number": "QR-0001",
+        "contact_name": "Sarah Smith",
+        "message": "We are booked until June.\n\nDetails: https://example.com/calendar",
+        "portal_url": PORTAL,
+    },
 }
 
 
