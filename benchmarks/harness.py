@@ -117,6 +117,40 @@ def create_owner() -> StaffPrincipal:
     return owner
 
 
+def seed_customers(connection, count: int, *, with_contacts: bool = False) -> list[int]:
+    """`count` plain customers "Customer 0".. (each with a primary contact when asked), in bulk
+    on an open connection; their ids in order."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert
+
+    from kontrol_app.models import Customer, CustomerContact
+    from kontrol_app.services import portal_links
+
+    now = datetime.now(UTC)
+    rows = []
+    for i in range(count):
+        salt, key_hash = portal_links.new_link_secret()
+        rows.append(
+            {"name": f"Customer {i}", "slug": f"customer-{i}", "phone": "", "address": "", "notes": "", "portal_salt": salt,
+             "portal_key_hash": key_hash, "portal_link_copied_at": None, "portal_link_emailed_at": None,
+             "created_at": now, "updated_at": now}
+        )
+    table = Customer.__table__
+    ids = [
+        row[0]
+        for start in range(0, len(rows), 1000)
+        for row in connection.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows[start : start + 1000])
+    ]
+    if with_contacts:
+        connection.execute(
+            insert(CustomerContact.__table__),
+            [{"customer_id": cid, "name": f"Contact {n}", "email": f"c{n}@bench.test", "is_primary": True, "created_at": now}
+             for n, cid in enumerate(ids)],
+        )
+    return ids
+
+
 def analyze() -> None:
     """Fresh planner statistics, as a long-running database would have."""
     from sqlalchemy import text

@@ -40,8 +40,7 @@ def seed(args: argparse.Namespace, rng: random.Random) -> dict:
     from sqlalchemy import insert, text
 
     from kontrol_app import db
-    from kontrol_app.models import Customer, Invoice, InvoiceLine, Job, Shop
-    from kontrol_app.services import portal_links
+    from kontrol_app.models import Invoice, InvoiceLine, Job, Shop
 
     engine = db.get_engine()
     owner = harness.create_owner()
@@ -49,21 +48,7 @@ def seed(args: argparse.Namespace, rng: random.Random) -> dict:
     today = now.date()
     statuses, weights = list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values())
     with engine.begin() as connection:
-        customers = []
-        for i in range(args.customers):
-            salt, key_hash = portal_links.new_link_secret()
-            customers.append(
-                {"name": f"Customer {i}", "slug": f"customer-{i}", "phone": "", "address": "", "notes": "", "portal_salt": salt,
-                 "portal_key_hash": key_hash, "portal_link_copied_at": None, "portal_link_emailed_at": None,
-                 "created_at": now, "updated_at": now}
-            )
-        customer_ids = [
-            row[0]
-            for start in range(0, len(customers), 1000)
-            for row in connection.execute(
-                insert(Customer.__table__).returning(Customer.__table__.c.id, sort_by_parameter_order=True), customers[start : start + 1000]
-            )
-        ]
+        customer_ids = harness.seed_customers(connection, args.customers)
         jobs = [
             {"id": n + 1, "customer_id": cid, "title": f"{rng.choice(GARMENTS)} order {n}", "quantity": 48, "due_date": None,
              "decoration": "screen_print", "garment": "", "colour": "", "notes": "", "status": "completed",

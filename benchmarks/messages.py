@@ -40,33 +40,13 @@ def seed(args: argparse.Namespace, rng: random.Random) -> dict:
     from sqlalchemy import insert, text
 
     from kontrol_app import db
-    from kontrol_app.models import Customer, CustomerContact, Message, MessageThread
-    from kontrol_app.services import portal_links
+    from kontrol_app.models import Message, MessageThread
 
     engine = db.get_engine()
     owner = harness.create_owner()
     now = datetime.now(UTC)
     with engine.begin() as connection:
-        customers = []
-        for i in range(args.customers):
-            salt, key_hash = portal_links.new_link_secret()
-            customers.append(
-                {"name": f"Customer {i}", "slug": f"customer-{i}", "phone": "", "address": "", "notes": "", "portal_salt": salt,
-                 "portal_key_hash": key_hash, "portal_link_copied_at": None, "portal_link_emailed_at": None,
-                 "created_at": now, "updated_at": now}
-            )
-        customer_ids = [
-            row[0]
-            for start in range(0, len(customers), 1000)
-            for row in connection.execute(
-                insert(Customer.__table__).returning(Customer.__table__.c.id, sort_by_parameter_order=True), customers[start : start + 1000]
-            )
-        ]
-        connection.execute(
-            insert(CustomerContact.__table__),
-            [{"customer_id": cid, "name": f"Contact {n}", "email": f"c{n}@bench.test", "is_primary": True, "created_at": now}
-             for n, cid in enumerate(customer_ids)],
-        )
+        customer_ids = harness.seed_customers(connection, args.customers, with_contacts=True)
         threads, messages, message_id = [], [], 0
         long_thread = 1
         for thread_id in range(1, args.threads + 1):
