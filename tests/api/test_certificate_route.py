@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 from urllib.parse import quote
 
-import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 from sqlmodel import select
@@ -16,6 +15,7 @@ from kontrol_app.api.cookies import STAFF_COOKIE
 from kontrol_app.models import ApprovalRecord, CustomerContact
 from kontrol_app.services import certificate, mockups, staff
 from tests.api.test_files_routes import customer, sign_in_client, sign_in_staff
+from tests.helpers.pdf import first_page_text as pdf_text
 from tests.factories import make_job
 
 
@@ -24,13 +24,6 @@ def png() -> bytes:
     Image.new("RGB", (300, 200), (10, 120, 200)).save(buffer, "PNG")
     return buffer.getvalue()
 
-
-def pdf_text(data: bytes) -> str:
-    document = pdfium.PdfDocument(data)
-    try:
-        return " ".join(document[0].get_textpage().get_text_range().split())
-    finally:
-        document.close()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 
-import pypdfium2 as pdfium
 import pytest
 from sqlmodel import Session, select
 
@@ -14,6 +13,7 @@ from kontrol_app.api.cookies import PORTAL_COOKIE, STAFF_COOKIE
 from kontrol_app.models import EmailKind, Invoice, OutboxEmail
 from kontrol_app.services import customers, invoice_pdf, portal_auth, portal_links, staff
 from kontrol_app.services.customers import CustomerInput
+from tests.helpers.pdf import first_page_text as pdf_text
 from tests.factories import OWNER_EMAIL, OWNER_PASSWORD, make_invoice, make_job
 
 
@@ -42,13 +42,6 @@ def sign_in_staff(api_client, session: Session) -> None:
     response = api_client.get("/api/staff/session", params={"ticket": ticket})
     assert response.status_code == 303 and api_client.cookies.get(STAFF_COOKIE)
 
-
-def pdf_text(data: bytes) -> str:
-    document = pdfium.PdfDocument(data)
-    try:
-        return " ".join(document[0].get_textpage().get_text_range().split())
-    finally:
-        document.close()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import re
 
-import pypdfium2 as pdfium
+from tests.helpers.pdf import first_page_text
 from fpdf import FPDF
 from PIL import Image
 from playwright.sync_api import Page, expect
@@ -67,11 +67,7 @@ def _open_mockups(page: Page, job_id: int) -> None:
 def _certificate_text(page: Page, href: str) -> str:
     response = page.request.get(href)
     assert response.status == 200 and response.headers["content-type"] == "application/pdf"
-    document = pdfium.PdfDocument(response.body())
-    try:
-        return " ".join(document[0].get_textpage().get_text_range().split())
-    finally:
-        document.close()
+    return first_page_text(response.body())
 
 
 def test_the_whole_approval_loop(

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import io
 
-import pypdfium2 as pdfium
-import pypdfium2.raw as pdfium_c
 import pytest
 from PIL import Image
 from sqlmodel import select
@@ -20,6 +18,7 @@ from kontrol_app.services.clock import shop_time
 from kontrol_app.services.errors import NotFound
 from kontrol_app.services.portal_auth import PortalPrincipal
 from tests.factories import make_customer, make_job
+from tests.helpers.pdf import image_count, page_texts
 
 UA = "Mozilla/5.0 (X11; Linux x86_64) CertificateTest/1.0"
 CHECKLIST = ["Spelling of names checked", "Ink colours: PMS 286 C + white"]
@@ -32,21 +31,9 @@ def png(size=(900, 600), color=(200, 30, 30)) -> bytes:
 
 
 def pdf_text(data: bytes) -> tuple[str, str]:
-    """(the first page's text, every page's text), whitespace made single spaces."""
-    document = pdfium.PdfDocument(data)
-    try:
-        pages = [document[i].get_textpage().get_text_range() for i in range(len(document))]
-    finally:
-        document.close()
-    return " ".join(pages[0].split()), " ".join(" ".join(pages).split())
-
-
-def image_count(data: bytes) -> int:
-    document = pdfium.PdfDocument(data)
-    try:
-        return len(list(document[0].get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE])))
-    finally:
-        document.close()
+    """(the first page's text, every page's text)."""
+    texts = page_texts(data)
+    return texts[0], " ".join(texts)
 
 
 @pytest.fixture

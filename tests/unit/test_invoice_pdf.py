@@ -10,8 +10,6 @@ import io
 import re
 from concurrent.futures import ThreadPoolExecutor
 
-import pypdfium2 as pdfium
-import pypdfium2.raw as pdfium_c
 import pytest
 from fpdf import FPDF
 from PIL import Image
@@ -23,25 +21,9 @@ from kontrol_app.services import invoice_pdf, invoices, pdf_fonts
 from kontrol_app.services import shop as shop_service
 from kontrol_app.services.errors import NotFound
 from tests.factories import make_customer, make_invoice, make_job
+from tests.helpers.pdf import first_page_pixels, image_count, page_texts
 
 LINES = [("Team shirts, 2 colours front — € pricing", "24", "12.50"), ("Setup ₹ screens", "2", "25.00")]
-
-
-def pages(data: bytes) -> list[str]:
-    """Each page's text, whitespace made single spaces."""
-    document = pdfium.PdfDocument(data)
-    try:
-        return [" ".join(document[i].get_textpage().get_text_range().split()) for i in range(len(document))]
-    finally:
-        document.close()
-
-
-def image_count(data: bytes) -> int:
-    document = pdfium.PdfDocument(data)
-    try:
-        return len(list(document[0].get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE])))
-    finally:
-        document.close()
 
 
 def png(size=(800, 300), color=(20, 60, 200)) -> bytes:
@@ -79,7 +61,7 @@ def test_a_sent_invoice_in_any_script_with_every_part(session, owner, world):
         notes="Thank you, Zoë! Pickup at Łódź.",
     )
     invoice = session.get(Invoice, invoice_id)
-    [text] = pages(invoice_pdf.render(session, invoice_id))
+    [text] = page_texts(invoice_pdf.render(session, invoice_id))
     view = invoices.view(session, invoice)
     for fact in (
         "Test Print Co.",
@@ -117,7 +99,7 @@ def test_a_sent_invoice_in_any_script_with_every_part(session, owner, world):
 
 def test_a_draft_says_it_has_no_number_and_owes_nothing_yet(session, owner, world):
     invoice_id = make_invoice(session, owner, world["job"], LINES)
-    [text] = pages(invoice_pdf.render(session, invoice_id))
+    [text] = page_texts(invoice_pdf.render(session, invoice_id))
     assert "DRAFT — no number until sent" in text
     assert "INV-" not in text and "Balance due" not in text and "Paid" not in text
     assert "Total ₹350.00" in text
@@ -128,7 +110,7 @@ def test_paid_in_full_gets_the_paid_stamp(session, owner, world):
     invoice_id = make_invoice(session, owner, world["job"], LINES, send=True)
     invoices.record_payment(session, owner, invoice_id, amount="350.00", method="check", reference="1042")
     session.commit()
-    [text] = pages(invoice_pdf.render(session, invoice_id))
+    [text] = page_texts(invoice_pdf.render(session, invoice_id))
     assert "PAID" in text
     assert "Paid ₹350.00" in text and "Balance due ₹0.00" in text
     # Paid: no instructions for paying it any more.
@@ -140,7 +122,7 @@ def test_a_refund_shows_and_reopens_the_balance(session, owner, world):
     invoices.record_payment(session, owner, invoice_id, amount="350.00", method="cash")
     invoices.record_refund(session, owner, invoice_id, amount="50.00")
     session.commit()
-    [text] = pages(invoice_pdf.render(session, invoice_id))
+    [text] = page_texts(invoice_pdf.render(session, invoice_id))
     assert "PAID" not in text
     assert "Paid ₹300.00" in text and "Refunded ₹50.00" in text and "Balance due ₹50.00" in text
 
@@ -149,7 +131,7 @@ def test_void_gets_the_void_stamp_and_its_reason(session, owner, world):
     invoice_id = make_invoice(session, owner, world["job"], LINES, send=True)
     invoices.void_invoice(session, owner, invoice_id, reason="Duplicate of the Łódź order")
     session.commit()
-    [text] = pages(invoice_pdf.render(session, invoice_id))
+    [text] = page_texts(invoice_pdf.render(session, invoice_id))
     assert "VOID" in text and "This invoice is void: Duplicate of the Łódź order" in text
     assert "Balance due" not in text
 
@@ -157,7 +139,7 @@ def test_void_gets_the_void_stamp_and_its_reason(session, owner, world):
 def test_ten_thousand_lines_run_across_pages_with_the_heading_on_each(session, owner, world):
     lines = [(f"Item {n:05d} — embroidered cap, Łódź", "1", "1.00") for n in range(1, 10_001)]
     invoice_id = make_invoice(session, owner, world["job"], lines, send=True)
-    texts = pages(invoice_pdf.render(session, invoice_id))
+    texts = page_texts(invoice_pdf.render(session, invoice_id))
     assert len(texts) > 100
     number = session.get(Invoice, invoice_id).number
     for index, text in enumerate(texts[1:], start=2):
@@ -171,7 +153,7 @@ def test_ten_thousand_lines_run_across_pages_with_the_heading_on_each(session, o
 def test_a_long_description_wraps_inside_its_row(session, owner, world):
     long = "Full-colour sublimated jersey with names and numbers on the back, sizes XS to 3XL, " * 3
     invoice_id = make_invoice(session, owner, world["job"], [(long.strip(), "12", "40.00"), ("Shipping", "1", "15.00")])
-    [text] = pages(invoice_pdf.render(session, invoice_id))
+    [text] = page_texts(invoice_pdf.render(session, invoice_id))
     assert " ".join(long.split()) in text
     assert "Shipping 1 ₹15.00 ₹15.00" in text
 
@@ -193,7 +175,7 @@ def test_fonts_are_embedded_as_a_subset(session, owner, world):
 
 def test_core_fonts_draw_the_same_invoice_in_latin_1(session, owner, world):
     invoice_id = make_invoice(session, owner, world["job"], LINES, send=True)
-    [text] = pages(invoice_pdf.render(session, invoice_id, core_fonts=True))
+    [text] = page_texts(invoice_pdf.render(session, invoice_id, core_fonts=True))
     assert "Zoë Ærøskøbing" in text  # Latin-1 has these
     assert "INR300.00" in text and "Setup INR screens" in text
     assert "DejaVu" not in invoice_pdf.render(session, invoice_id, core_fonts=True).decode("latin-1")
@@ -208,25 +190,18 @@ def test_an_unknown_invoice_is_not_found(session, owner):
 def test_invoices_made_at_once_in_threads_are_all_whole(session, owner, world):
     ids = [make_invoice(session, owner, world["job"], [(f"Order {n} Łódź €", "1", f"{n}.00")], send=True) for n in range(1, 9)]
 
-    def render(invoice_id: int) -> str:
+    def render(invoice_id: int) -> bytes:
         with Session(get_engine()) as own:
-            return pages(invoice_pdf.render(own, invoice_id))[0]
+            return invoice_pdf.render(own, invoice_id)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
-        texts = list(pool.map(render, ids))
+        pdfs = list(pool.map(render, ids))
+    texts = [page_texts(pdf)[0] for pdf in pdfs]  # pdfium reads back in one thread only
     for n, text in enumerate(texts, start=1):
         assert f"Order {n} Łódź €" in text and f"Total ₹{n}.00" in text
 
 
 # --- the shared font parse draws what a fresh parse draws ----------------------------------------
-
-
-def _bitmap(data: bytes) -> bytes:
-    document = pdfium.PdfDocument(data)
-    try:
-        return document[0].render(scale=2).to_pil().tobytes()
-    finally:
-        document.close()
 
 
 def test_the_cached_font_draws_exactly_what_fpdf2_draws_from_the_same_file(tmp_path):
@@ -249,6 +224,6 @@ def test_the_cached_font_draws_exactly_what_fpdf2_draws_from_the_same_file(tmp_p
         return pdf_fonts.output(pdf) if cached else bytes(pdf.output())
 
     first, second, fresh = document(True), document(True), document(False)
-    assert _bitmap(first) == _bitmap(second) == _bitmap(fresh)
+    assert first_page_pixels(first) == first_page_pixels(second) == first_page_pixels(fresh)
     # (pdfium reads the ﬁ ligature back as the two letters it stands for)
-    assert " ".join(text.replace("ﬁ", "fi").split()) in pages(first)[0]
+    assert " ".join(text.replace("ﬁ", "fi").split()) in page_texts(first)[0]
