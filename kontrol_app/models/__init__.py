@@ -1,6 +1,7 @@
 """All tables. Importing this package registers them on SQLModel.metadata."""
 
 from kontrol_app.models.base import utcnow
+from kontrol_app.models.branding import BrandFile, BrandKit, ContactEmailChange
 from kontrol_app.models.customers import Customer, CustomerContact, PortalSession, PortalSignInCode
 from kontrol_app.models.files import StoredFile
 from kontrol_app.models.invoices import (
@@ -13,7 +14,7 @@ from kontrol_app.models.invoices import (
     PaymentMethod,
     StripeEvent,
 )
-from kontrol_app.models.jobs import Carrier, Decoration, Job, JobStatus, JobStatusChange, StatusAutomation
+from kontrol_app.models.jobs import Carrier, Decoration, Job, JobFile, JobStatus, JobStatusChange, StatusAutomation
 from kontrol_app.models.messages import Message, MessageAttachment, MessageThread, ThreadRead
 from kontrol_app.models.mockups import ApprovalRecord, ChecklistItem, MockupPage, MockupVersion
 from kontrol_app.models.notifications import Notification, NotificationRead
@@ -23,6 +24,10 @@ from kontrol_app.models.shop import Shop
 from kontrol_app.models.staff import SignInAttempt, SignInTicket, StaffRole, StaffSession, StaffUser
 
 __all__ = [
+    "BrandFile",
+    "BrandKit",
+    "ContactEmailChange",
+    "JobFile",
     "CheckoutAttempt",
     "Invoice",
     "InvoiceEvent",

@@ -14,7 +14,9 @@ class Customer(SQLModel, table=True):
     name: str = Field(max_length=160, index=True)
     slug: str = Field(max_length=60)
     phone: str = Field(default="", max_length=40)
-    address: str = Field(default="", max_length=500)
+    address: str = Field(default="", max_length=500)  # the billing address
+    # Where orders ship (My Branding); the billing address when empty.
+    shipping_address: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
     notes: str = Field(default="", max_length=5000)
     # The portal link's key is HMAC(secret, salt): random per Regenerate, and not
     # computable from the database alone. Only its SHA-256 is kept for look-ups.

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Index
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from kontrol_app.models.base import created_at_field
@@ -62,6 +62,20 @@ class Job(SQLModel, table=True):
     version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
+
+
+class JobFile(SQLModel, table=True):
+    """A file kept with a job (e.g. the artwork of the quote request it came from); staff can
+    make an image or PDF one a mockup version."""
+
+    __tablename__ = "job_file"
+    __table_args__ = (UniqueConstraint("job_id", "file_id", name="uq_job_file_job_file"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int = Field(foreign_key="job.id", index=True, ondelete="CASCADE")
+    file_id: int = Field(foreign_key="stored_file.id")
+    source: str = Field(default="", max_length=120)  # "Quote request QR-0001"
+    created_at: datetime = created_at_field()
 
 
 class JobStatusChange(SQLModel, table=True):
