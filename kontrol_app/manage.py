@@ -1,4 +1,4 @@
-"""Command-line tasks: `python -m kontrol_app.manage migrate|demo|send-email [--once]`."""
+"""Command-line tasks: `python -m kontrol_app.manage migrate|demo|send-email [--once]|backup [PATH]|restore PATH [--force]`."""
 
 from __future__ import annotations
 
@@ -52,6 +52,26 @@ def send_email(*, once: bool) -> int:
     return 0
 
 
+def backup_or_restore(argv: list[str]) -> int | None:
+    """`backup [PATH]` and `restore PATH [--force]` (kontrol_app/backup.py); None: not these."""
+    from kontrol_app import backup
+
+    command_name, arguments = argv[0], argv[1:]
+    try:
+        if command_name == "backup" and len(arguments) <= 1 and not any(a.startswith("-") for a in arguments):
+            print(backup.backup(arguments[0] if arguments else None).summary())
+            return 0
+        force = "--force" in arguments
+        paths = [a for a in arguments if a != "--force"]
+        if command_name == "restore" and len(paths) == 1 and not paths[0].startswith("-"):
+            print(backup.restore(paths[0], force=force).summary())
+            return 0
+    except backup.BackupError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    return None
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["migrate"]:
         migrate()
@@ -65,7 +85,12 @@ def main(argv: list[str]) -> int:
         return 0
     if argv[:1] == ["send-email"] and argv[1:] in ([], ["--once"]):
         return send_email(once=argv[1:] == ["--once"])
-    print("usage: python -m kontrol_app.manage migrate|demo|send-email [--once]", file=sys.stderr)
+    if argv[:1] in (["backup"], ["restore"]) and (code := backup_or_restore(argv)) is not None:
+        return code
+    print(
+        "usage: python -m kontrol_app.manage migrate|demo|send-email [--once]|backup [PATH]|restore PATH [--force]",
+        file=sys.stderr,
+    )
     return 2
 
 
