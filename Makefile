@@ -9,7 +9,7 @@ export REFLEX_USE_NPM := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := false
 
-.PHONY: run test install migrate demo unit e2e lint benchmarks
+.PHONY: run test install migrate demo unit e2e lint benchmarks bench-portal
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,9 @@ migrate: install
 	$(BIN)/python -m kontrol_app.manage migrate
 
 ## Install, migrate and serve the production build on http://$HOST:$PORT (127.0.0.1:3000).
+## With REDIS_URL set, several workers: GRANIAN_WORKERS (Reflex's setting) or WEB_CONCURRENCY says how many.
 run: migrate
-	$(BIN)/reflex run --env prod --single-port
+	$(if $(and $(WEB_CONCURRENCY),$(REDIS_URL)),GRANIAN_WORKERS="$${GRANIAN_WORKERS:-$(WEB_CONCURRENCY)}") $(BIN)/reflex run --env prod --single-port
 
 ## Load a demo shop (customers, jobs in every status) into the local database.
 demo: migrate
@@ -45,7 +46,8 @@ lint: install
 e2e: install
 	$(BIN)/python -m pytest tests/e2e
 
-## Timings at shop scale (10,000 customers, 200,000 jobs, 100,000 invoices, 50,000 threads); prints numbers.
+## Timings at shop scale (10,000 customers, 200,000 jobs, 100,000 invoices, 50,000 threads), then the portal
+## against the blank Reflex app; prints numbers.
 benchmarks: migrate
 	$(BIN)/python benchmarks/customers.py
 	$(BIN)/python benchmarks/jobs.py
@@ -53,3 +55,8 @@ benchmarks: migrate
 	$(BIN)/python benchmarks/invoices.py
 	$(BIN)/python benchmarks/invoice_pdf.py
 	$(BIN)/python benchmarks/messages.py
+	$(BIN)/python benchmarks/portal_rtt.py
+
+## The portal's websocket events against the blank Reflex app (../shared/bench), one run.
+bench-portal: migrate
+	$(BIN)/python benchmarks/portal_rtt.py

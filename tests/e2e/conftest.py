@@ -77,7 +77,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _server_env(*, port: int, data_dir: Path, db_url: str, tmp: Path, stripe_api_base: str) -> dict[str, str]:
+def _server_env(
+    *, port: int, data_dir: Path, db_url: str, tmp: Path, stripe_api_base: str, web_workdir: str = WEB_WORKDIR
+) -> dict[str, str]:
     env = dict(os.environ)
     # Anything that would point the server elsewhere than its own temp world.
     for name in ("REFLEX_DB_URL", "REFLEX_REDIS_URL", "REDIS_URL", "KONTROL_PUBLIC_URL", "KONTROL_SECRET_KEY"):
@@ -102,7 +104,7 @@ def _server_env(*, port: int, data_dir: Path, db_url: str, tmp: Path, stripe_api
         REDIS_URL="",
         # Stripe is the session's fake (tests/fakes/stripe_server.py), never the real API.
         STRIPE_API_BASE=stripe_api_base,
-        REFLEX_WEB_WORKDIR=WEB_WORKDIR,
+        REFLEX_WEB_WORKDIR=web_workdir,
         REFLEX_STATES_WORKDIR=str(tmp / "states"),
         REFLEX_UPLOADED_FILES_DIR=str(tmp / "uploaded_files"),
     )
@@ -184,7 +186,7 @@ def _lockfile_bytes() -> dict[Path, bytes]:
     return {path: path.read_bytes() for path in sorted((ROOT / "reflex.lock").glob("*")) if path.is_file()}
 
 
-def _undo_lockfile_reordering(before: dict[Path, bytes]) -> None:
+def _undo_lockfile_reordering(before: dict[Path, bytes], web_workdir: str = WEB_WORKDIR) -> None:
     """Reflex copies its web dir's package.json back to reflex.lock/ after every install.
     `.web-e2e`'s copy lists the same packages in another key order, which would leave a
     meaningless diff in a tracked file: put the committed bytes back (in both places, so
@@ -200,7 +202,7 @@ def _undo_lockfile_reordering(before: dict[Path, bytes]) -> None:
             print(f"[e2e] note: the server start changed {path.relative_to(ROOT)}", file=sys.stderr)
             continue
         path.write_bytes(old)
-        web_copy = ROOT / WEB_WORKDIR / path.name
+        web_copy = ROOT / web_workdir / path.name
         if web_copy.exists() and json.loads(web_copy.read_bytes()) == json.loads(old):
             web_copy.write_bytes(old)
 
@@ -275,16 +277,29 @@ def _serve(tmp: Path, stripe: FakeStripe) -> Iterator[E2EServer]:
     env = _server_env(port=port, data_dir=data_dir, db_url=server.db_url, tmp=tmp, stripe_api_base=stripe.url)
     stripe.webhook_url = f"{server.base_url}/api/stripe/webhook"
 
+    _migrate(env)
+    # What "freshly migrated" looks like, for reset().
+    with contextlib.closing(sqlite3.connect(db_path)) as src, contextlib.closing(sqlite3.connect(server.pristine_db)) as dst:
+        src.backup(dst)
+    with _running(server, env):
+        yield server
+
+
+def _migrate(env: dict[str, str]) -> None:
+    """Migrate the database `env` names to head, as `make run` does."""
     migrated = subprocess.run(
         [sys.executable, "-m", "kontrol_app.manage", "migrate"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )
     if migrated.returncode != 0:
         pytest.fail(f"migrate failed:\n{migrated.stdout}\n{migrated.stderr}", pytrace=False)
-    # What "freshly migrated" looks like, for reset().
-    with contextlib.closing(sqlite3.connect(db_path)) as src, contextlib.closing(sqlite3.connect(server.pristine_db)) as dst:
-        src.backup(dst)
 
+
+@contextlib.contextmanager
+def _running(server: E2EServer, env: dict[str, str]) -> Iterator[None]:
+    """`reflex run --env prod --single-port` with `env` until the block ends (then every
+    process of it is stopped). tests/e2e/test_workers.py starts its own server this way."""
+    web_workdir = env["REFLEX_WEB_WORKDIR"]
     lockfiles = _lockfile_bytes()
     started = time.monotonic()
     with open(server.log_path, "wb") as log:
@@ -299,12 +314,12 @@ def _serve(tmp: Path, stripe: FakeStripe) -> Iterator[E2EServer]:
         except RuntimeError as error:
             pytest.fail(f"Kontrol did not start: {error}\n--- server log ---\n{server.log_tail()}", pytrace=False)
         server.start_seconds = time.monotonic() - started
-        _undo_lockfile_reordering(lockfiles)
+        _undo_lockfile_reordering(lockfiles, web_workdir)
         print(f"\n[e2e] server up on {server.base_url} in {server.start_seconds:.1f} s", file=sys.stderr)
-        yield server
+        yield
     finally:
         _stop(process)
-        _undo_lockfile_reordering(lockfiles)
+        _undo_lockfile_reordering(lockfiles, web_workdir)
         if server._engine is not None:
             server._engine.dispose()
 
@@ -329,7 +344,8 @@ def db_session(e2e_server: E2EServer) -> Callable[[], contextlib.AbstractContext
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = yield
     report = outcome.get_result()
-    server = item.funcargs.get("e2e_server") if hasattr(item, "funcargs") else None
+    funcargs = getattr(item, "funcargs", {})
+    server = next((value for value in funcargs.values() if isinstance(value, E2EServer)), None)
     if report.failed and server is not None:
         report.sections.append(("kontrol server log (tail)", server.log_tail(80)))
 
@@ -386,7 +402,7 @@ def session_token(e2e_server: E2EServer) -> Callable[[Owner], str]:
 
 
 @pytest.fixture(scope="session")
-def browser(e2e_server: E2EServer):
+def browser():
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=WAIT_MS)
@@ -526,6 +542,11 @@ def make_job(shop: Owner, e2e_server: E2EServer) -> Callable[..., int]:
 @pytest.fixture
 def outbox(e2e_server: E2EServer) -> Callable[..., list]:
     """`outbox(kind, to=None)`: the emails queued so far (the local mailbox), oldest first."""
+    return outbox_of(e2e_server)
+
+
+def outbox_of(server: E2EServer) -> Callable[..., list]:
+    """The `outbox` fixture's function for any server."""
     from sqlmodel import select
 
     from kontrol_app.models import OutboxEmail
@@ -536,7 +557,7 @@ def outbox(e2e_server: E2EServer) -> Callable[..., list]:
             query = query.where(OutboxEmail.kind == kind)
         if to is not None:
             query = query.where(OutboxEmail.to_email == to)
-        with e2e_server.session() as session:
+        with server.session() as session:
             return list(session.exec(query).all())
 
     return emails
@@ -554,6 +575,11 @@ def code_in(email_text: str) -> str:
 @pytest.fixture
 def portal_sign_in(outbox) -> Callable:
     """Sign a page in to a portal link the way a client does: email, emailed code, Sign in."""
+    return portal_sign_in_with(outbox)
+
+
+def portal_sign_in_with(outbox: Callable[..., list]) -> Callable:
+    """The `portal_sign_in` fixture's function, reading codes from `outbox` (see outbox_of)."""
     from playwright.sync_api import expect
 
     from kontrol_app.models import EmailKind
