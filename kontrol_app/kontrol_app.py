@@ -14,6 +14,7 @@ from kontrol_app.ui.staff import auth, customers, dashboard, jobs, settings_auto
 from kontrol_app.ui.staff import invoice_list
 from kontrol_app.ui.staff import settings_payments
 from kontrol_app.ui.staff import messages as staff_messages
+from kontrol_app.ui.staff import quotes as staff_quotes
 
 app = rx.App(
     api_transformer=[build_api(), RequestSizeLimit, PortalGuard],
@@ -35,6 +36,7 @@ app.add_page(jobs.job_page, route="/jobs/[job_id]", title="Job · Kontrol", on_l
 app.add_page(jobs.job_form_page, route="/jobs/[job_id]/edit", title="Edit job · Kontrol", on_load=jobs.FORM_ON_LOAD)
 app.add_page(invoice_list.invoice_list_page, route="/invoices", title="Invoices · Kontrol", on_load=invoice_list.ON_LOAD)
 app.add_page(staff_messages.messages_page, route="/messages", title="Messages · Kontrol", on_load=staff_messages.ON_LOAD)
+app.add_page(staff_quotes.quote_requests_page, route="/quotes", title="Quote Requests · Kontrol", on_load=staff_quotes.ON_LOAD)
 app.add_page(settings_automations.automations_page, route="/settings/automations", title="Automations · Kontrol", on_load=settings_automations.ON_LOAD)
 app.add_page(settings_shop.shop_info_page, route="/settings/shop", title="Shop Info · Kontrol", on_load=settings_shop.ON_LOAD)
 app.add_page(settings_shop.shop_info_page, route="/settings", title="Settings · Kontrol", on_load=settings_shop.ON_LOAD)

@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from kontrol_app.api.cookies import PORTAL_COOKIE, STAFF_COOKIE
 from kontrol_app.db import session_scope
+from kontrol_app.services import branding as _branding  # noqa: F401  (registers the brand kit's readers)
 from kontrol_app.services import files as files_service
 from kontrol_app.services import mockups as _mockups  # noqa: F401  (registers the mockups' readers)
 from kontrol_app.services import portal_auth

@@ -19,7 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, or_, update
+from sqlalchemy import bindparam, case, or_, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, func, select
 
 from kontrol_app.models import (
@@ -989,9 +990,11 @@ def portal_cards(session: Session, customer_id: int) -> list[PortalInvoice]:
     return cards
 
 
+# Built once (Core): every open portal runs it every few seconds.
+_PORTAL_STAMP = sa_select(func.count(Invoice.id), func.max(Invoice.updated_at)).where(Invoice.customer_id == bindparam("customer_id"))
+
+
 def portal_stamp(session: Session, customer_id: int) -> str:
     """Changes whenever any of the customer's invoices changes (the open portal polls it)."""
-    count, latest = session.exec(
-        select(func.count(Invoice.id), func.max(Invoice.updated_at)).where(Invoice.customer_id == customer_id)
-    ).one()
+    count, latest = session.connection().execute(_PORTAL_STAMP, {"customer_id": customer_id}).one()
     return f"{count}:{latest}"

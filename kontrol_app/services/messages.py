@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from sqlalchemy import and_, exists, or_, true, update
+from sqlalchemy import and_, bindparam, exists, or_, true, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, func, select
@@ -362,7 +362,10 @@ def _thread_view(session: Session, thread: MessageThread, side: str, *, before_i
     timezone = shop_timezone(session)
     customer = session.get(Customer, thread.customer_id)
     job = session.get(Job, thread.job_id) if thread.job_id is not None else None
-    newest_id = session.exec(select(func.max(Message.id)).where(Message.thread_id == thread.id)).one() or 0
+    if before_id is None:  # the newest page: its last message is the newest
+        newest_id = messages[-1].id if messages else 0
+    else:
+        newest_id = session.exec(select(func.max(Message.id)).where(Message.thread_id == thread.id)).one() or 0
     return ThreadView(
         id=thread.id,
         customer_id=thread.customer_id,
@@ -670,6 +673,13 @@ def open_thread_client(session: Session, viewer: Viewer, thread_id: int, *, befo
     return view
 
 
+def open_thread_client_counted(session: Session, viewer: Viewer, thread_id: int) -> tuple[ThreadView, int]:
+    """`open_thread_client` and the contact's unread total after it (the badge), in one trip."""
+    view = open_thread_client(session, viewer, thread_id)
+    session.flush()
+    return view, client_unread_total(session, viewer)
+
+
 def _staff_unread_counts(session: Session, thread_ids: list[int]) -> dict[int, int]:
     if not thread_ids:
         return {}
@@ -806,15 +816,20 @@ def staff_stamp(session: Session) -> str:
     return f"{newest or 0}:{unread}"
 
 
+# Built once (Core, one table): every open portal runs it every few seconds.
+_CLIENT_STAMP = sa_select(
+    func.max(MessageThread.last_client_message_id),
+    func.max(MessageThread.last_shop_message_id),
+    func.count(MessageThread.id),
+    func.count(MessageThread.closed_at),
+).where(MessageThread.customer_id == bindparam("customer_id"))
+
+
 def client_stamp(session: Session, viewer: Viewer) -> str:
-    """Changes when a message is added to one of the customer's threads, or one is closed or reopened."""
-    newest, threads, closed = session.exec(
-        select(func.max(Message.id), func.count(func.distinct(MessageThread.id)), func.count(func.distinct(MessageThread.closed_at)))
-        .select_from(MessageThread)
-        .outerjoin(Message, Message.thread_id == MessageThread.id)
-        .where(MessageThread.customer_id == viewer.customer_id)
-    ).one()
-    return f"{newest or 0}:{threads}:{closed}"
+    """Changes when a message is added to one of the customer's threads, or one is started,
+    closed or reopened."""
+    client, shop, threads, closed = session.connection().execute(_CLIENT_STAMP, {"customer_id": viewer.customer_id}).one()
+    return f"{max(client or 0, shop or 0)}:{threads}:{closed}"
 
 
 # --- email notices ----------------------------------------------------------------------------
@@ -933,15 +948,8 @@ def promote_to_mockup(session: Session, actor: StaffPrincipal, attachment_id: in
     if thread.job_id is None:
         raise NotAllowed("This conversation is not about a job: start one from the job to make a mockup from a file.")
     row = session.get(StoredFile, attachment.file_id)
-    if row.file_type not in PROMOTABLE:
-        raise InvalidInput(
-            f"A {files.TYPES[row.file_type].label} file can't be a mockup version. Use a PNG, JPEG or WebP image or a PDF.",
-            "attachment",
-        )
     note = note.strip() or f"From the conversation “{outbox.clip(thread.subject, 400)}”"
-    with open(files.blob_path(row.sha256), "rb") as handle:
-        received = files.receive_sync(handle, max_bytes=mockups.MAX_MOCKUP_BYTES, field=mockups.FIELD, name=row.original_name)
-    return mockups.upload_version(session, actor, thread.job_id, received, name=row.original_name, note=note)
+    return mockups.version_from_file(session, actor, thread.job_id, row, note, field="attachment")
 
 
 __all__ = [
@@ -964,6 +972,7 @@ __all__ = [
     "close_thread",
     "linkify",
     "open_thread_client",
+    "open_thread_client_counted",
     "open_thread_staff",
     "post_client",
     "post_staff",

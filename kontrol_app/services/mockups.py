@@ -22,7 +22,7 @@ from pathlib import Path, PurePath
 
 import pypdfium2 as pdfium
 from PIL import Image, ImageOps
-from sqlalchemy import delete, exists, update
+from sqlalchemy import bindparam, delete, exists, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
@@ -463,6 +463,28 @@ def upload_version(
     return _version_view(facts, version, {original.id: original, preview.id: preview}, {version.id: page_files})
 
 
+def version_from_file(
+    session: Session, actor: StaffPrincipal, job_id: int, stored: StoredFile, note: str = "", *, field: str = FIELD
+) -> VersionView:
+    """A new version of the job's artwork from a file already kept (a message's attachment, a
+    quote request's artwork): its bytes go through `upload_version` as if uploaded, so the
+    version has its own original and preview. Only the job's customer's files (or the shop's
+    own) may be used; PNG, JPEG, WebP or PDF. A refusal names `field`."""
+    job = _job(session, job_id)
+    if stored.customer_id is not None and stored.customer_id != job.customer_id:
+        raise NotFound("That file does not exist.")
+    if stored.file_type not in ALLOWED:
+        label = files.TYPES[stored.file_type].label if stored.file_type in files.TYPES else stored.file_type.upper()
+        raise InvalidInput(f"A {label} file can't be a mockup version. Use a PNG, JPEG or WebP image or a PDF.", field)
+    try:
+        handle = open(files.blob_path(stored.sha256), "rb")
+    except OSError as error:
+        raise NotFound("That file's contents are gone — upload it again.") from error
+    with handle:
+        received = files.receive_sync(handle, max_bytes=MAX_MOCKUP_BYTES, field=FIELD, name=stored.original_name)
+    return upload_version(session, actor, job.id, received, name=stored.original_name, note=note)
+
+
 def withdraw_version(session: Session, actor: StaffPrincipal, version_id: int) -> None:
     """Hide a mistaken version from the client; it stays in the record."""
     version = _version(session, version_id)
@@ -791,9 +813,17 @@ def _approval_id(facts: _Facts, version: MockupVersion) -> int:
     return record.id if record is not None and record.decision in APPROVALS else 0
 
 
+_SENT_QUERY = select(MockupVersion.id).where(
+    MockupVersion.job_id == bindparam("job_id"), MockupVersion.sent_at.is_not(None), MockupVersion.withdrawn_at.is_(None)
+).limit(1)
+
+
 def portal_proof(session: Session, customer_id: int, job_id: int) -> PortalProof | None:
     """The version the client is asked about (the newest sent, not withdrawn), or None."""
     job = _own_job(session, customer_id, job_id)
+    # Most jobs the client opens have nothing sent: one cheap query says so.
+    if not session.exec(_SENT_QUERY, params={"job_id": job.id}).first():
+        return None
     facts = _facts(session, job)
     shown = next((v for v in reversed(facts.versions) if v.sent_at is not None and v.withdrawn_at is None), None)
     if shown is None:

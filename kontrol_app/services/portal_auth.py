@@ -6,7 +6,8 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import case, func, literal, update
 from sqlmodel import Session, select
@@ -131,6 +132,34 @@ def request_code(session: Session, *, link: str, email: str, ip: str = "") -> No
     )
 
 
+def claim_code(session: Session, model: type, row: Any, right: bool, *, field: str, now: datetime) -> None:
+    """Spend an emailed 6-digit code's row (`model`: PortalSignInCode or ContactEmailChange,
+    both with id, used_at, failed_attempts). A wrong code counts a try in the UPDATE itself
+    (so concurrent tries can't add up to more than five; the fifth voids it), commits the count
+    and raises; the right one is claimed once (a concurrent claim loses with "not valid")."""
+    live = (model.id == row.id, model.used_at.is_(None), model.failed_attempts < MAX_WRONG_TRIES)
+    if not right:
+        voided_now = literal(now, model.__table__.c.used_at.type)
+        tries = session.exec(
+            update(model)
+            .where(*live)
+            .values(
+                failed_attempts=model.failed_attempts + 1,
+                used_at=case((model.failed_attempts + 1 >= MAX_WRONG_TRIES, voided_now), else_=None),
+            )
+            .returning(model.failed_attempts)
+            .execution_options(synchronize_session=False)
+        ).first()
+        session.expire(row)
+        session.commit()  # the count must survive the error below
+        voided = tries is None or tries[0] >= MAX_WRONG_TRIES
+        raise InvalidInput(TOO_MANY_TRIES if voided else CODE_NOT_RIGHT, field)
+    used = session.exec(update(model).where(*live).values(used_at=now).execution_options(synchronize_session=False)).rowcount
+    session.expire(row)
+    if used != 1:
+        raise InvalidInput(CODE_NOT_VALID, field)
+
+
 def verify_code(session: Session, *, link: str, email: str, code: str) -> str:
     """Check a code; returns a one-time ticket to trade for the portal session cookie."""
     customer = _link_customer(session, link)
@@ -150,34 +179,7 @@ def verify_code(session: Session, *, link: str, email: str, code: str) -> str:
         raise InvalidInput(CODE_NOT_VALID, "code")
     # An email not on file has a row without a code: it is answered and counted like a wrong code.
     right = hmac.compare_digest(row.code_hash, _code_hash(row.id, code)) and len(code) == 6 and row.contact_id is not None
-    live = (
-        PortalSignInCode.id == row.id,
-        PortalSignInCode.used_at.is_(None),
-        PortalSignInCode.failed_attempts < MAX_WRONG_TRIES,
-    )
-    if not right:
-        # Counted in the UPDATE itself, so concurrent tries cannot add up to more than five.
-        voided_now = literal(now, PortalSignInCode.__table__.c.used_at.type)
-        tries = session.exec(
-            update(PortalSignInCode)
-            .where(*live)
-            .values(
-                failed_attempts=PortalSignInCode.failed_attempts + 1,
-                used_at=case((PortalSignInCode.failed_attempts + 1 >= MAX_WRONG_TRIES, voided_now), else_=None),
-            )
-            .returning(PortalSignInCode.failed_attempts)
-            .execution_options(synchronize_session=False)
-        ).first()
-        session.expire(row)
-        session.commit()  # the count must survive the error below
-        voided = tries is None or tries[0] >= MAX_WRONG_TRIES
-        raise InvalidInput(TOO_MANY_TRIES if voided else CODE_NOT_RIGHT, "code")
-    used = session.exec(
-        update(PortalSignInCode).where(*live).values(used_at=now).execution_options(synchronize_session=False)
-    ).rowcount
-    session.expire(row)
-    if used != 1:  # a concurrent request used or voided it first
-        raise InvalidInput(CODE_NOT_VALID, "code")
+    claim_code(session, PortalSignInCode, row, right, field="code", now=now)
     ticket = new_token()
     session.add(SignInTicket(ticket_hash=token_hash(ticket), portal_contact_id=row.contact_id, expires_at=now + TICKET_LIFETIME))
     return ticket

@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import Row, bindparam, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from kontrol_app.models import Job, JobStatusChange
 from kontrol_app.services import statuses
 from kontrol_app.services.errors import NotFound
-from kontrol_app.services.shop import get_shop
+from kontrol_app.services.shop import shop_timezone
 from kontrol_app.services.tracking import CARRIER_LABELS, tracking_url
 
 
@@ -51,7 +51,7 @@ def _day(value: date) -> str:
     return f"{value:%b} {value.day}"
 
 
-def _cards(jobs: list[Job], changes: list[JobStatusChange], timezone: str) -> list[PortalJob]:
+def _cards(jobs: list[Job], changes: list[Row], timezone: str) -> list[PortalJob]:
     zone = ZoneInfo(timezone or "UTC")
     reached: dict[tuple[int, str], datetime] = {}
     history: dict[int, set[str]] = {}
@@ -90,17 +90,12 @@ def _cards(jobs: list[Job], changes: list[JobStatusChange], timezone: str) -> li
     return cards
 
 
-def _changes_for(session: Session, job_ids: list[int]) -> list[JobStatusChange]:
+def _changes_for(session: Session, job_ids: list[int]) -> list[Row]:
+    """(job_id, to_status, created_at) rows, oldest first: only the columns the cards use."""
     if not job_ids:
         return []
-    return list(
-        session.exec(select(JobStatusChange).where(JobStatusChange.job_id.in_(job_ids)).order_by(JobStatusChange.id)).all()
-    )
-
-
-def _timezone(session: Session) -> str:
-    shop = get_shop(session)
-    return shop.timezone if shop else "UTC"
+    columns = (JobStatusChange.job_id, JobStatusChange.to_status, JobStatusChange.created_at)
+    return list(session.exec(select(*columns).where(JobStatusChange.job_id.in_(job_ids)).order_by(JobStatusChange.id)).all())
 
 
 def customer_orders(session: Session, customer_id: int, *, past: bool = False) -> list[PortalJob]:
@@ -110,7 +105,7 @@ def customer_orders(session: Session, customer_id: int, *, past: bool = False) -
     query = query.where(Job.status.in_(closed) if past else Job.status.not_in(closed))
     order = (Job.updated_at.desc(),) if past else (Job.due_date.is_(None), Job.due_date, Job.id)
     jobs = list(session.exec(query.order_by(*order).limit(200)).all())
-    return _cards(jobs, _changes_for(session, [j.id for j in jobs]), _timezone(session))
+    return _cards(jobs, _changes_for(session, [j.id for j in jobs]), shop_timezone(session))
 
 
 def customer_order(session: Session, customer_id: int, job_id: int) -> PortalJob:
@@ -118,7 +113,7 @@ def customer_order(session: Session, customer_id: int, job_id: int) -> PortalJob
     job = session.exec(select(Job).where(Job.id == job_id, Job.customer_id == customer_id)).first()
     if job is None:
         raise NotFound("Not found.")
-    return _cards([job], _changes_for(session, [job.id]), _timezone(session))[0]
+    return _cards([job], _changes_for(session, [job.id]), shop_timezone(session))[0]
 
 
 # Built once: the open portal runs it every few seconds (Core, no ORM objects).

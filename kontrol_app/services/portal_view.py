@@ -3,7 +3,9 @@ from the signed-in session (or the staff preview), never from the browser."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import Row, and_, bindparam, true
 from sqlalchemy import select as sa_select
@@ -22,6 +24,8 @@ from kontrol_app.services.portal_auth import LINK_NOT_VALID
 from kontrol_app.services.portal_links import link_key_hash
 from kontrol_app.services.shop import display_name, shop_info
 from kontrol_app.services.tokens import token_hash
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,20 @@ def viewer_for(
     link or no one allowed to see it."""
     row = _viewer_row(session, link, client_token, staff_token, want_preview)
     return _viewer(row) if row is not None else None
+
+
+def viewer_then(
+    session: Session,
+    link: str,
+    client_token: str | None,
+    staff_token: str | None,
+    want_preview: bool,
+    then: Callable[[Session, PortalViewer], T],
+) -> tuple[PortalViewer | None, T | None]:
+    """The re-check and, for a viewer, `then(session, viewer)` in the same transaction: one
+    trip for the portal's poll, which every open portal sends every few seconds."""
+    viewer = viewer_for(session, link, client_token, staff_token, want_preview)
+    return viewer, (then(session, viewer) if viewer is not None else None)
 
 
 @dataclass(frozen=True)

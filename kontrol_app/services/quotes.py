@@ -14,11 +14,13 @@ signed-in session and see only its customer's requests: anything else is "not fo
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import bindparam, case, delete, or_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, func, select
 
@@ -27,6 +29,7 @@ from kontrol_app.models import (
     CustomerContact,
     Decoration,
     EmailKind,
+    MessageThread,
     QuoteDraft,
     QuoteRequest,
     QuoteRequestFile,
@@ -34,7 +37,7 @@ from kontrol_app.models import (
     StoredFile,
     utcnow,
 )
-from kontrol_app.services import files, notifications, outbox
+from kontrol_app.services import files, job_files, messages, notifications, outbox
 from kontrol_app.services.approve_by import DEFAULT_PRODUCTION_DAYS, business_days_before
 from kontrol_app.services.clock import shop_time, shop_today
 from kontrol_app.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -46,6 +49,7 @@ from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.services.search import contains
 from kontrol_app.services.shop import get_shop
 from kontrol_app.services.staff import StaffPrincipal
+from kontrol_app.models import ApprovalRecord, Job, JobFile, JobStatus, MockupVersion  # Reorder, the form's files
 
 PAGE_SIZE = 25
 MAX_QUANTITY = 100_000  # per size and in total
@@ -87,6 +91,7 @@ STEPS = ("what", "artwork", "timing")  # the draft's keys for steps 1-3
 REVIEW_STEP = 4
 
 ARTWORK_KIND = "quote_artwork"
+REPLY_THREAD = "reply_thread_id"  # the answers JSON's key for the staff's conversation (quotes.reply)
 files.register_reader(ARTWORK_KIND, files.staff_or_own_customer)  # the customer's clients and the staff
 
 NO_DRAFT = "There is nothing to submit — fill in the form first."
@@ -172,6 +177,9 @@ def validate_what(data: dict) -> StepCheck:
             "quantities": quantities,
             "total": total,
         }
+        reorder_of = " ".join(_text(data, "reorder_of").split())[:200]  # set by start_reorder only
+        if reorder_of:
+            check.clean["reorder_of"] = reorder_of
     return check
 
 
@@ -351,6 +359,10 @@ def save_draft(session: Session, viewer: PortalViewer, step: int, data: dict, *,
     )
     row = _draft_row(session, viewer)
     stored = _decode(row.data)
+    if step == 1:  # "Reorder of" is set by start_reorder only: kept from the draft, never typed
+        data = {key: value for key, value in data.items() if key != "reorder_of"}
+        if stored["what"].get("reorder_of"):
+            data["reorder_of"] = stored["what"]["reorder_of"]
     stored[STEPS[step - 1]] = data
     text = json.dumps(stored, separators=(",", ":"))
     if len(text) > MAX_DRAFT_CHARS:
@@ -383,9 +395,328 @@ def upload_artwork(session: Session, viewer: PortalViewer, source: Any, name: st
 
 
 def start_over(session: Session, viewer: PortalViewer) -> None:
-    """Clear the contact's draft (the one at a time)."""
+    """Clear the contact's draft (the one at a time), and the files uploaded for it alone."""
     contact_id = _client(viewer)
+    row = _draft_row(session, viewer)
     session.exec(delete(QuoteDraft).where(QuoteDraft.contact_id == contact_id))
+    if row is not None:
+        _drop_unused_uploads(session, viewer, _file_ids(_decode(row.data)["artwork"].get("file_ids")) or [])
+
+
+# --- the portal's form: its files, the review, Reorder ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ArtworkFile:
+    """A file of the draft as the form shows it (through the private files route): images and
+    PDFs open in the browser, AI/EPS/SVG/PSD/ZIP only download."""
+
+    id: int
+    name: str
+    label: str  # "PNG", "AI", ...
+    url: str
+    download_url: str
+    image: bool
+    pdf: bool
+
+
+def _artwork_file(row: StoredFile) -> ArtworkFile:
+    file_type = files.TYPES.get(row.file_type)
+    inline = bool(row.inline and file_type is not None and file_type.inline)
+    return ArtworkFile(
+        row.id,
+        row.original_name,
+        file_type.label if file_type else row.file_type.upper(),
+        files.url_for(row),
+        files.url_for(row, download=True),
+        inline and row.file_type in files.IMAGES,
+        inline and row.file_type == "pdf",
+    )
+
+
+def draft_files(session: Session, viewer: PortalViewer, file_ids: Any) -> list[ArtworkFile]:
+    """The files named by a draft that are this customer's, in the draft's order."""
+    ids = (_file_ids(file_ids) or [])[:MAX_FILES]
+    if not ids:
+        return []
+    rows = {row.id: row for row in session.exec(select(StoredFile).where(StoredFile.id.in_(ids), StoredFile.customer_id == viewer.customer_id)).all()}
+    return [_artwork_file(rows[i]) for i in ids if i in rows]
+
+
+def _drop_unused_uploads(session: Session, viewer: PortalViewer, ids: list[int]) -> None:
+    """Delete files this contact uploaded for the form that nothing uses any more (no request,
+    no job); others (a reordered job's approved artwork, a submitted request's) stay."""
+    if not ids:
+        return
+    rows = session.exec(
+        select(StoredFile).where(
+            StoredFile.id.in_(ids),
+            StoredFile.kind == ARTWORK_KIND,
+            StoredFile.customer_id == viewer.customer_id,
+            StoredFile.created_by_contact_id == viewer.contact_id,
+        )
+    ).all()
+    for row in rows:
+        used = session.exec(select(QuoteRequestFile.id).where(QuoteRequestFile.file_id == row.id)).first() or session.exec(
+            select(JobFile.id).where(JobFile.file_id == row.id)
+        ).first()
+        if used is None:
+            files.delete(session, row)
+
+
+async def receive_artwork(source: Any) -> files.Received:
+    """Copy one upload to a temp file, refused (nothing kept) past 25 MB."""
+    return await files.receive(source, max_bytes=files.DEFAULT_MAX_BYTES, field="files")
+
+
+def add_artwork(session: Session, viewer: PortalViewer, source: Any, name: str, data: dict) -> tuple[ArtworkFile, StepCheck]:
+    """Keep one uploaded file and add it to step 2 of the draft (`data`: step 2 as typed now),
+    in one transaction. A refused file raises InvalidInput (field "files"); nothing is kept."""
+    try:
+        data = dict(data) if isinstance(data, dict) else {}
+        ids = _file_ids(data.get("file_ids")) or []
+        if len(ids) >= MAX_FILES:
+            raise InvalidInput(f"Attach up to {MAX_FILES} files.", "files")
+        row = upload_artwork(session, viewer, source, name)
+    finally:
+        if isinstance(source, files.Received):
+            source.discard()  # store() has moved or dropped it; refused before store(): gone too
+    data["file_ids"] = [*ids, row.id]
+    return _artwork_file(row), save_draft(session, viewer, 2, data)
+
+
+def remove_artwork(session: Session, viewer: PortalViewer, file_id: int, data: dict) -> StepCheck:
+    """Take a file off step 2 (`data`: step 2 as typed now); one uploaded for it alone is deleted."""
+    data = dict(data) if isinstance(data, dict) else {}
+    data["file_ids"] = [i for i in (_file_ids(data.get("file_ids")) or []) if i != file_id]
+    check = save_draft(session, viewer, 2, data)
+    if isinstance(file_id, int) and not isinstance(file_id, bool):
+        _drop_unused_uploads(session, viewer, [file_id])
+    return check
+
+
+def delivery_address(session: Session, viewer: PortalViewer) -> str:
+    """Where to ship, to pre-fill the form: the shipping address (My Branding), else billing."""
+    customer = session.get(Customer, viewer.customer_id)
+    if customer is None:
+        return ""
+    return (customer.shipping_address or "").strip() or (customer.address or "").strip()
+
+
+# Which step each summary line belongs to (its label), for the review's Edit links.
+_LINE_STEPS = {"Reorder of": 1, "What": 1, "Sizes": 1, "Decoration": 2, "Placements": 2, "Artwork": 2, "Notes": 2, "In hands": 3, "Delivery": 3, "Budget": 3}
+STEP_TITLES = {1: "What and how many", 2: "Artwork and decoration", 3: "Timing and delivery"}
+
+
+@dataclass(frozen=True)
+class ReviewSection:
+    step: int
+    title: str
+    lines: list[str]
+
+
+@dataclass(frozen=True)
+class Review:
+    """The draft checked as a whole: `step` is the first step with an error (its `errors`), or
+    REVIEW_STEP with every answer in words, by step."""
+
+    step: int
+    errors: dict[str, str]
+    warnings: dict[str, str]
+    sections: list[ReviewSection]
+
+
+def review(session: Session, viewer: PortalViewer) -> Review:
+    data = load_draft(session, viewer).data
+    answers: dict[str, Any] = {}
+    warnings: dict[str, str] = {}
+    for step, key in enumerate(STEPS, start=1):
+        check = check_step(session, viewer.customer_id, step, data[key])
+        warnings.update(check.warnings)
+        if not check.ok:
+            return Review(step, check.errors, check.warnings, [])
+        answers.update(check.clean)
+    shop = get_shop(session)
+    by_step: dict[int, list[str]] = {1: [], 2: [], 3: []}
+    for line in summary_lines(answers, shop.currency if shop else "USD"):
+        by_step[_LINE_STEPS.get(line.split(":", 1)[0], 2)].append(line)
+    return Review(REVIEW_STEP, {}, warnings, [ReviewSection(step, STEP_TITLES[step], lines) for step, lines in by_step.items()])
+
+
+@dataclass(frozen=True)
+class PortalQuoteRow:
+    """ "Your quote requests": one row, with the shop's message when declined."""
+
+    id: int
+    number: str
+    summary: str
+    created: str
+    status: str
+    status_label: str
+    decline_message: str
+
+
+def portal_requests(session: Session, viewer: PortalViewer) -> list[PortalQuoteRow]:
+    """The customer's requests, newest first (all contacts': they belong to the customer)."""
+    timezone = _timezone(session)
+    rows = session.exec(select(QuoteRequest).where(QuoteRequest.customer_id == viewer.customer_id).order_by(QuoteRequest.id.desc()).limit(200)).all()
+    return [
+        PortalQuoteRow(
+            r.id,
+            r.number,
+            _summary(r),
+            shop_time(r.created_at, timezone),
+            r.status,
+            STATUS_LABELS.get(r.status, r.status),
+            r.decline_message if r.status == "declined" else "",
+        )
+        for r in rows
+    ]
+
+
+# Built once (Core): part of the open portal's poll (services/portal_live.py).
+_PORTAL_STAMP = sa_select(func.count(QuoteRequest.id), func.max(QuoteRequest.updated_at)).where(
+    QuoteRequest.customer_id == bindparam("customer_id")
+)
+
+
+def portal_stamp(session: Session, customer_id: int) -> str:
+    """Changes when one of the customer's requests is made, converted, declined or quoted."""
+    count, latest = session.connection().execute(_PORTAL_STAMP, {"customer_id": customer_id}).one()
+    return f"{count}:{latest}"
+
+
+@dataclass(frozen=True)
+class PortalForm:
+    """Everything the Request a Quote tab shows, read in one transaction."""
+
+    draft: Draft
+    files: list[ArtworkFile]
+    review: Review | None  # when the draft is at the review
+    address: str  # to pre-fill shipping
+    requests: list[PortalQuoteRow]
+
+
+def portal_form(session: Session, viewer: PortalViewer) -> PortalForm:
+    draft = load_draft(session, viewer)
+    return PortalForm(
+        draft,
+        draft_files(session, viewer, draft.data["artwork"].get("file_ids")),
+        review(session, viewer) if draft.step == REVIEW_STEP else None,
+        delivery_address(session, viewer),
+        portal_requests(session, viewer),
+    )
+
+
+REORDER_STATUSES = frozenset({JobStatus.SHIPPED.value, JobStatus.COMPLETED.value})
+NO_ORDER = "That order does not exist."
+# Words in a job's garment (or title) that say what it is; the first match wins.
+_ITEM_WORDS = (
+    ("hoodies", ("hoodie", "hoody", "hooded", "sweatshirt", "crewneck", "pullover")),
+    ("polos", ("polo",)),
+    ("tshirts", ("t-shirt", "tshirt", "t shirt", "tee", "shirt", "tank")),
+    ("hats", ("hat", "cap", "beanie", "visor", "snapback", "trucker")),
+    ("bags", ("bag", "tote", "backpack", "duffel", "drawstring")),
+)
+# A job's decoration as the form's answer (the job's Other is "not sure").
+_FORM_DECORATION = {job.value: answer for answer, job in JOB_DECORATION.items() if answer != "not_sure"}
+
+
+def guess_item_type(*texts: str) -> str:
+    """ "Gildan 5000 tee" -> tshirts; "other" when nothing says."""
+    for text in texts:
+        words = (text or "").lower()
+        for item, keys in _ITEM_WORDS:
+            if any(re.search(rf"(?<![a-z]){re.escape(key)}s?(?![a-z])", words) for key in keys):
+                return item
+    return "other"
+
+
+def _approved_artwork(session: Session, job: Job) -> int | None:
+    """The original file of the job's newest approved (not withdrawn) mockup version, bound to
+    the file the approval was given for."""
+    records = session.exec(
+        select(ApprovalRecord)
+        .where(ApprovalRecord.job_id == job.id, ApprovalRecord.decision.in_(("approved", "approved_offline")), ApprovalRecord.version_id.is_not(None))
+        .order_by(ApprovalRecord.id.desc())
+    ).all()
+    for record in records:
+        version = session.get(MockupVersion, record.version_id)
+        if version is None or version.job_id != job.id or version.withdrawn_at is not None:
+            continue
+        original = session.get(StoredFile, version.file_id)
+        if original is not None and original.sha256 == record.sha256 and original.customer_id == job.customer_id:
+            return original.id
+    return None
+
+
+def _answers_of(request: QuoteRequest | None) -> dict[str, Any]:
+    try:
+        answers = json.loads(request.answers) if request is not None else {}
+    except ValueError:
+        answers = {}
+    return answers if isinstance(answers, dict) else {}
+
+
+def start_reorder(session: Session, viewer: PortalViewer, job_id: int) -> None:
+    """Replace the contact's draft with one pre-filled from a shipped or completed job of their
+    customer: item, garment, colour, quantities (by size when the job came from a quote request,
+    whose decoration, placements and notes come along too), the approved artwork, and
+    "Reorder of <job title>". The draft opens at step 1. Another customer's job: not found."""
+    _client(viewer)
+    job = session.get(Job, job_id) if isinstance(job_id, int) and not isinstance(job_id, bool) else None
+    if job is None or job.customer_id != viewer.customer_id:
+        raise NotFound(NO_ORDER)
+    if job.status not in REORDER_STATUSES:
+        raise Conflict("Only a shipped or completed order can be reordered.")
+    contact = session.get(CustomerContact, viewer.contact_id)
+    if contact is None or contact.customer_id != viewer.customer_id:
+        raise NotFound("That contact does not exist.")
+    request = session.exec(
+        select(QuoteRequest).where(QuoteRequest.job_id == job.id, QuoteRequest.customer_id == viewer.customer_id).order_by(QuoteRequest.id.desc())
+    ).first()
+    answers = _answers_of(request)
+    what: dict[str, Any] = {
+        "item_type": answers["item_type"] if answers.get("item_type") in ITEM_TYPES else guess_item_type(job.garment, job.title),
+        "garment": job.garment,
+        "colour": job.colour,
+        "reorder_of": " ".join(job.title.split())[:200],
+    }
+    sizes = answers.get("quantities")
+    if answers.get("size_mode") in SIZE_MODES and isinstance(sizes, dict) and sizes:
+        what["size_mode"] = answers["size_mode"]
+        what["quantities"] = {size: str(count) for size, count in sizes.items() if size in SIZE_MODES[answers["size_mode"]] and isinstance(count, int)}
+    else:
+        what["size_mode"] = "one"
+        what["quantities"] = {ONE_SIZE[0]: str(job.quantity)} if job.quantity else {}
+    placements = answers.get("placements") if isinstance(answers.get("placements"), dict) else {}
+    approved = _approved_artwork(session, job)
+    artwork: dict[str, Any] = {
+        "decoration": answers["decoration"] if answers.get("decoration") in DECORATIONS else _FORM_DECORATION.get(job.decoration, "not_sure"),
+        "placements": {key: str(count) for key, count in placements.items() if key in PLACEMENTS and isinstance(count, int)},
+        "notes": answers.get("notes", "") if isinstance(answers.get("notes"), str) else "",
+        "use_logo": answers.get("use_logo") is True,
+        "file_ids": [approved] if approved is not None else [],
+    }
+    timing: dict[str, Any] = {}
+    if answers.get("delivery") in DELIVERY:
+        timing = {"delivery": answers["delivery"], "address": answers.get("address", "") if isinstance(answers.get("address"), str) else ""}
+    # The draft is replaced (one at a time); files uploaded for the old one alone go.
+    old = _draft_row(session, viewer)
+    if old is not None:
+        old_ids = _file_ids(_decode(old.data)["artwork"].get("file_ids")) or []
+        session.exec(delete(QuoteDraft).where(QuoteDraft.id == old.id))
+        _drop_unused_uploads(session, viewer, [i for i in old_ids if i != approved])
+    session.add(
+        QuoteDraft(
+            customer_id=viewer.customer_id,
+            contact_id=viewer.contact_id,
+            step=1,
+            data=json.dumps({"what": what, "artwork": artwork, "timing": timing}, separators=(",", ":")),
+            updated_at=utcnow(),
+        )
+    )
+    session.flush()
 
 
 # --- submitting ---------------------------------------------------------------------------------------
@@ -414,6 +745,8 @@ def summary_lines(answers: dict, currency: str) -> list[str]:
     what = ITEM_TYPES[answers["item_type"]]
     details = ", ".join(part for part in (answers["garment"], answers["colour"]) if part)
     lines = [f"What: {answers['total']} {what}" + (f" ({details})" if details else ""), f"Sizes: {_sizes_line(answers)}"]
+    if answers.get("reorder_of"):
+        lines.insert(0, f"Reorder of: {answers['reorder_of']}")
     lines.append(f"Decoration: {DECORATIONS[answers['decoration']]}")
     placements = ", ".join(f"{PLACEMENTS[key]} ({count} colour{'s' if count != 1 else ''})" for key, count in answers["placements"].items())
     lines.append(f"Placements: {placements}")
@@ -542,19 +875,16 @@ def _timezone(session: Session) -> str:
     return shop.timezone if shop else "UTC"
 
 
-def client_requests(session: Session, viewer: PortalViewer) -> list[QuoteRequestRow]:
-    """ "Your quote requests": the customer's, newest first."""
-    timezone = _timezone(session)
-    rows = session.exec(select(QuoteRequest).where(QuoteRequest.customer_id == viewer.customer_id).order_by(QuoteRequest.id.desc()).limit(200)).all()
-    return [_row(r, viewer.customer_name, timezone) for r in rows]
-
-
 @dataclass(frozen=True)
 class QuoteFile:
     id: int
     name: str
     file_type: str
     inline: bool
+    label: str = ""  # "PNG", "PDF", ...
+    size: int = 0
+    url: str = ""  # the private files route
+    download_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -565,6 +895,21 @@ class QuoteRequestDetail:
     files: list[QuoteFile]
     job_id: int | None
     decline_message: str
+    thread_id: int | None = None  # the conversation staff started with Reply (answers["reply_thread_id"])
+
+
+def _file(row: StoredFile) -> QuoteFile:
+    file_type = files.TYPES.get(row.file_type)
+    return QuoteFile(
+        row.id,
+        row.original_name,
+        row.file_type,
+        bool(row.inline and file_type is not None and file_type.inline),
+        file_type.label if file_type else row.file_type.upper(),
+        row.size,
+        files.url_for(row),
+        files.url_for(row, download=True),
+    )
 
 
 def _detail(session: Session, request: QuoteRequest, customer_name: str) -> QuoteRequestDetail:
@@ -580,9 +925,10 @@ def _detail(session: Session, request: QuoteRequest, customer_name: str) -> Quot
         _row(request, customer_name, shop.timezone if shop else "UTC"),
         answers,
         summary_lines(answers, shop.currency if shop else "USD"),
-        [QuoteFile(f.id, f.original_name, f.file_type, f.inline) for f in files],
+        [_file(f) for f in files],
         request.job_id,
         request.decline_message,
+        answers.get(REPLY_THREAD) if isinstance(answers.get(REPLY_THREAD), int) else None,
     )
 
 
@@ -619,13 +965,18 @@ def _search(statement, search: str):
 
 
 def list_requests(session: Session, actor: StaffPrincipal, search: str = "", page: int = 1, *, page_size: int = PAGE_SIZE) -> QuoteRequestPage:
-    """Newest first, searchable by number, customer, contact or garment; paged in SQL."""
+    """Unread first (not yet opened by staff), then the ones still New, then newest first;
+    searchable by number, customer, contact or garment; paged in SQL."""
     base = select(QuoteRequest.id).join(Customer, Customer.id == QuoteRequest.customer_id)
     total = session.exec(select(func.count()).select_from(_search(base, search).subquery())).one()
     window = page_window(total, page, page_size)
     rows = session.exec(
         _search(select(QuoteRequest, Customer.name).join(Customer, Customer.id == QuoteRequest.customer_id), search)
-        .order_by(QuoteRequest.id.desc())
+        .order_by(
+            case((QuoteRequest.read_by_staff_at.is_(None), 0), else_=1),
+            case((QuoteRequest.status == "new", 0), else_=1),
+            QuoteRequest.id.desc(),
+        )
         .offset(window.offset)
         .limit(window.limit)
     ).all()
@@ -691,8 +1042,45 @@ def convert_to_job(session: Session, actor: StaffPrincipal, request_id: int) -> 
         ),
     )
     _claim(session, request.id, "converted", job_id=job_id, read_by_staff_at=request.read_by_staff_at or utcnow())
+    file_ids = session.exec(select(QuoteRequestFile.file_id).where(QuoteRequestFile.quote_request_id == request.id).order_by(QuoteRequestFile.id)).all()
+    job_files.attach(session, job_id, file_ids, f"Quote request {request.number}")
     session.expire(request)
     return job_id
+
+
+def reply(session: Session, actor: StaffPrincipal, request_id: int, body: str) -> int:
+    """Write to the client about a New or Quoted request: the first reply starts a conversation
+    "Quote request QR-0001" with the customer (its contacts get the usual notice and see it in
+    the portal's Messages), later replies go to the same one (its id is kept in the answers
+    JSON as `reply_thread_id`). A New request becomes Quoted. Returns the thread id."""
+    if not isinstance(request_id, int):
+        raise NotFound(NOT_FOUND)
+    # Take the request's row first (an UPDATE: PostgreSQL's row lock, SQLite's write lock), so
+    # two replies at the same moment queue here and the second finds the first one's thread.
+    taken = session.exec(
+        update(QuoteRequest)
+        .where(QuoteRequest.id == request_id)
+        .values(status=case((QuoteRequest.status == "new", "quoted"), else_=QuoteRequest.status))
+    ).rowcount
+    if taken != 1:
+        raise NotFound(NOT_FOUND)
+    request = session.exec(select(QuoteRequest).where(QuoteRequest.id == request_id).execution_options(populate_existing=True)).one()
+    if request.status not in ("quoted",):
+        raise Conflict("This request was already converted or declined — write to the client from Messages.")
+    answers = json.loads(request.answers)
+    thread_id = answers.get(REPLY_THREAD)
+    thread = session.get(MessageThread, thread_id) if isinstance(thread_id, int) else None
+    if thread is not None and thread.customer_id == request.customer_id:
+        messages.post_staff(session, actor, thread.id, body)
+    else:
+        thread_id = messages.start_thread_staff(session, actor, request.customer_id, body, subject=f"Quote request {request.number}")
+        answers[REPLY_THREAD] = thread_id
+        request.answers = json.dumps(answers, separators=(",", ":"))
+    request.updated_at = utcnow()
+    request.read_by_staff_at = request.read_by_staff_at or utcnow()
+    session.add(request)
+    session.flush()
+    return thread_id
 
 
 def decline(session: Session, actor: StaffPrincipal, request_id: int, message: str = "") -> None:

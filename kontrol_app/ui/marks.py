@@ -18,13 +18,14 @@ def handler_kind(fn: Callable) -> str | None:
     return getattr(fn, _KIND, None)
 
 
-def supply_first_arg(wrapper: Callable, fn: Callable) -> None:
+def supply_first_arg(wrapper: Callable, fn: Callable, count: int = 1) -> None:
     """`fn(self, supplied, ...)` is called by `wrapper(self, ...)`: Reflex (and so the browser)
-    sees `wrapper`'s signature without the supplied argument (the principal, the viewer)."""
+    sees `wrapper`'s signature without the supplied argument(s) (the principal, the viewer)."""
     signature = inspect.signature(fn)
     params = list(signature.parameters.values())
-    wrapper.__signature__ = signature.replace(parameters=[params[0], *params[2:]])
-    wrapper.__annotations__ = {k: v for k, v in fn.__annotations__.items() if k != params[1].name}
+    supplied = {param.name for param in params[1 : 1 + count]}
+    wrapper.__signature__ = signature.replace(parameters=[params[0], *params[1 + count :]])
+    wrapper.__annotations__ = {k: v for k, v in fn.__annotations__.items() if k not in supplied}
 
 
 def require_marks(cls: type, decorators: str) -> None:

@@ -26,6 +26,7 @@ STAFF_PAGES = [
     ("/jobs/{job}/edit", "Edit job"),
     ("/invoices", "No invoices match these filters."),
     ("/messages", "No conversations match."),
+    ("/quotes", "No quote requests yet"),
     ("/settings", "Shop name"),
     ("/settings/shop", "Shop name"),
     ("/settings/automations", "Edit email"),

@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from kontrol_app.models import EmailKind, Job, JobStatus, StatusAutomation
 from kontrol_app.services import mockups
+from kontrol_app.ui.portal.live import PortalLive
 from kontrol_app.ui.portal.session import PortalSession
 from kontrol_app.ui.portal.tabs import PortalTabs
 from kontrol_app.ui.portal.tabs.orders import OrdersTab
@@ -228,7 +229,7 @@ def _opened_job(update: str) -> dict | None:
 
 def test_the_portal_handler_names_are_the_ones_the_build_uses(e2e_server):
     bundle = ROOT / WEB_WORKDIR / "build" / "client"
-    names = {event_name(h) for h in (OrdersTab.open_job, OrdersTab.poll, PortalTabs.set_tab, PortalSession.sign_out)}
+    names = {event_name(h) for h in (OrdersTab.open_job, PortalLive.poll, PortalTabs.set_tab, PortalSession.sign_out)}
     found = {n for path in bundle.rglob("*.js") for n in names if n in path.read_text(errors="ignore")}
     assert found == names
 

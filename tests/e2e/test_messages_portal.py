@@ -86,6 +86,13 @@ def test_the_client_writes_about_a_job_and_sees_the_shops_reply_live(shop, make_
     expect(mine).to_have_count(1)
     client.get_by_role("button", name="Remove files").click()
     expect(client.locator(".selected-file")).to_have_count(0)
+    # A type the picker refuses before sending: said next to the field at once.
+    program = tmp_path / "setup.exe"
+    program.write_bytes(b"MZ not artwork")
+    client.get_by_label("Attach files").set_input_files(str(program))
+    expect(client.locator("#message-files-error")).to_contain_text("each a PNG, JPEG, WebP, PDF")
+    expect(client.locator(".selected-file")).to_have_count(0)
+    expect(client.get_by_label("Your reply")).to_have_value("And here is the back")
 
     # Back on the list, the shop replies: the badge (tab and thread) shows without a reload.
     client.get_by_role("button", name="All conversations").click()

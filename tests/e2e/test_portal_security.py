@@ -16,6 +16,7 @@ from kontrol_app.models import (
     PortalSignInCode,
     SignInTicket,
 )
+from kontrol_app.ui.portal.live import PortalLive
 from kontrol_app.ui.portal.session import PREVIEW_READ_ONLY
 from kontrol_app.ui.portal.session import PortalSession as PortalSessionState
 from kontrol_app.ui.portal.sign_in import SignInState
@@ -54,7 +55,7 @@ def test_portal_handlers_without_a_session_reveal_and_change_nothing(
             socket.wait_for(lambda update: shop.shop_name in update)  # the page's branding loaded
             for handler, payload in (
                 (OrdersTab.open_job, {"job_id": job_id}),
-                (OrdersTab.poll, {}),
+                (PortalLive.poll, {}),
                 (OrdersTab.show_past, {}),
                 (PortalSessionState.sign_out, {}),
                 (SignInState.verify_code, {"form": {"code": "123456"}}),
@@ -93,7 +94,7 @@ def test_a_revoked_portal_session_stops_working_mid_page(
             session.commit()
         socket.seen.clear()
         socket.send(OrdersTab.open_job, {"job_id": job_id})
-        socket.send(OrdersTab.poll, {})
+        socket.send(PortalLive.poll, {})
         seen = _drain(socket)
     finally:
         socket.close()

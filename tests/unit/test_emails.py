@@ -119,6 +119,8 @@ SAMPLES: dict[EmailKind, dict[str, str]] = {
         "message": "We are booked until June.\n\nDetails: https://example.com/calendar",
         "portal_url": PORTAL,
     },
+    EmailKind.EMAIL_CHANGE_CODE: {"code": "604213", "portal_url": PORTAL},
+    EmailKind.EMAIL_CHANGE_NOTICE: {"new_email": "sarah.new@smith.example", "changed": "", "portal_url": PORTAL},
 }
 
 
@@ -400,3 +402,22 @@ def test_invoice_reminder_before_and_after_the_due_date(days, subject):
     assert content.subject == subject
     assert "Balance due: $620.00" in content.text
     assert re.search(rf'<a href="{re.escape(data["invoice_url"])}"[^>]*>View and pay</a>', content.html)
+
+
+# --- a contact's new sign-in email (My Branding) ------------------------------------------------
+
+
+def test_email_change_code_has_the_code_on_its_own_line():
+    content = render(EmailKind.EMAIL_CHANGE_CODE, SAMPLES[EmailKind.EMAIL_CHANGE_CODE], shop_info(), BASE_URL)
+    assert content.subject == "Confirm your new sign-in email for Ink & Thread Co."
+    assert re.findall(r"^(\d{6})$", content.text, re.M) == ["604213"]
+    assert content.html.count("604213") == 1
+
+
+def test_email_change_notice_says_asked_or_changed():
+    data = SAMPLES[EmailKind.EMAIL_CHANGE_NOTICE]
+    asked = render(EmailKind.EMAIL_CHANGE_NOTICE, data, shop_info(), BASE_URL)
+    assert "was asked" in asked.subject and "keeps working" in asked.text and "sarah.new@smith.example" in asked.text
+    done = render(EmailKind.EMAIL_CHANGE_NOTICE, data | {"changed": "1"}, shop_info(), BASE_URL)
+    assert done.subject == "Your sign-in email for Ink & Thread Co. was changed"
+    assert "no longer signs you in" in done.text and "no longer signs you in" in visible_text(done.html)

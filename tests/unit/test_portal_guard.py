@@ -25,6 +25,7 @@ from kontrol_app.models import PortalSession as PortalSessionRow
 from kontrol_app.services import messages, mockups, portal_links, portal_view
 from kontrol_app.services.tokens import new_token, token_hash
 from kontrol_app.ui.marks import handler_kind as guard_kind
+from kontrol_app.ui.portal.live import PortalLive
 from kontrol_app.ui.portal.session import PREVIEW_READ_ONLY, PortalSession, portal_event
 from kontrol_app.ui.portal.sign_in import SignInState
 from kontrol_app.ui.portal.tabs.approval import ApprovalTab
@@ -137,6 +138,14 @@ def _sample_args(cls: type[rx.State], name: str, world: dict[str, Any], email: s
         "about": "general",
         "rejected": [],
         "uploads": [],
+        "value": "#0A3D91",  # My Branding (a colour, a field typed)
+        "quote_field": "garment",  # Request a Quote
+        "quote_value": "Gildan 5000",
+        "size": "M",
+        "placement": "front",
+        "checked": True,
+        "file_id": 1,
+        "step": 2,
     }
     fn = cls.event_handlers[name].fn
     params = list(inspect.signature(fn).parameters)[1:]
@@ -162,7 +171,7 @@ def _revealed(root: State) -> list[str]:
 
 def test_every_portal_handler_is_guarded():
     names = {cls.__name__ for cls in _portal_states()}
-    assert {"PortalSession", "SignInState", "OrdersTab", "BrandingTab", "PortalTabs", "ApprovalTab", "InvoicesTab", "MessagesTab"} <= names
+    assert {"PortalSession", "SignInState", "OrdersTab", "BrandingTab", "PortalTabs", "ApprovalTab", "InvoicesTab", "MessagesTab", "QuoteTab"} <= names
     for cls, name in _handlers():
         if name != "setvar":
             assert guard_kind(cls.event_handlers[name].fn) in {"read", "write", "sign_in", "load", "ui"}, (cls, name)
@@ -238,7 +247,7 @@ def test_an_event_for_another_link_starts_over(world):
     assert _revealed(root) == SECRETS
     other = _root(world["other_link"], cookie=world["staff_cookie"], preview=True)
     root.router_data = root._update_router_vars(other.router_data, root.router_data)
-    _call(root, OrdersTab, "poll", ["tick"])
+    _call(root, PortalLive, "poll", ["tick"])
     assert _revealed(root) == []
 
 

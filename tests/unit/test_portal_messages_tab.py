@@ -19,6 +19,7 @@ from kontrol_app.models import Customer, CustomerContact, Message, MessageThread
 from kontrol_app.models import PortalSession as PortalSessionRow
 from kontrol_app.services import messages, portal_links
 from kontrol_app.services.tokens import new_token, token_hash
+from kontrol_app.ui.portal.live import PortalLive
 from kontrol_app.ui.portal.session import PortalSession
 from kontrol_app.ui.portal.tabs.messages import GENERAL, LINK_REL, MessagesTab
 from kontrol_app.ui.portal.tabs.nav import PortalTabs
@@ -39,7 +40,7 @@ def client(session: Session, owner) -> dict:
     other_thread = messages.start_thread_staff(session, owner, other_id, "Not for Acme", subject="Other business")
     session.commit()
     link = portal_links.portal_path(session.get(Customer, customer_id)).rsplit("/", 1)[1]
-    return {"link": link, "cookie": f"{PORTAL_COOKIE}={token}", "owner": owner, "job_id": job_id, "customer_id": customer_id, "other_thread": other_thread}
+    return {"link": link, "cookie": f"{PORTAL_COOKIE}={token}", "owner": owner, "job_id": job_id, "customer_id": customer_id, "other_thread": other_thread, "other_customer": other_id, "contact_id": contact.id}
 
 
 def _open(client: dict, **query: str) -> State:
@@ -181,17 +182,17 @@ def test_the_poll_shows_a_shop_reply_and_the_badge(client, session):
     root = _open(client)
     tab = screen(root, MessagesTab)
     run_handler(tab, "open_thread", thread_id)
-    run_handler(tab, "poll", "tick")  # nothing new: nothing reloads
+    run_handler(screen(root, PortalLive), "poll", "tick")  # nothing new: nothing reloads
     assert len(tab.shown) == 1
     messages.post_staff(session, client["owner"], thread_id, "Printing tomorrow")
     session.commit()
-    run_handler(tab, "poll", "tick")
+    run_handler(screen(root, PortalLive), "poll", "tick")
     assert [m.parts[0].text for m in tab.shown] == ["Your proof is ready", "Printing tomorrow"]
     assert tab.unread_total == 0  # it is open in front of them
     run_handler(tab, "back_to_list")
     messages.post_staff(session, client["owner"], thread_id, "Shipped")
     session.commit()
-    run_handler(tab, "poll", "tick")
+    run_handler(screen(root, PortalLive), "poll", "tick")
     assert tab.unread_total == 1 and tab.threads[0].unread == 1 and tab.threads[0].snippet == "Shipped"
 
 
@@ -205,5 +206,5 @@ def test_an_open_thread_on_a_hidden_tab_is_not_marked_read(client, session):
     run_handler(screen(root, PortalTabs), "set_tab", "orders")
     messages.post_staff(session, client["owner"], thread_id, "Shipped")
     session.commit()
-    run_handler(tab, "poll", "tick")
+    run_handler(screen(root, PortalLive), "poll", "tick")
     assert tab.unread_total == 1 and tab.mode == "list" and tab.threads[0].unread == 1

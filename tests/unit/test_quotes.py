@@ -256,7 +256,7 @@ def test_the_client_sees_only_their_customers_requests(session, world):
     fill(session, world["jo"])
     quotes.submit(session, world["jo"])
     session.commit()
-    rows = quotes.client_requests(session, world["tom"])  # a colleague at the same customer sees it
+    rows = quotes.portal_requests(session, world["tom"])  # a colleague at the same customer sees it
     assert [(r.number, r.status_label, r.summary) for r in rows] == [("QR-0001", "New", "48 T-shirts · Screen print")]
     jones_id = session.exec(select(QuoteRequest.id).where(QuoteRequest.number == "QR-0002")).one()
     with pytest.raises(NotFound):
@@ -312,7 +312,7 @@ def test_convert_to_job_prefills_a_quote_job_once(session, owner, world):
     session.expire_all()
     request = session.get(QuoteRequest, request.id)
     assert (request.status, request.job_id) == ("converted", job_id)
-    assert quotes.client_requests(session, world["sarah"])[0].status_label == "Converted to order"
+    assert quotes.portal_requests(session, world["sarah"])[0].status_label == "Converted to order"
     with pytest.raises(Conflict):
         quotes.convert_to_job(session, owner, request.id)
     session.rollback()
@@ -330,7 +330,7 @@ def test_decline_emails_the_client_and_cannot_follow_a_conversion(session, owner
     session.commit()
     [email] = emails(session, EmailKind.QUOTE_REQUEST_DECLINED)
     assert email.to_email == "sarah@smith.example" and "We are booked until June." in email.text_body
-    assert quotes.client_requests(session, world["sarah"])[0].status_label == "Declined"
+    assert quotes.portal_requests(session, world["sarah"])[0].status_label == "Declined"
     with pytest.raises(Conflict):
         quotes.convert_to_job(session, owner, request_id)
     with pytest.raises(Conflict):

@@ -60,6 +60,7 @@ def _sample_args(fn: Any, world: dict[str, Any]) -> list[Any]:
         "invoice_id": 1,
         "thread_id": 1,
         "attachment_id": 1,
+        "job_file_id": 1,
         "label": "v1",
         "rejected": [],
         "form": {"email": "", "password": "", "name": "", "shop_name": ""},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from kontrol_app.services import portal_auth
+from kontrol_app.ui.portal.live import live_poll
 from kontrol_app.ui.portal.session import PortalSession
 from kontrol_app.ui.portal.sign_in import sign_in_card
 from kontrol_app.ui.portal.tabs import TABS, PortalTabs
@@ -46,7 +47,7 @@ def _tabs() -> rx.Component:
             type="auto",
         ),
         *[rx.tabs.content(tab.content(), value=tab.value) for tab in TABS],
-        *[tab.live() for tab in TABS if tab.live],
+        live_poll(),
         value=PortalTabs.tab,
         on_change=PortalTabs.set_tab,
         width="100%",

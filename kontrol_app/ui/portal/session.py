@@ -10,6 +10,8 @@ one of:
   query. No viewer: every part of the portal is cleared (`forget_portal`).
 - `@portal_event(write=True)`: the same, and it changes something: Preview refuses it
   with "Preview is read-only", whoever sends it.
+- `@portal_poll(stamps)`: the open portal's poll: the same re-check and `stamps(session,
+  viewer)` in one trip to the database; the handler gets the viewer and the stamps.
 - `@sign_in_event`: works before anyone signs in (request a code, check it); still
   refused in Preview, since it writes.
 - `@portal_loader`: the page's on_load, which does the same re-check itself.
@@ -34,7 +36,7 @@ from kontrol_app.ui.marks import mark, require_marks, supply_first_arg
 from kontrol_app.ui.services import call, portal_token, staff_token, visit
 
 PREVIEW_READ_ONLY = "Preview is read-only"
-GUARDS = "@portal_event, @sign_in_event, @portal_loader or @ui_event"
+GUARDS = "@portal_event, @portal_poll, @sign_in_event, @portal_loader or @ui_event"
 
 
 def _wants_preview(state: rx.State) -> bool:
@@ -95,6 +97,28 @@ def portal_event(fn: Callable | None = None, *, write: bool = False) -> Callable
 
     supply_first_arg(handler, fn)
     return mark(handler, "write" if write else "read")
+
+
+def portal_poll(stamps: Callable[[Any, PortalViewer], Any]) -> Callable:
+    """A poll (`async def h(self, viewer, stamps, ...)`): every open portal sends it every few
+    seconds, so the re-check and the stamps share one thread hop and one transaction."""
+
+    def wrap(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        async def handler(self: rx.State, *args: Any, **kwargs: Any) -> Any:
+            preview = _wants_preview(self)
+            viewer, found = await call(
+                portal_view.viewer_then, self.link, portal_token(self), staff_token(self) if preview else None, preview, stamps
+            )
+            if viewer is None or viewer.customer_id != _session_of(self)._customer_id:
+                await forget_portal(self)
+                return None
+            return await fn(self, viewer, found, *args, **kwargs)
+
+        supply_first_arg(handler, fn, count=2)
+        return mark(handler, "read")
+
+    return wrap
 
 
 def sign_in_event(fn: Callable) -> Callable:

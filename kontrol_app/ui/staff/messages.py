@@ -17,6 +17,7 @@ from kontrol_app.services import customers, files, messages
 from kontrol_app.services.errors import InvalidInput, NotFound
 from kontrol_app.services.messages import Segment, ThreadSummary
 from kontrol_app.services.mockups import size_text
+from kontrol_app.ui.components.files import file_card, make_mockup_button
 from kontrol_app.ui.components.empty import empty_state
 from kontrol_app.ui.components.forms import field, named_upload
 from kontrol_app.ui.components.tables import PagedState
@@ -236,7 +237,7 @@ class MessagesState(PagedState, rx.State):
         self.reply = value
 
     @form_event
-    def attachments_rejected(self, rejected: list[dict]):
+    def attachments_rejected(self):
         self.errors = {messages.FIELD_FILES: REJECTED}
 
     @staff_event
@@ -420,48 +421,7 @@ def segments_text(segments: rx.Var) -> rx.Component:
 
 
 def _attachment(a: rx.Var) -> rx.Component:
-    return rx.card(
-        rx.flex(
-            rx.cond(
-                a.image,
-                rx.link(
-                    rx.image(src=a.url, alt="Preview of " + a.name, loading="lazy", max_width="140px", max_height="120px", object_fit="contain"),
-                    href=a.url,
-                    is_external=True,
-                ),
-                rx.center(rx.cond(a.pdf, rx.icon("file-text", size=28), rx.icon("file", size=28)), width="48px", height="48px", aria_hidden="true"),
-            ),
-            rx.vstack(
-                rx.text(a.name, size="2", weight="medium", style={"overflow_wrap": "anywhere"}, class_name="attachment-name"),
-                rx.text(a.label, " · ", a.size, size="1", color_scheme="gray"),
-                rx.flex(
-                    rx.cond(a.pdf, rx.link("Open PDF", href=a.url, is_external=True, size="2")),
-                    rx.link("Download", href=a.download_url, size="2", custom_attrs={"download": ""}, aria_label="Download " + a.name),
-                    rx.cond(
-                        a.promotable,
-                        rx.button(
-                            "Make mockup version",
-                            size="1",
-                            variant="soft",
-                            type="button",
-                            on_click=MessagesState.promote(a.id),
-                            aria_label="Make a mockup version from " + a.name,
-                        ),
-                    ),
-                    spacing="3",
-                    align="center",
-                    wrap="wrap",
-                ),
-                spacing="1",
-                min_width="0",
-            ),
-            spacing="3",
-            align="start",
-        ),
-        size="1",
-        class_name="message-attachment",
-        max_width="100%",
-    )
+    return file_card(a, css="attachment", action=make_mockup_button("Make mockup version", a, MessagesState.promote(a.id)))
 
 
 def _message(m: rx.Var) -> rx.Component:
@@ -544,7 +504,7 @@ def _reply_box() -> rx.Component:
             _error(messages.FIELD_BODY),
             id="message-reply",
         ),
-        reply_attachments(state, UPLOAD_ID, _error(messages.FIELD_FILES), state.attachments_rejected),
+        reply_attachments(state, UPLOAD_ID, _error(messages.FIELD_FILES), lambda _rejected: state.attachments_rejected()),
         rx.hstack(
             rx.button(rx.icon("send", size=16), "Send", type="button", on_click=state.send(rx.upload_files(upload_id=UPLOAD_ID)), id="send-message"),
             justify="end",

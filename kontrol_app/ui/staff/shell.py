@@ -10,6 +10,7 @@ from kontrol_app.ui.guard import StaffState, forget_staff_screens, open_event
 from kontrol_app.ui.services import call, current_staff, sign_in_redirect, staff_token, visit
 from kontrol_app.ui.staff.messages_badge import MessagesBadgeState, messages_badge
 from kontrol_app.ui.staff.notifications import notifications_bell
+from kontrol_app.ui.staff.quotes_badge import QuotesBadgeState, quotes_badge
 
 # The sections that exist so far, named as the shop-owner guide names them.
 NAV = [
@@ -18,6 +19,7 @@ NAV = [
     ("Jobs", "/jobs", "shirt"),
     ("Invoices", "/invoices", "receipt"),
     ("Messages", "/messages", "messages-square"),
+    ("Quote Requests", "/quotes", "clipboard-list"),
     ("Settings", "/settings/shop", "settings"),
 ]
 
@@ -69,7 +71,7 @@ def _nav_link(label: str, href: str, icon: str, current: str) -> rx.Component:
         rx.hstack(
             rx.icon(icon, size=16),
             rx.text(label, size="3"),
-            messages_badge() if href == "/messages" else rx.fragment(),
+            messages_badge() if href == "/messages" else quotes_badge() if href == "/quotes" else rx.fragment(),
             align="center",
             spacing="2",
         ),
@@ -102,7 +104,7 @@ def staff_page(current: str, title: str, *children: rx.Component) -> rx.Componen
         rx.hstack(
             _brand(),
             rx.spacer(),
-            notifications_bell(MessagesBadgeState.load),
+            notifications_bell(MessagesBadgeState.load, QuotesBadgeState.load),
             _user_menu(),
             padding="12px 20px",
             border_bottom=f"1px solid {rx.color('gray', 5)}",

@@ -8,6 +8,7 @@ should fill it. Its vars are cleared with the rest of the portal on sign-out.
 
 from __future__ import annotations
 
+from kontrol_app.ui.portal.live import PortalLive  # noqa: F401  first: its loader snapshots the stamps before any tab loads
 from kontrol_app.ui.portal.tabs import branding, invoices, messages, orders, quote
 from kontrol_app.ui.portal.tabs.nav import PortalTabs, Tab
 

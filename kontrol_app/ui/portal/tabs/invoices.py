@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kontrol_app.services import invoices, payments
+from kontrol_app.services import invoices, payments, portal_live
 from kontrol_app.services.errors import NotFound, ServiceError
 from kontrol_app.services.invoices import PortalInvoice
 from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.ui.components.empty import empty_state
+from kontrol_app.ui.portal.live import watch
 from kontrol_app.ui.portal.session import PortalSession, portal_event, ui_event
 from kontrol_app.ui.portal.tabs.nav import PortalTabs, Tab
 from kontrol_app.ui.services import call, visit
 
 INVOICES = "invoices"
-POLL_MS = 3000
 RETURN_MESSAGES = {
     "paid": ("Thank you — your payment was received.", "green"),
     "already_paid": ("Thank you — your payment was received.", "green"),
@@ -32,7 +32,6 @@ class InvoicesTab(PortalSession):
     pay_error: str = ""
     return_message: str = ""
     return_color: str = "green"
-    _stamp: str = ""
 
     async def _fill(self, viewer: PortalViewer) -> None:
         """The cards; and, coming back from Stripe (`?paid=`) or a "View and pay" link
@@ -50,15 +49,13 @@ class InvoicesTab(PortalSession):
             (await self.get_state(PortalTabs)).tab = INVOICES
 
     async def _load(self, customer_id: int) -> None:
-        self._stamp = await call(invoices.portal_stamp, customer_id)
         self.invoices = await call(invoices.portal_cards, customer_id)
         self.open_count = sum(1 for card in self.invoices if card.pay_label)
 
-    @portal_event
-    async def poll(self, viewer: PortalViewer, _tick: str = ""):
-        """A payment confirmed by Stripe's webhook shows without a reload."""
-        if await call(invoices.portal_stamp, viewer.customer_id) != self._stamp:
-            await self._load(viewer.customer_id)
+    async def _reload(self, viewer: PortalViewer) -> None:
+        """The portal's poll saw an invoice change: a payment confirmed by Stripe's webhook
+        shows without a reload."""
+        await self._load(viewer.customer_id)
 
     async def _checkout(self, viewer: PortalViewer, invoice_ids: list[int] | None):
         """Off to Stripe's page; on a refusal the message shows above the cards, nothing changes."""
@@ -160,11 +157,11 @@ def invoices_tab() -> rx.Component:
                 width="100%",
             ),
         ),
-        rx.moment(interval=POLL_MS, on_change=InvoicesTab.poll, display="none"),
         spacing="3",
         width="100%",
         padding_top="12px",
     )
 
 
+watch(portal_live.INVOICES, InvoicesTab, "_reload")
 TAB = Tab(INVOICES, "Invoices", invoices_tab)

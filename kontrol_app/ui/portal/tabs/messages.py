@@ -3,8 +3,9 @@
 The customer's threads (newest activity first, this contact's unread count on each and on the
 tab), one thread's messages oldest to newest, a reply box with up to 5 attachments, and a new
 conversation about one of their jobs or in general. Message text is only ever text: links come
-from `messages.linkify` as plain `http(s)` hrefs, never HTML. An open portal polls
-`messages.client_stamp` and reloads only when it changed (a shop reply shows within ~5 s).
+from `messages.linkify` as plain `http(s)` hrefs, never HTML. The portal's poll
+(ui/portal/live.py) reloads the tab when `messages.client_stamp` moves (a shop reply shows
+within ~5 s, and the tab's badge on every tab).
 """
 
 from __future__ import annotations
@@ -13,18 +14,18 @@ from dataclasses import dataclass, replace
 
 import reflex as rx
 
-from kontrol_app.services import messages, portal_orders
+from kontrol_app.services import messages, portal_live, portal_orders
 from kontrol_app.services.errors import InvalidInput, ServiceError
 from kontrol_app.services.mockups import size_text
 from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.ui.components.empty import empty_state
 from kontrol_app.ui.components.forms import field, named_upload
+from kontrol_app.ui.portal.live import watch
 from kontrol_app.ui.portal.session import PortalSession, portal_event, ui_event
 from kontrol_app.ui.portal.tabs.nav import PortalTabs, Tab
 from kontrol_app.ui.services import call
 
 MESSAGES = "messages"
-POLL_MS = 3000  # "within ~5 s without reload"
 UPLOAD_ID = "portal-message-files"
 FIELDS = (messages.FIELD_BODY, messages.FIELD_SUBJECT, messages.FIELD_FILES)  # errors shown next to a field
 GENERAL = "general"  # the "about" select's value for a conversation not about a job
@@ -126,7 +127,6 @@ class MessagesTab(PortalSession):
     jobs: list[JobChoice] = []
     errors: dict[str, str] = {}
     refusal: str = ""
-    _stamp: str = ""
 
     async def _fill(self, viewer: PortalViewer) -> None:
         """The list; a `?thread=` link (from a notice email) opens that thread on this tab."""
@@ -136,7 +136,6 @@ class MessagesTab(PortalSession):
             (await self.get_state(PortalTabs)).tab = MESSAGES
 
     async def _load(self, viewer: PortalViewer) -> None:
-        self._stamp = await call(messages.client_stamp, viewer)
         page = await call(messages.client_threads, viewer, page=self.thread_page)
         self.threads, self.thread_page, self.thread_pages, self.unread_total = page.threads, page.page, page.pages, page.unread_total
         if self.mode == "thread":
@@ -150,7 +149,7 @@ class MessagesTab(PortalSession):
     async def _open(self, viewer: PortalViewer, thread_id: int) -> bool:
         """Show one thread (newest messages) and mark it read for this contact."""
         try:
-            view = await call(messages.open_thread_client, viewer, thread_id)
+            view, unread_total = await call(messages.open_thread_client_counted, viewer, thread_id)
         except ServiceError as error:
             self.mode, self.thread_id, self.shown, self.refusal = "list", 0, [], error.message
             return False
@@ -160,8 +159,7 @@ class MessagesTab(PortalSession):
         self.title = view.job_title or view.subject
         self.closed, self.has_earlier = view.closed, view.has_earlier
         self.shown = [_shown(m) for m in view.messages]
-        # Opening marked it read: the badges follow.
-        self.unread_total = await call(messages.client_unread_total, viewer)
+        self.unread_total = unread_total  # opening marked it read: the badges follow
         self.threads = [t if t.id != view.id else _read(t) for t in self.threads]
         return True
 
@@ -170,11 +168,9 @@ class MessagesTab(PortalSession):
         past = await call(portal_orders.customer_orders, viewer.customer_id, past=True)
         self.jobs = [JobChoice(str(job.id), job.title) for job in [*active, *past]]
 
-    @portal_event
-    async def poll(self, viewer: PortalViewer, _tick: str = ""):
-        """Every few seconds while the portal is open; reloads only when a message came in."""
-        if await call(messages.client_stamp, viewer) != self._stamp:
-            await self._load(viewer)
+    async def _reload(self, viewer: PortalViewer) -> None:
+        """The portal's poll saw a message come in (ui/portal/live.py)."""
+        await self._load(viewer)
 
     @portal_event
     async def open_thread(self, viewer: PortalViewer, thread_id: int):
@@ -235,7 +231,7 @@ class MessagesTab(PortalSession):
         self.about = about
 
     @ui_event
-    def files_rejected(self, rejected: list[dict]):
+    def files_rejected(self):
         self.errors = {**self.errors, messages.FIELD_FILES: REJECTED}
 
     @portal_event(write=True)
@@ -462,7 +458,7 @@ def _files_field() -> rx.Component:
                 max_files=messages.MAX_ATTACHMENTS,
                 max_size=messages.MAX_ATTACHMENT_BYTES,
                 accept=ACCEPT,
-                on_drop_rejected=MessagesTab.files_rejected,
+                on_drop_rejected=lambda _rejected: MessagesTab.files_rejected(),  # no File objects over the socket
             ),
         ),
         rx.foreach(rx.selected_files(UPLOAD_ID), lambda name: rx.text(name, size="1", class_name="selected-file", overflow_wrap="anywhere")),
@@ -564,10 +560,5 @@ def messages_tab() -> rx.Component:
     )
 
 
-def live() -> rx.Component:
-    """The poll, outside the tab's content (Radix unmounts a hidden tab): the label's badge
-    stays live on every tab."""
-    return rx.moment(interval=POLL_MS, on_change=MessagesTab.poll, display="none")
-
-
-TAB = Tab(MESSAGES, "Messages", messages_tab, badge=unread_badge, live=live)
+watch(portal_live.MESSAGES, MessagesTab, "_reload")
+TAB = Tab(MESSAGES, "Messages", messages_tab, badge=unread_badge)

@@ -18,7 +18,6 @@ class Tab:
     label: str
     content: Callable[[], rx.Component]
     badge: Callable[[], rx.Component] | None = None  # shown after the label (e.g. unread messages)
-    live: Callable[[], rx.Component] | None = None  # mounted whichever tab shows (the badge's poll)
 
 
 class PortalTabs(PortalSession):

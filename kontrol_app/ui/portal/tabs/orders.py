@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kontrol_app.services import portal_orders
+from kontrol_app.services import portal_live, portal_orders
 from kontrol_app.services.errors import NotFound
 from kontrol_app.services.portal_orders import PortalJob
 from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.ui.components.empty import empty_state
+from kontrol_app.ui.portal.live import watch
 from kontrol_app.ui.portal.session import PortalSession, portal_event, ui_event
 from kontrol_app.ui.portal.tabs.approval import ApprovalTab, approval_section, awaiting_note
 from kontrol_app.ui.portal.tabs.messages import MessagesTab
 from kontrol_app.ui.portal.tabs.nav import ORDERS, PortalTabs, Tab
+from kontrol_app.ui.portal.tabs.quote import QuoteTab
 from kontrol_app.ui.services import call
 
 NO_JOB = PortalJob(0, "", "", "", "", "", "gray", 0, [], "", "", "", "", "", "")
-POLL_MS = 3000  # "an open portal shows the new status within 5 seconds"
 
 
 class OrdersTab(PortalSession):
@@ -25,7 +26,6 @@ class OrdersTab(PortalSession):
     showing_past: bool = False
     job: PortalJob = NO_JOB
     job_open: bool = False
-    _orders_stamp: str = ""
 
     async def _fill(self, viewer: PortalViewer) -> None:
         """Called by the page's loader: the cards, and the job of a `?job=` link."""
@@ -35,7 +35,6 @@ class OrdersTab(PortalSession):
             (await self.get_state(PortalTabs)).tab = ORDERS
 
     async def _load_orders(self, customer_id: int) -> None:
-        self._orders_stamp = await call(portal_orders.orders_stamp, customer_id)
         self.orders = await call(portal_orders.customer_orders, customer_id)
         await (await self.get_state(ApprovalTab))._load_banner(customer_id)
         if self.showing_past:
@@ -44,8 +43,10 @@ class OrdersTab(PortalSession):
             await self._open_job(customer_id, self.job.id)
 
     async def _open_job(self, customer_id: int, job_id: int) -> bool:
+        # A card already here is this customer's and as fresh as the poll keeps it.
+        card = next((job for job in (*self.orders, *self.past_orders) if job.id == job_id), None)
         try:
-            self.job = await call(portal_orders.customer_order, customer_id, job_id)
+            self.job = card or await call(portal_orders.customer_order, customer_id, job_id)
             self.job_open = True
         except NotFound:
             self.job, self.job_open = NO_JOB, False
@@ -53,12 +54,9 @@ class OrdersTab(PortalSession):
         await (await self.get_state(ApprovalTab))._show(customer_id, self.job.id if self.job_open else 0)
         return self.job_open
 
-    @portal_event
-    async def poll(self, viewer: PortalViewer, _tick: str = ""):
-        """Runs every few seconds while the portal is open; reloads only when a job changed."""
-        stamp = await call(portal_orders.orders_stamp, viewer.customer_id)
-        if stamp != self._orders_stamp:
-            await self._load_orders(viewer.customer_id)
+    async def _reload(self, viewer: PortalViewer) -> None:
+        """The portal's poll saw a job change (ui/portal/live.py)."""
+        await self._load_orders(viewer.customer_id)
 
     @portal_event
     async def open_job(self, viewer: PortalViewer, job_id: int):
@@ -77,6 +75,14 @@ class OrdersTab(PortalSession):
 def job_badge(job: rx.Var, **props) -> rx.Component:
     """The colour comes with the job (picked from its status value on the server)."""
     return rx.badge(job.status_label, color_scheme=job.status_color, variant="soft", size="2", class_name="status-badge", **props)
+
+
+def reorder_button(job: rx.Var, **props) -> rx.Component:
+    """Reorder on a shipped or completed order: Request a Quote, pre-filled from it."""
+    return rx.cond(
+        (job.status == "shipped") | (job.status == "completed"),
+        rx.button(rx.icon("repeat", size=14), "Reorder", variant="soft", size="1", on_click=QuoteTab.reorder(job.id), disabled=PortalSession.preview, **props),
+    )
 
 
 def _timeline(job: rx.Var) -> rx.Component:
@@ -128,7 +134,12 @@ def _order_card(job: rx.Var) -> rx.Component:
             awaiting_note(job),
             rx.progress(value=job.progress, max=100, width="100%", aria_label="Order progress"),
             _tracking(job),
-            rx.button("View details", variant="ghost", size="1", on_click=OrdersTab.open_job(job.id)),
+            rx.hstack(
+                rx.button("View details", variant="ghost", size="1", on_click=OrdersTab.open_job(job.id)),
+                reorder_button(job, aria_label="Reorder " + job.title),
+                spacing="3",
+                align="center",
+            ),
             spacing="2",
             width="100%",
         ),
@@ -157,6 +168,7 @@ def _job_detail() -> rx.Component:
                 on_click=MessagesTab.about_job(job.id),
                 id="message-about-order",
             ),
+            reorder_button(job, id="portal-job-reorder"),
             approval_section(),
             spacing="3",
             width="100%",
@@ -195,9 +207,8 @@ def orders_tab() -> rx.Component:
                 padding_top="12px",
             ),
         ),
-        # Poll for status changes while the portal is open (no reload needed).
-        rx.moment(interval=POLL_MS, on_change=OrdersTab.poll, display="none"),
     )
 
 
+watch(portal_live.ORDERS, OrdersTab, "_reload")
 TAB = Tab(ORDERS, "Active Orders", orders_tab)

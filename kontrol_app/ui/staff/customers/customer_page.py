@@ -10,6 +10,7 @@ from kontrol_app.services.errors import NotFound
 from kontrol_app.ui.components.forms import dialog_buttons, field
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, staff_event
 from kontrol_app.ui.services import call
+from kontrol_app.ui.staff.customers.brand_kit import BrandKitState, brand_kit_card
 from kontrol_app.ui.staff.customers.messages import CustomerMessagesState, messages_card
 from kontrol_app.ui.staff.shell import guarded, staff_page
 
@@ -227,6 +228,7 @@ def customer_page() -> rx.Component:
                     ),
                     width="100%",
                 ),
+                brand_kit_card(),
                 messages_card(),
                 spacing="4",
                 width="100%",
@@ -236,4 +238,4 @@ def customer_page() -> rx.Component:
     )
 
 
-PAGE_ON_LOAD = guarded(CustomerPageState.load, CustomerMessagesState.load)
+PAGE_ON_LOAD = guarded(CustomerPageState.load, CustomerMessagesState.load, BrandKitState.load)

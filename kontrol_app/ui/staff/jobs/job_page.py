@@ -15,7 +15,9 @@ from kontrol_app.ui.components.status import status_badge
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, staff_event
 from kontrol_app.ui.services import call
 from kontrol_app.ui.staff.shell import guarded, staff_page
+from kontrol_app.ui.staff.customers.brand_kit import job_brand_kit
 from kontrol_app.ui.staff.jobs.common import STATUS_OPTIONS, due_label
+from kontrol_app.ui.staff.jobs.files import JobFilesState, job_files_section
 from kontrol_app.ui.staff.jobs.invoices import JobInvoicesState, invoices_tab
 from kontrol_app.ui.staff.jobs.messages import JobMessagesState, messages_tab
 from kontrol_app.ui.staff.jobs.mockups import MockupsState, mockups_tab
@@ -219,6 +221,8 @@ def job_page() -> rx.Component:
                             _detail("Notes", state.job["notes"]),
                             padding_top="12px",
                         ),
+                        job_files_section(),
+                        job_brand_kit(),
                         value="details",
                     ),
                     rx.tabs.content(mockups_tab(), value="mockups"),
@@ -252,4 +256,4 @@ def job_page() -> rx.Component:
     )
 
 
-PAGE_ON_LOAD = guarded(JobPageState.load, MockupsState.load, JobInvoicesState.load, JobMessagesState.load)
+PAGE_ON_LOAD = guarded(JobPageState.load, MockupsState.load, JobInvoicesState.load, JobMessagesState.load, JobFilesState.load)

@@ -46,7 +46,7 @@ class JobMessagesState(StaffState, rx.State):
         self.body = value
 
     @form_event
-    def attachments_rejected(self, rejected: list[dict]):
+    def attachments_rejected(self):
         self.errors = {messages.FIELD_FILES: REJECTED}
 
     @staff_event
@@ -95,7 +95,7 @@ def _new_message_dialog() -> rx.Component:
                     state.errors.get(messages.FIELD_BODY, ""),
                     id="job-message-body",
                 ),
-                reply_attachments(state, UPLOAD_ID, state.errors.get(messages.FIELD_FILES, ""), state.attachments_rejected),
+                reply_attachments(state, UPLOAD_ID, state.errors.get(messages.FIELD_FILES, ""), lambda _rejected: state.attachments_rejected()),
                 rx.cond(
                     state.errors.get("form", "") != "",
                     rx.text(state.errors.get("form", ""), color_scheme="red", size="2", role="alert"),

@@ -1,0 +1,97 @@
+"""The open portal's one poll (ui/portal/live.py): nothing new changes nothing (so Reflex
+sends nothing back); a job, invoice or message change reloads just that tab, whichever tab
+shows; another customer's changes move nothing."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from kontrol_app.services import invoices, jobs, messages, portal_live, quotes
+from kontrol_app.services.portal_view import PortalViewer
+from kontrol_app.ui.portal.live import PortalLive
+from kontrol_app.ui.portal.tabs.invoices import InvoicesTab
+from kontrol_app.ui.portal.tabs.messages import MessagesTab
+from kontrol_app.ui.portal.tabs.nav import PortalTabs
+from kontrol_app.ui.portal.tabs.orders import OrdersTab
+from kontrol_app.ui.portal.tabs.quote import QuoteTab
+from tests.factories import make_invoice, make_job
+from tests.helpers.states import run_handler, screen
+from tests.unit import test_portal_messages_tab as tab_tests
+from tests.unit.test_quotes import fill as fill_request
+
+
+client = tab_tests.client  # the fixture: Acme with a job, a signed-in contact, another customer
+_open = tab_tests._open
+
+
+def _dirty(root) -> set[str]:
+    """Every var an event changed, in any part of the portal."""
+    found: set[str] = set()
+    todo = [root]
+    while todo:
+        state = todo.pop()
+        found |= {f"{type(state).__name__}.{name}" for name in state.dirty_vars}
+        todo += list(state.substates.values())
+    return found
+
+
+def _clean(root) -> None:
+    todo = [root]
+    while todo:
+        state = todo.pop()
+        state.dirty_vars.clear()
+        todo += list(state.substates.values())
+
+
+def test_a_poll_that_finds_nothing_new_changes_nothing(client):
+    root = _open(client)
+    _clean(root)
+    run_handler(screen(root, PortalLive), "poll", "tick")
+    assert _dirty(root) == set()
+
+
+def test_each_change_reloads_its_own_tab_whichever_tab_shows(client, session: Session):
+    root = _open(client)
+    run_handler(screen(root, PortalTabs), "set_tab", "quote")  # none of the three in front
+    live = screen(root, PortalLive)
+
+    jobs.change_status(session, client["owner"], client["job_id"], "artwork")
+    session.commit()
+    _clean(root)
+    run_handler(live, "poll", "tick")
+    assert screen(root, OrdersTab).orders[0].status == "artwork"
+    assert not {name for name in _dirty(root) if name.startswith(("InvoicesTab.", "MessagesTab."))}
+
+    make_invoice(session, client["owner"], client["job_id"], send=True)
+    session.commit()
+    _clean(root)
+    run_handler(live, "poll", "tick")
+    assert len(screen(root, InvoicesTab).invoices) == 1
+    assert not {name for name in _dirty(root) if name.startswith(("OrdersTab.", "MessagesTab."))}
+
+    messages.start_thread_staff(session, client["owner"], client["customer_id"], "Proof ready", job_id=client["job_id"])
+    session.commit()
+    run_handler(live, "poll", "tick")
+    assert screen(root, MessagesTab).unread_total == 1  # the tab's badge, on the Quote tab
+
+    run_handler(screen(root, PortalTabs), "set_tab", "orders")
+    quote = screen(root, QuoteTab)
+    quote.notes = "typed, not saved yet"
+    viewer = PortalViewer(client["customer_id"], "Acme Uniforms", "Sarah", "sarah@acme.example", False, client["contact_id"])
+    fill_request(session, viewer)
+    number = quotes.submit(session, viewer)  # as if from another tab: the list follows, the typing stays
+    session.commit()
+    run_handler(live, "poll", "tick")
+    assert [row.number for row in quote.requests] == [number] and quote.notes == "typed, not saved yet"
+
+
+def test_another_customers_news_moves_no_stamp(client, session: Session):
+    viewer = PortalViewer(client["customer_id"], "Acme Uniforms", "Sarah", "sarah@acme.example", False)
+    before = portal_live.stamps(session, viewer)
+    other_job = make_job(session, client["owner"], client["other_customer"], "Not Acme's")
+    make_invoice(session, client["owner"], other_job, send=True)
+    messages.post_staff(session, client["owner"], client["other_thread"], "Still not Acme's")
+    session.commit()
+    assert portal_live.stamps(session, viewer) == before
+    assert set(before) == {"orders", "invoices", "messages", "quotes"}
+    assert invoices.portal_stamp(session, client["customer_id"]) == before["invoices"]
