@@ -16,6 +16,10 @@ config = rx.Config(
     api_url=settings.browser_api_url,
     # Reflex keeps state in Redis (and runs several workers) when this is set.
     redis_url=settings.redis_url or None,
+    # One worker without Redis keeps page state in memory (expired like Redis keys), not in
+    # pickles on disk: every event skipped a file write and the periodic scan of the states
+    # folder. A restart loses only what was on screen; each page reloads its data on open.
+    state_manager_mode=rx.constants.StateManagerMode.REDIS if settings.redis_url else rx.constants.StateManagerMode.MEMORY,
     cors_allowed_origins=settings.allowed_origins,
     telemetry_enabled=False,
     show_built_with_reflex=False,

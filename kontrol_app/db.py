@@ -14,11 +14,20 @@ from kontrol_app.services.search import SQLITE_UNICODE_LOWER, python_lower
 from kontrol_app.settings import get_settings
 
 _engine: Engine | None = None
+# Per worker process: its event threads (asyncio's default executor holds min(32, CPUs + 4))
+# and the background loops. PostgreSQL's default 100 connections allow several workers.
+POOL_SIZE = 12
+POOL_OVERFLOW = 8
 
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # Enough pooled connections for every worker thread (asyncio's default executor, the
+        # background loops): with SQLAlchemy's default 5 the overflow ones were opened and
+        # closed again on every busy second, each paying the pragmas below.
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -32,7 +41,7 @@ def make_engine(url: str) -> Engine:
             dbapi_connection.create_function(SQLITE_UNICODE_LOWER, 1, python_lower, deterministic=True)
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
 
 
 def get_engine() -> Engine:

@@ -351,6 +351,13 @@ def _summaries(session: Session, rows: Sequence[tuple[MessageThread, str, str | 
     return summaries
 
 
+# Built once (Core): the thread's customer and job names in one statement.
+_NAMES_QUERY = sa_select(
+    sa_select(Customer.name).where(Customer.id == bindparam("customer_id")).scalar_subquery(),
+    sa_select(Job.title).where(Job.id == bindparam("job_id")).scalar_subquery(),
+)
+
+
 def _thread_view(session: Session, thread: MessageThread, side: str, *, before_id: int | None, limit: int, promotable: bool) -> ThreadView:
     limit = max(1, min(int(limit), 200))
     query = select(Message).where(Message.thread_id == thread.id)
@@ -360,8 +367,7 @@ def _thread_view(session: Session, thread: MessageThread, side: str, *, before_i
     has_earlier = len(newest_first) > limit
     messages = list(reversed(newest_first[:limit]))
     timezone = shop_timezone(session)
-    customer = session.get(Customer, thread.customer_id)
-    job = session.get(Job, thread.job_id) if thread.job_id is not None else None
+    customer_name, job_title = session.connection().execute(_NAMES_QUERY, {"customer_id": thread.customer_id, "job_id": thread.job_id}).one()
     if before_id is None:  # the newest page: its last message is the newest
         newest_id = messages[-1].id if messages else 0
     else:
@@ -369,9 +375,9 @@ def _thread_view(session: Session, thread: MessageThread, side: str, *, before_i
     return ThreadView(
         id=thread.id,
         customer_id=thread.customer_id,
-        customer_name=customer.name if customer else "",
+        customer_name=customer_name or "",
         job_id=thread.job_id,
-        job_title=job.title if job else "",
+        job_title=job_title or "",
         subject=thread.subject,
         closed=thread.closed_at is not None,
         closed_when=shop_time(thread.closed_at, timezone),
@@ -666,10 +672,9 @@ def open_thread_client(session: Session, viewer: Viewer, thread_id: int, *, befo
     contact only (a staff Preview marks nothing)."""
     thread = _client_thread(session, viewer, thread_id)
     view = _thread_view(session, thread, CLIENT, before_id=before_id, limit=limit, promotable=False)
+    # The viewer's contact was checked with its session (the guard's one query).
     if before_id is None and view.messages and viewer.contact_id is not None:
-        contact = session.get(CustomerContact, viewer.contact_id)
-        if contact is not None and contact.customer_id == viewer.customer_id:
-            _mark_contact_read(session, thread.id, contact.id, view.messages[-1].id)
+        _mark_contact_read(session, thread.id, viewer.contact_id, view.messages[-1].id)
     return view
 
 

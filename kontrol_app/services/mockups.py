@@ -23,6 +23,7 @@ from pathlib import Path, PurePath
 import pypdfium2 as pdfium
 from PIL import Image, ImageOps
 from sqlalchemy import bindparam, delete, exists, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
@@ -813,17 +814,22 @@ def _approval_id(facts: _Facts, version: MockupVersion) -> int:
     return record.id if record is not None and record.decision in APPROVALS else 0
 
 
-_SENT_QUERY = select(MockupVersion.id).where(
-    MockupVersion.job_id == bindparam("job_id"), MockupVersion.sent_at.is_not(None), MockupVersion.withdrawn_at.is_(None)
-).limit(1)
+# Built once (Core): whose job it is, and whether anything was sent. Most jobs a client opens
+# have nothing sent, and this one query says so.
+_PROOF_GATE = sa_select(
+    Job.customer_id,
+    exists().where(MockupVersion.job_id == Job.id, MockupVersion.sent_at.is_not(None), MockupVersion.withdrawn_at.is_(None)),
+).where(Job.id == bindparam("job_id"))
 
 
 def portal_proof(session: Session, customer_id: int, job_id: int) -> PortalProof | None:
     """The version the client is asked about (the newest sent, not withdrawn), or None."""
-    job = _own_job(session, customer_id, job_id)
-    # Most jobs the client opens have nothing sent: one cheap query says so.
-    if not session.exec(_SENT_QUERY, params={"job_id": job.id}).first():
+    gate = session.connection().execute(_PROOF_GATE, {"job_id": job_id}).first() if isinstance(job_id, int) else None
+    if gate is None or gate[0] != customer_id:
+        raise NotFound(NOT_IN_PORTAL)
+    if not gate[1]:
         return None
+    job = _own_job(session, customer_id, job_id)
     facts = _facts(session, job)
     shown = next((v for v in reversed(facts.versions) if v.sent_at is not None and v.withdrawn_at is None), None)
     if shown is None:

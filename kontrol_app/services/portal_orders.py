@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, bindparam, func
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from kontrol_app.models import Job, JobStatusChange
 from kontrol_app.services import statuses
@@ -51,7 +51,7 @@ def _day(value: date) -> str:
     return f"{value:%b} {value.day}"
 
 
-def _cards(jobs: list[Job], changes: list[Row], timezone: str) -> list[PortalJob]:
+def _cards(jobs: list[Row], changes: list[Row], timezone: str) -> list[PortalJob]:
     zone = ZoneInfo(timezone or "UTC")
     reached: dict[tuple[int, str], datetime] = {}
     history: dict[int, set[str]] = {}
@@ -90,27 +90,39 @@ def _cards(jobs: list[Job], changes: list[Row], timezone: str) -> list[PortalJob
     return cards
 
 
+# Built once (Core, only the columns a card shows): the portal's hot paths. Rows read like
+# the ORM objects they stand for (`row.title`), so `_cards` takes either.
+_CARD_COLUMNS = (
+    Job.id, Job.title, Job.quantity, Job.due_date, Job.status, Job.tracking_carrier, Job.tracking_number, Job.garment, Job.colour,
+)
+_ORDER_QUERY = sa_select(*_CARD_COLUMNS).where(Job.id == bindparam("job_id"), Job.customer_id == bindparam("customer_id"))
+_CHANGES_QUERY = (
+    sa_select(JobStatusChange.job_id, JobStatusChange.to_status, JobStatusChange.created_at)
+    .where(JobStatusChange.job_id.in_(bindparam("job_ids", expanding=True)))
+    .order_by(JobStatusChange.id)
+)
+
+
 def _changes_for(session: Session, job_ids: list[int]) -> list[Row]:
-    """(job_id, to_status, created_at) rows, oldest first: only the columns the cards use."""
+    """(job_id, to_status, created_at) rows, oldest first."""
     if not job_ids:
         return []
-    columns = (JobStatusChange.job_id, JobStatusChange.to_status, JobStatusChange.created_at)
-    return list(session.exec(select(*columns).where(JobStatusChange.job_id.in_(job_ids)).order_by(JobStatusChange.id)).all())
+    return list(session.connection().execute(_CHANGES_QUERY, {"job_ids": job_ids}).all())
 
 
 def customer_orders(session: Session, customer_id: int, *, past: bool = False) -> list[PortalJob]:
     """Active orders (or past ones: Completed, Declined, Cancelled), due soonest first."""
     closed = [s.value for s in statuses.CLOSED]
-    query = select(Job).where(Job.customer_id == customer_id)
+    query = sa_select(*_CARD_COLUMNS).where(Job.customer_id == customer_id)
     query = query.where(Job.status.in_(closed) if past else Job.status.not_in(closed))
     order = (Job.updated_at.desc(),) if past else (Job.due_date.is_(None), Job.due_date, Job.id)
-    jobs = list(session.exec(query.order_by(*order).limit(200)).all())
+    jobs = list(session.connection().execute(query.order_by(*order).limit(200)).all())
     return _cards(jobs, _changes_for(session, [j.id for j in jobs]), shop_timezone(session))
 
 
 def customer_order(session: Session, customer_id: int, job_id: int) -> PortalJob:
     """One job of this customer; any other id answers "not found"."""
-    job = session.exec(select(Job).where(Job.id == job_id, Job.customer_id == customer_id)).first()
+    job = session.connection().execute(_ORDER_QUERY, {"job_id": job_id, "customer_id": customer_id}).first()
     if job is None:
         raise NotFound("Not found.")
     return _cards([job], _changes_for(session, [job.id]), shop_timezone(session))[0]

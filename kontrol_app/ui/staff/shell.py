@@ -70,7 +70,7 @@ def _nav_link(label: str, href: str, icon: str, current: str) -> rx.Component:
     return rx.link(
         rx.hstack(
             rx.icon(icon, size=16),
-            rx.text(label, size="3"),
+            rx.text(label, size="3", white_space="nowrap"),
             messages_badge() if href == "/messages" else quotes_badge() if href == "/quotes" else rx.fragment(),
             align="center",
             spacing="2",
@@ -118,6 +118,7 @@ def staff_page(current: str, title: str, *children: rx.Component) -> rx.Componen
                 spacing="1",
                 padding="12px",
                 min_width={"md": "200px"},
+                flex_shrink="0",  # the page's content never squeezes the labels onto two lines
                 overflow_x="auto",
                 border_right={"md": f"1px solid {rx.color('gray', 5)}"},
                 aria_label="Sections",
