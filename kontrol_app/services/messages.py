@@ -47,7 +47,7 @@ from kontrol_app.models import (
 )
 from kontrol_app.services import files, mockups, notifications, outbox
 from kontrol_app.services.clock import shop_time
-from kontrol_app.services.errors import InvalidInput, NotAllowed, NotFound
+from kontrol_app.services.errors import InvalidInput, NotAllowed, NotFound, ServiceError
 from kontrol_app.services.paging import page_window
 from kontrol_app.services.portal_links import portal_url
 from kontrol_app.services.search import contains
@@ -678,11 +678,30 @@ def open_thread_client(session: Session, viewer: Viewer, thread_id: int, *, befo
     return view
 
 
-def open_thread_client_counted(session: Session, viewer: Viewer, thread_id: int) -> tuple[ThreadView, int]:
-    """`open_thread_client` and the contact's unread total after it (the badge), in one trip."""
-    view = open_thread_client(session, viewer, thread_id)
+@dataclass(frozen=True)
+class ClientOpening:
+    """A thread opened in the portal, with the contact's unread total after it (the badge);
+    or why it did not open (`refusal`; both empty for an id that is not a number)."""
+
+    view: ThreadView | None
+    unread_total: int
+    refusal: str
+
+
+def client_opening(session: Session, viewer: Viewer, thread_id: Any) -> ClientOpening:
+    """Open one of the viewer's threads (marking it read), read in the same trip as the
+    session re-check. `thread_id` is whatever the browser sent. A refusal writes nothing:
+    the thread is looked up before anything is marked."""
+    if isinstance(thread_id, str) and thread_id.isascii() and thread_id.isdigit():
+        thread_id = int(thread_id)
+    if isinstance(thread_id, bool) or not isinstance(thread_id, int):
+        return ClientOpening(None, 0, "")
+    try:
+        view = open_thread_client(session, viewer, thread_id)
+    except ServiceError as error:
+        return ClientOpening(None, 0, error.message)
     session.flush()
-    return view, client_unread_total(session, viewer)
+    return ClientOpening(view, client_unread_total(session, viewer), "")
 
 
 def _staff_unread_counts(session: Session, thread_ids: list[int]) -> dict[int, int]:
@@ -965,6 +984,7 @@ __all__ = [
     "NOTICE_EVERY",
     "NOT_IN_PORTAL",
     "AttachmentView",
+    "ClientOpening",
     "MessageView",
     "Segment",
     "ThreadPage",
@@ -977,7 +997,7 @@ __all__ = [
     "close_thread",
     "linkify",
     "open_thread_client",
-    "open_thread_client_counted",
+    "client_opening",
     "open_thread_staff",
     "post_client",
     "post_staff",

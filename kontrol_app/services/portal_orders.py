@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, bindparam, func
@@ -15,8 +16,9 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
 from kontrol_app.models import Job, JobStatusChange
-from kontrol_app.services import statuses
+from kontrol_app.services import mockups, statuses
 from kontrol_app.services.errors import NotFound
+from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.services.shop import shop_timezone
 from kontrol_app.services.tracking import CARRIER_LABELS, tracking_url
 
@@ -126,6 +128,28 @@ def customer_order(session: Session, customer_id: int, job_id: int) -> PortalJob
     if job is None:
         raise NotFound("Not found.")
     return _cards([job], _changes_for(session, [job.id]), shop_timezone(session))[0]
+
+
+@dataclass(frozen=True)
+class Opening:
+    """What opening one job shows: its card (None: not this customer's) and the artwork sent
+    for approval on it (a mockups.PortalProof, or None)."""
+
+    job: PortalJob | None
+    proof: mockups.PortalProof | None
+
+
+def opening(session: Session, viewer: PortalViewer, job_id: Any) -> Opening:
+    """The portal's "View details", read in the same trip as the session re-check. `job_id`
+    is whatever the browser sent."""
+    if isinstance(job_id, str) and job_id.isascii() and job_id.isdigit():
+        job_id = int(job_id)
+    if isinstance(job_id, bool) or not isinstance(job_id, int):
+        return Opening(None, None)
+    try:
+        return Opening(customer_order(session, viewer.customer_id, job_id), mockups.portal_proof(session, viewer.customer_id, job_id))
+    except NotFound:
+        return Opening(None, None)
 
 
 # Built once: the open portal runs it every few seconds (Core, no ORM objects).

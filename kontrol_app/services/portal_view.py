@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Row, and_, bindparam, true
 from sqlalchemy import select as sa_select
@@ -123,12 +123,13 @@ def viewer_then(
     client_token: str | None,
     staff_token: str | None,
     want_preview: bool,
-    then: Callable[[Session, PortalViewer], T],
+    then: Callable[..., T],
+    *args: Any,
 ) -> tuple[PortalViewer | None, T | None]:
-    """The re-check and, for a viewer, `then(session, viewer)` in the same transaction: one
-    trip for the portal's poll, which every open portal sends every few seconds."""
+    """The re-check and, for a viewer, `then(session, viewer, *args)` in the same transaction:
+    one trip for the portal's poll and for its busiest reads (open a job, open a thread)."""
     viewer = viewer_for(session, link, client_token, staff_token, want_preview)
-    return viewer, (then(session, viewer) if viewer is not None else None)
+    return viewer, (then(session, viewer, *args) if viewer is not None else None)
 
 
 @dataclass(frozen=True)

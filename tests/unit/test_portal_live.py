@@ -95,3 +95,32 @@ def test_another_customers_news_moves_no_stamp(client, session: Session):
     assert portal_live.stamps(session, viewer) == before
     assert set(before) == {"orders", "invoices", "messages", "quotes"}
     assert invoices.portal_stamp(session, client["customer_id"]) == before["invoices"]
+
+
+def test_open_a_job_reads_its_card_and_proof_in_the_recheck_trip(client, session: Session):
+    """`@portal_event(reads=...)`: the card comes with the re-check; another customer's job,
+    a made-up id or a non-number opens nothing and shows nothing of theirs."""
+    other_job = make_job(session, client["owner"], client["other_customer"], "Not Acme's Hoodies")
+    session.commit()
+    root = _open(client)
+    orders = screen(root, OrdersTab)
+    run_handler(orders, "open_job", client["job_id"])
+    assert orders.job_open and orders.job.title == "Spring League T-Shirts"
+    for wrong in (other_job, 10**9, "x1", None, True):
+        run_handler(orders, "open_job", wrong)
+        assert not orders.job_open and orders.job.title == ""
+    run_handler(orders, "open_job", str(client["job_id"]))  # the browser may send it as text
+    assert orders.job_open
+
+
+def test_open_a_thread_reads_it_in_the_recheck_trip_and_refuses_anothers(client, session: Session):
+    thread_id = messages.start_thread_staff(session, client["owner"], client["customer_id"], "Proof ready", job_id=client["job_id"])
+    session.commit()
+    root = _open(client)
+    tab = screen(root, MessagesTab)
+    run_handler(tab, "open_thread", client["other_thread"])
+    assert tab.mode == "list" and tab.refusal == messages.NOT_IN_PORTAL
+    run_handler(tab, "open_thread", "nonsense")
+    assert tab.mode == "list"
+    run_handler(tab, "open_thread", thread_id)
+    assert tab.mode == "thread" and [m.parts[0].text for m in tab.shown] == ["Proof ready"] and tab.unread_total == 0

@@ -10,6 +10,10 @@ one of:
   query. No viewer: every part of the portal is cleared (`forget_portal`).
 - `@portal_event(write=True)`: the same, and it changes something: Preview refuses it
   with "Preview is read-only", whoever sends it.
+- `@portal_event(reads=fn)`: the same, with `fn(session, viewer, *args)` run in the re-check's
+  own trip to the database (one thread hop); the handler gets the viewer, then what `fn`
+  returned, then its own args. For the busiest reads (open a job, open a thread); `fn` must
+  check the args it gets from the browser.
 - `@portal_poll(stamps)`: the open portal's poll: the same re-check and `stamps(session,
   viewer)` in one trip to the database; the handler gets the viewer and the stamps.
 - `@sign_in_event`: works before anyone signs in (request a code, check it); still
@@ -81,21 +85,41 @@ async def _guarded_viewer(state: rx.State) -> PortalViewer | None:
     return viewer
 
 
-def portal_event(fn: Callable | None = None, *, write: bool = False) -> Callable:
-    """A handler for a signed-in viewer: `async def h(self, viewer, ...)`."""
+async def _checked(state: rx.State, reads: Callable, *args: Any) -> tuple[PortalViewer | None, Any]:
+    """The re-check and, for this page's viewer, `reads(session, viewer, *args)`: one thread
+    hop, one transaction. No viewer: the portal is cleared, as `_guarded_viewer` does."""
+    preview = _wants_preview(state)
+    viewer, found = await call(
+        portal_view.viewer_then, state.link, portal_token(state), staff_token(state) if preview else None, preview, reads, *args
+    )
+    if viewer is None or viewer.customer_id != _session_of(state)._customer_id:
+        await forget_portal(state)
+        return None, None
+    return viewer, found
+
+
+def portal_event(fn: Callable | None = None, *, write: bool = False, reads: Callable | None = None) -> Callable:
+    """A handler for a signed-in viewer: `async def h(self, viewer, ...)`; with `reads`,
+    `async def h(self, viewer, found, ...)`."""
+    if write and reads is not None:
+        raise TypeError("reads run before Preview's refusal: only read-only events take them")
     if fn is None:
-        return functools.partial(portal_event, write=write)
+        return functools.partial(portal_event, write=write, reads=reads)
 
     @functools.wraps(fn)
     async def handler(self: rx.State, *args: Any, **kwargs: Any) -> Any:
-        viewer = await _guarded_viewer(self)
+        if reads is None:
+            viewer, supplied = await _guarded_viewer(self), ()
+        else:
+            viewer, found = await _checked(self, reads, *args, *kwargs.values())
+            supplied = (found,)
         if viewer is None:
             return None
         if write and viewer.preview:
             return rx.toast.error(PREVIEW_READ_ONLY)
-        return await fn(self, viewer, *args, **kwargs)
+        return await fn(self, viewer, *supplied, *args, **kwargs)
 
-    supply_first_arg(handler, fn)
+    supply_first_arg(handler, fn, count=1 if reads is None else 2)
     return mark(handler, "write" if write else "read")
 
 
@@ -106,12 +130,8 @@ def portal_poll(stamps: Callable[[Any, PortalViewer], Any]) -> Callable:
     def wrap(fn: Callable) -> Callable:
         @functools.wraps(fn)
         async def handler(self: rx.State, *args: Any, **kwargs: Any) -> Any:
-            preview = _wants_preview(self)
-            viewer, found = await call(
-                portal_view.viewer_then, self.link, portal_token(self), staff_token(self) if preview else None, preview, stamps
-            )
-            if viewer is None or viewer.customer_id != _session_of(self)._customer_id:
-                await forget_portal(self)
+            viewer, found = await _checked(self, stamps)
+            if viewer is None:
                 return None
             return await fn(self, viewer, found, *args, **kwargs)
 

@@ -100,6 +100,10 @@ class ApprovalTab(PortalSession):
             proof = await call(mockups.portal_proof, customer_id, job_id) if job_id else None
         except NotFound:
             proof = None
+        self._apply(proof)
+
+    def _apply(self, proof: mockups.PortalProof | None) -> None:
+        """Show `proof` (None: nothing to decide on this job)."""
         if proof is None:
             self.job_id = self.version_id = self.page_count = 0
             self.label = self.preview_url = self.file_url = self.message = self.decided_text = ""

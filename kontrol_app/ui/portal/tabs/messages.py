@@ -148,10 +148,13 @@ class MessagesTab(PortalSession):
 
     async def _open(self, viewer: PortalViewer, thread_id: int) -> bool:
         """Show one thread (newest messages) and mark it read for this contact."""
-        try:
-            view, unread_total = await call(messages.open_thread_client_counted, viewer, thread_id)
-        except ServiceError as error:
-            self.mode, self.thread_id, self.shown, self.refusal = "list", 0, [], error.message
+        return self._show(await call(messages.client_opening, viewer, thread_id))
+
+    def _show(self, opening: messages.ClientOpening) -> bool:
+        view, unread_total = opening.view, opening.unread_total
+        if view is None:
+            if opening.refusal:
+                self.mode, self.thread_id, self.shown, self.refusal = "list", 0, [], opening.refusal
             return False
         if self.thread_id != view.id:
             self.body, self.errors = "", {}
@@ -172,10 +175,10 @@ class MessagesTab(PortalSession):
         """The portal's poll saw a message come in (ui/portal/live.py)."""
         await self._load(viewer)
 
-    @portal_event
-    async def open_thread(self, viewer: PortalViewer, thread_id: int):
-        thread = _int(thread_id)
-        if thread is not None and await self._open(viewer, thread):
+    @portal_event(reads=messages.client_opening)
+    async def open_thread(self, viewer: PortalViewer, opening: messages.ClientOpening, thread_id: int):
+        """The thread comes in the re-check's own trip to the database."""
+        if self._show(opening):
             (await self.get_state(PortalTabs)).tab = MESSAGES
 
     @portal_event

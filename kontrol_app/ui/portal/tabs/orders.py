@@ -58,9 +58,11 @@ class OrdersTab(PortalSession):
         """The portal's poll saw a job change (ui/portal/live.py)."""
         await self._load_orders(viewer.customer_id)
 
-    @portal_event
-    async def open_job(self, viewer: PortalViewer, job_id: int):
-        await self._open_job(viewer.customer_id, int(job_id))
+    @portal_event(reads=portal_orders.opening)
+    async def open_job(self, viewer: PortalViewer, opening: portal_orders.Opening, job_id: int):
+        """The card and its artwork come in the re-check's own trip to the database."""
+        self.job, self.job_open = (opening.job, True) if opening.job is not None else (NO_JOB, False)
+        (await self.get_state(ApprovalTab))._apply(opening.proof if self.job_open else None)
 
     @ui_event
     def close_job(self):
