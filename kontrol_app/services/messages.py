@@ -53,7 +53,7 @@ from kontrol_app.services.portal_links import portal_url
 from kontrol_app.services.search import contains
 from kontrol_app.services.shop import shop_timezone
 from kontrol_app.services.staff import StaffPrincipal
-from kontrol_app.services.validation import clean_text
+from kontrol_app.services.validation import browser_int, clean_text
 from kontrol_app.settings import get_settings
 
 SHOP, CLIENT = "shop", "client"
@@ -692,9 +692,8 @@ def client_opening(session: Session, viewer: Viewer, thread_id: Any) -> ClientOp
     """Open one of the viewer's threads (marking it read), read in the same trip as the
     session re-check. `thread_id` is whatever the browser sent. A refusal writes nothing:
     the thread is looked up before anything is marked."""
-    if isinstance(thread_id, str) and thread_id.isascii() and thread_id.isdigit():
-        thread_id = int(thread_id)
-    if isinstance(thread_id, bool) or not isinstance(thread_id, int):
+    thread_id = browser_int(thread_id)
+    if thread_id is None:
         return ClientOpening(None, 0, "")
     try:
         view = open_thread_client(session, viewer, thread_id)

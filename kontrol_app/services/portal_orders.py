@@ -21,6 +21,7 @@ from kontrol_app.services.errors import NotFound
 from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.services.shop import shop_timezone
 from kontrol_app.services.tracking import CARRIER_LABELS, tracking_url
+from kontrol_app.services.validation import browser_int
 
 
 @dataclass(frozen=True)
@@ -142,9 +143,8 @@ class Opening:
 def opening(session: Session, viewer: PortalViewer, job_id: Any) -> Opening:
     """The portal's "View details", read in the same trip as the session re-check. `job_id`
     is whatever the browser sent."""
-    if isinstance(job_id, str) and job_id.isascii() and job_id.isdigit():
-        job_id = int(job_id)
-    if isinstance(job_id, bool) or not isinstance(job_id, int):
+    job_id = browser_int(job_id)
+    if job_id is None:
         return Opening(None, None)
     try:
         return Opening(customer_order(session, viewer.customer_id, job_id), mockups.portal_proof(session, viewer.customer_id, job_id))

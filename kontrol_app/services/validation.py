@@ -46,3 +46,10 @@ def has_line_break(text: str) -> bool:
 def one_line(text: str) -> str:
     """Line breaks (and the spaces around them) become one space: for text already stored."""
     return " ".join(part.strip() for part in (text or "").splitlines() if part.strip())
+
+
+def browser_int(value: object) -> int | None:
+    """An id or page number as the browser or a URL sent it: ASCII digits only (an int, or its
+    text), else None. True, "-1", "²" and 10**12 are not ids."""
+    text = str(value)
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else None

@@ -14,3 +14,23 @@ def status_badge(label: rx.Var, **props) -> rx.Component:
         "gray",
     )
     return rx.badge(label, color_scheme=color, variant="soft", size="2", class_name="status-badge", **props)
+
+
+def count_badge(count: rx.Var, hidden_word: str, badge_id: str) -> rx.Component:
+    """A red count after a navigation label ("3", "99+"), nothing at 0. Screen readers hear
+    the word too ("Messages 3 unread")."""
+    return rx.cond(
+        count > 0,
+        rx.badge(
+            rx.cond(count > 99, "99+", count.to(str)),
+            rx.el.span(
+                f" {hidden_word}",
+                class_name="rt-visually-hidden",
+                style={"position": "absolute", "width": "1px", "height": "1px", "overflow": "hidden", "clip": "rect(0 0 0 0)", "white_space": "nowrap"},
+            ),
+            color_scheme="red",
+            variant="solid",
+            radius="full",
+            id=badge_id,
+        ),
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import reflex as rx
 
 from kontrol_app.services import messages
+from kontrol_app.ui.components.status import count_badge
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, staff_event
 from kontrol_app.ui.services import call
 
@@ -15,10 +16,6 @@ from kontrol_app.ui.services import call
 class MessagesBadgeState(StaffState, rx.State):
     unread: int = 0
     _stamp: str = ""  # staff_stamp when last counted ("": never)
-
-    @rx.var
-    def unread_text(self) -> str:
-        return "99+" if self.unread > 99 else str(self.unread)
 
     async def _recount(self) -> None:
         self._stamp = await call(messages.staff_stamp)
@@ -33,18 +30,4 @@ class MessagesBadgeState(StaffState, rx.State):
 
 def messages_badge() -> rx.Component:
     """The count next to "Messages" in the navigation (nothing when all is read)."""
-    return rx.cond(
-        MessagesBadgeState.unread > 0,
-        rx.badge(
-            MessagesBadgeState.unread_text,
-            rx.el.span(
-                " unread",
-                class_name="rt-visually-hidden",
-                style={"position": "absolute", "width": "1px", "height": "1px", "overflow": "hidden", "clip": "rect(0 0 0 0)", "white_space": "nowrap"},
-            ),
-            color_scheme="red",
-            variant="solid",
-            radius="full",
-            id="messages-unread",
-        ),
-    )
+    return count_badge(MessagesBadgeState.unread, "unread", "messages-unread")

@@ -7,16 +7,13 @@ from __future__ import annotations
 import reflex as rx
 
 from kontrol_app.services import quotes
+from kontrol_app.ui.components.status import count_badge
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, staff_event
 from kontrol_app.ui.services import call
 
 
 class QuotesBadgeState(StaffState, rx.State):
     unread: int = 0
-
-    @rx.var
-    def unread_text(self) -> str:
-        return "99+" if self.unread > 99 else str(self.unread)
 
     async def _recount(self, principal: StaffPrincipal) -> None:
         self.unread = await call(quotes.unread_count, principal)
@@ -28,18 +25,4 @@ class QuotesBadgeState(StaffState, rx.State):
 
 def quotes_badge() -> rx.Component:
     """The count next to "Quote Requests" in the navigation (nothing when all were opened)."""
-    return rx.cond(
-        QuotesBadgeState.unread > 0,
-        rx.badge(
-            QuotesBadgeState.unread_text,
-            rx.el.span(
-                " new",
-                class_name="rt-visually-hidden",
-                style={"position": "absolute", "width": "1px", "height": "1px", "overflow": "hidden", "clip": "rect(0 0 0 0)", "white_space": "nowrap"},
-            ),
-            color_scheme="red",
-            variant="solid",
-            radius="full",
-            id="quotes-unread",
-        ),
-    )
+    return count_badge(QuotesBadgeState.unread, "new", "quotes-unread")

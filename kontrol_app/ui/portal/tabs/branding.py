@@ -15,6 +15,7 @@ from kontrol_app.services import branding
 from kontrol_app.services.branding import Kit, KitFile
 from kontrol_app.services.errors import NotFound, ServiceError
 from kontrol_app.services.portal_view import PortalViewer
+from kontrol_app.services.validation import browser_int
 from kontrol_app.ui.components.forms import field, named_upload
 from kontrol_app.ui.portal.session import PortalSession, portal_event, ui_event
 from kontrol_app.ui.portal.tabs.nav import Tab
@@ -40,11 +41,6 @@ LOGO_REFUSED = (
 FILES_REFUSED = f"Print files must be AI, EPS, SVG, PDF, PNG, JPEG or WebP, up to 25 MB each, {MAX_FILES_AT_ONCE} at a time."
 # Section keys for refusals that name no field.
 DETAILS_FORM, EMAIL_FORM, FILES_LIST = "details_form", "email_form", "files_list"
-
-
-def _int(value: object) -> int | None:
-    text = str(value)
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else None
 
 
 class BrandingTab(PortalSession):
@@ -162,7 +158,7 @@ class BrandingTab(PortalSession):
     @portal_event(write=True)
     async def remove_print_file(self, viewer: PortalViewer, file_id: int):
         self.errors = {}
-        brand_file_id = _int(file_id)
+        brand_file_id = browser_int(file_id)
         try:
             if brand_file_id is None:
                 raise NotFound(branding.FILE_NOT_IN_KIT)
@@ -176,7 +172,7 @@ class BrandingTab(PortalSession):
 
     @ui_event
     def set_colour(self, index: int, value: str):
-        position = _int(index)
+        position = browser_int(index)
         if position is not None and position < len(self.colours) and isinstance(value, str):
             self.colours[position] = value[: branding.MAX_COLOUR_LENGTH * 2]
             self.swatches[position] = branding.swatch(value.strip())
@@ -189,7 +185,7 @@ class BrandingTab(PortalSession):
 
     @ui_event
     def remove_colour(self, index: int):
-        position = _int(index)
+        position = browser_int(index)
         if position is not None and position < len(self.colours):
             del self.colours[position]
             del self.swatches[position]

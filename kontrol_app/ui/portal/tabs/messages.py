@@ -18,6 +18,7 @@ from kontrol_app.services import messages, portal_live, portal_orders
 from kontrol_app.services.errors import InvalidInput, ServiceError
 from kontrol_app.services.mockups import size_text
 from kontrol_app.services.portal_view import PortalViewer
+from kontrol_app.services.validation import browser_int
 from kontrol_app.ui.components.empty import empty_state
 from kontrol_app.ui.components.forms import field, named_upload
 from kontrol_app.ui.portal.live import watch
@@ -102,12 +103,6 @@ def _shown(message: messages.MessageView) -> Shown:
     )
 
 
-def _int(value: object) -> int | None:
-    """A thread or job id from the browser or the URL: digits only, else nothing."""
-    text = str(value)
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else None
-
-
 class MessagesTab(PortalSession):
     threads: list[messages.ThreadSummary] = []
     thread_page: int = 1
@@ -131,7 +126,7 @@ class MessagesTab(PortalSession):
     async def _fill(self, viewer: PortalViewer) -> None:
         """The list; a `?thread=` link (from a notice email) opens that thread on this tab."""
         await self._load(viewer)
-        thread = _int(self.router.url.query_parameters.get("thread", ""))
+        thread = browser_int(self.router.url.query_parameters.get("thread", ""))
         if thread is not None and await self._open(viewer, thread):
             (await self.get_state(PortalTabs)).tab = MESSAGES
 
@@ -196,7 +191,7 @@ class MessagesTab(PortalSession):
 
     @portal_event
     async def show_page(self, viewer: PortalViewer, page: int):
-        number = _int(page)
+        number = browser_int(page)
         self.thread_page = number if number else 1
         await self._load(viewer)
 
@@ -209,7 +204,7 @@ class MessagesTab(PortalSession):
     async def about_job(self, viewer: PortalViewer, job_id: int):
         """From a job in the Orders tab: a new conversation about that job, on this tab."""
         await self._load_jobs(viewer)
-        wanted = str(_int(job_id))
+        wanted = str(browser_int(job_id))
         self._compose(wanted if any(job.value == wanted for job in self.jobs) else GENERAL)
         (await self.get_state(PortalTabs)).tab = MESSAGES
 
@@ -252,7 +247,7 @@ class MessagesTab(PortalSession):
                 await call(messages.post_client, viewer, self.thread_id, self.body, attachments=received)
                 thread_id = self.thread_id
             else:
-                job_id = _int(self.about) if self.about != GENERAL else None
+                job_id = browser_int(self.about) if self.about != GENERAL else None
                 thread_id = await call(messages.start_thread_client, viewer, self.body, job_id=job_id, subject=self.subject, attachments=received)
         except InvalidInput as error:
             for upload in received:

@@ -18,6 +18,7 @@ import reflex as rx
 from kontrol_app.services import portal_live, quotes
 from kontrol_app.services.errors import InvalidInput, ServiceError
 from kontrol_app.services.portal_view import PortalViewer
+from kontrol_app.services.validation import browser_int
 from kontrol_app.ui.components.forms import field, named_upload, toggle_field
 from kontrol_app.ui.portal.live import watch
 from kontrol_app.ui.portal.session import PortalSession, portal_event, ui_event
@@ -77,11 +78,6 @@ class PlacementRow:
 
 def _text(value: object) -> str:
     return value[:MAX_TYPED] if isinstance(value, str) else ""
-
-
-def _int(value: object) -> int | None:
-    text = str(value)
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else None
 
 
 class QuoteTab(PortalSession):
@@ -264,7 +260,7 @@ class QuoteTab(PortalSession):
 
     @portal_event(write=True)
     async def remove_file(self, viewer: PortalViewer, file_id: int):
-        wanted = _int(file_id)
+        wanted = browser_int(file_id)
         if wanted is None or all(f.id != wanted for f in self.files):
             return
         try:
@@ -304,7 +300,7 @@ class QuoteTab(PortalSession):
     @portal_event(write=True)
     async def edit(self, viewer: PortalViewer, step: int):
         """From the review: back to one step, with "Save and review" to return."""
-        wanted = _int(step)
+        wanted = browser_int(step)
         if self.step != quotes.REVIEW_STEP or wanted not in (1, 2, 3):
             return
         if await self._save(viewer, wanted, go_to=wanted) is None:
@@ -351,7 +347,7 @@ class QuoteTab(PortalSession):
     @portal_event(write=True)
     async def reorder(self, viewer: PortalViewer, job_id: int):
         """Reorder on a shipped or completed order: a draft pre-filled from it, on this tab."""
-        wanted = _int(job_id)
+        wanted = browser_int(job_id)
         try:
             await call(quotes.start_reorder, viewer, wanted if wanted is not None else -1)
         except ServiceError as error:
