@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, case, delete, or_, update
+from sqlalchemy import bindparam, case, delete, exists, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, func, select
@@ -448,20 +448,18 @@ def _drop_unused_uploads(session: Session, viewer: PortalViewer, ids: list[int])
     no job); others (a reordered job's approved artwork, a submitted request's) stay."""
     if not ids:
         return
-    rows = session.exec(
+    unused = session.exec(
         select(StoredFile).where(
             StoredFile.id.in_(ids),
             StoredFile.kind == ARTWORK_KIND,
             StoredFile.customer_id == viewer.customer_id,
             StoredFile.created_by_contact_id == viewer.contact_id,
+            ~exists().where(QuoteRequestFile.file_id == StoredFile.id),
+            ~exists().where(JobFile.file_id == StoredFile.id),
         )
     ).all()
-    for row in rows:
-        used = session.exec(select(QuoteRequestFile.id).where(QuoteRequestFile.file_id == row.id)).first() or session.exec(
-            select(JobFile.id).where(JobFile.file_id == row.id)
-        ).first()
-        if used is None:
-            files.delete(session, row)
+    for row in unused:
+        files.delete(session, row)
 
 
 async def receive_artwork(source: Any) -> files.Received:
