@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from sqlalchemy import and_, bindparam, exists, or_, true, update
+from sqlalchemy import Row, and_, bindparam, exists, or_, true, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, func, select
@@ -41,6 +41,7 @@ from kontrol_app.models import (
     Message,
     MessageAttachment,
     MessageThread,
+    Shop,
     StoredFile,
     ThreadRead,
     utcnow,
@@ -271,22 +272,29 @@ class ThreadView:
     newest_id: int
 
 
+# Built once (Core, no ORM objects): opening a thread is among the portal's busiest reads.
+_ATTACHMENTS_QUERY = (
+    sa_select(
+        StoredFile.id, StoredFile.original_name, StoredFile.file_type, StoredFile.inline, StoredFile.size,
+        MessageAttachment.id.label("attachment_id"), MessageAttachment.message_id,
+    )
+    .join(StoredFile, StoredFile.id == MessageAttachment.file_id)
+    .where(MessageAttachment.message_id.in_(bindparam("message_ids", expanding=True)))
+    .order_by(MessageAttachment.message_id, MessageAttachment.position, MessageAttachment.id)
+)
+
+
 def _attachment_views(session: Session, message_ids: list[int], *, promotable: bool) -> dict[int, list[AttachmentView]]:
     if not message_ids:
         return {}
-    rows = session.exec(
-        select(MessageAttachment, StoredFile)
-        .join(StoredFile, StoredFile.id == MessageAttachment.file_id)
-        .where(MessageAttachment.message_id.in_(message_ids))
-        .order_by(MessageAttachment.message_id, MessageAttachment.position, MessageAttachment.id)
-    ).all()
+    rows = session.connection().execute(_ATTACHMENTS_QUERY, {"message_ids": message_ids}).all()
     views: dict[int, list[AttachmentView]] = {}
-    for attachment, row in rows:
+    for row in rows:  # a StoredFile's columns (as files.url_for reads them) and its attachment's
         file_type = files.TYPES.get(row.file_type)
         previewable = bool(row.inline and file_type is not None and file_type.inline and row.file_type in PREVIEWABLE)
-        views.setdefault(attachment.message_id, []).append(
+        views.setdefault(row.message_id, []).append(
             AttachmentView(
-                id=attachment.id,
+                id=row.attachment_id,
                 file_id=row.id,
                 name=row.original_name,
                 file_type=row.file_type,
@@ -302,7 +310,7 @@ def _attachment_views(session: Session, message_ids: list[int], *, promotable: b
     return views
 
 
-def _message_views(session: Session, messages: Sequence[Message], side: str, timezone: str, *, promotable: bool) -> list[MessageView]:
+def _message_views(session: Session, messages: Sequence[Message | Row], side: str, timezone: str, *, promotable: bool) -> list[MessageView]:
     attachments = _attachment_views(session, [m.id for m in messages], promotable=promotable)
     return [
         MessageView(
@@ -351,33 +359,61 @@ def _summaries(session: Session, rows: Sequence[tuple[MessageThread, str, str | 
     return summaries
 
 
-# Built once (Core): the thread's customer and job names in one statement.
-_NAMES_QUERY = sa_select(
-    sa_select(Customer.name).where(Customer.id == bindparam("customer_id")).scalar_subquery(),
-    sa_select(Job.title).where(Job.id == bindparam("job_id")).scalar_subquery(),
+# Built once (Core): the thread with what its page shows beside the messages (customer, job,
+# the shop's timezone) and one contact's read mark (contact 0: none), in one statement.
+_THREAD_QUERY = (
+    sa_select(
+        MessageThread.id, MessageThread.customer_id, MessageThread.job_id, MessageThread.subject, MessageThread.closed_at,
+        Customer.name.label("customer_name"), Job.title.label("job_title"),
+        func.coalesce(ThreadRead.last_read_message_id, 0).label("read_mark"),
+        sa_select(Shop.timezone).order_by(Shop.id).limit(1).scalar_subquery().label("timezone"),
+    )
+    .join(Customer, Customer.id == MessageThread.customer_id)
+    .outerjoin(Job, Job.id == MessageThread.job_id)
+    .outerjoin(ThreadRead, and_(ThreadRead.thread_id == MessageThread.id, ThreadRead.contact_id == bindparam("contact_id")))
+    .where(MessageThread.id == bindparam("thread_id"))
 )
+_MESSAGE_COLUMNS = (Message.id, Message.side, Message.sender_name, Message.body, Message.created_at)
+_NEWEST_MESSAGES = (
+    sa_select(*_MESSAGE_COLUMNS).where(Message.thread_id == bindparam("thread_id")).order_by(Message.id.desc()).limit(bindparam("limit"))
+)
+_EARLIER_MESSAGES = (
+    sa_select(*_MESSAGE_COLUMNS)
+    .where(Message.thread_id == bindparam("thread_id"), Message.id < bindparam("before_id"))
+    .order_by(Message.id.desc())
+    .limit(bindparam("limit"))
+)
+_NEWEST_ID = sa_select(func.max(Message.id)).where(Message.thread_id == bindparam("thread_id"))
 
 
-def _thread_view(session: Session, thread: MessageThread, side: str, *, before_id: int | None, limit: int, promotable: bool) -> ThreadView:
+def _thread_row(session: Session, thread_id: Any, contact_id: int | None = None) -> Row | None:
+    if not isinstance(thread_id, int) or isinstance(thread_id, bool):
+        return None
+    return session.connection().execute(_THREAD_QUERY, {"thread_id": thread_id, "contact_id": contact_id or 0}).first()
+
+
+def _thread_view(session: Session, thread: Row, side: str, *, before_id: int | None, limit: int, promotable: bool) -> ThreadView:
+    """`thread` is a `_THREAD_QUERY` row."""
     limit = max(1, min(int(limit), 200))
-    query = select(Message).where(Message.thread_id == thread.id)
-    if before_id is not None:
-        query = query.where(Message.id < int(before_id))
-    newest_first = session.exec(query.order_by(Message.id.desc()).limit(limit + 1)).all()
+    connection = session.connection()
+    if before_id is None:
+        newest_first = connection.execute(_NEWEST_MESSAGES, {"thread_id": thread.id, "limit": limit + 1}).all()
+    else:
+        params = {"thread_id": thread.id, "before_id": int(before_id), "limit": limit + 1}
+        newest_first = connection.execute(_EARLIER_MESSAGES, params).all()
     has_earlier = len(newest_first) > limit
     messages = list(reversed(newest_first[:limit]))
-    timezone = shop_timezone(session)
-    customer_name, job_title = session.connection().execute(_NAMES_QUERY, {"customer_id": thread.customer_id, "job_id": thread.job_id}).one()
+    timezone = thread.timezone or "UTC"
     if before_id is None:  # the newest page: its last message is the newest
         newest_id = messages[-1].id if messages else 0
     else:
-        newest_id = session.exec(select(func.max(Message.id)).where(Message.thread_id == thread.id)).one() or 0
+        newest_id = connection.execute(_NEWEST_ID, {"thread_id": thread.id}).scalar() or 0
     return ThreadView(
         id=thread.id,
         customer_id=thread.customer_id,
-        customer_name=customer_name or "",
+        customer_name=thread.customer_name or "",
         job_id=thread.job_id,
-        job_title=job_title or "",
+        job_title=thread.job_title or "",
         subject=thread.subject,
         closed=thread.closed_at is not None,
         closed_when=shop_time(thread.closed_at, timezone),
@@ -398,15 +434,17 @@ def _lock_thread(session: Session, thread_id: int) -> MessageThread | None:
     return session.exec(select(MessageThread).where(MessageThread.id == thread_id).with_for_update().execution_options(populate_existing=True)).first()
 
 
-def _staff_thread(session: Session, thread_id: int, *, lock: bool = False) -> MessageThread:
-    thread = _lock_thread(session, thread_id) if lock else (session.get(MessageThread, thread_id) if isinstance(thread_id, int) else None)
+def _staff_thread(session: Session, thread_id: int) -> MessageThread:
+    """The thread, locked for a change."""
+    thread = _lock_thread(session, thread_id)
     if thread is None:
         raise NotFound("That conversation does not exist.")
     return thread
 
 
-def _client_thread(session: Session, viewer: Viewer, thread_id: int, *, lock: bool = False) -> MessageThread:
-    thread = _lock_thread(session, thread_id) if lock else (session.get(MessageThread, thread_id) if isinstance(thread_id, int) else None)
+def _client_thread(session: Session, viewer: Viewer, thread_id: int) -> MessageThread:
+    """One of the viewer's customer's threads, locked for a change."""
+    thread = _lock_thread(session, thread_id)
     if thread is None or thread.customer_id != viewer.customer_id:
         raise NotFound(NOT_IN_PORTAL)
     return thread
@@ -543,7 +581,7 @@ def post_staff(
 ) -> MessageView:
     """A staff reply (also in a closed thread, which stays closed)."""
     try:
-        thread = _staff_thread(session, thread_id, lock=True)
+        thread = _staff_thread(session, thread_id)
     except NotFound:
         _discard(attachments)
         raise
@@ -594,7 +632,7 @@ def post_client(
     """A client's message in one of their customer's threads; reopens a closed thread."""
     try:
         contact = _writing_contact(session, viewer)
-        thread = _client_thread(session, viewer, thread_id, lock=True)
+        thread = _client_thread(session, viewer, thread_id)
     except Exception:
         _discard(attachments)
         raise
@@ -605,7 +643,7 @@ def post_client(
 
 def close_thread(session: Session, actor: StaffPrincipal, thread_id: int, *, now: datetime | None = None) -> None:
     """Staff close a thread; the client reopens it by writing (staff by `reopen_thread`)."""
-    thread = _staff_thread(session, thread_id, lock=True)
+    thread = _staff_thread(session, thread_id)
     if thread.closed_at is None:
         thread.closed_at = now or utcnow()
         session.add(thread)
@@ -613,7 +651,7 @@ def close_thread(session: Session, actor: StaffPrincipal, thread_id: int, *, now
 
 
 def reopen_thread(session: Session, actor: StaffPrincipal, thread_id: int) -> None:
-    thread = _staff_thread(session, thread_id, lock=True)
+    thread = _staff_thread(session, thread_id)
     if thread.closed_at is not None:
         thread.closed_at = None
         session.add(thread)
@@ -632,18 +670,27 @@ def _mark_staff_read(session: Session, thread_id: int, up_to: int) -> None:
     )
 
 
+def _contact_mark_upsert(dialect: str):
+    """INSERT ... ON CONFLICT that keeps the higher mark, built once per dialect."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = ThreadRead.__table__
+    statement = insert(table).values(
+        thread_id=bindparam("thread_id"), contact_id=bindparam("contact_id"), last_read_message_id=bindparam("up_to")
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.thread_id, table.c.contact_id],
+        set_={"last_read_message_id": statement.excluded.last_read_message_id},
+        where=table.c.last_read_message_id < statement.excluded.last_read_message_id,
+    )
+
+
+_CONTACT_MARK = {dialect: _contact_mark_upsert(dialect) for dialect in ("postgresql", "sqlite")}
+
+
 def _mark_contact_read(session: Session, thread_id: int, contact_id: int, up_to: int) -> None:
     """This contact's mark moves forward only: one INSERT ... ON CONFLICT keeps the higher one."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    table = ThreadRead.__table__
-    statement = insert(table).values(thread_id=thread_id, contact_id=contact_id, last_read_message_id=up_to)
-    session.exec(
-        statement.on_conflict_do_update(
-            index_elements=[table.c.thread_id, table.c.contact_id],
-            set_={"last_read_message_id": statement.excluded.last_read_message_id},
-            where=table.c.last_read_message_id < statement.excluded.last_read_message_id,
-        )
-    )
+    statement = _CONTACT_MARK[session.get_bind().dialect.name]
+    session.connection().execute(statement, {"thread_id": thread_id, "contact_id": contact_id, "up_to": up_to})
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -659,21 +706,25 @@ def open_thread_staff(
 ) -> ThreadView:
     """The newest `limit` messages (oldest first), or those before `before_id` ("Load earlier").
     Opening the newest page marks the thread read for the whole team."""
-    thread = _staff_thread(session, thread_id)
+    thread = _thread_row(session, thread_id)
+    if thread is None:
+        raise NotFound("That conversation does not exist.")
     view = _thread_view(session, thread, SHOP, before_id=before_id, limit=limit, promotable=True)
     if before_id is None and view.messages:
         _mark_staff_read(session, thread.id, view.messages[-1].id)
-        session.expire(thread)
     return view
 
 
 def open_thread_client(session: Session, viewer: Viewer, thread_id: int, *, before_id: int | None = None, limit: int = MESSAGES_SHOWN) -> ThreadView:
     """As `open_thread_staff`, for one of the viewer's customer's threads; marks it read for this
     contact only (a staff Preview marks nothing)."""
-    thread = _client_thread(session, viewer, thread_id)
+    thread = _thread_row(session, thread_id, viewer.contact_id)
+    if thread is None or thread.customer_id != viewer.customer_id:
+        raise NotFound(NOT_IN_PORTAL)
     view = _thread_view(session, thread, CLIENT, before_id=before_id, limit=limit, promotable=False)
-    # The viewer's contact was checked with its session (the guard's one query).
-    if before_id is None and view.messages and viewer.contact_id is not None:
+    # The viewer's contact was checked with its session (the guard's one query). Nothing new
+    # since the last visit: nothing to write.
+    if before_id is None and view.messages and viewer.contact_id is not None and view.messages[-1].id > thread.read_mark:
         _mark_contact_read(session, thread.id, viewer.contact_id, view.messages[-1].id)
     return view
 
@@ -782,22 +833,33 @@ def staff_threads(
     )
 
 
-def _client_unread_query(viewer: Viewer):
-    mark = func.coalesce(ThreadRead.last_read_message_id, 0)
-    return (
-        select(Message.thread_id, func.count(Message.id))
-        .join(MessageThread, MessageThread.id == Message.thread_id)
-        .outerjoin(ThreadRead, and_(ThreadRead.thread_id == MessageThread.id, ThreadRead.contact_id == (viewer.contact_id or 0)))
-        .where(MessageThread.customer_id == viewer.customer_id, MessageThread.last_shop_message_id > mark, Message.side == SHOP, Message.id > mark)
+_CLIENT_MARK = func.coalesce(ThreadRead.last_read_message_id, 0)
+# Built once (Core): unread shop messages per thread of one customer, for one contact.
+_CLIENT_UNREAD = (
+    sa_select(Message.thread_id, func.count(Message.id))
+    .join(MessageThread, MessageThread.id == Message.thread_id)
+    .outerjoin(ThreadRead, and_(ThreadRead.thread_id == MessageThread.id, ThreadRead.contact_id == bindparam("contact_id")))
+    .where(
+        MessageThread.customer_id == bindparam("customer_id"),
+        MessageThread.last_shop_message_id > _CLIENT_MARK,
+        Message.side == SHOP,
+        Message.id > _CLIENT_MARK,
     )
+    .group_by(Message.thread_id)
+)
+
+
+def _client_unread(session: Session, viewer: Viewer) -> dict[int, int]:
+    """thread id -> unread shop messages, for this contact (none in a staff Preview)."""
+    if viewer.contact_id is None:
+        return {}
+    params = {"customer_id": viewer.customer_id, "contact_id": viewer.contact_id}
+    return dict(session.connection().execute(_CLIENT_UNREAD, params).all())
 
 
 def client_unread_total(session: Session, viewer: Viewer) -> int:
     """Unread shop messages over the customer's threads, for this contact (the portal's badge)."""
-    if viewer.contact_id is None:
-        return 0
-    rows = session.exec(_client_unread_query(viewer).group_by(Message.thread_id)).all()
-    return sum(count for _, count in rows)
+    return sum(_client_unread(session, viewer).values())
 
 
 def client_threads(session: Session, viewer: Viewer, *, page: int = 1, page_size: int = PAGE_SIZE) -> ThreadPage:
@@ -813,16 +875,13 @@ def client_threads(session: Session, viewer: Viewer, *, page: int = 1, page_size
         .offset(window.offset)
         .limit(window.limit)
     ).all()
-    unread: dict[int, int] = {}
-    if viewer.contact_id is not None and rows:
-        ids = [thread.id for thread, _, _ in rows]
-        unread = dict(session.exec(_client_unread_query(viewer).where(Message.thread_id.in_(ids)).group_by(Message.thread_id)).all())
+    unread = _client_unread(session, viewer)  # the customer's threads with something unread
     return ThreadPage(
         _summaries(session, rows, unread, shop_timezone(session)),
         total,
         window.page,
         window.pages,
-        client_unread_total(session, viewer),
+        sum(unread.values()),
     )
 
 
