@@ -715,43 +715,58 @@ def open_thread_staff(
     return view
 
 
-def open_thread_client(session: Session, viewer: Viewer, thread_id: int, *, before_id: int | None = None, limit: int = MESSAGES_SHOWN) -> ThreadView:
-    """As `open_thread_staff`, for one of the viewer's customer's threads; marks it read for this
-    contact only (a staff Preview marks nothing)."""
+def _client_view(session: Session, viewer: Viewer, thread_id: int, *, before_id: int | None, limit: int) -> tuple[ThreadView, int]:
+    """One of the viewer's customer's threads, and how far showing it moves this contact's read
+    mark (0: nothing new, an earlier page, or a staff Preview, which marks nothing)."""
     thread = _thread_row(session, thread_id, viewer.contact_id)
     if thread is None or thread.customer_id != viewer.customer_id:
         raise NotFound(NOT_IN_PORTAL)
     view = _thread_view(session, thread, CLIENT, before_id=before_id, limit=limit, promotable=False)
-    # The viewer's contact was checked with its session (the guard's one query). Nothing new
-    # since the last visit: nothing to write.
-    if before_id is None and view.messages and viewer.contact_id is not None and view.messages[-1].id > thread.read_mark:
-        _mark_contact_read(session, thread.id, viewer.contact_id, view.messages[-1].id)
+    newest = view.messages[-1].id if before_id is None and view.messages else 0
+    # The viewer's contact was checked with its session (the guard's one query).
+    return view, newest if viewer.contact_id is not None and newest > thread.read_mark else 0
+
+
+def open_thread_client(session: Session, viewer: Viewer, thread_id: int, *, before_id: int | None = None, limit: int = MESSAGES_SHOWN) -> ThreadView:
+    """As `open_thread_staff`, for one of the viewer's customer's threads; marks it read for this
+    contact only (a staff Preview marks nothing)."""
+    view, read_up_to = _client_view(session, viewer, thread_id, before_id=before_id, limit=limit)
+    mark_read_client(session, viewer, view.id, read_up_to)
     return view
+
+
+def mark_read_client(session: Session, viewer: Viewer, thread_id: int, up_to: int) -> None:
+    """Move this contact's mark in a thread `_client_view` showed (0: nothing to move)."""
+    if up_to and viewer.contact_id is not None:
+        _mark_contact_read(session, thread_id, viewer.contact_id, up_to)
 
 
 @dataclass(frozen=True)
 class ClientOpening:
-    """A thread opened in the portal, with the contact's unread total after it (the badge);
-    or why it did not open (`refusal`; both empty for an id that is not a number)."""
+    """A thread opened in the portal, with the contact's unread total once it is marked read
+    (the badge) and the mark to write (`read_up_to`, 0: none); or why it did not open
+    (`refusal`; both empty for an id that is not a number)."""
 
     view: ThreadView | None
     unread_total: int
     refusal: str
+    read_up_to: int = 0
 
 
 def client_opening(session: Session, viewer: Viewer, thread_id: Any) -> ClientOpening:
-    """Open one of the viewer's threads (marking it read), read in the same trip as the
-    session re-check. `thread_id` is whatever the browser sent. A refusal writes nothing:
-    the thread is looked up before anything is marked."""
+    """Open one of the viewer's threads, read in the same trip as the session re-check: it only
+    reads, and the caller marks it read afterwards (`mark_read_client`) when `read_up_to` says
+    so. `thread_id` is whatever the browser sent."""
     thread_id = browser_int(thread_id)
     if thread_id is None:
         return ClientOpening(None, 0, "")
     try:
-        view = open_thread_client(session, viewer, thread_id)
+        view, read_up_to = _client_view(session, viewer, thread_id, before_id=None, limit=MESSAGES_SHOWN)
     except ServiceError as error:
         return ClientOpening(None, 0, error.message)
-    session.flush()
-    return ClientOpening(view, client_unread_total(session, viewer), "")
+    unread = _client_unread(session, viewer)
+    unread.pop(view.id, None)  # marked up to its newest message: nothing unread left in it
+    return ClientOpening(view, sum(unread.values()), "", read_up_to)
 
 
 def _staff_unread_counts(session: Session, thread_ids: list[int]) -> dict[int, int]:
@@ -1056,6 +1071,7 @@ __all__ = [
     "linkify",
     "open_thread_client",
     "client_opening",
+    "mark_read_client",
     "open_thread_staff",
     "post_client",
     "post_staff",

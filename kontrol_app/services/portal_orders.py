@@ -50,8 +50,12 @@ class PortalJob:
     colour: str
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def _day(value: date) -> str:
-    return f"{value:%b} {value.day}"
+    """"Apr 12" (every timeline step shows one: no strftime)."""
+    return f"{_MONTHS[value.month - 1]} {value.day}"
 
 
 def _cards(jobs: list[Row], changes: list[Row], timezone: str) -> list[PortalJob]:

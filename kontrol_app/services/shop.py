@@ -9,6 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, available_timezones
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from kontrol_app.models import Shop, StoredFile, utcnow
@@ -59,13 +60,13 @@ def display_name(info: ShopInfo | None) -> str:
     return info.name if info is not None and info.name else UNNAMED_SHOP
 
 
-_TIMEZONE_QUERY = select(Shop.timezone).order_by(Shop.id).limit(1)  # built once: most screens ask
+_TIMEZONE_QUERY = sa_select(Shop.timezone).order_by(Shop.id).limit(1)  # built once (Core): most screens ask
 
 
 def shop_timezone(session: Session) -> str:
     """The zone staff and clients read times in (the database keeps UTC): one column, since
     nearly every portal and staff event asks for it."""
-    return session.exec(_TIMEZONE_QUERY).first() or "UTC"
+    return session.connection().execute(_TIMEZONE_QUERY).scalar() or "UTC"
 
 
 def get_shop(session: Session) -> Shop | None:

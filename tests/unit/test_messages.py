@@ -164,6 +164,32 @@ def test_unread_counts_are_per_contact_for_clients_and_shared_by_the_staff(sessi
     assert newest.messages and messages.client_unread_total(session, sarah) == 1
 
 
+def test_the_portal_opening_only_reads_and_says_which_mark_to_write(session, owner, world):
+    """The portal's open-a-thread runs beside the session re-check (possibly on the event loop):
+    it writes nothing, and tells the caller how far to move the read mark; nothing new, nothing."""
+    sarah = client(world)
+    thread_id = messages.start_thread_staff(session, owner, world["customer"], "Proof attached", subject="Proof", now=T0)
+    other = messages.start_thread_staff(session, owner, world["customer"], "Invoice sent", subject="Invoice", now=T0)
+    session.commit()
+    assert messages.client_unread_total(session, sarah) == 2
+    opening = messages.client_opening(session, sarah, thread_id)
+    assert opening.view.messages[-1].body == "Proof attached"
+    assert opening.unread_total == 1  # once marked: the other thread's message is left
+    assert opening.read_up_to == opening.view.newest_id
+    session.commit()
+    assert count(session, ThreadRead) == 0 and messages.client_unread_total(session, sarah) == 2
+    messages.mark_read_client(session, sarah, thread_id, opening.read_up_to)
+    session.commit()
+    assert messages.client_unread_total(session, sarah) == 1
+    assert messages.client_opening(session, sarah, thread_id).read_up_to == 0  # nothing new
+    messages.post_staff(session, owner, thread_id, "Version 2", now=T0 + MINUTE)
+    session.commit()
+    assert messages.client_opening(session, sarah, thread_id).read_up_to > opening.read_up_to
+    assert messages.client_opening(session, sarah, other).unread_total == 1  # this thread's new one
+    preview = PortalViewer(world["customer"], "Smith Embroidery", "Owner", "owner@shop.example", True)
+    assert messages.client_opening(session, preview, thread_id).read_up_to == 0  # Preview marks nothing
+
+
 def test_a_read_mark_never_moves_back(session, owner, world):
     sarah = client(world)
     thread_id = messages.start_thread_staff(session, owner, world["customer"], "a", subject="S", now=T0)

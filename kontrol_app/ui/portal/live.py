@@ -29,7 +29,8 @@ class PortalLive(PortalSession):
 
     @portal_poll(portal_live.stamps)
     async def poll(self, viewer: PortalViewer, stamps: dict[str, str], _tick: str = ""):
-        changed = [part for part, stamp in stamps.items() if self._seen.get(part) != stamp]
+        seen = self._seen  # read once: every read of a state var wraps it anew
+        changed = [part for part, stamp in stamps.items() if seen.get(part) != stamp]
         if not changed:
             return  # nothing touched: no state saved, nothing sent
         self._seen = stamps

@@ -11,9 +11,9 @@ one of:
 - `@portal_event(write=True)`: the same, and it changes something: Preview refuses it
   with "Preview is read-only", whoever sends it.
 - `@portal_event(reads=fn)`: the same, with `fn(session, viewer, *args)` run in the re-check's
-  own trip to the database (one thread hop); the handler gets the viewer, then what `fn`
-  returned, then its own args. For the busiest reads (open a job, open a thread); `fn` must
-  check the args it gets from the browser.
+  own trip to the database; the handler gets the viewer, then what `fn` returned, then its
+  own args. For the busiest reads (open a job, open a thread); `fn` must only read (it may
+  run on the event loop, see `ui.services.read`) and check the args it gets from the browser.
 - `@portal_poll(stamps)`: the open portal's poll: the same re-check and `stamps(session,
   viewer)` in one trip to the database; the handler gets the viewer and the stamps.
 - `@sign_in_event`: works before anyone signs in (request a code, check it); still
@@ -33,11 +33,12 @@ from urllib.parse import quote
 
 import reflex as rx
 
+from kontrol_app.api.cookies import PORTAL_COOKIE, STAFF_COOKIE, read_cookie
 from kontrol_app.services import portal_auth, portal_view
 from kontrol_app.services.errors import NotFound
 from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.ui.marks import mark, require_marks, supply_first_arg
-from kontrol_app.ui.services import call, portal_token, staff_token, visit
+from kontrol_app.ui.services import call, portal_token, read, visit
 
 PREVIEW_READ_ONLY = "Preview is read-only"
 GUARDS = "@portal_event, @portal_poll, @sign_in_event, @portal_loader or @ui_event"
@@ -47,13 +48,18 @@ def _wants_preview(state: rx.State) -> bool:
     return state.router.url.query_parameters.get("preview") == "1"
 
 
+def _recheck_args(state: rx.State) -> tuple[str, str | None, str | None, bool]:
+    """The link (a route arg), the client's cookie, in Preview the staff cookie, and whether
+    this is Preview: what the re-check takes. The router is read once (each read builds it)."""
+    router = state.router
+    preview = router.url.query_parameters.get("preview") == "1"
+    cookie = router.headers.cookie
+    return state.link, read_cookie(cookie, PORTAL_COOKIE), read_cookie(cookie, STAFF_COOKIE) if preview else None, preview
+
+
 async def check_viewer(state: rx.State) -> PortalViewer | None:
-    """Who may see this link right now: the link (a route arg), the client's cookie and, in
-    Preview, the staff cookie, checked together in one query."""
-    preview = _wants_preview(state)
-    return await call(
-        portal_view.viewer_for, state.link, portal_token(state), staff_token(state) if preview else None, preview
-    )
+    """Who may see this link right now: link and cookies checked together in one query."""
+    return await read(portal_view.viewer_for, *_recheck_args(state))
 
 
 def _session_of(state: rx.State) -> PortalSession:
@@ -88,10 +94,7 @@ async def _guarded_viewer(state: rx.State) -> PortalViewer | None:
 async def _checked(state: rx.State, reads: Callable, *args: Any) -> tuple[PortalViewer | None, Any]:
     """The re-check and, for this page's viewer, `reads(session, viewer, *args)`: one thread
     hop, one transaction. No viewer: the portal is cleared, as `_guarded_viewer` does."""
-    preview = _wants_preview(state)
-    viewer, found = await call(
-        portal_view.viewer_then, state.link, portal_token(state), staff_token(state) if preview else None, preview, reads, *args
-    )
+    viewer, found = await read(portal_view.viewer_then, *_recheck_args(state), reads, *args)
     if viewer is None or viewer.customer_id != _session_of(state)._customer_id:
         await forget_portal(state)
         return None, None
@@ -193,11 +196,8 @@ class PortalSession(rx.State):
     @portal_loader
     async def load(self):
         """The page's loader: the header, who is looking, then each tab fills itself."""
-        preview = _wants_preview(self)
         try:
-            opening = await call(
-                portal_view.open_portal, self.link, portal_token(self), staff_token(self) if preview else None, preview
-            )
+            opening = await call(portal_view.open_portal, *_recheck_args(self))
         except NotFound:
             self.link_valid = False
             await forget_portal(self)

@@ -143,9 +143,10 @@ class MessagesTab(PortalSession):
 
     async def _open(self, viewer: PortalViewer, thread_id: int) -> bool:
         """Show one thread (newest messages) and mark it read for this contact."""
-        return self._show(await call(messages.client_opening, viewer, thread_id))
+        return await self._show(viewer, await call(messages.client_opening, viewer, thread_id))
 
-    def _show(self, opening: messages.ClientOpening) -> bool:
+    async def _show(self, viewer: PortalViewer, opening: messages.ClientOpening) -> bool:
+        """Show an opened thread; the read mark is written after (the opening only reads)."""
         view, unread_total = opening.view, opening.unread_total
         if view is None:
             if opening.refusal:
@@ -159,6 +160,8 @@ class MessagesTab(PortalSession):
         self.shown = [_shown(m) for m in view.messages]
         self.unread_total = unread_total  # opening marked it read: the badges follow
         self.threads = [t if t.id != view.id else _read(t) for t in self.threads]
+        if opening.read_up_to:
+            await call(messages.mark_read_client, viewer, view.id, opening.read_up_to)
         return True
 
     async def _load_jobs(self, viewer: PortalViewer) -> None:
@@ -173,7 +176,7 @@ class MessagesTab(PortalSession):
     @portal_event(reads=messages.client_opening)
     async def open_thread(self, viewer: PortalViewer, opening: messages.ClientOpening, thread_id: int):
         """The thread comes in the re-check's own trip to the database."""
-        if self._show(opening):
+        if await self._show(viewer, opening):
             (await self.get_state(PortalTabs)).tab = MESSAGES
 
     @portal_event
