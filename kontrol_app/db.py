@@ -74,6 +74,13 @@ def session_scope() -> Iterator[Session]:
             raise
 
 
+@contextmanager
+def read_scope() -> Iterator[Session]:
+    """A unit of work that only reads: nothing to commit (closing rolls back whatever began)."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        yield session
+
+
 def _after_fork_in_child() -> None:
     # Forked workers must not share the parent's pooled connections.
     if _engine is not None:

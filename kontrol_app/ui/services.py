@@ -11,7 +11,7 @@ import reflex as rx
 
 from kontrol_app.api.addresses import client_address
 from kontrol_app.api.cookies import PORTAL_COOKIE, STAFF_COOKIE, read_cookie
-from kontrol_app.db import get_engine, session_scope
+from kontrol_app.db import get_engine, read_scope, session_scope
 from kontrol_app.services import portal_auth
 from kontrol_app.services import staff as staff_service
 from kontrol_app.services.staff import StaffPrincipal
@@ -30,13 +30,15 @@ async def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 
 async def read(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """`call` for work that only reads. On SQLite (a local file, where a reader never waits for
-    a writer) it runs right here on the event loop: the hop to a thread and back would cost
-    more than the indexed reads themselves. Never pass it anything that writes."""
-    if get_engine().dialect.name != "sqlite":
-        return await call(fn, *args, **kwargs)
-    with session_scope() as session:
-        return fn(session, *args, **kwargs)
+    """`call` for work that only reads: nothing is committed. On SQLite (a local file, where a
+    reader never waits for a writer) it runs right here on the event loop: the hop to a thread
+    and back would cost more than the indexed reads themselves."""
+
+    def work() -> T:
+        with read_scope() as session:
+            return fn(session, *args, **kwargs)
+
+    return work() if get_engine().dialect.name == "sqlite" else await asyncio.to_thread(work)
 
 
 def staff_token(state: rx.State) -> str | None:
