@@ -21,7 +21,8 @@ class MessageThread(SQLModel, table=True):
 
     __tablename__ = "message_thread"
     __table_args__ = (
-        Index("ix_message_thread_staff_unread_last_message_at", "staff_unread", "last_message_at"),
+        # With the read mark: the staff badge counts unread messages from the index alone.
+        Index("ix_message_thread_unread_last_read", "staff_unread", "last_message_at", "staff_read_message_id"),
         Index("ix_message_thread_customer_id_last_message_at", "customer_id", "last_message_at"),
     )
 
@@ -48,7 +49,8 @@ class Message(SQLModel, table=True):
     still reads the same if the staff member or contact goes."""
 
     __tablename__ = "message"
-    __table_args__ = (Index("ix_message_thread_id_id", "thread_id", "id"),)
+    # With the side: the staff badge counts a thread's unread client messages from the index alone.
+    __table_args__ = (Index("ix_message_thread_id_id_side", "thread_id", "id", "side"),)
 
     id: int | None = Field(default=None, primary_key=True)
     thread_id: int = Field(foreign_key="message_thread.id")

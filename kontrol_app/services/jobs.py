@@ -268,14 +268,32 @@ def list_jobs(session: Session, actor: StaffPrincipal, filters: JobFilters, *, p
     ordering = (Job.due_date.is_(None), Job.due_date, Job.id.desc())
     # Page over the job table alone, then join the page's rows to their customers:
     # sorting the joined rows made SQLite walk every customer's jobs (~0.5 s at 200,000 jobs).
-    page_ids = _filtered(select(Job.id), filters).order_by(*ordering).offset(window.offset).limit(window.limit).subquery()
+    page_ids = _filtered(select(Job.id), filters).order_by(*ordering).offset(window.offset).limit(window.limit)
+    return JobPage(_rows(session, page_ids, ordering), total, window.page, window.pages)
+
+
+def _rows(session: Session, page_ids, ordering: tuple) -> list[JobRow]:
+    """The rows of the jobs `page_ids` selects, with their customers' names, in `ordering`."""
+    ids = page_ids.subquery()
     rows = session.exec(
         select(Job.id, Job.title, Job.customer_id, Customer.name, Job.quantity, Job.due_date, Job.status)
-        .join(page_ids, page_ids.c.id == Job.id)
+        .join(ids, ids.c.id == Job.id)
         .join(Customer, Customer.id == Job.customer_id)
         .order_by(*ordering)
     ).all()
-    return JobPage([JobRow(*r) for r in rows], total, window.page, window.pages)
+    return [JobRow(*r) for r in rows]
+
+
+def _most_urgent(session: Session, filters: JobFilters, limit: int) -> list[JobRow]:
+    """list_jobs' first `limit` rows for one status: the dated jobs by due date, read in order
+    from the (status, due_date) index, then the undated ones newest first if room is left.
+    list_jobs' one ordering (undated last) sorts every job of the status first."""
+    dated = (Job.due_date, Job.id.desc())
+    rows = _rows(session, _filtered(select(Job.id), filters).where(Job.due_date.is_not(None)).order_by(*dated).limit(limit), dated)
+    if len(rows) < limit:
+        undated = _filtered(select(Job.id), filters).where(Job.due_date.is_(None)).order_by(Job.id.desc())
+        rows += _rows(session, undated.limit(limit - len(rows)), (Job.id.desc(),))
+    return rows
 
 
 @dataclass(frozen=True)
@@ -288,14 +306,16 @@ class BoardColumn:
 
 def board(session: Session, actor: StaffPrincipal, *, customer_id: int | None = None) -> list[BoardColumn]:
     """The pipeline as columns: counts for every status and the most urgent cards of each."""
-    count_query = select(Job.status, func.count(Job.id)).group_by(Job.status)
+    shown = [s for s in statuses.PIPELINE if s != JobStatus.COMPLETED] + [JobStatus.REVISIONS_REQUESTED, JobStatus.ON_HOLD]
+    # Counted from the index over the board's statuses only, not the shop's finished history too.
+    count_query = select(Job.status, func.count(Job.id)).where(Job.status.in_([s.value for s in shown])).group_by(Job.status)
     if customer_id:
         count_query = count_query.where(Job.customer_id == customer_id)
     counts = dict(session.exec(count_query).all())
     columns = []
-    for status in [s for s in statuses.PIPELINE if s != JobStatus.COMPLETED] + [JobStatus.REVISIONS_REQUESTED, JobStatus.ON_HOLD]:
-        page = list_jobs(session, actor, JobFilters(status=status.value, customer_id=customer_id), page_size=BOARD_CARDS_PER_COLUMN)
-        columns.append(BoardColumn(status.value, statuses.label(status), counts.get(status.value, 0), page.rows))
+    for status in shown:
+        cards = _most_urgent(session, JobFilters(status=status.value, customer_id=customer_id), BOARD_CARDS_PER_COLUMN)
+        columns.append(BoardColumn(status.value, statuses.label(status), counts.get(status.value, 0), cards))
     return columns
 
 

@@ -493,6 +493,24 @@ def test_board_counts_every_job_and_shows_at_most_a_column_of_cards(session, own
     assert theirs["in_production"].count == 1
 
 
+def test_board_cards_are_the_first_of_the_jobs_list_in_its_order(session, owner, customer_id):
+    # Undated jobs, and dated ones sharing a day, around a column's edge: the same cards in the
+    # same order as the Jobs list filtered to that status.
+    day = date(2026, 5, 1)
+    for n in range(jobs.BOARD_CARDS_PER_COLUMN + 4):
+        due = None if n % 3 == 0 else day + timedelta(days=n % 4)
+        session.add(Job(customer_id=customer_id, title=f"Artwork {n:02d}", quantity=1, due_date=due, status="artwork"))
+    session.add(Job(customer_id=customer_id, title="Only undated", quantity=1, status="ready"))
+    session.commit()
+    by_status = {c.status: c for c in jobs.board(session, owner)}
+    for status in ("artwork", "ready"):
+        listed = jobs.list_jobs(session, owner, jobs.JobFilters(status=status), page_size=jobs.BOARD_CARDS_PER_COLUMN)
+        assert by_status[status].cards == listed.rows
+        assert by_status[status].count == listed.total
+    artwork = by_status["artwork"].cards
+    assert artwork[0].due_date is not None and artwork[-1].due_date is None  # the undated fill the column
+
+
 def test_customer_job_counts_and_customer_stats(session, owner, customer_id):
     other = make_customer(session, owner, "Pixel Labs", contact_name="Sarah Smith")
     assert jobs.customer_job_counts(session, customer_id) == jobs.CustomerJobCounts(active=0, total=0)

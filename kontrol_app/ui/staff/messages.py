@@ -159,10 +159,12 @@ class MessagesState(PagedState, rx.State):
 
     async def _after_change(self, principal: StaffPrincipal) -> None:
         """The list, the navigation badge and the stamp, after this tab read or wrote."""
+        # The stamp before the count (as the badge's own recount does): a message in between shows at the next poll.
+        stamp = await call(messages.staff_stamp)
         await self._refresh(principal)
         badge = await self.get_state(MessagesBadgeState)
-        await badge._recount()
-        self._stamp = badge._stamp
+        badge._stamp, badge.unread = stamp, self.unread_total  # the list's page just counted it
+        self._stamp = stamp
 
     def _close_view(self) -> None:
         self.thread_id, self.thread_messages, self.subject, self.reply = 0, [], "", ""
