@@ -40,13 +40,11 @@ def seed(args: argparse.Namespace, rng: random.Random) -> dict:
     from sqlalchemy import insert, text
 
     from kontrol_app import db
-    from kontrol_app.models import Invoice, InvoiceLine, Job, Shop
+    from kontrol_app.models import Job
 
     engine = db.get_engine()
     owner = harness.create_owner()
     now = datetime.now(UTC)
-    today = now.date()
-    statuses, weights = list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values())
     with engine.begin() as connection:
         customer_ids = harness.seed_customers(connection, args.customers)
         jobs = [
@@ -57,38 +55,55 @@ def seed(args: argparse.Namespace, rng: random.Random) -> dict:
         ]
         connection.execute(insert(Job.__table__), jobs)
         job_of = {job["customer_id"]: job["id"] for job in jobs}
-        busy = customer_ids[len(customer_ids) // 3]
-        invoices, lines, number = [], [], 0
-        for n in range(args.invoices):
-            customer_id = busy if n < args.busy_invoices else rng.choice(customer_ids)
-            status = rng.choices(statuses, weights)[0]
-            sent = now - timedelta(days=rng.randint(0, 3 * 365))
-            unit = rng.choice((850, 1275, 1599, 2400))
-            quantity = rng.choice((12, 24, 48, 144))
-            total = unit * quantity + 3500
-            paid = {"paid": total, "partially_paid": total // 2}.get(status, 0)
-            number += status != "draft"
-            invoices.append(
-                {"id": n + 1, "customer_id": customer_id, "job_id": job_of.get(customer_id),
-                 "number": f"INV-{number:06d}" if status != "draft" else None, "status": status, "currency": "USD",
-                 "discount_kind": "", "discount_value": 0, "tax_rate": 0, "deposit_kind": "", "deposit_value": 0,
-                 "subtotal_cents": total, "discount_cents": 0, "tax_cents": 0, "total_cents": total, "deposit_cents": 0,
-                 "paid_cents": paid, "refunded_cents": 0, "notes": "", "void_reason": "",
-                 "due_date": (sent + timedelta(days=14)).date() if status != "draft" else today + timedelta(days=14),
-                 "sent_at": sent if status != "draft" else None, "paid_at": sent + timedelta(days=5) if status == "paid" else None,
-                 "voided_at": None, "version": 1, "created_by_staff_id": owner.id, "created_at": sent, "updated_at": sent}
-            )
-            lines.append({"invoice_id": n + 1, "position": 0, "description": "Shirts", "quantity": quantity, "unit_price_cents": unit, "amount_cents": unit * quantity})
-            lines.append({"invoice_id": n + 1, "position": 1, "description": "Screen setup", "quantity": 1, "unit_price_cents": 3500, "amount_cents": 3500})
-        for start in range(0, len(invoices), 10_000):
-            connection.execute(insert(Invoice.__table__), invoices[start : start + 10_000])
-            connection.execute(insert(InvoiceLine.__table__), lines[2 * start : 2 * start + 20_000])
-        connection.execute(Shop.__table__.update().values(invoice_next_number=number + 1))
+        busy = add_invoices(connection, rng, owner.id, customer_ids, job_of, args.invoices, args.busy_invoices)
         if connection.dialect.name == "postgresql":
-            for table in ("invoice", "job"):
-                connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+            connection.execute(text("SELECT setval(pg_get_serial_sequence('job', 'id'), (SELECT max(id) FROM job))"))
     harness.analyze()
     return {"owner": owner, "busy": busy}
+
+
+def add_invoices(connection, rng: random.Random, owner_id: int, customer_ids: list[int], job_of: dict[int, int],
+                 count: int, busy_count: int) -> int:
+    """`count` invoices over `customer_ids` in every status (most paid), two lines each, in bulk
+    on an open connection whose invoice table is empty; an invoice is for `job_of[customer]` when
+    there is one. Returns the busy customer, who has the first `busy_count`."""
+    from sqlalchemy import insert, text
+
+    from kontrol_app.models import Invoice, InvoiceLine, Shop
+
+    now = datetime.now(UTC)
+    today = now.date()
+    statuses, weights = list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values())
+    busy = customer_ids[len(customer_ids) // 3]
+    invoices, lines, number = [], [], 0
+    for n in range(count):
+        customer_id = busy if n < busy_count else rng.choice(customer_ids)
+        status = rng.choices(statuses, weights)[0]
+        sent = now - timedelta(days=rng.randint(0, 3 * 365))
+        unit = rng.choice((850, 1275, 1599, 2400))
+        quantity = rng.choice((12, 24, 48, 144))
+        total = unit * quantity + 3500
+        paid = {"paid": total, "partially_paid": total // 2}.get(status, 0)
+        number += status != "draft"
+        invoices.append(
+            {"id": n + 1, "customer_id": customer_id, "job_id": job_of.get(customer_id),
+             "number": f"INV-{number:06d}" if status != "draft" else None, "status": status, "currency": "USD",
+             "discount_kind": "", "discount_value": 0, "tax_rate": 0, "deposit_kind": "", "deposit_value": 0,
+             "subtotal_cents": total, "discount_cents": 0, "tax_cents": 0, "total_cents": total, "deposit_cents": 0,
+             "paid_cents": paid, "refunded_cents": 0, "notes": "", "void_reason": "",
+             "due_date": (sent + timedelta(days=14)).date() if status != "draft" else today + timedelta(days=14),
+             "sent_at": sent if status != "draft" else None, "paid_at": sent + timedelta(days=5) if status == "paid" else None,
+             "voided_at": None, "version": 1, "created_by_staff_id": owner_id, "created_at": sent, "updated_at": sent}
+        )
+        lines.append({"invoice_id": n + 1, "position": 0, "description": "Shirts", "quantity": quantity, "unit_price_cents": unit, "amount_cents": unit * quantity})
+        lines.append({"invoice_id": n + 1, "position": 1, "description": "Screen setup", "quantity": 1, "unit_price_cents": 3500, "amount_cents": 3500})
+    for start in range(0, len(invoices), 10_000):
+        connection.execute(insert(Invoice.__table__), invoices[start : start + 10_000])
+        connection.execute(insert(InvoiceLine.__table__), lines[2 * start : 2 * start + 20_000])
+    connection.execute(Shop.__table__.update().values(invoice_next_number=number + 1))
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT setval(pg_get_serial_sequence('invoice', 'id'), (SELECT max(id) FROM invoice))"))
+    return busy
 
 
 def main() -> int:

@@ -37,49 +37,60 @@ def parse_args() -> argparse.Namespace:
 
 
 def seed(args: argparse.Namespace, rng: random.Random) -> dict:
-    from sqlalchemy import insert, text
-
     from kontrol_app import db
-    from kontrol_app.models import Message, MessageThread
 
     engine = db.get_engine()
     owner = harness.create_owner()
-    now = datetime.now(UTC)
     with engine.begin() as connection:
         customer_ids = harness.seed_customers(connection, args.customers, with_contacts=True)
-        threads, messages, message_id = [], [], 0
-        long_thread = 1
-        for thread_id in range(1, args.threads + 1):
-            count = args.long_messages if thread_id == long_thread else 3
-            started = now - timedelta(minutes=rng.randint(10, 500_000))
-            last_client = last_shop = 0
-            for n in range(count):
-                message_id += 1
-                side = "client" if n % 2 == 0 else "shop"
-                last_client, last_shop = (message_id, last_shop) if side == "client" else (last_client, message_id)
-                messages.append(
-                    {"id": message_id, "thread_id": thread_id, "side": side, "staff_user_id": owner.id if side == "shop" else None,
-                     "contact_id": None, "sender_name": "Sam" if side == "shop" else "Client", "body": rng.choice(LINES),
-                     "created_at": started + timedelta(minutes=n)}
-                )
-            unread = rng.random() < 0.1
-            threads.append(
-                {"id": thread_id, "customer_id": rng.choice(customer_ids), "job_id": None, "subject": rng.choice(SUBJECTS),
-                 "created_by_side": "client", "created_at": started, "last_message_at": started + timedelta(minutes=count),
-                 "closed_at": None, "last_client_message_id": last_client, "last_shop_message_id": last_shop,
-                 "staff_read_message_id": 0 if unread else message_id, "staff_unread": unread and last_client > 0,
-                 "last_notice_at_shop": None, "shop_noticed_message_id": 0, "last_notice_at_client": None,
-                 "client_noticed_message_id": 0}
-            )
-        for start in range(0, len(threads), 10_000):
-            connection.execute(insert(MessageThread.__table__), threads[start : start + 10_000])
-        for start in range(0, len(messages), 20_000):
-            connection.execute(insert(Message.__table__), messages[start : start + 20_000])
-        if connection.dialect.name == "postgresql":
-            for table in ("message_thread", "message"):
-                connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+        long_thread, messages = add_threads(connection, rng, owner.id, customer_ids, args.threads, args.long_messages)
     harness.analyze()
-    return {"owner": owner, "long_thread": long_thread, "messages": len(messages)}
+    return {"owner": owner, "long_thread": long_thread, "messages": messages}
+
+
+def add_threads(connection, rng: random.Random, owner_id: int, customer_ids: list[int], count: int,
+                long_messages: int) -> tuple[int, int]:
+    """`count` threads over `customer_ids` (a tenth unread by the shop), three messages each and
+    one of `long_messages`, in bulk on an open connection whose thread and message tables are
+    empty. Returns the long thread's id and how many messages went in."""
+    from sqlalchemy import insert, text
+
+    from kontrol_app.models import Message, MessageThread
+
+    now = datetime.now(UTC)
+    threads, messages, message_id = [], [], 0
+    long_thread = 1
+    for thread_id in range(1, count + 1):
+        count_here = long_messages if thread_id == long_thread else 3
+        started = now - timedelta(minutes=rng.randint(10, 500_000))
+        last_client = last_shop = 0
+        for n in range(count_here):
+            message_id += 1
+            side = "client" if n % 2 == 0 else "shop"
+            last_client, last_shop = (message_id, last_shop) if side == "client" else (last_client, message_id)
+            messages.append(
+                {"id": message_id, "thread_id": thread_id, "side": side, "staff_user_id": owner_id if side == "shop" else None,
+                 "contact_id": None, "sender_name": "Sam" if side == "shop" else "Client", "body": rng.choice(LINES),
+                 "created_at": started + timedelta(minutes=n)}
+            )
+        unread = rng.random() < 0.1
+        threads.append(
+            {"id": thread_id, "customer_id": rng.choice(customer_ids), "job_id": None, "subject": rng.choice(SUBJECTS),
+             "created_by_side": "client", "created_at": started, "last_message_at": started + timedelta(minutes=count_here),
+             "closed_at": None, "last_client_message_id": last_client, "last_shop_message_id": last_shop,
+             "staff_read_message_id": 0 if unread else message_id, "staff_unread": unread and last_client > 0,
+             # Every email notice already went out, as in a running shop: none due when the app starts.
+             "last_notice_at_shop": None, "shop_noticed_message_id": last_client, "last_notice_at_client": None,
+             "client_noticed_message_id": last_shop}
+        )
+    for start in range(0, len(threads), 10_000):
+        connection.execute(insert(MessageThread.__table__), threads[start : start + 10_000])
+    for start in range(0, len(messages), 20_000):
+        connection.execute(insert(Message.__table__), messages[start : start + 20_000])
+    if connection.dialect.name == "postgresql":
+        for table in ("message_thread", "message"):
+            connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+    return long_thread, len(messages)
 
 
 def main() -> int:

@@ -7,11 +7,18 @@ spread shows), then the portal's switch tab (UI only), open a job (with its hist
 thread, and a poll that finds nothing changed. Prints one table with the ratios the goals
 use: events/s as a share of the floor's, p95 as a multiple of the floor's.
 
-    .venv/bin/python benchmarks/portal_rtt.py                 # 50 clients, 8 s each
-    .venv/bin/python benchmarks/portal_rtt.py --clients 10 --seconds 5
+Then the scale-out: the floor's ping and the portal's switch tab and open a job at 100
+clients, each served by 1 then 2 workers (GRANIAN_WORKERS) on Redis and PostgreSQL, with the
+2-vs-1 ratio of events/s. That part uses a scratch PostgreSQL database beside
+KONTROL_TEST_POSTGRES (or --database-url) and an empty Redis database number at
+KONTROL_BENCH_REDIS, removes both afterwards, and is skipped when either does not answer.
 
-Both servers run one worker (no Redis), as `make run` does by default. The floor is built in
-a copy under a temp dir; Kontrol builds into `.web-bench` (git-ignored), never `.web`.
+    .venv/bin/python benchmarks/portal_rtt.py                 # 50 clients, 8 s each; then 100 on 1 vs 2 workers
+    .venv/bin/python benchmarks/portal_rtt.py --clients 10 --seconds 5 --no-workers
+    .venv/bin/python benchmarks/portal_rtt.py --workers-only  # only the 1 vs 2 workers comparison
+
+The first part runs one worker per server (no Redis), as `make run` does by default. The floor
+is built in a copy under a temp dir; Kontrol builds into `.web-bench` (git-ignored), never `.web`.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import redis
 from harness import ROOT
 
 BENCH = Path(os.environ.get("KONTROL_BENCH_DIR", ROOT.parent / "shared" / "bench"))
@@ -38,6 +46,19 @@ WEB_WORKDIR = ".web-bench"
 PREFIX = "reflex___state____state"
 PORTAL = f"{PREFIX}.kontrol_app___ui___portal___session____portal_session"
 SIGNED_IN = re.compile(r'"signed_in(_rx_state_)?":\s*true')
+TABS = f"{PORTAL}.kontrol_app___ui___portal___tabs___"
+LIVE_POLL = f"{PORTAL}.kontrol_app___ui___portal___live____portal_live.poll"  # ui/portal/live.py
+FLOOR_EVENT = f"{PREFIX}.floor_app___floor_app____floor_state.ping"
+# (label, event, payload: a dict, or the names of the seeded world's ids it carries)
+PORTAL_EVENTS = (
+    ("portal: switch tab", f"{TABS}nav____portal_tabs.set_tab", {"tab": "invoices"}),
+    ("portal: open a job (8 history rows)", f"{TABS}orders____orders_tab.open_job", ("job_id",)),
+    ("portal: open a thread", f"{TABS}messages____messages_tab.open_thread", ("thread_id",)),
+)
+# The workers comparison's scratch services: a database beside this one, a free Redis database number.
+POSTGRES_ADMIN = os.environ.get("KONTROL_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("KONTROL_BENCH_REDIS", "redis://127.0.0.1:6379")
+REDIS_CLAIM = "kontrol-bench-workers"  # marks the Redis database number this run took
 
 
 def _free_port() -> int:
@@ -102,10 +123,11 @@ def _lockfiles() -> dict[Path, bytes]:
 
 
 def _rtt(port: int, event: str, pid: int, clients: int, seconds: float, out: Path, *, payload: str = "{}",
-         page: str = "/", cookie: str = "") -> dict:
+         page: str = "/", cookie: str = "", procs: int = 1, also_pids: tuple[int, ...] = ()) -> dict:
+    """One rtt.py run; `also_pids` count in the server's CPU too (the Redis server)."""
     command = [sys.executable, str(BENCH / "rtt.py"), "--url", f"http://127.0.0.1:{port}", "--event", event,
                "--payload", payload, "--page", page, "--clients", str(clients), "--seconds", str(seconds),
-               "--server-pid", str(pid), "--json", str(out)]
+               "--procs", str(procs), "--server-pid", str(pid), *map(str, also_pids), "--json", str(out)]
     if cookie:
         command += ["--cookie", cookie]
     done = subprocess.run(command, capture_output=True, text=True)
@@ -129,9 +151,11 @@ def _tree_cpu(pid: int) -> float:
 
 
 def _poll_cost(port: int, event: str, page: str, cookie: str, pid: int, *, clients: int = 20, interval: float = 1.0,
-               seconds: float = 10) -> tuple[float, int]:
+               seconds: float = 10, log: Path | None = None, signed_in: re.Pattern | None = SIGNED_IN) -> tuple[float, int]:
     """Server CPU ms per poll that finds nothing new: `clients` signed-in portals (checked:
-    hydration must say signed_in) each send `event` every `interval` s, open loop."""
+    hydration must say signed_in, unless `signed_in` is None) each send `event` every `interval`
+    s, open loop. A server that answers nothing also answers nothing to an event name it does
+    not know (it only logs it): `log` is checked for that."""
     import asyncio
     import uuid
 
@@ -153,7 +177,7 @@ def _poll_cost(port: int, event: str, page: str, cookie: str, pid: int, *, clien
             async for message in ws:
                 if message.data == "2":
                     await ws.send_str("3")
-                elif SIGNED_IN.search(message.data):
+                elif signed_in is None or signed_in.search(message.data):
                     signed[0] += 1
                 if "is_hydrated" in message.data and "true" in message.data:
                     hydrated.set()
@@ -189,7 +213,10 @@ def _poll_cost(port: int, event: str, page: str, cookie: str, pid: int, *, clien
             await asyncio.gather(*tasks)
         return 1000 * used / max(polls, 1), polls
 
-    return asyncio.run(main())
+    cost = asyncio.run(main())
+    if log is not None and "No registered handler found for event" in log.read_text(errors="replace"):
+        raise SystemExit(f"the server does not know {event} (see {log})")
+    return cost
 
 
 def _seed(env: dict[str, str]) -> dict:
@@ -229,12 +256,170 @@ with session_scope() as s:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _kontrol_env(tmp: Path, port: int, database_url: str, **extra: str) -> dict[str, str]:
+    """Kontrol's server settings: its data, mail and Reflex folders under `tmp`, no outside services."""
+    data_dir = tmp / "data"
+    data_dir.mkdir(parents=True)
+    return _env(
+        DATABASE_URL=database_url or f"sqlite:///{data_dir / 'kontrol.db'}",
+        KONTROL_DATA_DIR=str(data_dir), KONTROL_MAIL_DIR=str(tmp / "mail"), RESEND_API_KEY="",
+        STRIPE_SECRET_KEY="", STRIPE_WEBHOOK_SECRET="", HOST="127.0.0.1", PORT=str(port),
+        REFLEX_WEB_WORKDIR=WEB_WORKDIR, REFLEX_STATES_WORKDIR=str(tmp / "states"),
+        REFLEX_UPLOADED_FILES_DIR=str(tmp / "uploads"), **extra,
+    )
+
+
+def _signed_in_portal(env: dict[str, str]) -> tuple[dict, str, str]:
+    """Migrate and seed Kontrol's database; the world, the portal page and its session cookie."""
+    subprocess.run([sys.executable, "-m", "kontrol_app.manage", "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
+    world = _seed(env)
+    # The browser sends the route's args in the router data's query: `link` for this page.
+    page = f"{world['path']}?link={world['path'].rsplit('/', 1)[1]}"
+    return world, page, f"kontrol_portal={world['token']}"
+
+
+def _payload(payload: dict | tuple[str, ...], world: dict) -> str:
+    return json.dumps({key: world[key] for key in payload} if isinstance(payload, tuple) else payload)
+
+
+def _claim_redis_db() -> tuple[int, redis.Redis]:
+    """An empty Redis database (1 up to 15, the other way from the workers browser test; 0 is
+    everyone's default), marked as taken."""
+    for number in range(1, 16):
+        client = redis.Redis.from_url(f"{REDIS_URL}/{number}", socket_connect_timeout=2)
+        try:
+            if client.dbsize() == 0 and client.set(REDIS_CLAIM, "1", nx=True):
+                if client.dbsize() == 1:  # nobody else claimed it at the same moment
+                    return number, client
+                client.delete(REDIS_CLAIM)
+        except redis.ResponseError:  # fewer databases configured
+            pass
+        client.close()
+    raise SystemExit(f"no empty Redis database (1-15) on {REDIS_URL}")
+
+
+def _machine_busy() -> float:
+    """CPU seconds the whole machine has been busy (all but idle and iowait)."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def _others_cpu(pids: tuple[int, ...], seconds: float = 1.0) -> float:
+    """What other programs use of the machine (100% = one core), over `seconds` while the
+    servers `pids` idle: CPU the workers comparison cannot have."""
+    before = _machine_busy() - sum(map(_tree_cpu, pids))
+    time.sleep(seconds)
+    return max(0.0, 100 * (_machine_busy() - sum(map(_tree_cpu, pids)) - before) / seconds)
+
+
+def _settle(pid: int, timeout: float = 120) -> None:
+    """Wait until the server is idle: /ping answers once the first worker is up, and clients
+    that connect while the second one still starts would all land on the first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        before = _tree_cpu(pid)
+        time.sleep(1)
+        if _tree_cpu(pid) - before < 0.1:
+            return
+
+
+def _missing_services(database_url: str) -> list[str]:
+    """Which of PostgreSQL and Redis (the workers comparison's) do not answer."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    missing = []
+    admin = make_url(database_url if database_url.startswith("postgres") else POSTGRES_ADMIN)
+    try:
+        with psycopg.connect(admin.set(drivername="postgresql").render_as_string(hide_password=False), connect_timeout=2):
+            pass
+    except psycopg.Error:
+        missing.append(f"PostgreSQL on {admin.host}:{admin.port or 5432}")
+    try:
+        with redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2) as client:
+            client.ping()
+    except redis.RedisError:
+        missing.append(f"Redis at {REDIS_URL}")
+    return missing
+
+
+def _workers_compare(tmp: Path, floor_dir: Path, database_url: str, clients: int, seconds: float, procs: int) -> list:
+    """The floor's ping, then the portal's switch tab and open a job, each served by 1 then 2
+    workers on Redis (a scratch database number) and PostgreSQL (a scratch database); both
+    are removed afterwards. Rows of (label, workers, others' CPU % just before, rtt row)."""
+    from harness import scratch_postgres
+
+    number, client = _claim_redis_db()
+    redis_url = f"{REDIS_URL}/{number}"
+    redis_pid = int(client.info("server")["process_id"])
+    url, drop = scratch_postgres(database_url if database_url.startswith("postgres") else POSTGRES_ADMIN)
+    rows: list[tuple[str, int, float, dict]] = []
+    try:
+        port = _free_port()
+        env = _kontrol_env(tmp / "workers", port, url, REDIS_URL=redis_url)
+        world, page, cookie = _signed_in_portal(env)
+        floor_port = _free_port()
+        print(f"[bench] {clients} clients ({procs} client processes), {seconds:.0f} s per event, 1 then 2 workers on "
+              f"Redis database {number} and PostgreSQL", flush=True)
+        for workers in (1, 2):
+            floor_env = _env(REFLEX_REDIS_URL=redis_url, GRANIAN_WORKERS=str(workers))
+            with _serve(floor_dir, floor_port, floor_env, tmp / f"floor-{workers}w.log") as pid:
+                _settle(pid)
+                rows.append(("blank app `ping`", workers, _others_cpu((pid, redis_pid)), _rtt(
+                    floor_port, FLOOR_EVENT, pid, clients, seconds, tmp / f"wf{workers}.json", procs=procs, also_pids=(redis_pid,))))
+        locks = _lockfiles()
+        try:
+            for workers in (1, 2):
+                with _serve(ROOT, port, {**env, "GRANIAN_WORKERS": str(workers)}, tmp / f"kontrol-{workers}w.log") as pid:
+                    _settle(pid)
+                    for label, event, payload in PORTAL_EVENTS[:2]:
+                        out = tmp / f"w{workers}-{event.rsplit('.', 1)[1]}.json"
+                        rows.append((label, workers, _others_cpu((pid, redis_pid)), _rtt(
+                            port, event, pid, clients, seconds, out, payload=_payload(payload, world), page=page,
+                            cookie=cookie, procs=procs, also_pids=(redis_pid,))))
+        finally:
+            for path, data in locks.items():
+                path.write_bytes(data)
+    finally:
+        client.flushdb()
+        client.close()
+        drop()
+    return rows
+
+
+def _print_workers(rows: list, clients: int) -> None:
+    by_label: dict[str, dict[int, tuple[float, dict]]] = {}
+    for label, workers, others, row in rows:
+        by_label.setdefault(label, {})[workers] = (others, row)
+    print(f"\n| event, {clients} clients, Redis + PostgreSQL | 1 worker events/s | 2 workers events/s | 2 vs 1 "
+          "| p95 ms 1 / 2 | server CPU % 1 / 2 | client CPU % 1 / 2 | others' CPU % 1 / 2 |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    busiest = 0.0
+    for label, runs in by_label.items():
+        (others_1, one), (others_2, two) = runs[1], runs[2]
+        busiest = max(busiest, others_1, others_2)
+        errors = one["errors"] + two["errors"]
+        print(f"| {label} | {one['events_per_s']:,.0f} | {two['events_per_s']:,.0f} "
+              f"| {two['events_per_s'] / one['events_per_s']:.2f}x | {one['p95_ms']:.0f} / {two['p95_ms']:.0f} "
+              f"| {one['server_cpu_pct']:.0f} / {two['server_cpu_pct']:.0f} "
+              f"| {one['client_cpu_pct']:.0f} / {two['client_cpu_pct']:.0f} | {others_1:.0f} / {others_2:.0f}"
+              f"{f' ({errors} errors)' if errors else ''} |")
+    print("(server CPU counts the workers and the Redis server; others' CPU is the rest of the machine in the second "
+          "before each run; 100% = one core)")
+    if busiest > 20:
+        print(f"Other programs used up to {busiest:.0f}% of a core: 2 workers need both cores, so the ratio reads low.")
+
+
 def main() -> int:
     from harness import argument_parser
 
     parser = argument_parser(__doc__)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--workers-only", action="store_true", help="only the 1 vs 2 workers comparison")
+    parser.add_argument("--no-workers", action="store_true", help="skip the 1 vs 2 workers comparison")
+    parser.add_argument("--workers-clients", type=int, default=100)
+    parser.add_argument("--procs", type=int, default=2, help="client processes for the workers comparison")
     args = parser.parse_args()
     if not (BENCH / "rtt.py").exists():
         raise SystemExit(f"rtt.py not found in {BENCH} (set KONTROL_BENCH_DIR)")
@@ -242,59 +427,60 @@ def main() -> int:
         tmp = Path(tmp_name)
         floor_dir = tmp / "floor"
         shutil.copytree(BENCH / "floor_app", floor_dir)
-        floor_port, kontrol_port = _free_port(), _free_port()
-        data_dir = tmp / "data"
-        data_dir.mkdir()
-        kontrol_env = _env(
-            DATABASE_URL=args.database_url or f"sqlite:///{data_dir / 'kontrol.db'}",
-            KONTROL_DATA_DIR=str(data_dir), KONTROL_MAIL_DIR=str(tmp / "mail"), RESEND_API_KEY="",
-            STRIPE_SECRET_KEY="", STRIPE_WEBHOOK_SECRET="", HOST="127.0.0.1", PORT=str(kontrol_port),
-            REFLEX_WEB_WORKDIR=WEB_WORKDIR, REFLEX_STATES_WORKDIR=str(tmp / "states"),
-            REFLEX_UPLOADED_FILES_DIR=str(tmp / "uploads"),
-        )
-        subprocess.run([sys.executable, "-m", "kontrol_app.manage", "migrate"], cwd=ROOT, env=kontrol_env, check=True,
-                       capture_output=True)
-        world = _seed(kontrol_env)
-        cookie = f"kontrol_portal={world['token']}"
-        # The browser sends the route's args in the router data's query: `link` for this page.
-        page = f"{world['path']}?link={world['path'].rsplit('/', 1)[1]}"
         rows: list[tuple[str, dict]] = []
-        print(f"[bench] {args.clients} clients, {args.seconds:.0f} s per event, one worker each", flush=True)
-        floor_event = f"{PREFIX}.floor_app___floor_app____floor_state.ping"
-        with _serve(floor_dir, floor_port, _env(), tmp / "floor.log") as floor_pid:
-            rows.append(("blank app `ping`", _rtt(floor_port, floor_event, floor_pid, args.clients, args.seconds, tmp / "f1.json")))
-            locks = _lockfiles()
-            try:
-                with _serve(ROOT, kontrol_port, kontrol_env, tmp / "kontrol.log") as pid:
-                    tabs = f"{PORTAL}.kontrol_app___ui___portal___tabs___"
-                    # First: it also checks that the clients really are signed in.
-                    poll = f"{tabs}orders____orders_tab.poll"
-                    poll_ms, polls = _poll_cost(kontrol_port, poll, page, cookie, pid)
-                    for label, event, payload in (
-                        ("portal: switch tab", f"{tabs}nav____portal_tabs.set_tab", {"tab": "invoices"}),
-                        ("portal: open a job (8 history rows)", f"{tabs}orders____orders_tab.open_job", {"job_id": world["job_id"]}),
-                        ("portal: open a thread", f"{tabs}messages____messages_tab.open_thread", {"thread_id": world["thread_id"]}),
-                    ):
-                        out = tmp / f"{event.rsplit('.', 1)[1]}.json"
-                        rows.append((label, _rtt(kontrol_port, event, pid, args.clients, args.seconds, out,
-                                                 payload=json.dumps(payload), page=page, cookie=cookie)))
-            finally:
-                for path, data in locks.items():
-                    path.write_bytes(data)
-            rows.append(("blank app `ping` (again)", _rtt(floor_port, floor_event, floor_pid, args.clients, args.seconds, tmp / "f2.json")))
-    floors = [row for label, row in rows if label.startswith("blank")]
-    floor_eps = sum(r["events_per_s"] for r in floors) / len(floors)
-    floor_p95 = sum(r["p95_ms"] for r in floors) / len(floors)
-    print(f"\n| event, {args.clients} clients, 1 worker | events/s | p95 ms | vs. blank app |")
-    print("|---|---:|---:|---|")
-    for label, row in rows:
-        ratio = "the floor" if label.startswith("blank") else (
-            f"{100 * row['events_per_s'] / floor_eps:.0f}% of the throughput, {row['p95_ms'] / floor_p95:.1f}x the p95"
-        )
-        errors = f" ({row['errors']} errors)" if row["errors"] else ""
-        print(f"| {label} | {row['events_per_s']:,.0f} | {row['p95_ms']:.0f} | {ratio}{errors} |")
-    print(f"\nA portal poll that finds nothing new: {poll_ms:.2f} ms of server CPU ({polls} polls).")
+        if not args.workers_only:
+            rows, (poll_ms, polls, floor_ms) = _one_worker(tmp, floor_dir, args)
+        missing = [] if args.no_workers else _missing_services(args.database_url)
+        if missing:
+            print(f"[bench] no 1 vs 2 workers comparison: {' and '.join(missing)} did not answer", flush=True)
+        worker_rows = [] if args.no_workers or missing else _workers_compare(
+            tmp, floor_dir, args.database_url, args.workers_clients, args.seconds, args.procs)
+    if rows:
+        floors = [row for label, row in rows if label.startswith("blank")]
+        floor_eps = sum(r["events_per_s"] for r in floors) / len(floors)
+        floor_p95 = sum(r["p95_ms"] for r in floors) / len(floors)
+        print(f"\n| event, {args.clients} clients, 1 worker | events/s | p95 ms | vs. blank app |")
+        print("|---|---:|---:|---|")
+        for label, row in rows:
+            ratio = "the floor" if label.startswith("blank") else (
+                f"{100 * row['events_per_s'] / floor_eps:.0f}% of the throughput, {row['p95_ms'] / floor_p95:.1f}x the p95"
+            )
+            errors = f" ({row['errors']} errors)" if row["errors"] else ""
+            print(f"| {label} | {row['events_per_s']:,.0f} | {row['p95_ms']:.0f} | {ratio}{errors} |")
+        print(f"\nA portal poll that finds nothing new: {poll_ms:.2f} ms of server CPU ({polls} polls, 20 portals"
+              f" polling once a second); the blank app's `ping` sent the same way: {floor_ms:.2f} ms."
+              f" An open portal (a poll every 3 s) costs about {poll_ms * 20:.0f} ms of CPU a minute.")
+    if worker_rows:
+        _print_workers(worker_rows, args.workers_clients)
     return 0
+
+
+def _one_worker(tmp: Path, floor_dir: Path, args) -> tuple[list[tuple[str, dict]], tuple[float, int, float]]:
+    """The floor, then the portal's events, then the floor again: one worker each, no Redis."""
+    floor_port, kontrol_port = _free_port(), _free_port()
+    kontrol_env = _kontrol_env(tmp, kontrol_port, args.database_url)
+    world, page, cookie = _signed_in_portal(kontrol_env)
+    rows: list[tuple[str, dict]] = []
+    print(f"[bench] {args.clients} clients, {args.seconds:.0f} s per event, one worker each", flush=True)
+    with _serve(floor_dir, floor_port, _env(), tmp / "floor.log") as floor_pid:
+        rows.append(("blank app `ping`", _rtt(floor_port, FLOOR_EVENT, floor_pid, args.clients, args.seconds, tmp / "f1.json")))
+        # The floor's event sent the way the portal polls (open loop, a few a second): what any
+        # event costs the framework at that pace, beside the poll's own figure.
+        floor_ms, _ = _poll_cost(floor_port, FLOOR_EVENT, "/", "", floor_pid, signed_in=None, log=tmp / "floor.log")
+        locks = _lockfiles()
+        try:
+            with _serve(ROOT, kontrol_port, kontrol_env, tmp / "kontrol.log") as pid:
+                # First: it also checks that the clients really are signed in.
+                poll_ms, polls = _poll_cost(kontrol_port, LIVE_POLL, page, cookie, pid, log=tmp / "kontrol.log")
+                for label, event, payload in PORTAL_EVENTS:
+                    out = tmp / f"{event.rsplit('.', 1)[1]}.json"
+                    rows.append((label, _rtt(kontrol_port, event, pid, args.clients, args.seconds, out,
+                                             payload=_payload(payload, world), page=page, cookie=cookie)))
+        finally:
+            for path, data in locks.items():
+                path.write_bytes(data)
+        rows.append(("blank app `ping` (again)", _rtt(floor_port, FLOOR_EVENT, floor_pid, args.clients, args.seconds, tmp / "f2.json")))
+    return rows, (poll_ms, polls, floor_ms)
 
 
 if __name__ == "__main__":
