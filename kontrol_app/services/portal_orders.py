@@ -103,11 +103,9 @@ _CARD_COLUMNS = (
     Job.id, Job.title, Job.quantity, Job.due_date, Job.status, Job.tracking_carrier, Job.tracking_number, Job.garment, Job.colour,
 )
 _ORDER_QUERY = sa_select(*_CARD_COLUMNS).where(Job.id == bindparam("job_id"), Job.customer_id == bindparam("customer_id"))
-_CHANGES_QUERY = (
-    sa_select(JobStatusChange.job_id, JobStatusChange.to_status, JobStatusChange.created_at)
-    .where(JobStatusChange.job_id.in_(bindparam("job_ids", expanding=True)))
-    .order_by(JobStatusChange.id)
-)
+_CHANGE_COLUMNS = (JobStatusChange.job_id, JobStatusChange.to_status, JobStatusChange.created_at)
+_CHANGES_QUERY = sa_select(*_CHANGE_COLUMNS).where(JobStatusChange.job_id.in_(bindparam("job_ids", expanding=True))).order_by(JobStatusChange.id)
+_JOB_CHANGES_QUERY = sa_select(*_CHANGE_COLUMNS).where(JobStatusChange.job_id == bindparam("job_id")).order_by(JobStatusChange.id)
 
 
 def _changes_for(session: Session, job_ids: list[int]) -> list[Row]:
@@ -127,12 +125,15 @@ def customer_orders(session: Session, customer_id: int, *, past: bool = False) -
     return _cards(jobs, _changes_for(session, [j.id for j in jobs]), shop_timezone(session))
 
 
-def customer_order(session: Session, customer_id: int, job_id: int) -> PortalJob:
-    """One job of this customer; any other id answers "not found"."""
-    job = session.connection().execute(_ORDER_QUERY, {"job_id": job_id, "customer_id": customer_id}).first()
+def customer_order(session: Session, customer_id: int, job_id: int, *, timezone: str | None = None) -> PortalJob:
+    """One job of this customer; any other id answers "not found". `timezone`: the shop's, when
+    the caller has it already (the portal's re-check reads it)."""
+    connection = session.connection()
+    job = connection.execute(_ORDER_QUERY, {"job_id": job_id, "customer_id": customer_id}).first()
     if job is None:
         raise NotFound("Not found.")
-    return _cards([job], _changes_for(session, [job.id]), shop_timezone(session))[0]
+    changes = connection.execute(_JOB_CHANGES_QUERY, {"job_id": job.id}).all()
+    return _cards([job], changes, timezone or shop_timezone(session))[0]
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,8 @@ def opening(session: Session, viewer: PortalViewer, job_id: Any) -> Opening:
     if job_id is None:
         return Opening(None, None)
     try:
-        return Opening(customer_order(session, viewer.customer_id, job_id), mockups.portal_proof(session, viewer.customer_id, job_id))
+        job = customer_order(session, viewer.customer_id, job_id, timezone=viewer.timezone)
+        return Opening(job, mockups.portal_proof(session, viewer.customer_id, job_id))
     except NotFound:
         return Opening(None, None)
 

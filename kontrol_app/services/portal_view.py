@@ -15,6 +15,7 @@ from kontrol_app.models import (
     Customer,
     CustomerContact,
     PortalSession,
+    Shop,
     StaffSession,
     StaffUser,
     utcnow,
@@ -47,6 +48,7 @@ class PortalViewer:
     email: str
     preview: bool
     contact_id: int | None = None  # the client contact; None in a staff Preview
+    timezone: str = "UTC"  # the shop's (times show in it), read with the re-check
 
 
 _now = bindparam("now")
@@ -61,6 +63,7 @@ _VIEWER_QUERY = (
         CustomerContact.email,
         StaffUser.name,
         StaffUser.email,
+        sa_select(Shop.timezone).order_by(Shop.id).limit(1).scalar_subquery(),
     )
     .select_from(Customer)
     .outerjoin(
@@ -98,11 +101,12 @@ def _viewer_row(session: Session, link: str, client_token: str | None, staff_tok
 
 
 def _viewer(row: Row) -> PortalViewer | None:
-    customer_id, customer_name, contact_id, client_name, client_email, staff_name, staff_email = row
+    customer_id, customer_name, contact_id, client_name, client_email, staff_name, staff_email, timezone = row
+    timezone = timezone or "UTC"
     if client_email is not None:
-        return PortalViewer(customer_id, customer_name, client_name, client_email, preview=False, contact_id=contact_id)
+        return PortalViewer(customer_id, customer_name, client_name, client_email, False, contact_id, timezone)
     if staff_email is not None:
-        return PortalViewer(customer_id, customer_name, staff_name, staff_email, preview=True)
+        return PortalViewer(customer_id, customer_name, staff_name, staff_email, True, None, timezone)
     return None
 
 

@@ -105,6 +105,8 @@ class ApprovalTab(PortalSession):
     def _apply(self, proof: mockups.PortalProof | None) -> None:
         """Show `proof` (None: nothing to decide on this job)."""
         if proof is None:
+            if not self.version_id and not self.answer:
+                return  # nothing was shown: nothing to clear, and nothing to send back
             self.job_id = self.version_id = self.page_count = 0
             self.label = self.preview_url = self.file_url = self.message = self.decided_text = ""
             self.approve_by_text = self.certificate_url = ""
