@@ -40,9 +40,15 @@ def queue_invoice_reminders() -> int:
 
 
 def queue_message_notices() -> int:
-    """Email the message notices held back by the 10-minute rule, if still unread (services/messages)."""
-    with session_scope() as session:
-        return messages.send_due_notices(session, utcnow())
+    """Email the message notices held back by the 10-minute rule, if still unread (services/messages),
+    a batch of threads per transaction: a long backlog (after downtime, an import) never holds
+    the database's write lock for long, so the pages' own writes go on meanwhile."""
+    noticed, after = 0, 0
+    while after is not None:
+        with session_scope() as session:
+            count, after = messages.notice_batch(session, utcnow(), after_id=after)
+        noticed += count
+    return noticed
 
 
 async def warm_pdf_fonts() -> None:

@@ -1006,9 +1006,14 @@ def _notice_contacts(session: Session, thread: MessageThread, message_id: int) -
     return bool(contacts)
 
 
-def send_due_notices(session: Session, now: datetime) -> int:
+NOTICE_BATCH = 100  # threads per transaction in the background loop
+
+
+def notice_batch(session: Session, now: datetime, *, after_id: int = 0, limit: int | None = None) -> tuple[int, int | None]:
     """Notices held back by the 10-minute rule, for messages still unread now the window has
-    passed (call every minute or so). Returns how many threads were noticed."""
+    passed, in up to `limit` threads with ids above `after_id`. Returns how many threads were
+    noticed and the last id looked at (None: no more are due)."""
+    limit = limit or NOTICE_BATCH
     due = now - NOTICE_EVERY
     shop_due = and_(
         MessageThread.staff_unread == true(),
@@ -1019,7 +1024,8 @@ def send_due_notices(session: Session, now: datetime) -> int:
         MessageThread.last_shop_message_id > MessageThread.client_noticed_message_id,
         or_(MessageThread.last_notice_at_client.is_(None), MessageThread.last_notice_at_client <= due),
     )
-    ids = session.exec(select(MessageThread.id).where(or_(shop_due, client_due)).order_by(MessageThread.id)).all()
+    query = select(MessageThread.id).where(MessageThread.id > after_id, or_(shop_due, client_due))
+    ids = session.exec(query.order_by(MessageThread.id).limit(limit)).all()
     noticed = 0
     for thread_id in ids:
         thread = _lock_thread(session, thread_id)
@@ -1028,6 +1034,16 @@ def send_due_notices(session: Session, now: datetime) -> int:
         sent_shop = _notice(session, thread, SHOP, now)
         sent_client = _notice(session, thread, CLIENT, now)
         noticed += bool(sent_shop or sent_client)
+    return noticed, ids[-1] if len(ids) == limit else None
+
+
+def send_due_notices(session: Session, now: datetime) -> int:
+    """Every notice due now, in this one transaction; returns how many threads were noticed.
+    The background loop goes batch by batch instead (kontrol_app/background.py)."""
+    noticed, after = 0, 0
+    while after is not None:
+        count, after = notice_batch(session, now, after_id=after)
+        noticed += count
     return noticed
 
 
@@ -1079,6 +1095,7 @@ __all__ = [
     "receive_attachment",
     "reopen_thread",
     "send_due_notices",
+    "notice_batch",
     "staff_stamp",
     "staff_threads",
     "staff_unread_total",

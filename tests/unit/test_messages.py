@@ -487,6 +487,29 @@ def test_client_messages_notify_the_shop_once_per_ten_minutes_while_unread(sessi
     assert len(emails(session, EmailKind.MESSAGE_TO_SHOP)) == 3
 
 
+def test_the_background_loop_sends_a_backlog_of_notices_batch_by_batch(session, owner, world, monkeypatch):
+    """After downtime every held-back notice is due at once: the loop sends each one once, in
+    short transactions (SQLite's single writer is never held for the whole backlog)."""
+    from kontrol_app import background
+
+    threads = []
+    for n in range(5):
+        thread_id = messages.start_thread_staff(session, owner, world["customer"], f"First {n}", subject=f"Order {n}", now=T0)
+        messages.post_staff(session, owner, thread_id, f"Held back {n}", now=T0 + MINUTE)
+        threads.append(thread_id)
+    session.commit()
+    assert len(emails(session, EmailKind.MESSAGE_TO_CLIENT)) == 10  # the first message of each, two contacts
+    batches = []
+    batch = messages.notice_batch
+    monkeypatch.setattr(messages, "NOTICE_BATCH", 2)
+    monkeypatch.setattr(messages, "notice_batch", lambda *a, **k: batches.append(k["after_id"]) or batch(*a, **k))
+    assert background.queue_message_notices() == 5
+    assert batches == [0, threads[1], threads[3]]
+    held = [e for e in emails(session, EmailKind.MESSAGE_TO_CLIENT) if "Held back" in e.text_body]
+    assert sorted(e.text_body.split("Held back ")[1][0] + e.to_email[0] for e in held) == sorted(f"{n}{c}" for n in range(5) for c in "st")
+    assert background.queue_message_notices() == 0  # each went once
+
+
 def test_staff_messages_notify_contacts_once_per_ten_minutes_and_not_who_read_it(session, owner, world):
     thread_id = messages.start_thread_staff(session, owner, world["customer"], "One", subject="Order", now=T0)
     session.commit()
