@@ -9,7 +9,7 @@ export REFLEX_USE_NPM := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := false
 
-.PHONY: run test install migrate demo unit e2e lint benchmarks bench-portal
+.PHONY: run test install migrate demo unit e2e lint benchmarks bench-portal bench-staff
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,8 +46,8 @@ lint: install
 e2e: install
 	$(BIN)/python -m pytest tests/e2e
 
-## Timings at shop scale (10,000 customers, 200,000 jobs, 100,000 invoices, 50,000 threads), then the portal
-## against the blank Reflex app; prints numbers.
+## Timings at shop scale (10,000 customers, 200,000 jobs, 100,000 invoices, 50,000 threads), then the staff
+## pages and the portal against the blank Reflex app; prints numbers.
 benchmarks: migrate
 	$(BIN)/python benchmarks/customers.py
 	$(BIN)/python benchmarks/jobs.py
@@ -55,8 +55,14 @@ benchmarks: migrate
 	$(BIN)/python benchmarks/invoices.py
 	$(BIN)/python benchmarks/invoice_pdf.py
 	$(BIN)/python benchmarks/messages.py
+	$(BIN)/python benchmarks/staff_rtt.py
 	$(BIN)/python benchmarks/portal_rtt.py
 
-## The portal's websocket events against the blank Reflex app (../shared/bench), one run.
+## The portal's websocket events against the blank Reflex app (../shared/bench), one run; then 1 vs 2
+## workers on Redis + PostgreSQL (scratch databases; skipped when either does not answer).
 bench-portal: migrate
 	$(BIN)/python benchmarks/portal_rtt.py
+
+## The staff pages' clicks at shop scale (10 staff) against the blank Reflex app, one run.
+bench-staff: migrate
+	$(BIN)/python benchmarks/staff_rtt.py
