@@ -41,7 +41,6 @@ from kontrol_app.models import (
     Message,
     MessageAttachment,
     MessageThread,
-    Shop,
     StoredFile,
     ThreadRead,
     utcnow,
@@ -52,7 +51,7 @@ from kontrol_app.services.errors import InvalidInput, NotAllowed, NotFound, Serv
 from kontrol_app.services.paging import page_window
 from kontrol_app.services.portal_links import portal_url
 from kontrol_app.services.search import contains
-from kontrol_app.services.shop import shop_timezone
+from kontrol_app.services.shop import TIMEZONE_QUERY, shop_timezone
 from kontrol_app.services.staff import StaffPrincipal
 from kontrol_app.services.validation import browser_int, clean_text
 from kontrol_app.settings import get_settings
@@ -71,6 +70,7 @@ MESSAGES_SHOWN = 50  # an open thread shows the newest 50; "Load earlier" pages 
 SNIPPET = 140
 FIELD_BODY, FIELD_SUBJECT, FIELD_FILES = "body", "subject", "attachments"
 NOT_IN_PORTAL = "That conversation is not in your portal."
+NO_THREAD = "That conversation does not exist."
 JOB_NOT_IN_PORTAL = "That job is not in your portal."
 STAFF_PATH = "/messages"
 
@@ -366,7 +366,7 @@ _THREAD_QUERY = (
         MessageThread.id, MessageThread.customer_id, MessageThread.job_id, MessageThread.subject, MessageThread.closed_at,
         Customer.name.label("customer_name"), Job.title.label("job_title"),
         func.coalesce(ThreadRead.last_read_message_id, 0).label("read_mark"),
-        sa_select(Shop.timezone).order_by(Shop.id).limit(1).scalar_subquery().label("timezone"),
+        TIMEZONE_QUERY.scalar_subquery().label("timezone"),
     )
     .join(Customer, Customer.id == MessageThread.customer_id)
     .outerjoin(Job, Job.id == MessageThread.job_id)
@@ -438,7 +438,7 @@ def _staff_thread(session: Session, thread_id: int) -> MessageThread:
     """The thread, locked for a change."""
     thread = _lock_thread(session, thread_id)
     if thread is None:
-        raise NotFound("That conversation does not exist.")
+        raise NotFound(NO_THREAD)
     return thread
 
 
@@ -708,7 +708,7 @@ def open_thread_staff(
     Opening the newest page marks the thread read for the whole team."""
     thread = _thread_row(session, thread_id)
     if thread is None:
-        raise NotFound("That conversation does not exist.")
+        raise NotFound(NO_THREAD)
     view = _thread_view(session, thread, SHOP, before_id=before_id, limit=limit, promotable=True)
     if before_id is None and view.messages:
         _mark_staff_read(session, thread.id, view.messages[-1].id)

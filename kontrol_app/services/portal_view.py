@@ -15,7 +15,6 @@ from kontrol_app.models import (
     Customer,
     CustomerContact,
     PortalSession,
-    Shop,
     StaffSession,
     StaffUser,
     utcnow,
@@ -23,7 +22,7 @@ from kontrol_app.models import (
 from kontrol_app.services.errors import NotFound
 from kontrol_app.services.portal_auth import LINK_NOT_VALID
 from kontrol_app.services.portal_links import link_key_hash
-from kontrol_app.services.shop import display_name, shop_info
+from kontrol_app.services.shop import TIMEZONE_QUERY, display_name, shop_info
 from kontrol_app.services.tokens import token_hash
 
 T = TypeVar("T")
@@ -63,7 +62,7 @@ _VIEWER_QUERY = (
         CustomerContact.email,
         StaffUser.name,
         StaffUser.email,
-        sa_select(Shop.timezone).order_by(Shop.id).limit(1).scalar_subquery(),
+        TIMEZONE_QUERY.scalar_subquery(),
     )
     .select_from(Customer)
     .outerjoin(

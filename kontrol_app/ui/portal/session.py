@@ -44,15 +44,19 @@ PREVIEW_READ_ONLY = "Preview is read-only"
 GUARDS = "@portal_event, @portal_poll, @sign_in_event, @portal_loader or @ui_event"
 
 
+def _is_preview(router: Any) -> bool:
+    return router.url.query_parameters.get("preview") == "1"
+
+
 def _wants_preview(state: rx.State) -> bool:
-    return state.router.url.query_parameters.get("preview") == "1"
+    return _is_preview(state.router)
 
 
 def _recheck_args(state: rx.State) -> tuple[str, str | None, str | None, bool]:
     """The link (a route arg), the client's cookie, in Preview the staff cookie, and whether
     this is Preview: what the re-check takes. The router is read once (each read builds it)."""
     router = state.router
-    preview = router.url.query_parameters.get("preview") == "1"
+    preview = _is_preview(router)
     cookie = router.headers.cookie
     return state.link, read_cookie(cookie, PORTAL_COOKIE), read_cookie(cookie, STAFF_COOKIE) if preview else None, preview
 
