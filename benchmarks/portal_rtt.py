@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -150,6 +151,17 @@ def _tree_cpu(pid: int) -> float:
     return total
 
 
+async def open_page(http, port: int, router: dict, cookie: str):
+    """A websocket client as the 0.10 browser opens it: engine.io's open packet read, then the
+    page's boot event (hydrate and load) in socket.io's CONNECT packet. Returns the socket."""
+    ws = await http.ws_connect(f"ws://127.0.0.1:{port}/_event/?EIO=4&transport=websocket&token={uuid.uuid4()}",
+                               headers={"Origin": f"http://127.0.0.1:{port}", "Cookie": cookie})
+    await ws.receive()  # engine.io's open packet
+    boot = {"name": f"{PREFIX}.hydrate_and_load", "payload": {}, "router_data": router}
+    await ws.send_str("40/_event," + json.dumps({"event": boot}))
+    return ws
+
+
 def _poll_cost(port: int, event: str, page: str, cookie: str, pid: int, *, clients: int = 20, interval: float = 1.0,
                seconds: float = 10, log: Path | None = None, signed_in: re.Pattern | None = SIGNED_IN) -> tuple[float, int]:
     """Server CPU ms per poll that finds nothing new: `clients` signed-in portals (checked:
@@ -157,20 +169,13 @@ def _poll_cost(port: int, event: str, page: str, cookie: str, pid: int, *, clien
     s, open loop. A server that answers nothing also answers nothing to an event name it does
     not know (it only logs it): `log` is checked for that."""
     import asyncio
-    import uuid
-
     import aiohttp
 
     path, _, query = page.partition("?")
     router = {"pathname": path, "asPath": page, "query": dict(part.split("=", 1) for part in query.split("&") if part)}
-    root = "reflex___state____state"
 
     async def client(http, go: asyncio.Event, ready: asyncio.Event, sent: list[int], signed: list[int]) -> None:
-        ws = await http.ws_connect(f"ws://127.0.0.1:{port}/_event/?EIO=4&transport=websocket&token={uuid.uuid4()}",
-                                   headers={"Origin": f"http://127.0.0.1:{port}", "Cookie": cookie})
-        await ws.receive()
-        boot = {"name": f"{root}.hydrate_and_load", "payload": {}, "router_data": router}
-        await ws.send_str("40/_event," + json.dumps({"event": boot}))
+        ws = await open_page(http, port, router, cookie)
         hydrated = asyncio.Event()
 
         async def read() -> None:

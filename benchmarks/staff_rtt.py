@@ -41,7 +41,6 @@ import shutil
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the shared harness beside this file
@@ -49,7 +48,7 @@ import harness
 import invoices as invoice_bench
 import jobs as job_bench
 import messages as message_bench
-from portal_rtt import BENCH, PREFIX, WEB_WORKDIR, _env, _free_port, _lockfiles, _rtt, _serve, _tree_cpu
+from portal_rtt import BENCH, PREFIX, WEB_WORKDIR, _env, _free_port, _lockfiles, _rtt, _serve, _tree_cpu, open_page
 
 from harness import ROOT
 
@@ -119,11 +118,7 @@ def _check(port: int, page: str, cookie: str, event: str, payload: dict, wanted:
 
     async def main() -> None:
         async with aiohttp.ClientSession() as http:
-            ws = await http.ws_connect(f"ws://127.0.0.1:{port}/_event/?EIO=4&transport=websocket&token={uuid.uuid4()}",
-                                       headers={"Origin": f"http://127.0.0.1:{port}", "Cookie": cookie})
-            await ws.receive()
-            boot = {"name": f"{PREFIX}.hydrate_and_load", "payload": {}, "router_data": router}
-            await ws.send_str("40/_event," + json.dumps({"event": boot}))
+            ws = await open_page(http, port, router, cookie)
             seen: list[str] = []
 
             async def until(pattern: str) -> bool:
@@ -173,11 +168,7 @@ def _open_loop(port: int, event: str, pid: int, args: argparse.Namespace, *, pay
 
     async def client(n: int, http, ready: asyncio.Event, go: asyncio.Event, done: asyncio.Event,
                      close: asyncio.Event) -> None:
-        ws = await http.ws_connect(f"ws://127.0.0.1:{port}/_event/?EIO=4&transport=websocket&token={uuid.uuid4()}",
-                                   headers={"Origin": f"http://127.0.0.1:{port}", "Cookie": cookie})
-        await ws.receive()  # engine.io's open packet
-        boot = {"name": f"{PREFIX}.hydrate_and_load", "payload": {}, "router_data": router}
-        await ws.send_str("40/_event," + json.dumps({"event": boot}))
+        ws = await open_page(http, port, router, cookie)
         hydrated = asyncio.Event()
         waiting: list[float] = []  # when this client's unanswered click went out
 
