@@ -4,6 +4,7 @@ ids, and every answer carries nosniff, a safe Content-Disposition and a private 
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 import re
 from urllib.parse import quote
 
@@ -31,7 +32,9 @@ def png() -> bytes:
 
 
 def pdf() -> bytes:
+    """The same bytes every call (a fixed creation date: two calls can straddle a second)."""
     document = FPDF()
+    document.set_creation_date(datetime(2026, 4, 3, tzinfo=UTC))
     document.add_page()
     document.set_font("helvetica", size=12)
     document.cell(text="Proof")
