@@ -28,9 +28,10 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from sqlalchemy import Row, and_, bindparam, exists, or_, true, update
+from sqlalchemy import Row, Select, and_, bindparam, exists, or_, true, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, func, select
 
 from kontrol_app.models import (
@@ -53,6 +54,7 @@ from kontrol_app.services.portal_links import portal_url
 from kontrol_app.services.search import contains
 from kontrol_app.services.shop import TIMEZONE_QUERY, shop_timezone
 from kontrol_app.services.staff import StaffPrincipal
+from kontrol_app.services.stamps import stamp
 from kontrol_app.services.validation import browser_int, clean_text
 from kontrol_app.settings import get_settings
 
@@ -310,8 +312,12 @@ def _attachment_views(session: Session, message_ids: list[int], *, promotable: b
     return views
 
 
-def _message_views(session: Session, messages: Sequence[Message | Row], side: str, timezone: str, *, promotable: bool) -> list[MessageView]:
-    attachments = _attachment_views(session, [m.id for m in messages], promotable=promotable)
+def _message_views(
+    session: Session, messages: Sequence[Message | Row], side: str, timezone: str, *, promotable: bool, with_files: Sequence[int] | None = None
+) -> list[MessageView]:
+    """`with_files`: the messages that have attachments, when known (None: ask for every one)."""
+    with_files = [m.id for m in messages] if with_files is None else with_files
+    attachments = _attachment_views(session, list(with_files), promotable=promotable)
     return [
         MessageView(
             id=m.id,
@@ -373,7 +379,9 @@ _THREAD_QUERY = (
     .outerjoin(ThreadRead, and_(ThreadRead.thread_id == MessageThread.id, ThreadRead.contact_id == bindparam("contact_id")))
     .where(MessageThread.id == bindparam("thread_id"))
 )
-_MESSAGE_COLUMNS = (Message.id, Message.side, Message.sender_name, Message.body, Message.created_at)
+# Whether a message has files comes with it: most have none, and then no attachments query runs.
+_HAS_FILES = exists().where(MessageAttachment.message_id == Message.id).label("has_files")
+_MESSAGE_COLUMNS = (Message.id, Message.side, Message.sender_name, Message.body, Message.created_at, _HAS_FILES)
 _NEWEST_MESSAGES = (
     sa_select(*_MESSAGE_COLUMNS).where(Message.thread_id == bindparam("thread_id")).order_by(Message.id.desc()).limit(bindparam("limit"))
 )
@@ -386,10 +394,10 @@ _EARLIER_MESSAGES = (
 _NEWEST_ID = sa_select(func.max(Message.id)).where(Message.thread_id == bindparam("thread_id"))
 
 
-def _thread_row(session: Session, thread_id: Any, contact_id: int | None = None) -> Row | None:
+def _thread_row(session: Session, thread_id: Any, contact_id: int | None = None, query: Select = _THREAD_QUERY) -> Row | None:
     if not isinstance(thread_id, int) or isinstance(thread_id, bool):
         return None
-    return session.connection().execute(_THREAD_QUERY, {"thread_id": thread_id, "contact_id": contact_id or 0}).first()
+    return session.connection().execute(query, {"thread_id": thread_id, "contact_id": contact_id or 0}).first()
 
 
 def _thread_view(session: Session, thread: Row, side: str, *, before_id: int | None, limit: int, promotable: bool) -> ThreadView:
@@ -417,7 +425,9 @@ def _thread_view(session: Session, thread: Row, side: str, *, before_id: int | N
         subject=thread.subject,
         closed=thread.closed_at is not None,
         closed_when=shop_time(thread.closed_at, timezone),
-        messages=_message_views(session, messages, side, timezone, promotable=promotable and thread.job_id is not None),
+        messages=_message_views(
+            session, messages, side, timezone, promotable=promotable and thread.job_id is not None, with_files=[m.id for m in messages if m.has_files]
+        ),
         has_earlier=has_earlier,
         newest_id=newest_id,
     )
@@ -715,22 +725,25 @@ def open_thread_staff(
     return view
 
 
-def _client_view(session: Session, viewer: Viewer, thread_id: int, *, before_id: int | None, limit: int) -> tuple[ThreadView, int]:
-    """One of the viewer's customer's threads, and how far showing it moves this contact's read
-    mark (0: nothing new, an earlier page, or a staff Preview, which marks nothing)."""
-    thread = _thread_row(session, thread_id, viewer.contact_id)
+def _client_view(
+    session: Session, viewer: Viewer, thread_id: int, *, before_id: int | None, limit: int, query: Select = _THREAD_QUERY
+) -> tuple[ThreadView, int, Row]:
+    """One of the viewer's customer's threads, how far showing it moves this contact's read
+    mark (0: nothing new, an earlier page, or a staff Preview, which marks nothing), and the
+    thread's `query` row."""
+    thread = _thread_row(session, thread_id, viewer.contact_id, query)
     if thread is None or thread.customer_id != viewer.customer_id:
         raise NotFound(NOT_IN_PORTAL)
     view = _thread_view(session, thread, CLIENT, before_id=before_id, limit=limit, promotable=False)
     newest = view.messages[-1].id if before_id is None and view.messages else 0
     # The viewer's contact was checked with its session (the guard's one query).
-    return view, newest if viewer.contact_id is not None and newest > thread.read_mark else 0
+    return view, newest if viewer.contact_id is not None and newest > thread.read_mark else 0, thread
 
 
 def open_thread_client(session: Session, viewer: Viewer, thread_id: int, *, before_id: int | None = None, limit: int = MESSAGES_SHOWN) -> ThreadView:
     """As `open_thread_staff`, for one of the viewer's customer's threads; marks it read for this
     contact only (a staff Preview marks nothing)."""
-    view, read_up_to = _client_view(session, viewer, thread_id, before_id=before_id, limit=limit)
+    view, read_up_to, _ = _client_view(session, viewer, thread_id, before_id=before_id, limit=limit)
     mark_read_client(session, viewer, view.id, read_up_to)
     return view
 
@@ -761,12 +774,11 @@ def client_opening(session: Session, viewer: Viewer, thread_id: Any) -> ClientOp
     if thread_id is None:
         return ClientOpening(None, 0, "")
     try:
-        view, read_up_to = _client_view(session, viewer, thread_id, before_id=None, limit=MESSAGES_SHOWN)
+        view, read_up_to, thread = _client_view(session, viewer, thread_id, before_id=None, limit=MESSAGES_SHOWN, query=_OPENING_QUERY)
     except ServiceError as error:
         return ClientOpening(None, 0, error.message)
-    unread = _client_unread(session, viewer)
-    unread.pop(view.id, None)  # marked up to its newest message: nothing unread left in it
-    return ClientOpening(view, sum(unread.values()), "", read_up_to)
+    # This thread is marked up to its newest message: what stays unread is in the others.
+    return ClientOpening(view, thread.others_unread if viewer.contact_id is not None else 0, "", read_up_to)
 
 
 def _staff_unread_counts(session: Session, thread_ids: list[int]) -> dict[int, int]:
@@ -849,6 +861,25 @@ def staff_threads(
 
 
 _CLIENT_MARK = func.coalesce(ThreadRead.last_read_message_id, 0)
+_other, _other_read, _other_message = aliased(MessageThread), aliased(ThreadRead), aliased(Message)
+_OTHER_MARK = func.coalesce(_other_read.last_read_message_id, 0)
+# Opening a thread in the portal: `_THREAD_QUERY` with the contact's unread shop messages in the
+# customer's other threads (the badge once this one is read), as `_CLIENT_UNREAD` counts them.
+_OPENING_QUERY = _THREAD_QUERY.add_columns(
+    sa_select(func.count(_other_message.id))
+    .select_from(_other_message)
+    .join(_other, _other.id == _other_message.thread_id)
+    .outerjoin(_other_read, and_(_other_read.thread_id == _other.id, _other_read.contact_id == bindparam("contact_id")))
+    .where(
+        _other.customer_id == MessageThread.customer_id,
+        _other.id != MessageThread.id,
+        _other.last_shop_message_id > _OTHER_MARK,
+        _other_message.side == SHOP,
+        _other_message.id > _OTHER_MARK,
+    )
+    .scalar_subquery()
+    .label("others_unread")
+)
 # Built once (Core): unread shop messages per thread of one customer, for one contact.
 _CLIENT_UNREAD = (
     sa_select(Message.thread_id, func.count(Message.id))
@@ -913,20 +944,24 @@ def staff_stamp(session: Session) -> str:
     return f"{newest or 0}:{unread}"
 
 
-# Built once (Core, one table): every open portal runs it every few seconds.
-_CLIENT_STAMP = sa_select(
-    func.max(MessageThread.last_client_message_id),
-    func.max(MessageThread.last_shop_message_id),
-    func.count(MessageThread.id),
-    func.count(MessageThread.closed_at),
-).where(MessageThread.customer_id == bindparam("customer_id"))
+def client_stamp_query(customer_id: Any) -> Select:
+    """Changes when a message is added to one of the customer's threads, or one is started,
+    closed or reopened (one table: every open portal asks every few seconds)."""
+    return sa_select(
+        stamp(
+            func.max(MessageThread.last_client_message_id),
+            func.max(MessageThread.last_shop_message_id),
+            func.count(MessageThread.id),
+            func.count(MessageThread.closed_at),
+        )
+    ).where(MessageThread.customer_id == customer_id)
+
+
+_CLIENT_STAMP = client_stamp_query(bindparam("customer_id"))
 
 
 def client_stamp(session: Session, viewer: Viewer) -> str:
-    """Changes when a message is added to one of the customer's threads, or one is started,
-    closed or reopened."""
-    client, shop, threads, closed = session.connection().execute(_CLIENT_STAMP, {"customer_id": viewer.customer_id}).one()
-    return f"{max(client or 0, shop or 0)}:{threads}:{closed}"
+    return session.connection().execute(_CLIENT_STAMP, {"customer_id": viewer.customer_id}).scalar_one()
 
 
 # --- email notices ----------------------------------------------------------------------------

@@ -816,10 +816,9 @@ def _approval_id(facts: _Facts, version: MockupVersion) -> int:
 
 # Built once (Core): whose job it is, and whether anything was sent. Most jobs a client opens
 # have nothing sent, and this one query says so.
-_PROOF_GATE = sa_select(
-    Job.customer_id,
-    exists().where(MockupVersion.job_id == Job.id, MockupVersion.sent_at.is_not(None), MockupVersion.withdrawn_at.is_(None)),
-).where(Job.id == bindparam("job_id"))
+# Whether artwork is out for approval on a job (correlated with `Job`): the portal's gate.
+PROOF_SENT = exists().where(MockupVersion.job_id == Job.id, MockupVersion.sent_at.is_not(None), MockupVersion.withdrawn_at.is_(None))
+_PROOF_GATE = sa_select(Job.customer_id, PROOF_SENT).where(Job.id == bindparam("job_id"))
 
 
 def portal_proof(session: Session, customer_id: int, job_id: int) -> PortalProof | None:

@@ -1,22 +1,49 @@
 """What an open portal asks every few seconds: one stamp per part of the page (orders,
-invoices, messages, quote requests), each changing whenever that part's data does. The portal reloads only
-the parts whose stamp moved, so a poll that finds nothing new reads four indexed aggregates
-and sends nothing back."""
+invoices, messages, quote requests), each changing whenever that part's data does. The portal
+reloads only the parts whose stamp moved. The poll sends the stamps and the session re-check
+as one statement (four indexed aggregates as scalar subqueries), so a poll that finds nothing
+new is one trip to the database and sends nothing back."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
-from kontrol_app.services import invoices, messages, portal_orders, quotes
+from kontrol_app.models import Customer
+from kontrol_app.services import invoices, messages, portal_orders, portal_view, quotes
 from kontrol_app.services.portal_view import PortalViewer
 
 ORDERS, INVOICES, MESSAGES, QUOTES = "orders", "invoices", "messages", "quotes"
+_PARTS = (ORDERS, INVOICES, MESSAGES, QUOTES)
+
+
+def _stamp_columns(customer_id: Any) -> list:
+    return [
+        query.scalar_subquery()
+        for query in (
+            portal_orders.orders_stamp_query(customer_id),
+            invoices.portal_stamp_query(customer_id),
+            messages.client_stamp_query(customer_id),
+            quotes.portal_stamp_query(customer_id),
+        )
+    ]
+
+
+# Built once: the stamps of one customer, and the re-check with the stamps of its link's customer.
+_STAMPS = sa_select(*_stamp_columns(bindparam("customer_id")))
+_POLL = portal_view.VIEWER_QUERY.add_columns(*_stamp_columns(Customer.id))
 
 
 def stamps(session: Session, viewer: PortalViewer) -> dict[str, str]:
-    return {
-        ORDERS: portal_orders.orders_stamp(session, viewer.customer_id),
-        INVOICES: invoices.portal_stamp(session, viewer.customer_id),
-        MESSAGES: messages.client_stamp(session, viewer),
-        QUOTES: quotes.portal_stamp(session, viewer.customer_id),
-    }
+    return dict(zip(_PARTS, session.connection().execute(_STAMPS, {"customer_id": viewer.customer_id}).one(), strict=True))
+
+
+def poll_check(
+    session: Session, link: str, client_token: str | None, staff_token: str | None, want_preview: bool
+) -> tuple[PortalViewer | None, dict[str, str] | None]:
+    """The poll's re-check (as `portal_view.viewer_for`) and, for a viewer, the stamps."""
+    viewer, found = portal_view.viewer_with(session, _POLL, link, client_token, staff_token, want_preview)
+    return viewer, (dict(zip(_PARTS, found, strict=True)) if viewer is not None else None)

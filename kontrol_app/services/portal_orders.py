@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, bindparam, func
+from sqlalchemy import Row, Select, bindparam, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
@@ -20,6 +20,7 @@ from kontrol_app.services import mockups, statuses
 from kontrol_app.services.errors import NotFound
 from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.services.shop import shop_timezone
+from kontrol_app.services.stamps import stamp
 from kontrol_app.services.tracking import CARRIER_LABELS, tracking_url
 from kontrol_app.services.validation import browser_int
 
@@ -102,10 +103,17 @@ def _cards(jobs: list[Row], changes: list[Row], timezone: str) -> list[PortalJob
 _CARD_COLUMNS = (
     Job.id, Job.title, Job.quantity, Job.due_date, Job.status, Job.tracking_carrier, Job.tracking_number, Job.garment, Job.colour,
 )
-_ORDER_QUERY = sa_select(*_CARD_COLUMNS).where(Job.id == bindparam("job_id"), Job.customer_id == bindparam("customer_id"))
 _CHANGE_COLUMNS = (JobStatusChange.job_id, JobStatusChange.to_status, JobStatusChange.created_at)
 _CHANGES_QUERY = sa_select(*_CHANGE_COLUMNS).where(JobStatusChange.job_id.in_(bindparam("job_ids", expanding=True))).order_by(JobStatusChange.id)
-_JOB_CHANGES_QUERY = sa_select(*_CHANGE_COLUMNS).where(JobStatusChange.job_id == bindparam("job_id")).order_by(JobStatusChange.id)
+# One job with its history in one statement: a row per change (one with no change: a job
+# without history), each both the job's card columns and a change (`job_id`, `to_status`,
+# `created_at`), oldest change first; and whether artwork is out for approval on it.
+_ORDER_QUERY = (
+    sa_select(*_CARD_COLUMNS, *_CHANGE_COLUMNS, mockups.PROOF_SENT.label("proof_sent"))
+    .outerjoin(JobStatusChange, JobStatusChange.job_id == Job.id)
+    .where(Job.id == bindparam("job_id"), Job.customer_id == bindparam("customer_id"))
+    .order_by(JobStatusChange.id)
+)
 
 
 def _changes_for(session: Session, job_ids: list[int]) -> list[Row]:
@@ -125,15 +133,19 @@ def customer_orders(session: Session, customer_id: int, *, past: bool = False) -
     return _cards(jobs, _changes_for(session, [j.id for j in jobs]), shop_timezone(session))
 
 
+def _order(session: Session, customer_id: int, job_id: int, timezone: str | None) -> tuple[PortalJob, bool]:
+    """One job of this customer, and whether artwork is out for approval on it."""
+    rows = session.connection().execute(_ORDER_QUERY, {"job_id": job_id, "customer_id": customer_id}).all()
+    if not rows:
+        raise NotFound("Not found.")
+    changes = [row for row in rows if row.to_status is not None]
+    return _cards(rows[:1], changes, timezone or shop_timezone(session))[0], rows[0].proof_sent
+
+
 def customer_order(session: Session, customer_id: int, job_id: int, *, timezone: str | None = None) -> PortalJob:
     """One job of this customer; any other id answers "not found". `timezone`: the shop's, when
     the caller has it already (the portal's re-check reads it)."""
-    connection = session.connection()
-    job = connection.execute(_ORDER_QUERY, {"job_id": job_id, "customer_id": customer_id}).first()
-    if job is None:
-        raise NotFound("Not found.")
-    changes = connection.execute(_JOB_CHANGES_QUERY, {"job_id": job.id}).all()
-    return _cards([job], changes, timezone or shop_timezone(session))[0]
+    return _order(session, customer_id, job_id, timezone)[0]
 
 
 @dataclass(frozen=True)
@@ -152,17 +164,20 @@ def opening(session: Session, viewer: PortalViewer, job_id: Any) -> Opening:
     if job_id is None:
         return Opening(None, None)
     try:
-        job = customer_order(session, viewer.customer_id, job_id, timezone=viewer.timezone)
-        return Opening(job, mockups.portal_proof(session, viewer.customer_id, job_id))
+        job, proof_sent = _order(session, viewer.customer_id, job_id, viewer.timezone)
+        return Opening(job, mockups.portal_proof(session, viewer.customer_id, job_id) if proof_sent else None)
     except NotFound:
         return Opening(None, None)
 
 
 # Built once: the open portal runs it every few seconds (Core, no ORM objects).
-_STAMP_QUERY = sa_select(func.count(Job.id), func.max(Job.updated_at)).where(Job.customer_id == bindparam("customer_id"))
+def orders_stamp_query(customer_id: Any) -> Select:
+    """Changes whenever any of the customer's jobs changes (`customer_id`: a bind or a column)."""
+    return sa_select(stamp(func.count(Job.id), func.max(Job.updated_at))).where(Job.customer_id == customer_id)
+
+
+_STAMP_QUERY = orders_stamp_query(bindparam("customer_id"))
 
 
 def orders_stamp(session: Session, customer_id: int) -> str:
-    """Changes whenever any of the customer's jobs changes: the portal polls it cheaply."""
-    count, latest = session.connection().execute(_STAMP_QUERY, {"customer_id": customer_id}).one()
-    return f"{count}:{latest}"
+    return session.connection().execute(_STAMP_QUERY, {"customer_id": customer_id}).scalar_one()

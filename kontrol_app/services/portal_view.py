@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Row, and_, bindparam, true
+from sqlalchemy import Row, Select, and_, bindparam, true
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
@@ -53,7 +53,7 @@ class PortalViewer:
 _now = bindparam("now")
 # Link, client session and (for Preview) staff session in one statement, each found by a
 # unique index; built once so every event reuses SQLAlchemy's compiled form.
-_VIEWER_QUERY = (
+VIEWER_QUERY = (
     sa_select(
         Customer.id,
         Customer.name,
@@ -85,10 +85,13 @@ _VIEWER_QUERY = (
     .outerjoin(StaffUser, and_(StaffUser.id == StaffSession.staff_user_id, StaffUser.is_active == true()))
     .where(Customer.portal_key_hash == bindparam("key_hash"))
 )
+_VIEWER_COLUMNS = len(VIEWER_QUERY.selected_columns)
 _NO_TOKEN = "-"  # matches no stored hash (those are 64 hex characters)
 
 
-def _viewer_row(session: Session, link: str, client_token: str | None, staff_token: str | None, want_preview: bool) -> Row | None:
+def _viewer_row(
+    session: Session, link: str, client_token: str | None, staff_token: str | None, want_preview: bool, query: Select = VIEWER_QUERY
+) -> Row | None:
     key_hash = link_key_hash(link)
     if key_hash is None:
         return None
@@ -96,11 +99,11 @@ def _viewer_row(session: Session, link: str, client_token: str | None, staff_tok
     client_hash = token_hash(client_token) if client_token and not want_preview else _NO_TOKEN
     staff_hash = token_hash(staff_token) if staff_token and want_preview else _NO_TOKEN
     params = {"key_hash": key_hash, "client_hash": client_hash, "staff_hash": staff_hash, "now": utcnow()}
-    return session.connection().execute(_VIEWER_QUERY, params).first()
+    return session.connection().execute(query, params).first()
 
 
 def _viewer(row: Row) -> PortalViewer | None:
-    customer_id, customer_name, contact_id, client_name, client_email, staff_name, staff_email, timezone = row
+    customer_id, customer_name, contact_id, client_name, client_email, staff_name, staff_email, timezone = row[:_VIEWER_COLUMNS]
     timezone = timezone or "UTC"
     if client_email is not None:
         return PortalViewer(customer_id, customer_name, client_name, client_email, False, contact_id, timezone)
@@ -133,6 +136,16 @@ def viewer_then(
     one trip for the portal's poll and for its busiest reads (open a job, open a thread)."""
     viewer = viewer_for(session, link, client_token, staff_token, want_preview)
     return viewer, (then(session, viewer, *args) if viewer is not None else None)
+
+
+def viewer_with(
+    session: Session, query: Select, link: str, client_token: str | None, staff_token: str | None, want_preview: bool
+) -> tuple[PortalViewer | None, tuple]:
+    """The re-check as `query` (`VIEWER_QUERY` with columns added, e.g. scalar subqueries
+    correlated with `Customer.id`): the viewer and, for a viewer, the added columns."""
+    row = _viewer_row(session, link, client_token, staff_token, want_preview, query)
+    viewer = _viewer(row) if row is not None else None
+    return viewer, (tuple(row[_VIEWER_COLUMNS:]) if viewer is not None else ())
 
 
 @dataclass(frozen=True)

@@ -188,6 +188,7 @@ def test_the_portal_opening_only_reads_and_says_which_mark_to_write(session, own
     assert messages.client_opening(session, sarah, other).unread_total == 1  # this thread's new one
     preview = PortalViewer(world["customer"], "Smith Embroidery", "Owner", "owner@shop.example", True)
     assert messages.client_opening(session, preview, thread_id).read_up_to == 0  # Preview marks nothing
+    assert messages.client_opening(session, preview, thread_id).unread_total == 0  # and counts none
 
 
 def test_a_read_mark_never_moves_back(session, owner, world):

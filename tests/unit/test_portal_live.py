@@ -15,6 +15,7 @@ from kontrol_app.ui.portal.tabs.nav import PortalTabs
 from kontrol_app.ui.portal.tabs.orders import OrdersTab
 from kontrol_app.ui.portal.tabs.quote import QuoteTab
 from tests.factories import make_invoice, make_job
+from tests.helpers.sql import statements
 from tests.helpers.states import run_handler, screen
 from tests.unit import test_portal_messages_tab as tab_tests
 from tests.unit.test_quotes import fill as fill_request
@@ -44,10 +45,13 @@ def _clean(root) -> None:
 
 
 def test_a_poll_that_finds_nothing_new_changes_nothing(client):
+    """...and it is one statement: the session re-check and the four stamps together."""
     root = _open(client)
     _clean(root)
-    run_handler(screen(root, PortalLive), "poll", "tick")
+    with statements() as sent:
+        run_handler(screen(root, PortalLive), "poll", "tick")
     assert _dirty(root) == set()
+    assert len(sent) == 1, sent
 
 
 def test_each_change_reloads_its_own_tab_whichever_tab_shows(client, session: Session):
@@ -113,6 +117,23 @@ def test_open_a_job_reads_its_card_and_proof_in_the_recheck_trip(client, session
     assert orders.job_open
 
 
+def test_opening_a_job_is_one_statement_after_the_recheck_and_sends_only_what_changed(client, session: Session):
+    """The card, its history and whether artwork awaits approval come in one statement; the
+    same job opened again (close, then View details) sends nothing but `job_open`."""
+    jobs.change_status(session, client["owner"], client["job_id"], "artwork")
+    session.commit()
+    root = _open(client)
+    orders = screen(root, OrdersTab)
+    with statements() as sent:
+        run_handler(orders, "open_job", client["job_id"])
+    assert len(sent) == 2, sent  # the re-check, then the job
+    assert [step.when != "" for step in orders.job.steps][:2] == [True, True]  # Quote, Artwork dated
+    run_handler(orders, "close_job")
+    _clean(root)
+    run_handler(orders, "open_job", client["job_id"])
+    assert _dirty(root) == {"OrdersTab.job_open"}
+
+
 def test_open_a_thread_reads_it_in_the_recheck_trip_and_refuses_anothers(client, session: Session):
     thread_id = messages.start_thread_staff(session, client["owner"], client["customer_id"], "Proof ready", job_id=client["job_id"])
     session.commit()
@@ -122,5 +143,12 @@ def test_open_a_thread_reads_it_in_the_recheck_trip_and_refuses_anothers(client,
     assert tab.mode == "list" and tab.refusal == messages.NOT_IN_PORTAL
     run_handler(tab, "open_thread", "nonsense")
     assert tab.mode == "list"
-    run_handler(tab, "open_thread", thread_id)
+    with statements() as sent:
+        run_handler(tab, "open_thread", thread_id)
     assert tab.mode == "thread" and [m.parts[0].text for m in tab.shown] == ["Proof ready"] and tab.unread_total == 0
+    # The re-check, the thread with the badge's count, its messages; then the read mark.
+    assert len(sent) == 4, sent
+    _clean(root)
+    with statements() as sent:
+        run_handler(tab, "open_thread", thread_id)  # again: nothing new to show or to mark
+    assert len(sent) == 3 and _dirty(root) == set(), sent

@@ -27,7 +27,7 @@ class PortalLive(PortalSession):
         change while the tabs load is seen by the next poll."""
         self._seen = await call(portal_live.stamps, viewer)
 
-    @portal_poll(portal_live.stamps)
+    @portal_poll(portal_live.poll_check)
     async def poll(self, viewer: PortalViewer, stamps: dict[str, str], _tick: str = ""):
         seen = self._seen  # read once: every read of a state var wraps it anew
         changed = [part for part, stamp in stamps.items() if seen.get(part) != stamp]

@@ -14,8 +14,8 @@ one of:
   own trip to the database; the handler gets the viewer, then what `fn` returned, then its
   own args. For the busiest reads (open a job, open a thread); `fn` must only read (it may
   run on the event loop, see `ui.services.read`) and check the args it gets from the browser.
-- `@portal_poll(stamps)`: the open portal's poll: the same re-check and `stamps(session,
-  viewer)` in one trip to the database; the handler gets the viewer and the stamps.
+- `@portal_poll(check)`: the open portal's poll: `check` does the same re-check and reads the
+  stamps in one statement; the handler gets the viewer and the stamps.
 - `@sign_in_event`: works before anyone signs in (request a code, check it); still
   refused in Preview, since it writes.
 - `@portal_loader`: the page's on_load, which does the same re-check itself.
@@ -95,10 +95,11 @@ async def _guarded_viewer(state: rx.State) -> PortalViewer | None:
     return viewer
 
 
-async def _checked(state: rx.State, reads: Callable, *args: Any) -> tuple[PortalViewer | None, Any]:
-    """The re-check and, for this page's viewer, `reads(session, viewer, *args)`: one thread
-    hop, one transaction. No viewer: the portal is cleared, as `_guarded_viewer` does."""
-    viewer, found = await read(portal_view.viewer_then, *_recheck_args(state), reads, *args)
+async def _checked(state: rx.State, check: Callable, *args: Any) -> tuple[PortalViewer | None, Any]:
+    """`check(session, *re-check args, *args)`: the re-check and what comes with it for a
+    viewer, one trip, one transaction. No viewer for this page: the portal is cleared, as
+    `_guarded_viewer` does."""
+    viewer, found = await read(check, *_recheck_args(state), *args)
     if viewer is None or viewer.customer_id != _session_of(state)._customer_id:
         await forget_portal(state)
         return None, None
@@ -118,7 +119,7 @@ def portal_event(fn: Callable | None = None, *, write: bool = False, reads: Call
         if reads is None:
             viewer, supplied = await _guarded_viewer(self), ()
         else:
-            viewer, found = await _checked(self, reads, *args, *kwargs.values())
+            viewer, found = await _checked(self, portal_view.viewer_then, reads, *args, *kwargs.values())
             supplied = (found,)
         if viewer is None:
             return None
@@ -130,14 +131,15 @@ def portal_event(fn: Callable | None = None, *, write: bool = False, reads: Call
     return mark(handler, "write" if write else "read")
 
 
-def portal_poll(stamps: Callable[[Any, PortalViewer], Any]) -> Callable:
+def portal_poll(check: Callable[..., tuple[PortalViewer | None, Any]]) -> Callable:
     """A poll (`async def h(self, viewer, stamps, ...)`): every open portal sends it every few
-    seconds, so the re-check and the stamps share one thread hop and one transaction."""
+    seconds, so `check(session, link, client cookie, staff cookie, preview)` does the re-check
+    and reads the stamps at once (`portal_live.poll_check`: one statement)."""
 
     def wrap(fn: Callable) -> Callable:
         @functools.wraps(fn)
         async def handler(self: rx.State, *args: Any, **kwargs: Any) -> Any:
-            viewer, found = await _checked(self, stamps)
+            viewer, found = await _checked(self, check)
             if viewer is None:
                 return None
             return await fn(self, viewer, found, *args, **kwargs)
