@@ -25,7 +25,6 @@ from kontrol_app.ui.portal.live import watch
 from kontrol_app.ui.portal.session import PortalSession, portal_event, ui_event
 from kontrol_app.ui.portal.tabs.nav import PortalTabs, Tab
 from kontrol_app.ui.services import call
-from kontrol_app.ui.state_vars import set_changed
 
 MESSAGES = "messages"
 UPLOAD_ID = "portal-message-files"
@@ -155,19 +154,12 @@ class MessagesTab(PortalSession):
             return False
         if self.thread_id != view.id:
             self.body, self.errors = "", {}
-        # The same thread opened again sends only what changed (often nothing).
-        set_changed(
-            self,
-            mode="thread",
-            thread_id=view.id,
-            refusal="",
-            title=view.job_title or view.subject,
-            closed=view.closed,
-            has_earlier=view.has_earlier,
-            shown=[_shown(m) for m in view.messages],
-            unread_total=unread_total,  # opening marked it read: the badges follow
-            threads=[t if t.id != view.id else _read(t) for t in self.threads],
-        )
+        self.mode, self.thread_id, self.refusal = "thread", view.id, ""
+        self.title = view.job_title or view.subject
+        self.closed, self.has_earlier = view.closed, view.has_earlier
+        self.shown = [_shown(m) for m in view.messages]
+        self.unread_total = unread_total  # opening marked it read: the badges follow
+        self.threads = [t if t.id != view.id else _read(t) for t in self.threads]
         if opening.read_up_to:
             await call(messages.mark_read_client, viewer, view.id, opening.read_up_to)
         return True
@@ -185,7 +177,7 @@ class MessagesTab(PortalSession):
     async def open_thread(self, viewer: PortalViewer, opening: messages.ClientOpening, thread_id: int):
         """The thread comes in the re-check's own trip to the database."""
         if await self._show(viewer, opening):
-            set_changed(await self.get_state(PortalTabs), tab=MESSAGES)
+            (await self.get_state(PortalTabs)).tab = MESSAGES
 
     @portal_event
     async def load_earlier(self, viewer: PortalViewer):

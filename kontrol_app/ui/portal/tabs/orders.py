@@ -16,7 +16,6 @@ from kontrol_app.ui.portal.tabs.messages import MessagesTab
 from kontrol_app.ui.portal.tabs.nav import ORDERS, PortalTabs, Tab
 from kontrol_app.ui.portal.tabs.quote import QuoteTab
 from kontrol_app.ui.services import call
-from kontrol_app.ui.state_vars import set_changed
 
 NO_JOB = PortalJob(0, "", "", "", "", "", "gray", 0, [], "", "", "", "", "", "")
 
@@ -62,9 +61,7 @@ class OrdersTab(PortalSession):
     @portal_event(reads=portal_orders.opening)
     async def open_job(self, viewer: PortalViewer, opening: portal_orders.Opening, job_id: int):
         """The card and its artwork come in the re-check's own trip to the database."""
-        # The same job opened again (close, then View details) does not send its card again.
-        job, job_open = (opening.job, True) if opening.job is not None else (NO_JOB, False)
-        set_changed(self, job=job, job_open=job_open)
+        self.job, self.job_open = (opening.job, True) if opening.job is not None else (NO_JOB, False)
         (await self.get_state(ApprovalTab))._apply(opening.proof if self.job_open else None)
 
     @ui_event
