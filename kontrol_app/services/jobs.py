@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import Select, bindparam, func, union_all, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from kontrol_app.models import Carrier, Customer, Decoration, Job, JobStatus, JobStatusChange, utcnow
@@ -272,28 +274,19 @@ def list_jobs(session: Session, actor: StaffPrincipal, filters: JobFilters, *, p
     return JobPage(_rows(session, page_ids, ordering), total, window.page, window.pages)
 
 
+_ROW_COLUMNS = (Job.id, Job.title, Job.customer_id, Customer.name, Job.quantity, Job.due_date, Job.status)  # a JobRow
+
+
 def _rows(session: Session, page_ids, ordering: tuple) -> list[JobRow]:
     """The rows of the jobs `page_ids` selects, with their customers' names, in `ordering`."""
     ids = page_ids.subquery()
     rows = session.exec(
-        select(Job.id, Job.title, Job.customer_id, Customer.name, Job.quantity, Job.due_date, Job.status)
+        select(*_ROW_COLUMNS)
         .join(ids, ids.c.id == Job.id)
         .join(Customer, Customer.id == Job.customer_id)
         .order_by(*ordering)
     ).all()
     return [JobRow(*r) for r in rows]
-
-
-def _most_urgent(session: Session, filters: JobFilters, limit: int) -> list[JobRow]:
-    """list_jobs' first `limit` rows for one status: the dated jobs by due date, read in order
-    from the (status, due_date) index, then the undated ones newest first if room is left.
-    list_jobs' one ordering (undated last) sorts every job of the status first."""
-    dated = (Job.due_date, Job.id.desc())
-    rows = _rows(session, _filtered(select(Job.id), filters).where(Job.due_date.is_not(None)).order_by(*dated).limit(limit), dated)
-    if len(rows) < limit:
-        undated = _filtered(select(Job.id), filters).where(Job.due_date.is_(None)).order_by(Job.id.desc())
-        rows += _rows(session, undated.limit(limit - len(rows)), (Job.id.desc(),))
-    return rows
 
 
 @dataclass(frozen=True)
@@ -304,19 +297,58 @@ class BoardColumn:
     cards: list[JobRow]
 
 
+BOARD_STATUSES = [s.value for s in statuses.PIPELINE if s != JobStatus.COMPLETED] + [
+    JobStatus.REVISIONS_REQUESTED.value,
+    JobStatus.ON_HOLD.value,
+]
+
+
+def _board_queries(customer_id: Any) -> tuple[Select, Select]:
+    """The board's counts and candidate cards (built once; `customer_id`: None, or a bind).
+
+    Counts: one `count(*)` per status, each a range of the (status, due_date) index. Candidates:
+    each column's first dated jobs by due date and first undated ones newest first (list_jobs'
+    order puts the undated last), as a UNION ALL of LIMITed reads of that index alone: two per
+    status, none sorting the status's jobs, no row read but the index's."""
+    def of(query: Select, status: str) -> Select:
+        query = query.where(Job.status == status)
+        return query.where(Job.customer_id == customer_id) if customer_id is not None else query
+
+    counts = sa_select(*(of(sa_select(func.count()).select_from(Job), status).scalar_subquery() for status in BOARD_STATUSES))
+    parts = []
+    for status in BOARD_STATUSES:
+        indexed = of(sa_select(Job.id, Job.status, Job.due_date), status)
+        dated = indexed.where(Job.due_date.is_not(None)).order_by(Job.due_date, Job.id.desc())
+        undated = indexed.where(Job.due_date.is_(None)).order_by(Job.id.desc())
+        parts += [dated.limit(BOARD_CARDS_PER_COLUMN).subquery().select(), undated.limit(BOARD_CARDS_PER_COLUMN).subquery().select()]
+    return counts, union_all(*parts)
+
+
+_BOARD = _board_queries(None)
+_CUSTOMER_BOARD = _board_queries(bindparam("customer_id"))
+_CARDS = sa_select(*_ROW_COLUMNS).join(Customer, Customer.id == Job.customer_id).where(Job.id.in_(bindparam("ids", expanding=True)))
+
+
 def board(session: Session, actor: StaffPrincipal, *, customer_id: int | None = None) -> list[BoardColumn]:
     """The pipeline as columns: counts for every status and the most urgent cards of each."""
-    shown = [s for s in statuses.PIPELINE if s != JobStatus.COMPLETED] + [JobStatus.REVISIONS_REQUESTED, JobStatus.ON_HOLD]
-    # Counted from the index over the board's statuses only, not the shop's finished history too.
-    count_query = select(Job.status, func.count(Job.id)).where(Job.status.in_([s.value for s in shown])).group_by(Job.status)
-    if customer_id:
-        count_query = count_query.where(Job.customer_id == customer_id)
-    counts = dict(session.exec(count_query).all())
-    columns = []
-    for status in shown:
-        cards = _most_urgent(session, JobFilters(status=status.value, customer_id=customer_id), BOARD_CARDS_PER_COLUMN)
-        columns.append(BoardColumn(status.value, statuses.label(status), counts.get(status.value, 0), cards))
-    return columns
+    counts, candidates = _CUSTOMER_BOARD if customer_id else _BOARD
+    params = {"customer_id": customer_id} if customer_id else {}
+    connection = session.connection()
+    totals = connection.execute(counts, params).one()
+    by_status: dict[str, list] = {status: [] for status in BOARD_STATUSES}
+    for row in connection.execute(candidates, params).all():
+        by_status[row.status].append(row)
+    shown = {status: [row.id for row in sorted(rows, key=_list_order)[:BOARD_CARDS_PER_COLUMN]] for status, rows in by_status.items()}
+    cards = {row.id: JobRow(*row) for row in connection.execute(_CARDS, {"ids": [i for ids in shown.values() for i in ids]}).all()}
+    return [
+        BoardColumn(status, statuses.label(status), count, [cards[i] for i in shown[status]])
+        for status, count in zip(BOARD_STATUSES, totals, strict=True)
+    ]
+
+
+def _list_order(job: Any) -> tuple:
+    """list_jobs' order: due soonest first, undated after; newest first among equals."""
+    return (job.due_date is None, job.due_date or date.min, -job.id)
 
 
 @dataclass(frozen=True)
