@@ -87,6 +87,8 @@ class Settings(BaseSettings):
         if self.secret_key and self.secret_key.get_secret_value():
             return self.secret_key.get_secret_value()
         path = self.data_dir / "secret_key"
+        if (known := _FILE_SECRETS.get(path)) is not None:
+            return known  # read once per process: portal links are signed with it on every page
         if not path.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)
             _create_complete(path, secrets.token_urlsafe(48))
@@ -95,9 +97,15 @@ class Settings(BaseSettings):
         for _ in range(20):
             key = path.read_text().strip()
             if key:
+                _FILE_SECRETS[path] = key
                 return key
             time.sleep(0.1)
         raise RuntimeError(f"{path} is empty: delete it and start again (a new key is generated).")
+
+
+# The generated key of each data dir, once read. It never changes while Kontrol runs
+# (`restore` needs Kontrol stopped).
+_FILE_SECRETS: dict[Path, str] = {}
 
 
 def _create_complete(path: Path, content: str) -> None:

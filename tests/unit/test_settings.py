@@ -110,6 +110,15 @@ def test_secret_is_generated_once_and_kept_private(monkeypatch, tmp_path):
     assert get_settings().secret() == secret
 
 
+def test_the_key_file_is_read_once_per_process(monkeypatch, tmp_path):
+    """Portal links are signed with it on every page: the file is not read again each time."""
+    data_dir = tmp_path / "read-once"
+    settings = settings_with(monkeypatch, KONTROL_DATA_DIR=str(data_dir))
+    secret = settings.secret()
+    (data_dir / "secret_key").unlink()
+    assert settings.secret() == secret and not (data_dir / "secret_key").exists()
+
+
 def test_each_data_dir_gets_its_own_secret(monkeypatch, tmp_path):
     one = settings_with(monkeypatch, KONTROL_DATA_DIR=str(tmp_path / "one")).secret()
     two = settings_with(monkeypatch, KONTROL_DATA_DIR=str(tmp_path / "two")).secret()
