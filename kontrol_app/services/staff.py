@@ -9,7 +9,8 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import false, func
+from sqlalchemy import bindparam, false, func, true
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -219,25 +220,30 @@ def redeem_ticket(session: Session, ticket: str, *, ip: str = "", user_agent: st
             user_agent=user_agent[:300],
         )
     )
+    session.flush()  # in the database for this transaction's reads, Core ones too
     return token
 
 
+# Built once (Core, no ORM objects): every staff click checks its session with it.
+_PRINCIPAL_QUERY = (
+    sa_select(StaffUser.id, StaffUser.name, StaffUser.email, StaffUser.role)
+    .join(StaffSession, StaffSession.staff_user_id == StaffUser.id)
+    .where(
+        StaffSession.token_hash == bindparam("token_hash"),
+        StaffSession.revoked_at.is_(None),
+        StaffSession.expires_at >= bindparam("now"),
+        StaffUser.is_active == true(),
+    )
+)
+
+
 def principal_for_token(session: Session, token: str | None) -> StaffPrincipal | None:
-    """The staff member a session cookie belongs to, or None when it is not valid now."""
+    """The staff member a session cookie belongs to, or None when it is not valid now: one
+    indexed read, so every staff click may run it (it only reads)."""
     if not token:
         return None
-    row = session.exec(
-        select(StaffSession, StaffUser)
-        .join(StaffUser, StaffUser.id == StaffSession.staff_user_id)
-        .where(StaffSession.token_hash == token_hash(token))
-    ).first()
-    if row is None:
-        return None
-    staff_session, user = row
-    now = utcnow()
-    if staff_session.revoked_at is not None or staff_session.expires_at < now or not user.is_active:
-        return None
-    return _principal(user)
+    row = session.connection().execute(_PRINCIPAL_QUERY, {"token_hash": token_hash(token), "now": utcnow()}).first()
+    return StaffPrincipal(*row) if row is not None else None
 
 
 def sign_out(session: Session, token: str | None) -> None:

@@ -47,7 +47,7 @@ def staff_token(state: rx.State) -> str | None:
 
 async def current_staff(state: rx.State) -> StaffPrincipal | None:
     """The signed-in staff member for this browser, checked against the server-side session."""
-    return await call(staff_service.principal_for_token, staff_token(state))
+    return await read(staff_service.principal_for_token, staff_token(state))
 
 
 def portal_token(state: rx.State) -> str | None:
