@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -262,16 +264,63 @@ def _filtered(query, filters: JobFilters):
     return query
 
 
+# Jobs due soonest first; undated ones after, newest first.
+_LIST_ORDER = (Job.due_date.is_(None), Job.due_date, Job.id.desc())
+# How deep into the list a page is read from each status's slices (`_status_slices`); deeper
+# pages sort every matching job once instead (the slices would read more rows than that).
+SLICED_DEPTH = 1_000
+
+
+def _status_slices(of: Callable[[str], Select], wanted: Iterable[str], n: Any) -> Select:
+    """The first `n` jobs of each status in the list's order, as a UNION ALL: per status the
+    first dated ones by due date and the first undated ones newest first (the list puts those
+    last), two LIMITed reads of the (status, due_date) index, neither sorting the status's
+    jobs. `of(status)` selects (id, status, due_date) of one status's jobs."""
+    parts = []
+    for status in wanted:
+        dated = of(status).where(Job.due_date.is_not(None)).order_by(Job.due_date, Job.id.desc())
+        undated = of(status).where(Job.due_date.is_(None)).order_by(Job.id.desc())
+        parts += [dated.limit(n).subquery().select(), undated.limit(n).subquery().select()]
+    return union_all(*parts)
+
+
+_STATUS_FILTERS = frozenset(["", "active", *(s.value for s in statuses.ALL_STATUSES)])
+
+
+@functools.cache
+def _sliced_page(wanted: tuple[str, ...], by_customer: bool) -> Select:
+    """A page of the jobs of `wanted` statuses (of one customer) among the first `depth` of
+    each status (binds: depth, offset, limit, customer_id). Built once per kind of filter."""
+
+    def of(status: str) -> Select:
+        query = sa_select(Job.id, Job.status, Job.due_date).where(Job.status == status)
+        return query.where(Job.customer_id == bindparam("customer_id")) if by_customer else query
+
+    top = _status_slices(of, wanted, bindparam("depth")).subquery()
+    order = (top.c.due_date.is_(None), top.c.due_date, top.c.id.desc())
+    ids = sa_select(top.c.id).order_by(*order).offset(bindparam("offset")).limit(bindparam("limit")).subquery()
+    return sa_select(*_ROW_COLUMNS).join(ids, ids.c.id == Job.id).join(Customer, Customer.id == Job.customer_id).order_by(*_LIST_ORDER)
+
+
 def list_jobs(session: Session, actor: StaffPrincipal, filters: JobFilters, *, page: int = 1, page_size: int = PAGE_SIZE) -> JobPage:
     base = _filtered(select(Job.id), filters)
     total = session.exec(select(func.count()).select_from(base.subquery())).one()
     window = page_window(total, page, page_size)
-    # Jobs due soonest first; undated ones after, newest first.
-    ordering = (Job.due_date.is_(None), Job.due_date, Job.id.desc())
-    # Page over the job table alone, then join the page's rows to their customers:
-    # sorting the joined rows made SQLite walk every customer's jobs (~0.5 s at 200,000 jobs).
-    page_ids = _filtered(select(Job.id), filters).order_by(*ordering).offset(window.offset).limit(window.limit)
-    return JobPage(_rows(session, page_ids, ordering), total, window.page, window.pages)
+    depth = window.offset + window.limit
+    narrowed = filters.search.strip() or filters.customer_search.strip() or filters.due_from or filters.due_to
+    known = filters.status in _STATUS_FILTERS  # (a made-up one from the browser builds no statement)
+    if depth <= SLICED_DEPTH and known and not narrowed:
+        # The page is among the first `depth` jobs of some status: sort only those slices
+        # (sorting every active job took ~12 ms at 200,000 jobs, for any page).
+        if filters.status == "active":
+            wanted = tuple(s.value for s in statuses.ACTIVE)
+        else:
+            wanted = (filters.status,) if filters.status else tuple(s.value for s in statuses.ALL_STATUSES)
+        params = {"depth": depth, "offset": window.offset, "limit": window.limit, "customer_id": filters.customer_id}
+        rows = session.connection().execute(_sliced_page(wanted, bool(filters.customer_id)), params).all()
+        return JobPage([JobRow(*r) for r in rows], total, window.page, window.pages)
+    page_ids = _filtered(select(Job.id), filters).order_by(*_LIST_ORDER).offset(window.offset).limit(window.limit)
+    return JobPage(_rows(session, page_ids, _LIST_ORDER), total, window.page, window.pages)
 
 
 _ROW_COLUMNS = (Job.id, Job.title, Job.customer_id, Customer.name, Job.quantity, Job.due_date, Job.status)  # a JobRow
@@ -307,21 +356,14 @@ def _board_queries(customer_id: Any) -> tuple[Select, Select]:
     """The board's counts and candidate cards (built once; `customer_id`: None, or a bind).
 
     Counts: one `count(*)` per status, each a range of the (status, due_date) index. Candidates:
-    each column's first dated jobs by due date and first undated ones newest first (list_jobs'
-    order puts the undated last), as a UNION ALL of LIMITed reads of that index alone: two per
-    status, none sorting the status's jobs, no row read but the index's."""
+    each column's first cards in the list's order (`_status_slices`), read from that index alone."""
     def of(query: Select, status: str) -> Select:
         query = query.where(Job.status == status)
         return query.where(Job.customer_id == customer_id) if customer_id is not None else query
 
     counts = sa_select(*(of(sa_select(func.count()).select_from(Job), status).scalar_subquery() for status in BOARD_STATUSES))
-    parts = []
-    for status in BOARD_STATUSES:
-        indexed = of(sa_select(Job.id, Job.status, Job.due_date), status)
-        dated = indexed.where(Job.due_date.is_not(None)).order_by(Job.due_date, Job.id.desc())
-        undated = indexed.where(Job.due_date.is_(None)).order_by(Job.id.desc())
-        parts += [dated.limit(BOARD_CARDS_PER_COLUMN).subquery().select(), undated.limit(BOARD_CARDS_PER_COLUMN).subquery().select()]
-    return counts, union_all(*parts)
+    indexed = functools.partial(of, sa_select(Job.id, Job.status, Job.due_date))
+    return counts, _status_slices(indexed, BOARD_STATUSES, BOARD_CARDS_PER_COLUMN)
 
 
 _BOARD = _board_queries(None)

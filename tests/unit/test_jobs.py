@@ -451,6 +451,30 @@ def test_list_jobs_orders_by_due_date_and_pages_in_sql(session, owner, customer_
     assert (empty.rows, empty.total, empty.page, empty.pages) == ([], 0, 1, 1)
 
 
+def test_early_pages_read_from_each_status_give_the_same_list_as_one_sort(session, owner, customer_id, monkeypatch):
+    """list_jobs reads an early page from each status's first jobs (`SLICED_DEPTH`); every page,
+    for every status filter and for one customer, is the page one sort of all matching jobs gives."""
+    other = make_customer(session, owner, "Pixel Labs", contact_name="Sarah Smith")
+    day = date(2026, 5, 1)
+    kinds = ["quote", "artwork", "in_production", "on_hold", "completed", "cancelled"]
+    for n in range(60):  # shared due days, undated ones, two customers, active and closed
+        due = None if n % 5 == 0 else day + timedelta(days=n % 7)
+        owner_of = customer_id if n % 3 else other
+        session.add(Job(customer_id=owner_of, title=f"Job {n:02d}", quantity=1, due_date=due, status=kinds[n % len(kinds)]))
+    session.commit()
+    cases = [jobs.JobFilters(status=f) for f in ("active", "", "artwork", "completed", "made-up")]
+    cases.append(jobs.JobFilters(status="active", customer_id=other))
+
+    def pages(filters: jobs.JobFilters) -> list[list[int]]:
+        return [[row.id for row in jobs.list_jobs(session, owner, filters, page=n, page_size=7).rows] for n in range(1, 11)]
+
+    sliced = [pages(filters) for filters in cases]
+    monkeypatch.setattr(jobs, "SLICED_DEPTH", 0)  # every page by one sort of all matching jobs
+    assert sliced == [pages(filters) for filters in cases]
+    assert len({job_id for page in sliced[0] for job_id in page}) == 40  # every active job, once paged through
+    assert sliced[-2] == [[]] * 10  # a made-up status lists nothing
+
+
 def test_board_counts_every_job_and_shows_at_most_a_column_of_cards(session, owner, customer_id):
     other = make_customer(session, owner, "Pixel Labs", contact_name="Sarah Smith")
     extra = jobs.BOARD_CARDS_PER_COLUMN + 3
