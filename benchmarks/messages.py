@@ -79,6 +79,7 @@ def add_threads(connection, rng: random.Random, owner_id: int, customer_ids: lis
              "created_by_side": "client", "created_at": started, "last_message_at": started + timedelta(minutes=count_here),
              "closed_at": None, "last_client_message_id": last_client, "last_shop_message_id": last_shop,
              "staff_read_message_id": 0 if unread else message_id, "staff_unread": unread and last_client > 0,
+             "staff_unread_count": (count_here + 1) // 2 if unread else 0,  # every client message (even n)
              # Every email notice already went out, as in a running shop: none due when the app starts.
              "last_notice_at_shop": None, "shop_noticed_message_id": last_client, "last_notice_at_client": None,
              "client_noticed_message_id": last_shop}

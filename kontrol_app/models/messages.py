@@ -15,14 +15,16 @@ class MessageThread(SQLModel, table=True):
     """One conversation of one customer, about one job or general (a subject).
 
     Unread state lives here so the badges are one indexed count: the newest message id of each
-    side, the staff's shared read mark (`staff_read_message_id`, with `staff_unread` kept in step
-    so "unread first" and the staff badge use an index), and, per side, when the last email
+    side, the staff's shared read mark (`staff_read_message_id`, with `staff_unread` and
+    `staff_unread_count` kept in step so "unread first" and the staff badge use an index), and, per side, when the last email
     notice went and up to which message it covered (the 10-minute notice throttle)."""
 
     __tablename__ = "message_thread"
     __table_args__ = (
         # With the read mark: the staff badge counts unread messages from the index alone.
         Index("ix_message_thread_unread_last_read", "staff_unread", "last_message_at", "staff_read_message_id"),
+        # The staff badge: a sum over this index alone.
+        Index("ix_message_thread_unread_count", "staff_unread", "staff_unread_count"),
         Index("ix_message_thread_customer_id_last_message_at", "customer_id", "last_message_at"),
     )
 
@@ -38,6 +40,7 @@ class MessageThread(SQLModel, table=True):
     last_shop_message_id: int = 0
     staff_read_message_id: int = 0  # shared by the whole team
     staff_unread: bool = False  # last_client_message_id > staff_read_message_id
+    staff_unread_count: int = 0  # the client's messages past staff_read_message_id
     last_notice_at_shop: datetime | None = optional_time_field()
     shop_noticed_message_id: int = 0
     last_notice_at_client: datetime | None = optional_time_field()

@@ -9,8 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func
-from sqlmodel import select
+from alembic import command
+from sqlmodel import Session, select
 
+from kontrol_app import db
+from kontrol_app.manage import alembic_config, migrate
 from kontrol_app.models import (
     EmailKind,
     Message,
@@ -162,6 +165,30 @@ def test_unread_counts_are_per_contact_for_clients_and_shared_by_the_staff(sessi
     session.commit()
     newest = messages.open_thread_client(session, sarah, thread_id, before_id=10**9)
     assert newest.messages and messages.client_unread_total(session, sarah) == 1
+
+
+def test_the_unread_count_migration_counts_what_is_already_unread(database, session, owner, world):
+    """The staff badge sums a count kept on each thread: the migration that adds it counts the
+    client messages past each thread's read mark."""
+    sarah = client(world)
+    asked = messages.start_thread_client(session, sarah, "One", job_id=world["job"], now=T0)
+    messages.post_client(session, sarah, asked, "Two", now=T0 + MINUTE)
+    seen = messages.start_thread_client(session, sarah, "Seen", subject="Seen", now=T0)
+    messages.open_thread_staff(session, owner, seen)
+    messages.post_client(session, sarah, seen, "And one more", now=T0 + 2 * MINUTE)
+    ours = messages.start_thread_staff(session, owner, world["customer"], "From us", subject="Ours", now=T0)
+    session.commit()
+
+    def unread(reader: Session) -> dict[int, int]:
+        return {t.id: t.unread for t in messages.staff_threads(reader, owner).threads}
+
+    assert unread(session) == {asked: 2, seen: 1, ours: 0} and messages.staff_unread_total(session) == 3
+    session.close()
+    db.reset_engine()  # no pooled connection may hold the table the downgrade rebuilds
+    command.downgrade(alembic_config(database), "c055a9f1c282")
+    migrate()
+    with Session(db.get_engine()) as again:
+        assert unread(again) == {asked: 2, seen: 1, ours: 0} and messages.staff_unread_total(again) == 3
 
 
 def test_the_portal_opening_only_reads_and_says_which_mark_to_write(session, owner, world):
