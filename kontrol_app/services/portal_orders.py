@@ -59,6 +59,10 @@ def _day(value: date) -> str:
     return f"{_MONTHS[value.month - 1]} {value.day}"
 
 
+# The timeline's steps as plain strings, read once (an enum's `.value` is a slow lookup).
+_TIMELINE = [(step.value, statuses.label(step)) for step in statuses.PIPELINE]
+
+
 def _cards(jobs: list[Row], changes: list[Row], timezone: str) -> list[PortalJob]:
     zone = ZoneInfo(timezone or "UTC")
     reached: dict[tuple[int, str], datetime] = {}
@@ -68,14 +72,14 @@ def _cards(jobs: list[Row], changes: list[Row], timezone: str) -> list[PortalJob
         history.setdefault(change.job_id, set()).add(change.to_status)
     cards = []
     for job in jobs:
-        index = statuses.pipeline_position(job.status, history.get(job.id, ()))
+        done = history.get(job.id, ())
+        index = statuses.pipeline_position(job.status, done)
+        completed = job.status == statuses.JobStatus.COMPLETED
         steps = []
-        for position, step in enumerate(statuses.PIPELINE):
-            state = "done" if position < index else "current" if position == index else "next"
-            if job.status == statuses.JobStatus.COMPLETED:
-                state = "done"
-            moment = reached.get((job.id, step.value))
-            steps.append(TimelineStep(statuses.label(step), state, _day(moment.astimezone(zone).date()) if moment and state != "next" else ""))
+        for position, (value, label) in enumerate(_TIMELINE):
+            state = "done" if position < index or completed else "current" if position == index else "next"
+            moment = reached.get((job.id, value))
+            steps.append(TimelineStep(label, state, _day(moment.astimezone(zone).date()) if moment and state != "next" else ""))
         cards.append(
             PortalJob(
                 id=job.id,
@@ -85,7 +89,7 @@ def _cards(jobs: list[Row], changes: list[Row], timezone: str) -> list[PortalJob
                 status=job.status,
                 status_label=statuses.label(job.status),
                 status_color=statuses.COLORS.get(job.status, "gray"),
-                progress=statuses.progress_percent(job.status, history.get(job.id, ())),
+                progress=statuses.progress_percent(job.status, done),
                 steps=steps,
                 side_note=statuses.label(job.status) if job.status in statuses.SIDE_STATES else "",
                 tracking_number=job.tracking_number,
