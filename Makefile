@@ -34,11 +34,11 @@ demo: migrate
 ## Lint, then every test layer: services and HTTP routes (SQLite and PostgreSQL), then the browser.
 test: install
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest tests/unit tests/api
+	$(BIN)/python -m pytest -n 2 tests/unit tests/api
 	$(BIN)/python -m pytest tests/e2e
 
 unit: install
-	$(BIN)/python -m pytest tests/unit tests/api
+	$(BIN)/python -m pytest -n 2 tests/unit tests/api
 
 lint: install
 	$(BIN)/ruff check .
