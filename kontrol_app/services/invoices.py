@@ -18,10 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import Select, bindparam, case, or_, update
-from sqlalchemy import select as sa_select
+from sqlalchemy import bindparam, case, or_, update
 from sqlmodel import Session, func, select
 
 from kontrol_app.models import (
@@ -55,7 +53,7 @@ from kontrol_app.services.portal_links import portal_url
 from kontrol_app.services.search import contains
 from kontrol_app.services.shop import get_shop
 from kontrol_app.services.staff import StaffPrincipal
-from kontrol_app.services.stamps import stamp
+from kontrol_app.services.stamps import customer_rows_stamp
 from kontrol_app.services.validation import clean_text
 from kontrol_app.services.versions import claim_version
 
@@ -993,13 +991,9 @@ def portal_cards(session: Session, customer_id: int) -> list[PortalInvoice]:
 
 
 # Built once (Core): every open portal runs it every few seconds.
-def portal_stamp_query(customer_id: Any) -> Select:
-    """Changes whenever any of the customer's invoices changes (the open portal polls it)."""
-    return sa_select(stamp(func.count(Invoice.id), func.max(Invoice.updated_at))).where(Invoice.customer_id == customer_id)
-
-
-_PORTAL_STAMP = portal_stamp_query(bindparam("customer_id"))
+_PORTAL_STAMP = customer_rows_stamp(Invoice, bindparam("customer_id"))  # the open portal's poll reads it too
 
 
 def portal_stamp(session: Session, customer_id: int) -> str:
+    """Changes whenever any of the customer's invoices changes."""
     return session.connection().execute(_PORTAL_STAMP, {"customer_id": customer_id}).scalar_one()

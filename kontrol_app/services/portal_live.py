@@ -12,22 +12,25 @@ from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
-from kontrol_app.models import Customer
-from kontrol_app.services import invoices, messages, portal_orders, portal_view, quotes
+from kontrol_app.models import Customer, Invoice, Job, QuoteRequest
+from kontrol_app.services import messages, portal_view
 from kontrol_app.services.portal_view import PortalViewer
+from kontrol_app.services.stamps import customer_rows_stamp
 
 ORDERS, INVOICES, MESSAGES, QUOTES = "orders", "invoices", "messages", "quotes"
 _PARTS = (ORDERS, INVOICES, MESSAGES, QUOTES)
 
 
 def _stamp_columns(customer_id: Any) -> list:
+    """Jobs, invoices and quote requests change their `updated_at` on every change (a request
+    is made, quoted, converted or declined); a thread has its own stamp."""
     return [
         query.scalar_subquery()
         for query in (
-            portal_orders.orders_stamp_query(customer_id),
-            invoices.portal_stamp_query(customer_id),
+            customer_rows_stamp(Job, customer_id),
+            customer_rows_stamp(Invoice, customer_id),
             messages.client_stamp_query(customer_id),
-            quotes.portal_stamp_query(customer_id),
+            customer_rows_stamp(QuoteRequest, customer_id),
         )
     ]
 

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, Select, bindparam, func
+from sqlalchemy import Row, bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
@@ -20,7 +20,7 @@ from kontrol_app.services import mockups, statuses
 from kontrol_app.services.errors import NotFound
 from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.services.shop import shop_timezone
-from kontrol_app.services.stamps import stamp
+from kontrol_app.services.stamps import customer_rows_stamp
 from kontrol_app.services.tracking import CARRIER_LABELS, tracking_url
 from kontrol_app.services.validation import browser_int
 
@@ -174,14 +174,10 @@ def opening(session: Session, viewer: PortalViewer, job_id: Any) -> Opening:
         return Opening(None, None)
 
 
-# Built once: the open portal runs it every few seconds (Core, no ORM objects).
-def orders_stamp_query(customer_id: Any) -> Select:
-    """Changes whenever any of the customer's jobs changes (`customer_id`: a bind or a column)."""
-    return sa_select(stamp(func.count(Job.id), func.max(Job.updated_at))).where(Job.customer_id == customer_id)
-
-
-_STAMP_QUERY = orders_stamp_query(bindparam("customer_id"))
+# Built once (Core, no ORM objects); the open portal's poll reads the same stamp (portal_live).
+_STAMP_QUERY = customer_rows_stamp(Job, bindparam("customer_id"))
 
 
 def orders_stamp(session: Session, customer_id: int) -> str:
+    """Changes whenever any of the customer's jobs changes."""
     return session.connection().execute(_STAMP_QUERY, {"customer_id": customer_id}).scalar_one()

@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, bindparam, case, delete, exists, or_, update
-from sqlalchemy import select as sa_select
+from sqlalchemy import case, delete, exists, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, func, select
 
@@ -49,7 +48,6 @@ from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.services.search import contains
 from kontrol_app.services.shop import get_shop
 from kontrol_app.services.staff import StaffPrincipal
-from kontrol_app.services.stamps import stamp
 from kontrol_app.models import ApprovalRecord, Job, JobFile, JobStatus, MockupVersion  # Reorder, the form's files
 
 PAGE_SIZE = 25
@@ -574,20 +572,6 @@ def portal_requests(session: Session, viewer: PortalViewer) -> list[PortalQuoteR
 
 
 # Built once (Core): part of the open portal's poll (services/portal_live.py).
-def portal_stamp_query(customer_id: Any) -> Select:
-    """Changes when one of the customer's requests is made, converted, declined or quoted."""
-    return sa_select(stamp(func.count(QuoteRequest.id), func.max(QuoteRequest.updated_at))).where(
-        QuoteRequest.customer_id == customer_id
-    )
-
-
-_PORTAL_STAMP = portal_stamp_query(bindparam("customer_id"))
-
-
-def portal_stamp(session: Session, customer_id: int) -> str:
-    return session.connection().execute(_PORTAL_STAMP, {"customer_id": customer_id}).scalar_one()
-
-
 @dataclass(frozen=True)
 class PortalForm:
     """Everything the Request a Quote tab shows, read in one transaction."""

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import String, cast, func, literal_column
+from sqlalchemy import Select, String, cast, func, literal_column
+from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 
 
@@ -18,3 +19,9 @@ def stamp(*aggregates: ColumnElement[Any]) -> ColumnElement[str]:
     for part in parts[1:]:
         text = text + literal_column("':'", String) + part
     return text
+
+
+def customer_rows_stamp(model: Any, customer_id: Any) -> Select:
+    """Changes whenever one of a customer's rows of `model` (a table with `customer_id` and
+    `updated_at`) is added or changed. `customer_id`: a bind, or a column to correlate with."""
+    return sa_select(stamp(func.count(model.id), func.max(model.updated_at))).where(model.customer_id == customer_id)
