@@ -851,38 +851,35 @@ def staff_threads(
     )
 
 
-_CLIENT_MARK = func.coalesce(ThreadRead.last_read_message_id, 0)
-_other, _other_read, _other_message = aliased(MessageThread), aliased(ThreadRead), aliased(Message)
-_OTHER_MARK = func.coalesce(_other_read.last_read_message_id, 0)
-# Opening a thread in the portal: `_THREAD_QUERY` with the contact's unread shop messages in the
-# customer's other threads (the badge once this one is read), as `_CLIENT_UNREAD` counts them.
-_OPENING_QUERY = _THREAD_QUERY.add_columns(
-    sa_select(func.count(_other_message.id))
-    .select_from(_other_message)
-    .join(_other, _other.id == _other_message.thread_id)
-    .outerjoin(_other_read, and_(_other_read.thread_id == _other.id, _other_read.contact_id == bindparam("contact_id")))
-    .where(
-        _other.customer_id == MessageThread.customer_id,
-        _other.id != MessageThread.id,
-        _other.last_shop_message_id > _OTHER_MARK,
-        _other_message.side == SHOP,
-        _other_message.id > _OTHER_MARK,
+def _client_unread_messages(thread: Any, read: Any, message: Any) -> Select:
+    """The one rule for what a contact (bind `contact_id`) has not read: shop messages past
+    their mark in a thread. Rows of `message` joined to `thread` and this contact's `read` mark
+    (the entities, or aliases of them); the caller picks the columns and the threads."""
+    mark = func.coalesce(read.last_read_message_id, 0)
+    return (
+        sa_select(message.id)
+        .join(thread, thread.id == message.thread_id)
+        .outerjoin(read, and_(read.thread_id == thread.id, read.contact_id == bindparam("contact_id")))
+        .where(thread.last_shop_message_id > mark, message.side == SHOP, message.id > mark)
     )
-    .scalar_subquery()
-    .label("others_unread")
-)
+
+
 # Built once (Core): unread shop messages per thread of one customer, for one contact.
 _CLIENT_UNREAD = (
-    sa_select(Message.thread_id, func.count(Message.id))
-    .join(MessageThread, MessageThread.id == Message.thread_id)
-    .outerjoin(ThreadRead, and_(ThreadRead.thread_id == MessageThread.id, ThreadRead.contact_id == bindparam("contact_id")))
-    .where(
-        MessageThread.customer_id == bindparam("customer_id"),
-        MessageThread.last_shop_message_id > _CLIENT_MARK,
-        Message.side == SHOP,
-        Message.id > _CLIENT_MARK,
-    )
+    _client_unread_messages(MessageThread, ThreadRead, Message)
+    .with_only_columns(Message.thread_id, func.count(Message.id))
+    .where(MessageThread.customer_id == bindparam("customer_id"))
     .group_by(Message.thread_id)
+)
+_other, _other_message = aliased(MessageThread), aliased(Message)
+# Opening a thread in the portal: `_THREAD_QUERY` with the contact's unread shop messages in the
+# customer's other threads (the badge once this one is read).
+_OPENING_QUERY = _THREAD_QUERY.add_columns(
+    _client_unread_messages(_other, aliased(ThreadRead), _other_message)
+    .with_only_columns(func.count(_other_message.id))
+    .where(_other.customer_id == MessageThread.customer_id, _other.id != MessageThread.id)
+    .scalar_subquery()
+    .label("others_unread")
 )
 
 
