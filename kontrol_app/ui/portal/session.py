@@ -85,20 +85,14 @@ async def forget_portal(state: rx.State) -> None:
     session.loaded = True
 
 
-async def _guarded_viewer(state: rx.State) -> PortalViewer | None:
-    viewer = await check_viewer(state)
-    session = _session_of(state)
-    # The page was opened for one customer: an event for another link starts over.
-    if viewer is None or viewer.customer_id != session._customer_id:
-        await forget_portal(state)
-        return None
-    return viewer
+def _viewer_alone(session: Any, *recheck: Any) -> tuple[PortalViewer | None, None]:
+    return portal_view.viewer_for(session, *recheck), None
 
 
-async def _checked(state: rx.State, check: Callable, *args: Any) -> tuple[PortalViewer | None, Any]:
+async def _checked(state: rx.State, check: Callable = _viewer_alone, *args: Any) -> tuple[PortalViewer | None, Any]:
     """`check(session, *re-check args, *args)`: the re-check and what comes with it for a
-    viewer, one trip, one transaction. No viewer for this page: the portal is cleared, as
-    `_guarded_viewer` does."""
+    viewer, one trip, one transaction. No viewer for this page (the page was opened for one
+    customer: an event for another link starts over): the portal is cleared."""
     viewer, found = await read(check, *_recheck_args(state), *args)
     if viewer is None or viewer.customer_id != _session_of(state)._customer_id:
         await forget_portal(state)
@@ -117,7 +111,7 @@ def portal_event(fn: Callable | None = None, *, write: bool = False, reads: Call
     @functools.wraps(fn)
     async def handler(self: rx.State, *args: Any, **kwargs: Any) -> Any:
         if reads is None:
-            viewer, supplied = await _guarded_viewer(self), ()
+            (viewer, _), supplied = await _checked(self), ()
         else:
             viewer, found = await _checked(self, portal_view.viewer_then, reads, *args, *kwargs.values())
             supplied = (found,)
