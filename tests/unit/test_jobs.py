@@ -6,7 +6,7 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from kontrol_app import db
@@ -15,6 +15,7 @@ from kontrol_app.services import customers, jobs, staff, statuses
 from kontrol_app.services.errors import Conflict, InvalidInput, NotFound
 from kontrol_app.services.tracking import tracking_url
 from tests.factories import approve_offline, make_customer, make_job, make_owner, make_staff
+from tests.helpers.sql import statements
 
 # --- helpers -----------------------------------------------------------------------------
 
@@ -427,21 +428,12 @@ def test_list_jobs_orders_by_due_date_and_pages_in_sql(session, owner, customer_
 
     assert _titles(jobs.list_jobs(session, owner, jobs.JobFilters())) == expected
 
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    engine = session.get_bind()
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements() as sent:
         pages = [jobs.list_jobs(session, owner, jobs.JobFilters(), page=n, page_size=2) for n in (1, 2, 3)]
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert [_titles(p) for p in pages] == [expected[0:2], expected[2:4], expected[4:5]]
     assert [(p.total, p.page, p.pages) for p in pages] == [(5, 1, 3), (5, 2, 3), (5, 3, 3)]
     # The database does the paging: the row query carries LIMIT/OFFSET.
-    row_queries = [s for s in statements if "ORDER BY" in s.upper()]
+    row_queries = [s for s in sent if "ORDER BY" in s.upper()]
     assert len(row_queries) == 3 and all("LIMIT" in s.upper() for s in row_queries)
 
     past_the_end = jobs.list_jobs(session, owner, jobs.JobFilters(), page=99, page_size=2)

@@ -14,7 +14,7 @@ import pytest
 import reflex as rx
 from PIL import Image
 from reflex.state import State
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 import kontrol_app.kontrol_app  # noqa: F401  (registers the portal page and its `link` route arg)
@@ -32,6 +32,7 @@ from kontrol_app.ui.portal.tabs.approval import ApprovalTab
 from kontrol_app.ui.portal.tabs.branding import BrandingTab
 from kontrol_app.ui.portal.tabs.orders import OrdersTab
 from tests.factories import make_customer, make_invoice, make_job, make_owner
+from tests.helpers.sql import statements
 from tests.helpers.states import (
     browser_tab,
     database_rows,
@@ -277,26 +278,16 @@ def test_without_preview_a_staff_cookie_opens_nothing(world):
 
 
 def test_the_session_recheck_is_one_query(world):
-    statements: list[str] = []
-    engine = db.get_engine()
-
-    def listener(*args) -> None:
-        statements.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        with Session(engine) as session:
-            for cookie, preview in ((world["client_cookie"], False), (world["staff_cookie"], True), ("", False)):
-                token = cookie.split("=", 1)[1] if cookie else None
-                statements.clear()
+    with Session(db.get_engine()) as session:
+        for cookie, preview in ((world["client_cookie"], False), (world["staff_cookie"], True), ("", False)):
+            token = cookie.split("=", 1)[1] if cookie else None
+            with statements() as sent:
                 viewer = portal_view.viewer_for(
                     session, world["link"], None if preview else token, token if preview else None, preview
                 )
-                assert len(statements) == 1, statements
-                assert (viewer is not None) == bool(cookie)
-                assert viewer is None or (viewer.preview == preview and viewer.customer_name == SECRETS[0])
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
+            assert len(sent) == 1, sent
+            assert (viewer is not None) == bool(cookie)
+            assert viewer is None or (viewer.preview == preview and viewer.customer_name == SECRETS[0])
 
 
 def test_a_tab_event_loads_only_its_own_tab():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from kontrol_app import db
@@ -13,6 +13,7 @@ from kontrol_app.models import Carrier, Job, JobStatus, JobStatusChange, Shop
 from kontrol_app.services import customers, jobs, portal_orders, staff, statuses
 from kontrol_app.services.errors import NotFound
 from tests.factories import make_customer, make_job
+from tests.helpers.sql import statements
 
 PIPELINE_LABELS = ["Quote", "Artwork", "Awaiting Approval", "Art Approved", "In Production", "Ready", "Shipped", "Completed"]
 
@@ -228,18 +229,10 @@ def test_customer_orders_runs_a_fixed_number_of_queries(database):
             make_job(setup, owner, busy, f"Job {n}", path=path[: 2 + n % 6], due_date=f"2026-05-{1 + n % 28:02d}")
 
     def statements_for(customer_id: int) -> tuple[int, int]:
-        seen: list[str] = []
-
-        def record(conn, cursor, statement, parameters, context, executemany):
-            seen.append(statement)
-
         with Session(engine) as session:
             session.exec(select(Job.id).limit(1)).all()  # the connection is open before counting
-            event.listen(engine, "before_cursor_execute", record)
-            try:
+            with statements() as seen:
                 cards = portal_orders.customer_orders(session, customer_id)
-            finally:
-                event.remove(engine, "before_cursor_execute", record)
         return len(seen), len(cards)
 
     small_count, small_cards = statements_for(small)
