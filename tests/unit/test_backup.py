@@ -56,25 +56,29 @@ def png(seed: int) -> bytes:
     return buffer.getvalue()
 
 
-def one_round(session: Session, owner, number: int) -> None:
+def one_round(session: Session, owner, number: int, *, logo: bool = True) -> None:
     """What the app writes in a busy minute: a customer, a job whose new mockup is sent for
-    approval (files, and emails to the client), and a new shop logo (the old one's file goes)."""
+    approval (files, and emails to the client), and with `logo` a new shop logo (the old one's
+    file goes)."""
     customer_id = make_customer(session, owner, f"Customer {number}", f"client{number}@example.com")
     job_id = make_job(session, owner, customer_id, f"Job {number}", path=["artwork"])
     version = upload(session, owner, job_id, png(number), name=f"art-{number}.png")
     mockups.send_for_approval(session, owner, version.id, message="Here is your artwork.")
     session.commit()
-    shop_service.save_logo(session, owner, png(100_000 + number))
-    session.commit()
+    if logo:
+        shop_service.save_logo(session, owner, png(100_000 + number))
+        session.commit()
 
 
 class Writer(threading.Thread):
-    """The app at work in another thread, round after round, until stopped."""
+    """The app at work in another thread, round after round, until stopped. A round replaces
+    the shop's logo (removing a stored file) only when the test asks for one: removals at full
+    speed could outrun every one of the backup's snapshot tries, which a real shop never does."""
 
     def __init__(self, owner, first: int) -> None:
         super().__init__(daemon=True)
         self.owner, self.number = owner, first
-        self.rounds = 0
+        self.rounds = self.logo_rounds = self.logos_wanted = 0
         self.error: BaseException | None = None
         self.stopping = threading.Event()
         self.changed = threading.Condition()
@@ -82,22 +86,28 @@ class Writer(threading.Thread):
     def run(self) -> None:
         try:
             while not self.stopping.is_set():
+                with self.changed:
+                    logo = self.logos_wanted > 0
+                    self.logos_wanted -= logo
                 with Session(db.get_engine(), expire_on_commit=False) as session:
-                    one_round(session, self.owner, self.number)
+                    one_round(session, self.owner, self.number, logo=logo)
                 self.number += 1
                 with self.changed:
                     self.rounds += 1
+                    self.logo_rounds += logo
                     self.changed.notify_all()
         except BaseException as error:  # reported by the test
             self.error = error
             with self.changed:
                 self.changed.notify_all()
 
-    def wait_for_more(self, rounds: int = 1) -> None:
-        """Block until `rounds` more rounds were committed."""
+    def wait_for_more(self, *, logo: bool = False) -> None:
+        """Block until one more round was committed (with `logo`, one that replaced the logo)."""
         with self.changed:
-            goal = self.rounds + rounds
-            assert self.changed.wait_for(lambda: self.rounds >= goal or self.error is not None, timeout=120)
+            count = (lambda: self.logo_rounds) if logo else (lambda: self.rounds)
+            goal = count() + 1
+            self.logos_wanted += logo
+            assert self.changed.wait_for(lambda: count() >= goal or self.error is not None, timeout=120)
         assert self.error is None, self.error
 
     def stop(self) -> None:
@@ -191,10 +201,10 @@ def test_a_backup_taken_while_the_app_writes_restores_every_customer_job_file_an
         # the snapshot holds, whose file is gone by then, so a second snapshot is needed.
         snapshots.append(1)
         if len(snapshots) == 1:
-            writer.wait_for_more()
+            writer.wait_for_more(logo=True)
         with real_snapshot(*args) as snapshot:
             if len(snapshots) == 1:
-                writer.wait_for_more()
+                writer.wait_for_more(logo=True)
             yield snapshot
 
     monkeypatch.setattr(backup, "_snapshot", snapshot_while_the_app_writes)
