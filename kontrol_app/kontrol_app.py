@@ -7,7 +7,7 @@ import reflex as rx
 from kontrol_app.api.limits import RequestSizeLimit
 from kontrol_app.api.portal_guard import PortalGuard
 from kontrol_app.api.routes import build_api
-from kontrol_app.background import outbox_sender, warm_pdf_fonts
+from kontrol_app.background import outbox_sender, warm_up
 from kontrol_app.ui.portal.page import portal_page
 from kontrol_app.ui.portal.session import PortalSession
 from kontrol_app.ui.staff import auth, customers, dashboard, jobs, settings_automations, settings_email, settings_shop, settings_team
@@ -48,4 +48,4 @@ app.add_page(settings_payments.payments_page, route="/settings/payments", title=
 app.add_page(portal_page, route="/public/portal/[link]", title="Your orders", on_load=PortalSession.load)
 
 app.register_lifespan_task(outbox_sender)
-app.register_lifespan_task(warm_pdf_fonts)
+app.register_lifespan_task(warm_up)
