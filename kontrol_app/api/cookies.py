@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from http.cookies import CookieError, SimpleCookie
 
 STAFF_COOKIE = "kontrol_staff"
@@ -11,15 +12,18 @@ DEVICE_COOKIE = "kontrol_device"
 
 
 def read_cookie(cookie_header: str, name: str) -> str | None:
-    if not cookie_header:
-        return None
+    return _cookies(cookie_header).get(name) if cookie_header else None
+
+
+@functools.lru_cache(maxsize=1024)
+def _cookies(cookie_header: str) -> dict[str, str]:
+    """Every event re-checks its session from the same handshake header: parsed once."""
     jar = SimpleCookie()
     try:
         jar.load(cookie_header)
     except CookieError:
-        return None
-    morsel = jar.get(name)
-    return morsel.value if morsel else None
+        return {}
+    return {name: morsel.value for name, morsel in jar.items()}
 
 
 def safe_next(path: str | None, default: str = "/") -> str:

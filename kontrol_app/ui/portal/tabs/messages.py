@@ -159,7 +159,8 @@ class MessagesTab(PortalSession):
         self.closed, self.has_earlier = view.closed, view.has_earlier
         self.shown = [_shown(m) for m in view.messages]
         self.unread_total = unread_total  # opening marked it read: the badges follow
-        self.threads = [t if t.id != view.id else _read(t) for t in self.threads]
+        if any(t.id == view.id and t.unread for t in self.threads):  # else the list is sent again unchanged
+            self.threads = [t if t.id != view.id else _read(t) for t in self.threads]
         if opening.read_up_to:
             await call(messages.mark_read_client, viewer, view.id, opening.read_up_to)
         return True
