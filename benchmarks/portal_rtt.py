@@ -47,6 +47,8 @@ WEB_WORKDIR = ".web-bench"
 PREFIX = "reflex___state____state"
 PORTAL = f"{PREFIX}.kontrol_app___ui___portal___session____portal_session"
 SIGNED_IN = re.compile(r'"signed_in(_rx_state_)?":\s*true')
+# Hydration's last delta (the first one also names is_hydrated, as false, beside other trues).
+HYDRATED = re.compile(r'"is_hydrated(_rx_state_)?":\s*true')
 TABS = f"{PORTAL}.kontrol_app___ui___portal___tabs___"
 LIVE_POLL = f"{PORTAL}.kontrol_app___ui___portal___live____portal_live.poll"  # ui/portal/live.py
 FLOOR_EVENT = f"{PREFIX}.floor_app___floor_app____floor_state.ping"
@@ -184,7 +186,7 @@ def _poll_cost(port: int, event: str, page: str, cookie: str, pid: int, *, clien
                     await ws.send_str("3")
                 elif signed_in is None or signed_in.search(message.data):
                     signed[0] += 1
-                if "is_hydrated" in message.data and "true" in message.data:
+                if HYDRATED.search(message.data):
                     hydrated.set()
 
         reader = asyncio.create_task(read())
