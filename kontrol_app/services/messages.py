@@ -34,6 +34,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, func, select
 
+from kontrol_app.db import compiled_once
 from kontrol_app.models import (
     Customer,
     CustomerContact,
@@ -367,7 +368,7 @@ def _summaries(session: Session, rows: Sequence[tuple[MessageThread, str, str | 
 
 # Built once (Core): the thread with what its page shows beside the messages (customer, job,
 # the shop's timezone) and one contact's read mark (contact 0: none), in one statement.
-_THREAD_QUERY = (
+_THREAD_QUERY = compiled_once(
     sa_select(
         MessageThread.id, MessageThread.customer_id, MessageThread.job_id, MessageThread.subject, MessageThread.closed_at,
         Customer.name.label("customer_name"), Job.title.label("job_title"),
@@ -382,7 +383,7 @@ _THREAD_QUERY = (
 # Whether a message has files comes with it: most have none, and then no attachments query runs.
 _HAS_FILES = exists().where(MessageAttachment.message_id == Message.id).label("has_files")
 _MESSAGE_COLUMNS = (Message.id, Message.side, Message.sender_name, Message.body, Message.created_at, _HAS_FILES)
-_NEWEST_MESSAGES = (
+_NEWEST_MESSAGES = compiled_once(
     sa_select(*_MESSAGE_COLUMNS).where(Message.thread_id == bindparam("thread_id")).order_by(Message.id.desc()).limit(bindparam("limit"))
 )
 _EARLIER_MESSAGES = (
@@ -789,7 +790,9 @@ def client_opening(session: Session, viewer: Viewer, thread_id: Any) -> ClientOp
 
 
 # Built once: the badge on every staff page, a sum over an index (the count is kept per thread).
-_STAFF_UNREAD_TOTAL = sa_select(func.coalesce(func.sum(MessageThread.staff_unread_count), 0)).where(MessageThread.staff_unread == true())
+_STAFF_UNREAD_TOTAL = compiled_once(
+    sa_select(func.coalesce(func.sum(MessageThread.staff_unread_count), 0)).where(MessageThread.staff_unread == true())
+)
 
 
 def staff_unread_total(session: Session) -> int:
@@ -874,12 +877,14 @@ _CLIENT_UNREAD = (
 _other, _other_message = aliased(MessageThread), aliased(Message)
 # Opening a thread in the portal: `_THREAD_QUERY` with the contact's unread shop messages in the
 # customer's other threads (the badge once this one is read).
-_OPENING_QUERY = _THREAD_QUERY.add_columns(
-    _client_unread_messages(_other, aliased(ThreadRead), _other_message)
-    .with_only_columns(func.count(_other_message.id))
-    .where(_other.customer_id == MessageThread.customer_id, _other.id != MessageThread.id)
-    .scalar_subquery()
-    .label("others_unread")
+_OPENING_QUERY = compiled_once(
+    _THREAD_QUERY.add_columns(
+        _client_unread_messages(_other, aliased(ThreadRead), _other_message)
+        .with_only_columns(func.count(_other_message.id))
+        .where(_other.customer_id == MessageThread.customer_id, _other.id != MessageThread.id)
+        .scalar_subquery()
+        .label("others_unread")
+    )
 )
 
 

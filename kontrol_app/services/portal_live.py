@@ -12,6 +12,7 @@ from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
+from kontrol_app.db import compiled_once
 from kontrol_app.models import Customer, Invoice, Job, QuoteRequest
 from kontrol_app.services import messages, portal_view
 from kontrol_app.services.portal_view import PortalViewer
@@ -37,7 +38,7 @@ def _stamp_columns(customer_id: Any) -> list:
 
 # Built once: the stamps of one customer, and the re-check with the stamps of its link's customer.
 _STAMPS = sa_select(*_stamp_columns(bindparam("customer_id")))
-_POLL = portal_view.VIEWER_QUERY.add_columns(*_stamp_columns(Customer.id))
+_POLL = compiled_once(portal_view.VIEWER_QUERY.add_columns(*_stamp_columns(Customer.id)))
 
 
 def stamps(session: Session, viewer: PortalViewer) -> dict[str, str]:

@@ -16,6 +16,7 @@ from sqlalchemy import Row, bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
+from kontrol_app.db import compiled_once
 from kontrol_app.models import Job, JobStatusChange
 from kontrol_app.services import mockups, statuses
 from kontrol_app.services.errors import NotFound
@@ -117,7 +118,7 @@ _CHANGES_QUERY = sa_select(*_CHANGE_COLUMNS).where(JobStatusChange.job_id.in_(bi
 # One job with its history in one statement: a row per change (one with no change: a job
 # without history), each both the job's card columns and a change (`job_id`, `to_status`,
 # `created_at`), oldest change first; and whether artwork is out for approval on it.
-_ORDER_QUERY = (
+_ORDER_QUERY = compiled_once(
     sa_select(*_CARD_COLUMNS, *_CHANGE_COLUMNS, mockups.PROOF_SENT.label("proof_sent"))
     .outerjoin(JobStatusChange, JobStatusChange.job_id == Job.id)
     .where(Job.id == bindparam("job_id"), Job.customer_id == bindparam("customer_id"))

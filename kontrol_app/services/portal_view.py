@@ -11,6 +11,7 @@ from sqlalchemy import Row, Select, and_, bindparam, true
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
+from kontrol_app.db import compiled_once
 from kontrol_app.models import (
     Customer,
     CustomerContact,
@@ -52,8 +53,8 @@ class PortalViewer:
 
 _now = bindparam("now")
 # Link, client session and (for Preview) staff session in one statement, each found by a
-# unique index; built once so every event reuses SQLAlchemy's compiled form.
-VIEWER_QUERY = (
+# unique index; built and compiled once (`compiled_once`) for every event.
+VIEWER_QUERY = compiled_once(
     sa_select(
         Customer.id,
         Customer.name,

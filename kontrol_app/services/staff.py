@@ -14,6 +14,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from kontrol_app.db import compiled_once
 from kontrol_app.models import (
     Shop,
     SignInAttempt,
@@ -225,7 +226,7 @@ def redeem_ticket(session: Session, ticket: str, *, ip: str = "", user_agent: st
 
 
 # Built once (Core, no ORM objects): every staff click checks its session with it.
-_PRINCIPAL_QUERY = (
+_PRINCIPAL_QUERY = compiled_once(
     sa_select(StaffUser.id, StaffUser.name, StaffUser.email, StaffUser.role)
     .join(StaffSession, StaffSession.staff_user_id == StaffUser.id)
     .where(
