@@ -114,6 +114,7 @@ _CARD_COLUMNS = (
 )
 _CARD_WIDTH = len(_CARD_COLUMNS)
 _CHANGE_COLUMNS = (JobStatusChange.job_id, JobStatusChange.to_status, JobStatusChange.created_at)
+_ORDER_CHANGE_END = _CARD_WIDTH + len(_CHANGE_COLUMNS)  # an `_ORDER_QUERY` row: card, then change columns
 _CHANGES_QUERY = sa_select(*_CHANGE_COLUMNS).where(JobStatusChange.job_id.in_(bindparam("job_ids", expanding=True))).order_by(JobStatusChange.id)
 # One job with its history in one statement: a row per change (one with no change: a job
 # without history), each both the job's card columns and a change (`job_id`, `to_status`,
@@ -148,8 +149,8 @@ def _order(session: Session, customer_id: int, job_id: int, timezone: str | None
     rows = session.connection().execute(_ORDER_QUERY, {"job_id": job_id, "customer_id": customer_id}).all()
     if not rows:
         raise NotFound("Not found.")
-    changes = [change for change in (row[_CARD_WIDTH:_CARD_WIDTH + 3] for row in rows) if change[1] is not None]
-    return _cards(rows[:1], changes, timezone or shop_timezone(session))[0], rows[0][-1]
+    changes = [change for change in (row[_CARD_WIDTH:_ORDER_CHANGE_END] for row in rows) if change[1] is not None]
+    return _cards(rows[:1], changes, timezone or shop_timezone(session))[0], rows[0].proof_sent
 
 
 def customer_order(session: Session, customer_id: int, job_id: int, *, timezone: str | None = None) -> PortalJob:
