@@ -14,7 +14,7 @@ from kontrol_app.models.invoices import (
     PaymentMethod,
     StripeEvent,
 )
-from kontrol_app.models.jobs import Carrier, Decoration, Job, JobFile, JobStatus, JobStatusChange, StatusAutomation
+from kontrol_app.models.jobs import Carrier, Decoration, Job, JobFile, JobStatus, JobStatusChange, JobStatusCount, StatusAutomation
 from kontrol_app.models.messages import Message, MessageAttachment, MessageThread, ThreadRead
 from kontrol_app.models.mockups import ApprovalRecord, ChecklistItem, MockupPage, MockupVersion
 from kontrol_app.models.notifications import Notification, NotificationRead
@@ -51,6 +51,7 @@ __all__ = [
     "Job",
     "JobStatus",
     "JobStatusChange",
+    "JobStatusCount",
     "StatusAutomation",
     "Customer",
     "CustomerContact",

@@ -12,7 +12,7 @@ from sqlalchemy import Select, bindparam, func, union_all, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
-from kontrol_app.models import Carrier, Customer, Decoration, Job, JobStatus, JobStatusChange, utcnow
+from kontrol_app.models import Carrier, Customer, Decoration, Job, JobStatus, JobStatusChange, JobStatusCount, utcnow
 from kontrol_app.services.paging import page_window
 from kontrol_app.services import automations, statuses
 from kontrol_app.services.errors import InvalidInput, NotAllowed, NotFound
@@ -303,24 +303,30 @@ def _sliced_page(wanted: tuple[str, ...], by_customer: bool) -> Select:
 
 
 def list_jobs(session: Session, actor: StaffPrincipal, filters: JobFilters, *, page: int = 1, page_size: int = PAGE_SIZE) -> JobPage:
-    base = _filtered(select(Job.id), filters)
-    total = session.exec(select(func.count()).select_from(base.subquery())).one()
+    narrowed = filters.search.strip() or filters.customer_search.strip() or filters.due_from or filters.due_to
+    # By status alone (a made-up status from the browser is no such filter): the statuses it shows.
+    wanted = _wanted_statuses(filters.status) if filters.status in _STATUS_FILTERS and not narrowed else None
+    if wanted is not None and not filters.customer_id:
+        counts = status_counts(session)  # the shop's, kept by the database
+        total = sum(counts.get(status, 0) for status in wanted)
+    else:
+        total = session.exec(select(func.count()).select_from(_filtered(select(Job.id), filters).subquery())).one()
     window = page_window(total, page, page_size)
     depth = window.offset + window.limit
-    narrowed = filters.search.strip() or filters.customer_search.strip() or filters.due_from or filters.due_to
-    known = filters.status in _STATUS_FILTERS  # (a made-up one from the browser builds no statement)
-    if depth <= SLICED_DEPTH and known and not narrowed:
+    if depth <= SLICED_DEPTH and wanted is not None:
         # The page is among the first `depth` jobs of some status: sort only those slices
         # (sorting every active job took ~12 ms at 200,000 jobs, for any page).
-        if filters.status == "active":
-            wanted = tuple(s.value for s in statuses.ACTIVE)
-        else:
-            wanted = (filters.status,) if filters.status else tuple(s.value for s in statuses.ALL_STATUSES)
         params = {"depth": depth, "offset": window.offset, "limit": window.limit, "customer_id": filters.customer_id}
         rows = session.connection().execute(_sliced_page(wanted, bool(filters.customer_id)), params).all()
         return JobPage([JobRow(*r) for r in rows], total, window.page, window.pages)
     page_ids = _filtered(select(Job.id), filters).order_by(*_LIST_ORDER).offset(window.offset).limit(window.limit)
     return JobPage(_rows(session, page_ids, _LIST_ORDER), total, window.page, window.pages)
+
+
+def _wanted_statuses(status_filter: str) -> tuple[str, ...]:
+    if status_filter == "active":
+        return tuple(s.value for s in statuses.ACTIVE)
+    return (status_filter,) if status_filter else tuple(s.value for s in statuses.ALL_STATUSES)
 
 
 _ROW_COLUMNS = (Job.id, Job.title, Job.customer_id, Customer.name, Job.quantity, Job.due_date, Job.status)  # a JobRow
@@ -355,7 +361,7 @@ BOARD_STATUSES = [s.value for s in statuses.PIPELINE if s != JobStatus.COMPLETED
 def _board_queries(customer_id: Any) -> tuple[Select, Select]:
     """The board's counts and candidate cards (built once; `customer_id`: None, or a bind).
 
-    Counts: one `count(*)` per status, each a range of the (status, due_date) index. Candidates:
+    Counts (a customer's board; the shop's are kept: `status_counts`): one `count(*)` per status, each a range of the (status, due_date) index. Candidates:
     each column's first cards in the list's order (`_status_slices`), read from that index alone."""
     def of(query: Select, status: str) -> Select:
         query = query.where(Job.status == status)
@@ -366,17 +372,30 @@ def _board_queries(customer_id: Any) -> tuple[Select, Select]:
     return counts, _status_slices(indexed, BOARD_STATUSES, BOARD_CARDS_PER_COLUMN)
 
 
-_BOARD = _board_queries(None)
+_BOARD_CANDIDATES = _board_queries(None)[1]  # (the shop's counts are kept: status_counts)
 _CUSTOMER_BOARD = _board_queries(bindparam("customer_id"))
 _CARDS = sa_select(*_ROW_COLUMNS).join(Customer, Customer.id == Job.customer_id).where(Job.id.in_(bindparam("ids", expanding=True)))
 
 
+_STATUS_COUNTS = sa_select(JobStatusCount.status, JobStatusCount.jobs)
+
+
+def status_counts(session: Session) -> dict[str, int]:
+    """How many jobs have each status, over the whole shop (kept by the database: JobStatusCount)."""
+    return dict(session.connection().execute(_STATUS_COUNTS).all())
+
+
 def board(session: Session, actor: StaffPrincipal, *, customer_id: int | None = None) -> list[BoardColumn]:
     """The pipeline as columns: counts for every status and the most urgent cards of each."""
-    counts, candidates = _CUSTOMER_BOARD if customer_id else _BOARD
-    params = {"customer_id": customer_id} if customer_id else {}
     connection = session.connection()
-    totals = connection.execute(counts, params).one()
+    if customer_id:
+        counts, candidates = _CUSTOMER_BOARD
+        params = {"customer_id": customer_id}
+        totals = connection.execute(counts, params).one()
+    else:
+        candidates, params = _BOARD_CANDIDATES, {}
+        shop_counts = status_counts(session)
+        totals = [shop_counts.get(status, 0) for status in BOARD_STATUSES]
     by_status: dict[str, list] = {status: [] for status in BOARD_STATUSES}
     for row in connection.execute(candidates, params).all():
         by_status[row.status].append(row)
