@@ -115,6 +115,13 @@ class StaffState(rx.State, mixin=True):
         if not cls._mixin:
             StaffState.screens.append(cls)
 
+    def _set_changed(self, **values: Any) -> None:
+        """Assign only the values that differ: Reflex sends every assigned var to the browser
+        again, equal or not (opening a read thread would send the whole thread list again)."""
+        for name, value in values.items():
+            if self.get_value(name) != value:
+                setattr(self, name, value)
+
     def _route_id(self, name: str) -> int | None:
         """A record id from the page's route (`/jobs/[job_id]` -> `self._route_id("job_id")`)."""
         value = getattr(self, name, "")

@@ -208,3 +208,18 @@ def test_a_long_thread_opens_on_its_newest_50_and_load_earlier_keeps_them_across
     session.commit()
     run_handler(page, "poll", "tick")
     assert shown() == [f"m{n}" for n in range(56)] and not page.has_earlier
+
+
+def test_opening_a_read_thread_sends_the_list_again_only_if_it_changed(session, world):
+    hoodies = _client_thread(session, world, "Do you print hoodies?", subject="Hoodies")
+    caps = _client_thread(session, world, "And caps?", subject="Caps")
+    page, _ = _page(world)
+    run_handler(page, "open_thread", hoodies)  # unread: its row in the list changes
+    assert "threads" in page.dirty_vars
+    page.dirty_vars.clear()  # as once the update has gone to the browser
+
+    run_handler(page, "open_thread", hoodies)  # read now: the list is as the browser has it
+    assert "threads" not in page.dirty_vars and page.thread_id == hoodies
+    run_handler(page, "open_thread", caps)
+    assert "threads" in page.dirty_vars
+    assert [t.unread for t in page.threads] == [0, 0]

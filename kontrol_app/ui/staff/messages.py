@@ -22,7 +22,7 @@ from kontrol_app.ui.components.empty import empty_state
 from kontrol_app.ui.components.forms import field, named_upload
 from kontrol_app.ui.components.tables import PagedState
 from kontrol_app.ui.guard import StaffPrincipal, form_event, staff_event
-from kontrol_app.ui.services import call
+from kontrol_app.ui.services import call, read
 from kontrol_app.ui.staff.messages_badge import MessagesBadgeState
 from kontrol_app.ui.staff.shell import guarded, staff_page
 
@@ -123,7 +123,7 @@ class MessagesState(PagedState, rx.State):
     _stamp: str = ""
 
     async def _refresh(self, principal: StaffPrincipal) -> None:
-        result = await call(
+        result = await read(
             messages.staff_threads,
             principal,
             show=self.show,
@@ -131,7 +131,7 @@ class MessagesState(PagedState, rx.State):
             search=self.search,
             page=self.page,
         )
-        self.threads = result.threads
+        self._set_changed(threads=result.threads)
         self.page, self.pages, self.total = result.page, result.pages, result.total
         self.unread_total = result.unread_total
 
@@ -160,7 +160,7 @@ class MessagesState(PagedState, rx.State):
     async def _after_change(self, principal: StaffPrincipal) -> None:
         """The list, the navigation badge and the stamp, after this tab read or wrote."""
         # The stamp before the count (as the badge's own recount does): a message in between shows at the next poll.
-        stamp = await call(messages.staff_stamp)
+        stamp = await read(messages.staff_stamp)
         await self._refresh(principal)
         badge = await self.get_state(MessagesBadgeState)
         badge._stamp, badge.unread = stamp, self.unread_total  # the list's page just counted it
@@ -176,7 +176,7 @@ class MessagesState(PagedState, rx.State):
         wanted_customer = query.get("customer", "")
         if wanted_customer.isascii() and wanted_customer.isdigit():
             try:
-                self.customer_filter_name = (await call(customers.customer_detail, principal, int(wanted_customer))).name
+                self.customer_filter_name = (await read(customers.customer_detail, principal, int(wanted_customer))).name
                 self.customer_filter = int(wanted_customer)
             except NotFound:
                 self.customer_filter, self.customer_filter_name = 0, ""
@@ -192,7 +192,7 @@ class MessagesState(PagedState, rx.State):
 
     @staff_event  # a session that ends while the page is open: told, and sent to Sign in
     async def poll(self, principal: StaffPrincipal, _tick: str = ""):
-        if await call(messages.staff_stamp) == self._stamp:
+        if await read(messages.staff_stamp) == self._stamp:
             return
         if self.thread_id:
             try:

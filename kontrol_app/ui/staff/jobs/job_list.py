@@ -9,7 +9,7 @@ from kontrol_app.services import statuses
 from kontrol_app.ui.components.status import status_badge
 from kontrol_app.ui.components.tables import PagedState, paged_table
 from kontrol_app.ui.guard import StaffPrincipal, staff_event
-from kontrol_app.ui.services import call
+from kontrol_app.ui.services import read
 from kontrol_app.ui.staff.shell import guarded, staff_page
 from kontrol_app.ui.staff.jobs.common import jobs_header, row_dict
 
@@ -33,7 +33,7 @@ class JobListState(PagedState, rx.State):
             search=self.search,
             customer_search=self.customer_search,
         )
-        result = await call(job_service.list_jobs, principal, filters, page=self.page)
+        result = await read(job_service.list_jobs, principal, filters, page=self.page)
         self.rows = [row_dict(r) for r in result.rows]
         self.page, self.pages, self.total = result.page, result.pages, result.total
 
@@ -43,7 +43,7 @@ class JobListState(PagedState, rx.State):
         self._customer_id = int(customer) if customer.isdigit() else None
         self.customer_name = ""
         if self._customer_id:
-            self.customer_name = await call(job_service.customer_name, self._customer_id) or ""
+            self.customer_name = await read(job_service.customer_name, self._customer_id) or ""
         self.page = 1
         await self._refresh(principal)
 
