@@ -29,16 +29,26 @@ async def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await asyncio.to_thread(work)
 
 
-async def read(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """`call` for work that only reads: nothing is committed. On SQLite (a local file, where a
-    reader never waits for a writer) it runs right here on the event loop: the hop to a thread
-    and back would cost more than the indexed reads themselves."""
-
+def _reading(fn: Callable[..., T], args: tuple, kwargs: dict) -> Callable[[], T]:
     def work() -> T:
         with read_scope() as session:
             return fn(session, *args, **kwargs)
 
+    return work
+
+
+async def read(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """`call` for work that only reads: nothing is committed. On SQLite (a local file, where a
+    reader never waits for a writer) it runs right here on the event loop: the hop to a thread
+    and back would cost more than the indexed reads themselves."""
+    work = _reading(fn, args, kwargs)
     return work() if get_engine().dialect.name == "sqlite" else await asyncio.to_thread(work)
+
+
+async def scan(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """`read` for a read that may scan (text searched in every row): always in a worker thread,
+    so every other open page is served while it runs (SQLite lets go of the GIL as it works)."""
+    return await asyncio.to_thread(_reading(fn, args, kwargs))
 
 
 def staff_token(state: rx.State) -> str | None:

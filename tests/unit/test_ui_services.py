@@ -1,5 +1,6 @@
 """How states reach services (ui/services.py): `read` on SQLite runs on the event loop's own
-thread and commits nothing; on PostgreSQL it hops to a worker thread like `call`."""
+thread and commits nothing; on PostgreSQL it hops to a worker thread like `call`. `scan` (a
+searched list) commits nothing and always runs in a worker thread."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlmodel import select
 
 from kontrol_app.models import Customer
 from kontrol_app.services import customers
-from kontrol_app.ui.services import call, read
+from kontrol_app.ui.services import call, read, scan
 from tests.factories import customer_input
 
 
@@ -27,13 +28,15 @@ def _names(session) -> list[str]:
 def test_read_commits_nothing_and_stays_on_the_loop_only_on_sqlite(database, owner, session):
     session.commit()
 
-    async def both() -> tuple[int, int, int]:
+    async def each() -> tuple[int, int, int, int]:
         added = _add_and_report_thread
-        return threading.get_ident(), await read(added, owner, "Read Only"), await call(added, owner, "Called")
+        return (threading.get_ident(), await read(added, owner, "Read Only"), await scan(added, owner, "Scanned"),
+                await call(added, owner, "Called"))
 
-    loop_thread, read_thread, call_thread = asyncio.run(both())
+    loop_thread, read_thread, scan_thread, call_thread = asyncio.run(each())
     on_sqlite = database.startswith("sqlite")
     assert (read_thread == loop_thread) is on_sqlite
+    assert scan_thread != loop_thread  # a search never holds up the other pages
     assert call_thread != loop_thread
     names = asyncio.run(call(_names))
-    assert "Called" in names and "Read Only" not in names  # a read is never committed
+    assert "Called" in names and "Read Only" not in names and "Scanned" not in names  # reads are never committed

@@ -9,7 +9,7 @@ from kontrol_app.services import invoices
 from kontrol_app.ui.components.invoice_status import invoice_badge
 from kontrol_app.ui.components.tables import PagedState, paged_table
 from kontrol_app.ui.guard import StaffPrincipal, staff_event
-from kontrol_app.ui.services import read
+from kontrol_app.ui.services import read, scan
 from kontrol_app.ui.staff.shell import guarded, staff_page
 
 # (value, label): "all" on screen is "" for the service (a Radix select item cannot be empty).
@@ -52,7 +52,8 @@ class InvoiceListState(PagedState, rx.State):
 
     async def _refresh(self, principal: StaffPrincipal) -> None:
         filters = invoices.InvoiceFilters(status="" if self.status == "all" else self.status, search=self.search)
-        result = await read(invoices.list_invoices, principal, filters, page=self.page)
+        reader = scan if self.search.strip() else read
+        result = await reader(invoices.list_invoices, principal, filters, page=self.page)
         self.rows = [_row(r) for r in result.rows]
         self.page, self.pages, self.total = result.page, result.pages, result.total
         self.open_total, self.overdue_total = result.open_total, result.overdue_total

@@ -22,7 +22,7 @@ from kontrol_app.ui.components.empty import empty_state
 from kontrol_app.ui.components.forms import field, named_upload
 from kontrol_app.ui.components.tables import PagedState
 from kontrol_app.ui.guard import StaffPrincipal, form_event, staff_event
-from kontrol_app.ui.services import call, read
+from kontrol_app.ui.services import call, read, scan
 from kontrol_app.ui.staff.messages_badge import MessagesBadgeState
 from kontrol_app.ui.staff.shell import guarded, staff_page
 
@@ -123,7 +123,8 @@ class MessagesState(PagedState, rx.State):
     _stamp: str = ""
 
     async def _refresh(self, principal: StaffPrincipal) -> None:
-        result = await read(
+        reader = scan if self.search.strip() else read
+        result = await reader(
             messages.staff_threads,
             principal,
             show=self.show,

@@ -9,7 +9,7 @@ from kontrol_app.services import statuses
 from kontrol_app.ui.components.status import status_badge
 from kontrol_app.ui.components.tables import PagedState, paged_table
 from kontrol_app.ui.guard import StaffPrincipal, staff_event
-from kontrol_app.ui.services import read
+from kontrol_app.ui.services import read, scan
 from kontrol_app.ui.staff.shell import guarded, staff_page
 from kontrol_app.ui.staff.jobs.common import jobs_header, row_dict
 
@@ -33,7 +33,8 @@ class JobListState(PagedState, rx.State):
             search=self.search,
             customer_search=self.customer_search,
         )
-        result = await read(job_service.list_jobs, principal, filters, page=self.page)
+        reader = scan if (self.search + self.customer_search).strip() else read
+        result = await reader(job_service.list_jobs, principal, filters, page=self.page)
         self.rows = [row_dict(r) for r in result.rows]
         self.page, self.pages, self.total = result.page, result.pages, result.total
 
