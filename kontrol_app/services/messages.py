@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -273,6 +273,8 @@ class ThreadView:
     messages: list[MessageView]  # oldest first
     has_earlier: bool  # older messages exist before messages[0] ("Load earlier")
     newest_id: int
+    # Opening it for the staff read client messages they had not: their list and badge changed.
+    marked_read: bool = False
 
 
 # Built once (Core, no ORM objects): opening a thread is among the portal's busiest reads.
@@ -371,7 +373,7 @@ def _summaries(session: Session, rows: Sequence[tuple[MessageThread, str, str | 
 _THREAD_QUERY = compiled_once(
     sa_select(
         MessageThread.id, MessageThread.customer_id, MessageThread.job_id, MessageThread.subject, MessageThread.closed_at,
-        Customer.name.label("customer_name"), Job.title.label("job_title"),
+        MessageThread.staff_unread, Customer.name.label("customer_name"), Job.title.label("job_title"),
         func.coalesce(ThreadRead.last_read_message_id, 0).label("read_mark"),
         TIMEZONE_QUERY.scalar_subquery().label("timezone"),
     )
@@ -730,6 +732,7 @@ def open_thread_staff(
     view = _thread_view(session, thread, SHOP, before_id=before_id, limit=limit, promotable=True)
     if before_id is None and view.messages:
         _mark_staff_read(session, thread.id, view.messages[-1].id)
+        return replace(view, marked_read=thread.staff_unread)
     return view
 
 

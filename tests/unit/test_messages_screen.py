@@ -21,6 +21,7 @@ from kontrol_app.ui.staff.messages import MessagesState
 from kontrol_app.ui.staff.messages_badge import MessagesBadgeState
 from tests.factories import make_owner
 from tests.helpers.artwork import artwork_customers, pdf_bytes
+from tests.helpers.sql import statements
 from tests.helpers.states import browser_tab, database_rows, run_handler, screen, staff_cookie
 
 
@@ -210,16 +211,22 @@ def test_a_long_thread_opens_on_its_newest_50_and_load_earlier_keeps_them_across
     assert shown() == [f"m{n}" for n in range(56)] and not page.has_earlier
 
 
-def test_opening_a_read_thread_sends_the_list_again_only_if_it_changed(session, world):
+def test_opening_a_read_thread_reads_only_the_thread_and_an_unchanged_list_is_not_sent_again(session, world):
     hoodies = _client_thread(session, world, "Do you print hoodies?", subject="Hoodies")
     caps = _client_thread(session, world, "And caps?", subject="Caps")
-    page, _ = _page(world)
-    run_handler(page, "open_thread", hoodies)  # unread: its row in the list changes
-    assert "threads" in page.dirty_vars
+    page, badge = _page(world)
+    run_handler(page, "open_thread", hoodies)  # unread: its row in the list and the badge change
+    assert "threads" in page.dirty_vars and badge.unread == 1
     page.dirty_vars.clear()  # as once the update has gone to the browser
 
-    run_handler(page, "open_thread", hoodies)  # read now: the list is as the browser has it
-    assert "threads" not in page.dirty_vars and page.thread_id == hoodies
+    with statements() as sent:
+        run_handler(page, "open_thread", hoodies)  # read now: nothing in the list or badge changes
+    assert page.thread_id == hoodies and "threads" not in page.dirty_vars
+    recounts = [sql for sql in sent if sql.lstrip().upper().startswith("SELECT") and "count(" in sql.lower()]
+    assert not recounts  # neither the list, the badge nor the stamp is counted again
+    run_handler(page, "set_filter", "show", "all")  # the list it already shows
+    assert "threads" not in page.dirty_vars
+
     run_handler(page, "open_thread", caps)
-    assert "threads" in page.dirty_vars
+    assert "threads" in page.dirty_vars and badge.unread == 0
     assert [t.unread for t in page.threads] == [0, 0]

@@ -136,9 +136,10 @@ class MessagesState(PagedState, rx.State):
         self.page, self.pages, self.total = result.page, result.pages, result.total
         self.unread_total = result.unread_total
 
-    async def _open(self, principal: StaffPrincipal, thread_id: int, *, keep_earlier: bool = False) -> None:
-        """The newest messages of a thread (marks it read for the staff). `keep_earlier`: a
-        reload of the thread on screen keeps the older messages "Load earlier" brought in."""
+    async def _open(self, principal: StaffPrincipal, thread_id: int, *, keep_earlier: bool = False) -> bool:
+        """The newest messages of a thread (marks it read for the staff); whether that read
+        messages the staff had not (the list and badge changed). `keep_earlier`: a reload of
+        the thread on screen keeps the older messages "Load earlier" brought in."""
         view = await call(messages.open_thread_staff, principal, thread_id)
         rows = message_rows(view)
         if keep_earlier and self.thread_id == view.id and self.thread_messages and rows:
@@ -157,6 +158,7 @@ class MessagesState(PagedState, rx.State):
         self.closed, self.closed_when = view.closed, view.closed_when
         self.thread_messages, self.has_earlier = rows, view_has_earlier
         self.not_found = ""
+        return view.marked_read
 
     async def _after_change(self, principal: StaffPrincipal) -> None:
         """The list, the navigation badge and the stamp, after this tab read or wrote."""
@@ -217,7 +219,8 @@ class MessagesState(PagedState, rx.State):
     @staff_event
     async def open_thread(self, principal: StaffPrincipal, thread_id: int):
         try:
-            await self._open(principal, int(thread_id))
+            if not await self._open(principal, int(thread_id)):
+                return  # a thread already read: the list is as it was (others' news shows at the next poll)
         except NotFound:
             self._close_view()
             self.not_found = "That conversation does not exist."
