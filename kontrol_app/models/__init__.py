@@ -6,7 +6,9 @@ from kontrol_app.models.customers import Customer, CustomerContact, PortalSessio
 from kontrol_app.models.files import StoredFile
 from kontrol_app.models.invoices import (
     CheckoutAttempt,
+    NO_DUE_DATE,
     Invoice,
+    InvoiceDueTotal,
     InvoiceEvent,
     InvoiceLine,
     InvoicePayment,
@@ -24,12 +26,14 @@ from kontrol_app.models.shop import Shop
 from kontrol_app.models.staff import SignInAttempt, SignInTicket, StaffRole, StaffSession, StaffUser
 
 __all__ = [
+    "NO_DUE_DATE",
     "BrandFile",
     "BrandKit",
     "ContactEmailChange",
     "JobFile",
     "CheckoutAttempt",
     "Invoice",
+    "InvoiceDueTotal",
     "InvoiceEvent",
     "InvoiceLine",
     "InvoicePayment",

@@ -74,6 +74,24 @@ class Invoice(SQLModel, table=True):
     updated_at: datetime = created_at_field()
 
 
+# An invoice with no due date is kept under this day: never before today, so never overdue.
+NO_DUE_DATE = date(9999, 12, 31)
+
+
+class InvoiceDueTotal(SQLModel, table=True):
+    """Invoices by status and due date: how many, how many still owe something, and what they
+    owe (cents, total minus paid). The database keeps it, with triggers on `invoice` (migration
+    f3a8d2c61b47), in the same transaction as the change: the Invoices page's totals and
+    counts add up a few hundred of these rows instead of reading every open invoice per click."""
+
+    __tablename__ = "invoice_due_total"
+
+    status: str = Field(primary_key=True, max_length=20)
+    due_date: date = Field(primary_key=True)  # NO_DUE_DATE for none
+    invoices: int = 0
+    owing: int = 0
+    owed_cents: int = 0
+
 class InvoiceLine(SQLModel, table=True):
     __tablename__ = "invoice_line"
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import bindparam, case, or_, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, func, select
 
 from kontrol_app.models import (
@@ -27,6 +28,7 @@ from kontrol_app.models import (
     CustomerContact,
     EmailKind,
     Invoice,
+    InvoiceDueTotal,
     InvoiceEvent,
     InvoiceLine,
     InvoicePayment,
@@ -852,16 +854,48 @@ def _filtered(query, filters: InvoiceFilters, today: date):
     return query
 
 
+@dataclass(frozen=True)
+class OpenTally:
+    """The sent and partially paid invoices: how many, how many are overdue, what they still
+    owe and the part of it past due (cents)."""
+
+    invoices: int
+    overdue: int
+    owed_cents: int
+    overdue_cents: int
+
+
+_DUE = InvoiceDueTotal  # (kept by the database: see the model)
+_PAST_DUE = _DUE.due_date < bindparam("today")
+_OPEN_TALLY = sa_select(
+    func.coalesce(func.sum(_DUE.invoices), 0),
+    func.coalesce(func.sum(case((_PAST_DUE, _DUE.owing), else_=0)), 0),
+    func.coalesce(func.sum(_DUE.owed_cents), 0),
+    func.coalesce(func.sum(case((_PAST_DUE, _DUE.owed_cents), else_=0)), 0),
+).where(_DUE.status.in_([s.value for s in OPEN]))
+_STATUS_TALLY = sa_select(func.coalesce(func.sum(_DUE.invoices), 0)).where(_DUE.status.in_(bindparam("statuses", expanding=True)))
+
+
+def open_tally(session: Session, today: date) -> OpenTally:
+    return OpenTally(*session.connection().execute(_OPEN_TALLY, {"today": today}).one())
+
+
 def open_totals(session: Session, today: date) -> tuple[int, int]:
     """What all sent and partially paid invoices still owe, and the part of it past due (cents)."""
-    owed = Invoice.total_cents - Invoice.paid_cents
-    open_total, overdue_total = session.exec(
-        select(
-            func.coalesce(func.sum(owed), 0),
-            func.coalesce(func.sum(case((Invoice.due_date < today, owed), else_=0)), 0),
-        ).where(Invoice.status.in_([s.value for s in OPEN]))
-    ).one()
-    return open_total, overdue_total
+    tally = open_tally(session, today)
+    return tally.owed_cents, tally.overdue_cents
+
+
+def _count(session: Session, filters: InvoiceFilters, today: date, tally: OpenTally) -> int:
+    """How many invoices the filters find: from the kept counts unless a search narrows them."""
+    if filters.search.strip():
+        return session.exec(select(func.count()).select_from(_filtered(select(Invoice.id), filters, today).subquery())).one()
+    if filters.status == "open":
+        return tally.invoices
+    if filters.status == OVERDUE:
+        return tally.overdue
+    wanted = [filters.status] if filters.status else [s.value for s in InvoiceStatus]
+    return session.connection().execute(_STATUS_TALLY, {"statuses": wanted}).scalar_one()
 
 
 def list_invoices(
@@ -869,11 +903,13 @@ def list_invoices(
 ) -> InvoicePage:
     shop = _shop(session)
     today = shop_today(shop.timezone)
-    total = session.exec(select(func.count()).select_from(_filtered(select(Invoice.id), filters, today).subquery())).one()
+    chosen = _filtered(select(Invoice.id), filters, today)  # (refuses a made-up status first)
+    tally = open_tally(session, today)
+    total = _count(session, filters, today, tally)
     window = page_window(total, page, page_size)
     # Newest first: drafts (no number) by creation, the rest by number order of sending.
     ordering = (Invoice.id.desc(),)
-    page_ids = _filtered(select(Invoice.id), filters, today).order_by(*ordering).offset(window.offset).limit(window.limit).subquery()
+    page_ids = chosen.order_by(*ordering).offset(window.offset).limit(window.limit).subquery()
     rows = session.exec(
         select(Invoice, Customer.name, Job.title)
         .join(page_ids, page_ids.c.id == Invoice.id)
@@ -881,7 +917,6 @@ def list_invoices(
         .outerjoin(Job, Job.id == Invoice.job_id)
         .order_by(*ordering)
     ).all()
-    open_total, overdue_total = open_totals(session, today)
     money = lambda cents, invoice: format_money(cents, invoice.currency)  # noqa: E731
     return InvoicePage(
         [
@@ -896,8 +931,8 @@ def list_invoices(
         total,
         window.page,
         window.pages,
-        format_money(open_total, shop.currency),
-        format_money(overdue_total, shop.currency),
+        format_money(tally.owed_cents, shop.currency),
+        format_money(tally.overdue_cents, shop.currency),
     )
 
 
