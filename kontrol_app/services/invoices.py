@@ -898,6 +898,12 @@ def _count(session: Session, filters: InvoiceFilters, today: date, tally: OpenTa
     return session.connection().execute(_STATUS_TALLY, {"statuses": wanted}).scalar_one()
 
 
+_LIST_COLUMNS = (
+    Invoice.id, Invoice.number, Invoice.customer_id, Invoice.job_id, Invoice.status, Invoice.currency, Invoice.total_cents,
+    Invoice.paid_cents, Invoice.due_date, Invoice.sent_at, Customer.name.label("customer_name"), Job.title.label("job_title"),
+)
+
+
 def list_invoices(
     session: Session, actor: StaffPrincipal, filters: InvoiceFilters, *, page: int = 1, page_size: int = PAGE_SIZE
 ) -> InvoicePage:
@@ -910,8 +916,9 @@ def list_invoices(
     # Newest first: drafts (no number) by creation, the rest by number order of sending.
     ordering = (Invoice.id.desc(),)
     page_ids = chosen.order_by(*ordering).offset(window.offset).limit(window.limit).subquery()
-    rows = session.exec(
-        select(Invoice, Customer.name, Job.title)
+    # Columns, not Invoice objects (a row answers balance() and is_overdue() by the same names).
+    rows = session.connection().execute(
+        sa_select(*_LIST_COLUMNS)
         .join(page_ids, page_ids.c.id == Invoice.id)
         .join(Customer, Customer.id == Invoice.customer_id)
         .outerjoin(Job, Job.id == Invoice.job_id)
@@ -921,12 +928,12 @@ def list_invoices(
     return InvoicePage(
         [
             InvoiceRow(
-                invoice.id, invoice.number or "Draft", invoice.customer_id, customer_name, invoice.job_id, job_title or "",
-                money(invoice.total_cents, invoice), money(balance(invoice), invoice),
+                invoice.id, invoice.number or "Draft", invoice.customer_id, invoice.customer_name, invoice.job_id,
+                invoice.job_title or "", money(invoice.total_cents, invoice), money(balance(invoice), invoice),
                 OVERDUE if is_overdue(invoice, today) else invoice.status, status_label(invoice, today),
                 _day(invoice.sent_at, shop.timezone), _day(invoice.due_date, shop.timezone),
             )
-            for invoice, customer_name, job_title in rows
+            for invoice in rows
         ],
         total,
         window.page,
