@@ -361,8 +361,9 @@ BOARD_STATUSES = [s.value for s in statuses.PIPELINE if s != JobStatus.COMPLETED
 def _board_queries(customer_id: Any) -> tuple[Select, Select]:
     """The board's counts and candidate cards (built once; `customer_id`: None, or a bind).
 
-    Counts (a customer's board; the shop's are kept: `status_counts`): one `count(*)` per status, each a range of the (status, due_date) index. Candidates:
-    each column's first cards in the list's order (`_status_slices`), read from that index alone."""
+    Counts (a customer's board; the shop's are kept: `status_counts`): one `count(*)` per
+    status, each a range of the (status, due_date) index. Candidates: each column's first cards
+    in the list's order (`_status_slices`), read from that index alone."""
     def of(query: Select, status: str) -> Select:
         query = query.where(Job.status == status)
         return query.where(Job.customer_id == customer_id) if customer_id is not None else query
