@@ -373,7 +373,7 @@ def _summaries(session: Session, rows: Sequence[tuple[MessageThread, str, str | 
 _THREAD_QUERY = compiled_once(
     sa_select(
         MessageThread.id, MessageThread.customer_id, MessageThread.job_id, MessageThread.subject, MessageThread.closed_at,
-        MessageThread.staff_unread, Customer.name.label("customer_name"), Job.title.label("job_title"),
+        MessageThread.staff_unread, MessageThread.staff_read_message_id, Customer.name.label("customer_name"), Job.title.label("job_title"),
         func.coalesce(ThreadRead.last_read_message_id, 0).label("read_mark"),
         TIMEZONE_QUERY.scalar_subquery().label("timezone"),
     )
@@ -730,8 +730,8 @@ def open_thread_staff(
     if thread is None:
         raise NotFound(NO_THREAD)
     view = _thread_view(session, thread, SHOP, before_id=before_id, limit=limit, promotable=True)
-    if before_id is None and view.messages:
-        _mark_staff_read(session, thread.id, view.messages[-1].id)
+    if before_id is None and view.messages and view.messages[-1].id > thread.staff_read_message_id:
+        _mark_staff_read(session, thread.id, view.messages[-1].id)  # (else opening it only reads)
         return replace(view, marked_read=thread.staff_unread)
     return view
 
