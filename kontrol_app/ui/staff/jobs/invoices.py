@@ -428,56 +428,33 @@ def _error(key: str | rx.Var) -> rx.Var:
     return JobInvoicesState.errors.get(key, "")
 
 
+def _line_cell(label: str, key: str, line: rx.Var, index: rx.Var, **props) -> rx.Component:
+    """A line's description, quantity or unit price: ids and error keys carry the line's index,
+    so every row's label names its own box."""
+    return rx.box(
+        field(
+            label,
+            rx.input(
+                value=line[key],
+                on_change=lambda v: JobInvoicesState.set_line(index, key, v),
+                name="line_" + key,
+                **props,
+                width="100%",
+            ),
+            _error("lines." + index.to_string() + "." + key),
+            id="line-" + index.to_string() + f"-{key}",
+        ),
+        min_width="0",
+    )
+
+
 def _line_editor(line: rx.Var, index: rx.Var) -> rx.Component:
     state = JobInvoicesState
     number = (index + 1).to_string()
-    prefix = "line-" + index.to_string()
-    error_key = "lines." + index.to_string() + "."
     return rx.box(
-        rx.box(
-            field(
-                "Description",
-                rx.input(
-                    value=line["description"],
-                    on_change=lambda v: state.set_line(index, "description", v),
-                    name="line_description",
-                    width="100%",
-                ),
-                _error(error_key + "description"),
-                id=prefix + "-description",
-            ),
-            min_width="0",
-        ),
-        rx.box(
-            field(
-                "Quantity",
-                rx.input(
-                    value=line["quantity"],
-                    on_change=lambda v: state.set_line(index, "quantity", v),
-                    name="line_quantity",
-                    input_mode="numeric",
-                    width="100%",
-                ),
-                _error(error_key + "quantity"),
-                id=prefix + "-quantity",
-            ),
-            min_width="0",
-        ),
-        rx.box(
-            field(
-                "Unit price",
-                rx.input(
-                    value=line["unit_price"],
-                    on_change=lambda v: state.set_line(index, "unit_price", v),
-                    name="line_unit_price",
-                    input_mode="decimal",
-                    width="100%",
-                ),
-                _error(error_key + "unit_price"),
-                id=prefix + "-unit_price",
-            ),
-            min_width="0",
-        ),
+        _line_cell("Description", "description", line, index),
+        _line_cell("Quantity", "quantity", line, index, input_mode="numeric"),
+        _line_cell("Unit price", "unit_price", line, index, input_mode="decimal"),
         rx.vstack(
             rx.text("Amount", size="2", weight="medium"),
             rx.text(line["amount"], size="3", class_name="line-amount", padding_top="6px"),
