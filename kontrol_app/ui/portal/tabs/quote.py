@@ -405,6 +405,18 @@ def _text_input(name: str, value: rx.Var, **props) -> rx.Component:
     return rx.input(value=value, on_change=lambda v: QuoteTab.change(name, v), name=f"quote_{name}", disabled=PortalSession.preview, width="100%", **props)
 
 
+def _text_area(name: str, value: rx.Var, **props) -> rx.Component:
+    return rx.text_area(value=value, on_change=lambda v: QuoteTab.change(name, v), name=f"quote_{name}", disabled=PortalSession.preview, width="100%", **props)
+
+
+def _group_error(key: str) -> rx.Component:
+    """The message under a group of boxes (a fieldset): `field` gives each box its own."""
+    return rx.cond(
+        _error(key) != "",
+        rx.text(_error(key), size="2", color_scheme="red", role="alert", class_name="field-error", id=f"quote-{key}-error"),
+    )
+
+
 def _progress() -> rx.Component:
     def item(number: int, label: str) -> rx.Component:
         done = QuoteTab.step > number
@@ -508,10 +520,7 @@ def _step_what() -> rx.Component:
         _fieldset(
             "Quantity by size",
             rx.flex(rx.foreach(QuoteTab.size_rows, _size_box), wrap="wrap", gap="8px", margin_top="4px"),
-            rx.cond(
-                _error("quantities") != "",
-                rx.text(_error("quantities"), size="2", color_scheme="red", role="alert", class_name="field-error", id="quote-quantities-error"),
-            ),
+            _group_error("quantities"),
             rx.text("Total: ", rx.text.span(QuoteTab.total.to(str), id="quote-total"), " pieces", size="2", weight="medium", aria_live="polite", margin_top="4px"),
         ),
         spacing="3",
@@ -640,10 +649,7 @@ def _step_artwork() -> rx.Component:
         _fieldset(
             "Placements and number of colours",
             rx.vstack(rx.foreach(QuoteTab.placement_rows, _placement), spacing="2", width="100%", margin_top="4px"),
-            rx.cond(
-                _error("placements") != "",
-                rx.text(_error("placements"), size="2", color_scheme="red", role="alert", class_name="field-error", id="quote-placements-error"),
-            ),
+            _group_error("placements"),
         ),
         _files_field(),
         toggle_field(
@@ -652,15 +658,7 @@ def _step_artwork() -> rx.Component:
         ),
         field(
             "Notes",
-            rx.text_area(
-                value=QuoteTab.notes,
-                on_change=lambda v: QuoteTab.change("notes", v),
-                name="quote_notes",
-                rows="4",
-                width="100%",
-                max_length=5000,
-                disabled=PortalSession.preview,
-            ),
+            _text_area("notes", QuoteTab.notes, rows="4", max_length=5000),
             _error("notes"),
             "Anything that helps us price it: sizes of the print, ink colours, deadlines.",
         ),
@@ -691,15 +689,7 @@ def _step_timing() -> rx.Component:
     return rx.vstack(
         field(
             "In-hands date",
-            rx.input(
-                type="date",
-                value=QuoteTab.in_hands_date,
-                on_change=lambda v: QuoteTab.change("in_hands_date", v),
-                name="quote_in_hands_date",
-                disabled=PortalSession.preview,
-                width="100%",
-                max_width="220px",
-            ),
+            _text_input("in_hands_date", QuoteTab.in_hands_date, type="date", max_width="220px"),
             _error("in_hands_date"),
             "The day you need them in hand.",
         ),
@@ -710,24 +700,13 @@ def _step_timing() -> rx.Component:
         _fieldset(
             "Delivery",
             rx.hstack(_radio("pickup", "Pickup"), _radio("shipping", "Shipping"), spacing="5", margin_top="4px"),
-            rx.cond(
-                _error("delivery") != "",
-                rx.text(_error("delivery"), size="2", color_scheme="red", role="alert", class_name="field-error", id="quote-delivery-error"),
-            ),
+            _group_error("delivery"),
         ),
         rx.cond(
             QuoteTab.delivery == "shipping",
             field(
                 "Shipping address",
-                rx.text_area(
-                    value=QuoteTab.address,
-                    on_change=lambda v: QuoteTab.change("address", v),
-                    name="quote_address",
-                    rows="3",
-                    width="100%",
-                    max_length=500,
-                    disabled=PortalSession.preview,
-                ),
+                _text_area("address", QuoteTab.address, rows="3", max_length=500),
                 _error("address"),
             ),
         ),
