@@ -7,6 +7,18 @@ from __future__ import annotations
 
 import reflex as rx
 
+# What a file picker for artwork (`services.files.ARTWORK`) offers; the server judges the bytes, not these.
+ARTWORK_ACCEPT = {
+    "image/png": [".png"],
+    "image/jpeg": [".jpg", ".jpeg"],
+    "image/webp": [".webp"],
+    "application/pdf": [".pdf"],
+    "application/postscript": [".ai", ".eps"],
+    "image/svg+xml": [".svg"],
+    "image/vnd.adobe.photoshop": [".psd"],
+    "application/zip": [".zip"],
+}
+
 
 def file_card(f: rx.Var, *, css: str, extra: rx.Component | None = None, action: rx.Component | None = None) -> rx.Component:
     """`css` names the card (`<css>`) and its name line (`<css>-name`); `extra` goes under the

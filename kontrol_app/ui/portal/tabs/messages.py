@@ -20,6 +20,7 @@ from kontrol_app.services.mockups import size_text
 from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.services.validation import browser_int
 from kontrol_app.ui.components.empty import empty_state
+from kontrol_app.ui.components.files import ARTWORK_ACCEPT
 from kontrol_app.ui.components.forms import field, named_upload
 from kontrol_app.ui.portal.live import watch
 from kontrol_app.ui.portal.session import PortalSession, portal_event, ui_event
@@ -31,17 +32,6 @@ UPLOAD_ID = "portal-message-files"
 FIELDS = (messages.FIELD_BODY, messages.FIELD_SUBJECT, messages.FIELD_FILES)  # errors shown next to a field
 GENERAL = "general"  # the "about" select's value for a conversation not about a job
 LINK_REL = "noopener noreferrer nofollow"
-# What the browser offers in its file picker; the server judges the bytes, not these.
-ACCEPT = {
-    "image/png": [".png"],
-    "image/jpeg": [".jpg", ".jpeg"],
-    "image/webp": [".webp"],
-    "application/pdf": [".pdf"],
-    "application/postscript": [".ai", ".eps"],
-    "image/svg+xml": [".svg"],
-    "image/vnd.adobe.photoshop": [".psd"],
-    "application/zip": [".zip"],
-}
 FILES_HINT = f"Up to {messages.MAX_ATTACHMENTS} files, 25 MB each: PNG, JPEG, WebP, PDF, AI, EPS, SVG, PSD or ZIP."
 REJECTED = f"Attach at most {messages.MAX_ATTACHMENTS} files, each a PNG, JPEG, WebP, PDF, AI, EPS, SVG, PSD or ZIP up to 25 MB."
 
@@ -459,7 +449,7 @@ def _files_field() -> rx.Component:
                 multiple=True,
                 max_files=messages.MAX_ATTACHMENTS,
                 max_size=messages.MAX_ATTACHMENT_BYTES,
-                accept=ACCEPT,
+                accept=ARTWORK_ACCEPT,
                 on_drop_rejected=lambda _rejected: MessagesTab.files_rejected(),  # no File objects over the socket
             ),
         ),

@@ -19,6 +19,7 @@ from kontrol_app.services import portal_live, quotes
 from kontrol_app.services.errors import InvalidInput, ServiceError
 from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.services.validation import browser_int
+from kontrol_app.ui.components.files import ARTWORK_ACCEPT
 from kontrol_app.ui.components.forms import field, named_upload, toggle_field
 from kontrol_app.ui.portal.live import watch
 from kontrol_app.ui.portal.session import PortalSession, portal_event, ui_event
@@ -44,17 +45,6 @@ FIELD_STEPS = {
 MAX_TYPED = 6000  # longer than any field takes (the service says what is too long)
 ALL_SIZES = frozenset(size for sizes in quotes.SIZE_MODES.values() for size in sizes)
 SIZE_MODE_LABELS = {"adult": "Adult sizes (XS–5XL)", "youth": "Youth sizes (YXS–YXL)", "one": "One size"}
-# What the browser offers in its file picker; the server judges the bytes, not these.
-ACCEPT = {
-    "image/png": [".png"],
-    "image/jpeg": [".jpg", ".jpeg"],
-    "image/webp": [".webp"],
-    "application/pdf": [".pdf"],
-    "application/postscript": [".ai", ".eps"],
-    "image/svg+xml": [".svg"],
-    "image/vnd.adobe.photoshop": [".psd"],
-    "application/zip": [".zip"],
-}
 FILES_HINT = "Several files, 25 MB each: PNG, JPEG, WebP or PDF (previewed), AI, EPS, SVG, PSD or ZIP (kept as downloads)."
 REJECTED = "Each file must be a PNG, JPEG, WebP, PDF, AI, EPS, SVG, PSD or ZIP up to 25 MB."
 STATUS_COLORS = {"new": "blue", "quoted": "amber", "converted": "green", "declined": "red"}
@@ -627,7 +617,7 @@ def _files_field() -> rx.Component:
                 id=UPLOAD_ID,
                 multiple=True,
                 max_size=quotes.files.DEFAULT_MAX_BYTES,
-                accept=ACCEPT,
+                accept=ARTWORK_ACCEPT,
                 disabled=PortalSession.preview,
                 on_drop=QuoteTab.upload_files(rx.upload_files(upload_id=UPLOAD_ID)),
                 on_drop_rejected=lambda _rejected: QuoteTab.files_rejected(),  # no File objects over the socket
