@@ -165,3 +165,35 @@ def dialog_buttons(action: rx.Component, **props) -> rx.Component:
         width="100%",
         **props,
     )
+
+
+def form_dialog(
+    title: str | rx.Var,
+    description: str,
+    *fields: rx.Component,
+    error: rx.Var,
+    action: rx.Component,
+    open: rx.Var,
+    on_open_change: rx.EventHandler,
+    trigger: rx.Component | None = None,
+    max_width: str = "480px",
+) -> rx.Component:
+    """A dialog that asks a few things: its fields, the form's error (what no field shows), then
+    Cancel and `action`. With `trigger`, a click on it opens the dialog; else only `open` does."""
+    return rx.dialog.root(
+        *([rx.dialog.trigger(trigger)] if trigger is not None else []),
+        rx.dialog.content(
+            rx.dialog.title(title),
+            rx.dialog.description(description, size="2"),
+            rx.vstack(
+                *fields,
+                form_error(error),
+                dialog_buttons(action),
+                spacing="3",
+                margin_top="12px",
+            ),
+            max_width=max_width,
+        ),
+        open=open,
+        on_open_change=on_open_change,
+    )

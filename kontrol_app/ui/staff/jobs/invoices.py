@@ -12,7 +12,7 @@ from kontrol_app.services import shop as shop_service
 from kontrol_app.services.clock import shop_today
 from kontrol_app.services.errors import NotFound
 from kontrol_app.services.money import format_money, parse_amount, parse_percent, plain_amount
-from kontrol_app.ui.components.forms import dialog_buttons, field, form_error
+from kontrol_app.ui.components.forms import field, form_dialog, form_error
 from kontrol_app.ui.components.invoice_status import invoice_badge
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, staff_event
 from kontrol_app.ui.services import call
@@ -629,89 +629,62 @@ def _field_for(store: str, label: str, name: str, **props) -> rx.Component:
 
 def _payment_dialog() -> rx.Component:
     state = JobInvoicesState
-    return rx.dialog.root(
-        rx.dialog.trigger(rx.button(rx.icon("banknote", size=14, aria_hidden="true"), "Record Payment", type="button")),
-        rx.dialog.content(
-            rx.dialog.title("Record a payment on " + state.detail["title"]),
-            rx.dialog.description("Cash, a check, a bank transfer or a card taken elsewhere. The client gets a receipt.", size="2"),
-            rx.vstack(
-                _field_for("payment", "Amount", "amount", input_mode="decimal"),
-                field(
-                    "Method",
-                    rx.select.root(
-                        rx.select.trigger(placeholder="Choose…", style={"& .rt-SelectTriggerInner": {"color": "var(--gray-11)"}}),
-                        rx.select.content(*[rx.select.item(label, value=value) for value, label in METHOD_OPTIONS]),
-                        value=state.payment.get("method", ""),
-                        on_change=lambda v: state.set_payment_field("method", v),
-                        name="payment_method",
-                    ),
-                    _error("method"),
-                ),
-                _field_for("payment", "Date received", "received_on", type="date"),
-                _field_for("payment", "Reference (check number, bank reference)", "reference"),
-                form_error(_error("form")),
-                dialog_buttons(rx.button("Record payment", type="button", on_click=state.record_payment)),
-                spacing="3",
-                margin_top="12px",
+    return form_dialog(
+        "Record a payment on " + state.detail["title"],
+        "Cash, a check, a bank transfer or a card taken elsewhere. The client gets a receipt.",
+        _field_for("payment", "Amount", "amount", input_mode="decimal"),
+        field(
+            "Method",
+            rx.select.root(
+                rx.select.trigger(placeholder="Choose…", style={"& .rt-SelectTriggerInner": {"color": "var(--gray-11)"}}),
+                rx.select.content(*[rx.select.item(label, value=value) for value, label in METHOD_OPTIONS]),
+                value=state.payment.get("method", ""),
+                on_change=lambda v: state.set_payment_field("method", v),
+                name="payment_method",
             ),
-            max_width="480px",
+            _error("method"),
         ),
+        _field_for("payment", "Date received", "received_on", type="date"),
+        _field_for("payment", "Reference (check number, bank reference)", "reference"),
+        error=_error("form"),
+        action=rx.button("Record payment", type="button", on_click=state.record_payment),
         open=state.payment_open,
         on_open_change=state.set_payment_open,
+        trigger=rx.button(rx.icon("banknote", size=14, aria_hidden="true"), "Record Payment", type="button"),
     )
 
 
 def _refund_dialog() -> rx.Component:
     state = JobInvoicesState
-    return rx.dialog.root(
-        rx.dialog.trigger(rx.button("Record Refund", variant="soft", type="button")),
-        rx.dialog.content(
-            rx.dialog.title("Record a refund on " + state.detail["title"]),
-            rx.dialog.description(
-                "Money you gave back outside Stripe (card refunds made in Stripe arrive on their own). The balance reopens.",
-                size="2",
-            ),
-            rx.vstack(
-                _field_for("refund", "Amount refunded", "amount", input_mode="decimal"),
-                _field_for("refund", "Date refunded", "received_on", type="date"),
-                _field_for("refund", "Reference", "reference"),
-                form_error(_error("form")),
-                dialog_buttons(rx.button("Record refund", type="button", on_click=state.record_refund)),
-                spacing="3",
-                margin_top="12px",
-            ),
-            max_width="480px",
-        ),
+    return form_dialog(
+        "Record a refund on " + state.detail["title"],
+        "Money you gave back outside Stripe (card refunds made in Stripe arrive on their own). The balance reopens.",
+        _field_for("refund", "Amount refunded", "amount", input_mode="decimal"),
+        _field_for("refund", "Date refunded", "received_on", type="date"),
+        _field_for("refund", "Reference", "reference"),
+        error=_error("form"),
+        action=rx.button("Record refund", type="button", on_click=state.record_refund),
         open=state.refund_open,
         on_open_change=state.set_refund_open,
+        trigger=rx.button("Record Refund", variant="soft", type="button"),
     )
 
 
 def _void_dialog() -> rx.Component:
     state = JobInvoicesState
-    return rx.dialog.root(
-        rx.dialog.trigger(rx.button("Void", variant="soft", color_scheme="red", type="button")),
-        rx.dialog.content(
-            rx.dialog.title("Void " + state.detail["title"] + "?"),
-            rx.dialog.description(
-                "The client can no longer pay it. Its number is kept, never reused. An invoice with payments must be refunded first.",
-                size="2",
-            ),
-            rx.vstack(
-                field(
-                    "Reason",
-                    rx.text_area(value=state.void_reason, on_change=state.set_void_reason, name="void_reason", rows="3", width="100%"),
-                    _error("void_reason"),
-                ),
-                form_error(_error("form")),
-                dialog_buttons(rx.button("Void invoice", color_scheme="red", type="button", on_click=state.void)),
-                spacing="3",
-                margin_top="12px",
-            ),
-            max_width="480px",
+    return form_dialog(
+        "Void " + state.detail["title"] + "?",
+        "The client can no longer pay it. Its number is kept, never reused. An invoice with payments must be refunded first.",
+        field(
+            "Reason",
+            rx.text_area(value=state.void_reason, on_change=state.set_void_reason, name="void_reason", rows="3", width="100%"),
+            _error("void_reason"),
         ),
+        error=_error("form"),
+        action=rx.button("Void invoice", color_scheme="red", type="button", on_click=state.void),
         open=state.void_open,
         on_open_change=state.set_void_open,
+        trigger=rx.button("Void", variant="soft", color_scheme="red", type="button"),
     )
 
 

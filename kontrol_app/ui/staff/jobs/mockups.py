@@ -7,7 +7,7 @@ import reflex as rx
 
 from kontrol_app.services import certificate, mockups
 from kontrol_app.services.errors import InvalidInput, NotFound
-from kontrol_app.ui.components.forms import dialog_buttons, field, form_error, named_upload
+from kontrol_app.ui.components.forms import field, form_dialog, named_upload
 from kontrol_app.ui.components.pins import pin_notes, pin_row, pinned_image
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, staff_event
 from kontrol_app.ui.services import call
@@ -460,85 +460,67 @@ def _compare_section() -> rx.Component:
 
 def _send_dialog() -> rx.Component:
     state = MockupsState
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title("Send " + state.send_label + " for approval"),
-            rx.dialog.description(
-                "Every contact of this customer gets an email with the preview and a link to approve it in the portal.",
-                size="2",
-            ),
-            rx.vstack(
-                field(
-                    "Message (optional)",
-                    rx.text_area(value=state.send_message, on_change=state.set_send_message, rows="5", width="100%", name="send_message"),
-                    _error("message"),
-                ),
-                form_error(_error("form")),
-                dialog_buttons(rx.button("Send to client", on_click=state.send, type="button")),
-                spacing="3",
-                margin_top="12px",
-            ),
-            max_width="560px",
+    return form_dialog(
+        "Send " + state.send_label + " for approval",
+        "Every contact of this customer gets an email with the preview and a link to approve it in the portal.",
+        field(
+            "Message (optional)",
+            rx.text_area(value=state.send_message, on_change=state.set_send_message, rows="5", width="100%", name="send_message"),
+            _error("message"),
         ),
+        error=_error("form"),
+        action=rx.button("Send to client", on_click=state.send, type="button"),
         open=state.send_open,
         on_open_change=state.set_send_open,
+        max_width="560px",
     )
 
 
 def _offline_dialog() -> rx.Component:
     state = MockupsState
-    return rx.dialog.root(
-        rx.dialog.trigger(rx.button(rx.icon("check", size=14), "Approved offline", variant="soft", type="button")),
-        rx.dialog.content(
-            rx.dialog.title("Record an offline approval"),
-            rx.dialog.description(
-                "For a client who approved by phone, in person or by email, or a job with no artwork. "
-                "It is kept as a written approval record in your name.",
-                size="2",
+    return form_dialog(
+        "Record an offline approval",
+        "For a client who approved by phone, in person or by email, or a job with no artwork. "
+        "It is kept as a written approval record in your name.",
+        field(
+            "Who approved",
+            rx.input(
+                value=state.offline["approved_by"],
+                on_change=lambda value: state.set_offline_field("approved_by", value),
+                name="approved_by",
+                width="100%",
             ),
-            rx.vstack(
-                field(
-                    "Who approved",
-                    rx.input(
-                        value=state.offline["approved_by"],
-                        on_change=lambda value: state.set_offline_field("approved_by", value),
-                        name="approved_by",
-                        width="100%",
-                    ),
-                    _error("approved_by"),
-                ),
-                field(
-                    "How",
-                    rx.select.root(
-                        # Radix's placeholder grey is too faint to read (axe: contrast): one step darker.
-                        rx.select.trigger(placeholder="Choose…", style={"& .rt-SelectTriggerInner": {"color": "var(--gray-11)"}}),
-                        rx.select.content(*[rx.select.item(label, value=value) for value, label in OFFLINE_METHODS]),
-                        value=state.offline["method"],
-                        on_change=lambda value: state.set_offline_field("method", value),
-                        name="method",
-                    ),
-                    _error("method"),
-                ),
-                field(
-                    "Note",
-                    rx.text_area(
-                        value=state.offline["note"],
-                        on_change=lambda value: state.set_offline_field("note", value),
-                        name="offline_note",
-                        rows="3",
-                        width="100%",
-                    ),
-                    _error("offline_note"),
-                ),
-                form_error(_error("form")),
-                dialog_buttons(rx.button("Save", on_click=state.save_offline, type="button")),
-                spacing="3",
-                margin_top="12px",
-            ),
-            max_width="560px",
+            _error("approved_by"),
         ),
+        field(
+            "How",
+            rx.select.root(
+                # Radix's placeholder grey is too faint to read (axe: contrast): one step darker.
+                rx.select.trigger(placeholder="Choose…", style={"& .rt-SelectTriggerInner": {"color": "var(--gray-11)"}}),
+                rx.select.content(*[rx.select.item(label, value=value) for value, label in OFFLINE_METHODS]),
+                value=state.offline["method"],
+                on_change=lambda value: state.set_offline_field("method", value),
+                name="method",
+            ),
+            _error("method"),
+        ),
+        field(
+            "Note",
+            rx.text_area(
+                value=state.offline["note"],
+                on_change=lambda value: state.set_offline_field("note", value),
+                name="offline_note",
+                rows="3",
+                width="100%",
+            ),
+            _error("offline_note"),
+        ),
+        error=_error("form"),
+        action=rx.button("Save", on_click=state.save_offline, type="button"),
         open=state.offline_open,
         on_open_change=state.set_offline_open,
+        trigger=rx.button(rx.icon("check", size=14), "Approved offline", variant="soft", type="button"),
+        max_width="560px",
     )
 
 
