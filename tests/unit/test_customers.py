@@ -7,7 +7,6 @@ import re
 import threading
 
 import pytest
-from sqlalchemy import event
 from sqlmodel import Session, select
 
 from kontrol_app import db
@@ -16,6 +15,7 @@ from kontrol_app.services import customers, portal_auth, portal_links
 from kontrol_app.services.customers import ContactInput, CustomerInput
 from kontrol_app.services.errors import Conflict, InvalidInput, NotFound, ServiceError
 from tests.factories import customer_input, make_customer, make_owner
+from tests.helpers.sql import statements
 
 # --- helpers ---------------------------------------------------------------------------------
 
@@ -362,21 +362,12 @@ def test_paging_happens_in_sql(session, owner):
     for i in range(12):
         customers.create_customer(session, owner, CustomerInput(name=f"Customer {i:02d}", email=f"c{i}@list.test"))
     session.commit()
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    engine = db.get_engine()
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements() as sent:
         page = customers.list_customers(session, owner, page=2, page_size=5)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert names(page) == [f"Customer {i:02d}" for i in range(5, 10)]
-    assert any("count(" in s.lower() for s in statements)
-    listing = [s for s in statements if "LIMIT" in s.upper() and "OFFSET" in s.upper()]
-    assert listing, statements
+    assert any("count(" in s.lower() for s in sent)
+    listing = [s for s in sent if "LIMIT" in s.upper() and "OFFSET" in s.upper()]
+    assert listing, sent
 
 
 # --- edit versions: a stale form never overwrites a colleague's save----------------

@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from sqlalchemy import event, func, text
+from sqlalchemy import func, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
-from kontrol_app import db
 from kontrol_app.models import (
     ApprovalRecord,
     EmailKind,
@@ -32,6 +31,7 @@ from kontrol_app.settings import get_settings
 from tests.factories import make_job
 from tests.helpers.artwork import approve, artwork_customers, image_bytes, pdf_bytes, sent_version, truncated_jpeg, upload
 from tests.helpers.concurrency import all_at_once
+from tests.helpers.sql import statements
 
 @pytest.fixture
 def files_dir(database) -> Path:
@@ -444,14 +444,7 @@ def test_the_database_refuses_to_change_or_delete_an_approval_record(session, ow
 
 
 def test_no_service_function_updates_or_deletes_a_record(session, owner, shop):
-    statements: list[str] = []
-
-    def watch(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    engine = db.get_engine()
-    event.listen(engine, "before_cursor_execute", watch)
-    try:
+    with statements() as sent:
         mockups.set_checklist(session, owner, shop["job"], ["Spelling checked"])
         v1 = sent_version(session, owner, shop["job"])
         mockups.decide(session, shop["customer"], shop["sarah"], v1.id, decision="revisions", notes="Bigger", ticked=[0])
@@ -465,9 +458,7 @@ def test_no_service_function_updates_or_deletes_a_record(session, owner, shop):
         mockups.job_mockups(session, owner, shop["job"])
         mockups.portal_proof(session, shop["customer"], shop["job"])
         session.commit()
-    finally:
-        event.remove(engine, "before_cursor_execute", watch)
-    writes = [s for s in statements if re.match(r"\s*(UPDATE|DELETE)\b.*\bapproval_record\b", s, re.I | re.S)]
+    writes = [s for s in sent if re.match(r"\s*(UPDATE|DELETE)\b.*\bapproval_record\b", s, re.I | re.S)]
     assert writes == []
     assert count(session, ApprovalRecord) == 3
 

@@ -8,7 +8,6 @@ import io
 
 import pytest
 from PIL import Image
-from sqlalchemy import event as sqlalchemy_event
 from sqlmodel import Session, func, select
 
 from kontrol_app.models import CustomerContact, EmailKind, Notification, NotificationRead, OutboxEmail, Shop
@@ -16,6 +15,7 @@ from kontrol_app.services import automations, mockups, notifications
 from kontrol_app.services.errors import InvalidInput, NotAllowed
 from kontrol_app.settings import get_settings
 from tests.factories import make_customer, make_job, make_staff
+from tests.helpers.sql import statements
 
 SHOP_EMAIL = "owner@example.com"  # the shop's address: make_owner's email, as Create your shop sets it
 
@@ -215,7 +215,6 @@ def test_the_stamp_is_the_newest_id_and_changes_only_with_a_new_event(session, o
 
 def test_the_bell_polls_with_one_query_and_reloads_only_when_something_is_new(session, owner, world):
     import kontrol_app.kontrol_app  # noqa: F401  (registers every state)
-    from kontrol_app import db
     from kontrol_app.ui.staff.notifications import NotificationsState
     from tests.helpers.states import browser_tab, run_handler, screen, staff_cookie
 
@@ -224,26 +223,19 @@ def test_the_bell_polls_with_one_query_and_reloads_only_when_something_is_new(se
     run_handler(bell, "load", "")
     assert (bell.unread, bell.items) == (0, [])
 
-    asked: list[str] = []
+    def asked(sent: list[str]) -> list[str]:
+        return [s for s in sent if "staff_notification" in s]
 
-    def record(conn, cursor, statement, *args):
-        if "staff_notification" in statement:
-            asked.append(statement)
-
-    engine = db.get_engine()
-    sqlalchemy_event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements() as sent:
         run_handler(bell, "load", "2026-01-01T00:00:03")
-        assert len(asked) == 1 and "max" in asked[0].lower()  # nothing new: the stamp only
+    assert len(asked(sent)) == 1 and "max" in asked(sent)[0].lower()  # nothing new: the stamp only
 
-        version_id = send_version(session, owner, world["job"])
-        decide(session, world, version_id, "revisions")
-        session.commit()
-        asked.clear()
+    version_id = send_version(session, owner, world["job"])
+    decide(session, world, version_id, "revisions")
+    session.commit()
+    with statements() as sent:
         run_handler(bell, "load", "2026-01-01T00:00:06")
-        assert len(asked) > 1
-    finally:
-        sqlalchemy_event.remove(engine, "before_cursor_execute", record)
+    assert len(asked(sent)) > 1
     assert bell.unread == 1 and bell.unread_text == "1" and bell.bell_label == "Notifications, 1 unread"
     [item] = bell.items
     assert item.title == "Sarah Smith requested revisions on v1 of Spring League T-Shirts"
