@@ -17,7 +17,7 @@ from kontrol_app.services import customers, files, messages
 from kontrol_app.services.errors import InvalidInput, NotFound
 from kontrol_app.services.messages import Segment, ThreadSummary
 from kontrol_app.services.mockups import size_text
-from kontrol_app.ui.components.files import file_card, make_mockup_button
+from kontrol_app.ui.components.files import ARTWORK_ACCEPT, file_card, make_mockup_button
 from kontrol_app.ui.components.empty import empty_state
 from kontrol_app.ui.components.forms import field, named_upload
 from kontrol_app.ui.components.tables import PagedState
@@ -29,16 +29,6 @@ from kontrol_app.ui.staff.shell import guarded, staff_page
 POLL_MS = 3000  # "a new message shows within ~5 s without reload"
 UPLOAD_ID = "message-files"
 # What the browser offers in its file picker; the server judges the bytes, not these.
-ACCEPT = {
-    "image/png": [".png"],
-    "image/jpeg": [".jpg", ".jpeg"],
-    "image/webp": [".webp"],
-    "application/pdf": [".pdf"],
-    "image/svg+xml": [".svg"],
-    "application/postscript": [".ai", ".eps"],
-    "image/vnd.adobe.photoshop": [".psd"],
-    "application/zip": [".zip"],
-}
 ATTACH_HINT = f"Up to {messages.MAX_ATTACHMENTS} files, 25 MB each: PNG, JPEG, WebP, PDF, AI, EPS, SVG, PSD or ZIP."
 REJECTED = f"Attach at most {messages.MAX_ATTACHMENTS} files, each a PNG, JPEG, WebP, PDF, AI, EPS, SVG, PSD or ZIP up to 25 MB."
 FILTERS = [("all", "All"), ("unread", "Unread")]
@@ -475,7 +465,7 @@ def reply_attachments(state: type[rx.State], upload_id: str, error: rx.Var, reje
                     multiple=True,
                     max_files=messages.MAX_ATTACHMENTS,
                     max_size=messages.MAX_ATTACHMENT_BYTES,
-                    accept=ACCEPT,
+                    accept=ARTWORK_ACCEPT,
                     on_drop_rejected=rejected,
                     no_drag=True,
                     border="none",
