@@ -478,6 +478,18 @@ def _settle_status(invoice: Invoice) -> None:
         invoice.paid_at = None
 
 
+def _book(session: Session, invoice: Invoice, payment: InvoicePayment, kind: str, history: str) -> None:
+    """A payment row (money in: positive; a refund: negative) onto its locked invoice: the paid
+    amount, the status it settles to, and the line in the invoice's history."""
+    session.add(payment)
+    invoice.paid_cents += payment.amount_cents
+    _settle_status(invoice)
+    invoice.updated_at = utcnow()
+    session.add(invoice)
+    session.flush()
+    _event(session, invoice, kind, history, payment.recorded_by)
+
+
 def apply_payment(
     session: Session,
     invoice: Invoice,
@@ -499,14 +511,8 @@ def apply_payment(
         reference=reference, recorded_by=recorded_by, staff_user_id=staff_user_id,
         stripe_session_id=stripe_session_id, stripe_payment_intent=stripe_payment_intent,
     )
-    session.add(payment)
-    invoice.paid_cents += amount_cents
-    _settle_status(invoice)
-    invoice.updated_at = utcnow()
-    session.add(invoice)
-    session.flush()
     label = METHOD_LABELS.get(method, method)
-    _event(session, invoice, "payment", f"Payment {format_money(amount_cents, invoice.currency)} ({label})", recorded_by)
+    _book(session, invoice, payment, "payment", f"Payment {format_money(amount_cents, invoice.currency)} ({label})")
     data = {
         "number": invoice.number,
         "amount": format_money(amount_cents, invoice.currency),
@@ -542,14 +548,8 @@ def apply_refund(
         reference=reference, recorded_by=recorded_by, staff_user_id=staff_user_id,
         stripe_refund_id=stripe_refund_id, stripe_payment_intent=stripe_payment_intent,
     )
-    session.add(refund)
-    invoice.paid_cents -= amount_cents
     invoice.refunded_cents += amount_cents
-    _settle_status(invoice)
-    invoice.updated_at = utcnow()
-    session.add(invoice)
-    session.flush()
-    _event(session, invoice, "refund", f"Refunded {format_money(amount_cents, invoice.currency)}", recorded_by)
+    _book(session, invoice, refund, "refund", f"Refunded {format_money(amount_cents, invoice.currency)}")
     return refund
 
 
