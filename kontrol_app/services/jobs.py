@@ -397,20 +397,17 @@ def board(session: Session, actor: StaffPrincipal, *, customer_id: int | None = 
         candidates, params = _BOARD_CANDIDATES, {}
         shop_counts = status_counts(session)
         totals = [shop_counts.get(status, 0) for status in BOARD_STATUSES]
+    # Each column's first cards in the list's order (due soonest, undated last, newest first among
+    # equals), sorted as plain tuples: a Row's attribute costs about a microsecond.
     by_status: dict[str, list] = {status: [] for status in BOARD_STATUSES}
-    for row in connection.execute(candidates, params).all():
-        by_status[row.status].append(row)
-    shown = {status: [row.id for row in sorted(rows, key=_list_order)[:BOARD_CARDS_PER_COLUMN]] for status, rows in by_status.items()}
+    for job_id, status, due_date in connection.execute(candidates, params):
+        by_status[status].append((due_date is None, due_date or date.min, -job_id))
+    shown = {status: [-key[2] for key in sorted(keys)[:BOARD_CARDS_PER_COLUMN]] for status, keys in by_status.items()}
     cards = {row.id: JobRow(*row) for row in connection.execute(_CARDS, {"ids": [i for ids in shown.values() for i in ids]}).all()}
     return [
         BoardColumn(status, statuses.label(status), count, [cards[i] for i in shown[status]])
         for status, count in zip(BOARD_STATUSES, totals, strict=True)
     ]
-
-
-def _list_order(job: Any) -> tuple:
-    """list_jobs' order: due soonest first, undated after; newest first among equals."""
-    return (job.due_date is None, job.due_date or date.min, -job.id)
 
 
 @dataclass(frozen=True)
