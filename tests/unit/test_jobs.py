@@ -444,8 +444,9 @@ def test_list_jobs_orders_by_due_date_and_pages_in_sql(session, owner, customer_
 
 
 def test_early_pages_read_from_each_status_give_the_same_list_as_one_sort(session, owner, customer_id, monkeypatch):
-    """list_jobs reads an early page from each status's first jobs (`SLICED_DEPTH`); every page,
-    for every status filter and for one customer, is the page one sort of all matching jobs gives."""
+    """list_jobs reads an early page from each status's first jobs (`SLICED_DEPTH`), and a page
+    after a row (Next) from each status's next jobs at any depth; every page, for every status
+    filter and for one customer, is the page one sort of all matching jobs gives."""
     other = make_customer(session, owner, "Pixel Labs", contact_name="Sarah Smith")
     day = date(2026, 5, 1)
     kinds = ["quote", "artwork", "in_production", "on_hold", "completed", "cancelled"]
@@ -460,11 +461,50 @@ def test_early_pages_read_from_each_status_give_the_same_list_as_one_sort(sessio
     def pages(filters: jobs.JobFilters) -> list[list[int]]:
         return [[row.id for row in jobs.list_jobs(session, owner, filters, page=n, page_size=7).rows] for n in range(1, 11)]
 
+    def walked(filters: jobs.JobFilters) -> list[list[int]]:  # Next, Next, ...: each page read on from the last row
+        shown, after = [], None
+        for n in range(1, 11):
+            rows = jobs.list_jobs(session, owner, filters, page=n, page_size=7, after=after).rows
+            shown.append([row.id for row in rows])
+            after = rows[-1] if rows else None
+        return shown
+
     sliced = [pages(filters) for filters in cases]
     monkeypatch.setattr(jobs, "SLICED_DEPTH", 0)  # every page by one sort of all matching jobs
     assert sliced == [pages(filters) for filters in cases]
     assert len({job_id for page in sliced[0] for job_id in page}) == 40  # every active job, once paged through
     assert sliced[-2] == [[]] * 10  # a made-up status lists nothing
+    with statements() as sent:
+        assert [walked(filters) for filters in cases] == sliced
+    next_pages = sum(jobs.list_jobs(session, owner, filters, page_size=7).pages - 1 for filters in cases)
+    assert sum("UNION ALL" in s for s in sent) == next_pages  # each read on from a row, none sorting every job
+
+
+def test_the_jobs_lists_next_reads_on_from_the_last_row_shown(session, owner, customer_id, monkeypatch):
+    import kontrol_app.kontrol_app  # noqa: F401  (registers every state)
+    from kontrol_app.ui.staff.jobs.job_list import JobListState
+    from tests.helpers.states import browser_tab, run_handler, screen, staff_cookie
+
+    day = date(2026, 5, 1)
+    for n in range(60):  # three pages; shared due days and undated jobs across their edges
+        due = None if n % 4 == 0 else day + timedelta(days=n % 5)
+        session.add(Job(customer_id=customer_id, title=f"Job {n:02d}", quantity=1, due_date=due, status="artwork"))
+    session.commit()
+    expected = [[str(r.id) for r in jobs.list_jobs(session, owner, jobs.JobFilters(status="active"), page=n).rows] for n in (1, 2, 3)]
+    monkeypatch.setattr(jobs, "SLICED_DEPTH", 0)  # only a page read on from a row comes from the status slices
+    listing = screen(browser_tab(cookie=staff_cookie(session), path="/jobs"), JobListState)
+    run_handler(listing, "load")
+    shown = [[row["id"] for row in listing.rows]]
+    with statements() as sent:
+        for n in (2, 3):  # Next, Next
+            run_handler(listing, "go_to_page", n)
+            shown.append([row["id"] for row in listing.rows])
+    assert shown == expected and listing.page == 3
+    assert sum("UNION ALL" in s for s in sent) == 2
+    with statements() as sent:
+        run_handler(listing, "go_to_page", 2)  # Previous: by position
+    assert [row["id"] for row in listing.rows] == expected[1]
+    assert not any("UNION ALL" in s for s in sent)
 
 
 def test_board_counts_every_job_and_shows_at_most_a_column_of_cards(session, owner, customer_id):

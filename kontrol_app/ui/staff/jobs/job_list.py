@@ -23,8 +23,9 @@ class JobListState(PagedState, rx.State):
     due_to: str = ""
     customer_name: str = ""
     _customer_id: int | None = None
+    _last_row: job_service.JobRow | None = None  # the page's last job: Next reads on from it
 
-    async def _refresh(self, principal: StaffPrincipal) -> None:
+    async def _refresh(self, principal: StaffPrincipal, *, after: job_service.JobRow | None = None) -> None:
         filters = job_service.JobFilters(
             status="" if self.status == "all" else self.status,
             customer_id=self._customer_id,
@@ -34,9 +35,16 @@ class JobListState(PagedState, rx.State):
             customer_search=self.customer_search,
         )
         reader = scan if (self.search + self.customer_search).strip() else read
-        result = await reader(job_service.list_jobs, principal, filters, page=self.page)
+        result = await reader(job_service.list_jobs, principal, filters, page=self.page, after=after)
         self.rows = [row_dict(r) for r in result.rows]
+        self._last_row = result.rows[-1] if result.rows else None
         self.page, self.pages, self.total = result.page, result.pages, result.total
+
+    @staff_event
+    async def go_to_page(self, principal: StaffPrincipal, page: int):
+        after = self._last_row if page == self.page + 1 else None
+        self.page = page
+        await self._refresh(principal, after=after)
 
     @staff_event(quiet=True)
     async def load(self, principal: StaffPrincipal):
