@@ -46,11 +46,11 @@ def getting_started(session: Session) -> list[ChecklistItem]:
         ChecklistItem("Link sent to client via email or text (with a quick note)", link_sent, "/customers", "Open Customers →"),
         ChecklistItem("At least one job created and linked to the customer", job_linked, "/jobs/new", "Create a job →"),
         ChecklistItem("Job status updated each time the order moves forward", status_updated, "/jobs/board", "Open the board →"),
-        ChecklistItem("Automatic notifications turned on", automations_on, "/settings/automations", "Settings → Automations"),
         # Ticked only by a successful Test connection with the current key, never by a pasted key.
         ChecklistItem(
             "Stripe connected so clients can pay online", stripe_account.is_connected(session), "/settings/payments", "Settings → Payments"
         ),
+        ChecklistItem("Automatic notifications turned on", automations_on, "/settings/automations", "Settings → Automations"),
     ]
 
 

@@ -1,4 +1,4 @@
-"""The tabs across Settings (only the sections that exist so far)."""
+"""The tabs across Settings, in the order product.md names them."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import reflex as rx
 
 SECTIONS = [
     ("Shop Info", "/settings/shop"),
-    ("Automations", "/settings/automations"),
     ("Payments", "/settings/payments"),
+    ("Automations", "/settings/automations"),
     ("Team", "/settings/team"),
     ("Email", "/settings/email"),
 ]
