@@ -45,7 +45,7 @@ class PortalJob:
     status_color: str
     progress: int
     steps: list[TimelineStep]
-    side_note: str  # e.g. "On Hold" shown beside the timeline
+    side_note: str  # a sentence beside the timeline when the job is off the pipeline (SIDE_NOTES)
     tracking_number: str
     tracking_carrier: str
     tracking_url: str
@@ -61,6 +61,13 @@ def _day(value: date) -> str:
     return f"{_MONTHS[value.month - 1]} {value.day}"
 
 
+# What a client reads beside the timeline of a job off the pipeline (statuses.SIDE_STATES).
+SIDE_NOTES: dict[str, str] = {
+    statuses.JobStatus.REVISIONS_REQUESTED.value: "Changes to the artwork were requested: the shop is preparing a new version.",
+    statuses.JobStatus.ON_HOLD.value: "This order is on hold.",
+    statuses.JobStatus.DECLINED.value: "This order was declined and will not go ahead.",
+    statuses.JobStatus.CANCELLED.value: "This order was cancelled.",
+}
 # The timeline's steps as plain strings, read once (an enum's `.value` is a slow lookup).
 _TIMELINE = [(step.value, statuses.label(step)) for step in statuses.PIPELINE]
 
@@ -96,7 +103,7 @@ def _cards(jobs: list[Sequence], changes: list[Sequence], timezone: str) -> list
                 status_color=statuses.COLORS.get(status, "gray"),
                 progress=statuses.progress_percent(status, done),
                 steps=steps,
-                side_note=statuses.label(status) if status in statuses.SIDE_STATES else "",
+                side_note=SIDE_NOTES.get(status, ""),
                 tracking_number=number,
                 tracking_carrier=CARRIER_LABELS.get(carrier, ""),
                 tracking_url=tracking_url(carrier, number),

@@ -156,12 +156,12 @@ def test_timeline_for_side_states_shipped_and_completed(session, owner, two_cust
 
     cards = {c.id: c for c in portal_orders.customer_orders(session, a)}
     held_card = cards[held]
-    assert held_card.side_note == "On Hold" and held_card.status_label == "On Hold"
+    assert held_card.side_note == "This order is on hold." and held_card.status_label == "On Hold"
     assert [s.state for s in held_card.steps] == ["done"] * 4 + ["current"] + ["next"] * 3
     assert held_card.progress == 57
 
     revising_card = cards[revising]
-    assert revising_card.side_note == "Revisions Requested"
+    assert revising_card.side_note == "Changes to the artwork were requested: the shop is preparing a new version."
     assert [s.state for s in revising_card.steps] == ["done", "current"] + ["next"] * 6
     assert revising_card.progress == 14
 
@@ -257,3 +257,8 @@ def test_dates_follow_the_history_even_when_a_status_is_entered_twice(session, o
     # Back in Artwork: the latest entry is the date shown; Awaiting Approval is next again.
     assert [(s.state, s.when) for s in card.steps[:3]] == [("done", "Apr 1"), ("current", "Apr 5"), ("next", "")]
     assert card.status == JobStatus.ARTWORK
+
+
+def test_every_status_off_the_pipeline_has_a_sentence_for_the_client():
+    assert set(portal_orders.SIDE_NOTES) == {status.value for status in statuses.SIDE_STATES}
+    assert all(note.endswith(".") and note[0].isupper() for note in portal_orders.SIDE_NOTES.values())

@@ -159,7 +159,7 @@ def _job_detail() -> rx.Component:
             rx.text(job.pieces, rx.cond(job.due != "", " · " + job.due, ""), size="2", color_scheme="gray"),
             rx.cond(job.garment != "", rx.text(job.garment, rx.cond(job.colour != "", " — " + job.colour, ""), size="2")),
             rx.progress(value=job.progress, max=100, width="100%", aria_label="Order progress"),
-            rx.cond(job.side_note != "", rx.callout("This order is " + job.side_note + ".", icon="info", size="1")),
+            rx.cond(job.side_note != "", rx.callout(job.side_note, icon="info", size="1")),
             _timeline(job),
             _tracking(job),
             rx.button(
