@@ -155,6 +155,7 @@ def test_the_client_asks_for_revisions_then_approves_v2(
     expect(client.locator("#portal-job-status")).to_have_text("Art Approved")
     expect(client.locator("#approval-answer")).to_be_visible()
     expect(client.locator("#approval-decided")).to_contain_text("Approved by Sarah Smith")
+    expect(client.locator("#approval-section h2")).to_have_text("Artwork — v2")  # no longer "for your approval"
     expect(client.get_by_role("button", name="Approve", exact=True)).to_have_count(0)
     expect(client.locator("#approval-banner")).to_have_count(0)
     expect(detail.locator(".timeline-step.current")).to_contain_text("Art Approved")

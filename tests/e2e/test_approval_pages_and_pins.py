@@ -165,6 +165,9 @@ def test_a_pin_is_placed_with_the_keyboard_only_and_kept_with_the_revisions(shop
     client.keyboard.type("See the pin")
     client.keyboard.press("Tab")
     request = client.get_by_role("button", name="Request Revisions", exact=True)
+    # The pins sit between "What should change?" and the button that sends them.
+    tops = [box.bounding_box()["y"] for box in (client.get_by_label("What should change?"), pins, request)]
+    assert tops == sorted(tops), tops
     request.focus()
     client.keyboard.press("Enter")
     expect(client.locator("#portal-job-status")).to_have_text("Revisions Requested")

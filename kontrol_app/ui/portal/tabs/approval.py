@@ -438,10 +438,14 @@ def _approve_form() -> rx.Component:
     )
 
 
-def _notes_form(title: str, label: str, name: str, value: rx.Var, on_change, error_key: str, button: str, on_click, scheme: str) -> rx.Component:
+def _notes_form(
+    title: str, label: str, name: str, value: rx.Var, on_change, error_key: str, button: str, on_click, scheme: str, *before_button: rx.Component
+) -> rx.Component:
+    """A heading, a text area and its button; `before_button`: more to fill in before pressing it."""
     return rx.vstack(
         rx.heading(title, size="3", as_="h3"),
         field(label, rx.text_area(name=name, value=value, on_change=on_change, rows="3", width="100%"), ApprovalTab.errors.get(error_key, "")),
+        *before_button,
         rx.button(button, on_click=on_click, variant="soft", color_scheme=scheme, size="3", width=_WIDE_ON_PHONES),
         spacing="3",
         width="100%",
@@ -540,8 +544,8 @@ def _actions() -> rx.Component:
         _notes_form(
             "Request Revisions", "What should change?", "revision_notes", ApprovalTab.revision_notes, ApprovalTab.set_revision_notes,
             "revisions_notes", "Request Revisions", ApprovalTab.request_revisions(ApprovalTab.version_id), "amber",
+            _pins(),  # (placed before the button that sends them)
         ),
-        _pins(),
         rx.separator(size="4"),
         _notes_form(
             "Decline", "Why do you decline?", "decline_reason", ApprovalTab.decline_reason, ApprovalTab.set_decline_reason,
@@ -559,7 +563,8 @@ def approval_section() -> rx.Component:
         ApprovalTab.version_id != 0,
         rx.vstack(
             rx.separator(size="4"),
-            rx.heading("Artwork for your approval — " + ApprovalTab.label, size="4", as_="h2"),
+            # Once answered, the version is no longer "for your approval".
+            rx.heading(rx.cond(ApprovalTab.can_decide, "Artwork for your approval — ", "Artwork — ") + ApprovalTab.label, size="4", as_="h2"),
             _preview(),
             _page_controls(),
             rx.cond(ApprovalTab.pages_note != "", rx.text(ApprovalTab.pages_note, size="2", color_scheme="gray", id="approval-pages-note")),
@@ -607,8 +612,7 @@ def approval_section() -> rx.Component:
             rx.cond(
                 ApprovalTab.certificate_url != "",
                 rx.link(
-                    rx.icon("file-down", size=16, aria_hidden="true"),
-                    "Download certificate",
+                    rx.hstack(rx.icon("file-down", size=16, aria_hidden="true"), "Download certificate", spacing="1", align="center"),
                     href=ApprovalTab.certificate_url,
                     size="2",
                     id="approval-certificate",
