@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from kontrol_app.db import session_scope
-from kontrol_app.models import Carrier, Decoration, JobStatus
-from kontrol_app.services import customers, invoices, jobs, mockups, staff
+from kontrol_app.models import Carrier, Customer, Decoration, JobStatus
+from kontrol_app.services import customers, invoices, jobs, mockups, portal_links, staff
 from kontrol_app.services.shop import update_shop_info
 from kontrol_app.services.statuses import PIPELINE, SIDE_STATES
 
@@ -101,7 +101,14 @@ def load_demo() -> str:
                     jobs.set_tracking(session, owner, job_id, carrier=Carrier.UPS, number="1Z999AA10123456784")
                 jobs.change_status(session, owner, job_id, status)
         _demo_invoices(session, owner, job_ids, today)
-    return f"Demo shop loaded. Sign in at the app with {OWNER_EMAIL} / {OWNER_PASSWORD}"
+        # A client's side too: the first customer's private link, and how their contact signs in.
+        name, _, email, _, _ = CUSTOMERS[0]
+        link = portal_links.portal_url(session.get(Customer, customer_ids[0]))
+    return (
+        f"Demo shop loaded. Sign in at the app with {OWNER_EMAIL} / {OWNER_PASSWORD}\n"
+        f"{name}'s client portal: {link}\n"
+        f"  (sign in there as {email}; the code arrives in the local mailbox, Settings → Email)"
+    )
 
 
 def _demo_invoices(session, owner, job_ids: list[int], today: date) -> None:

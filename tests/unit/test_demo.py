@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from kontrol_app import db, demo
 from kontrol_app.models import Customer, Job, JobStatusChange, OutboxEmail, Shop, StaffUser
-from kontrol_app.services import staff, statuses
+from kontrol_app.services import portal_links, staff, statuses
 
 
 def counts(session: Session) -> tuple[int, int, int, int]:
@@ -19,6 +19,8 @@ def counts(session: Session) -> tuple[int, int, int, int]:
 def test_load_demo_fills_a_shop_with_a_job_in_every_status(database, session):
     message = demo.load_demo()
     assert demo.OWNER_EMAIL in message and demo.OWNER_PASSWORD in message
+    smith = session.exec(select(Customer).where(Customer.name == "Smith Embroidery")).one()
+    assert portal_links.portal_url(smith) in message and "sarah@smithembroidery.example" in message  # a client's side too
 
     shop = session.exec(select(Shop)).one()
     assert (shop.name, shop.timezone) == ("Demo Print Co.", "America/New_York")
