@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 
 from kontrol_app.db import session_scope
@@ -36,6 +37,20 @@ JOBS = [
     ("Coaches' Quarter-Zips", 18, Decoration.EMBROIDERY, "Sport-Tek quarter-zip", "Forest green"),
     ("Sample Run", 6, Decoration.OTHER, "Mixed", "Mixed"),
 ]
+
+
+def _mockup_png(title: str, colour: str) -> bytes:
+    """A plain stand-in for a mockup: the job's title on a garment-coloured panel."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("RGB", (800, 600), "#2d4a7a")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((200, 150, 600, 450), outline="white", width=6)
+    draw.text((400, 280), title, fill="white", anchor="mm", font=ImageFont.load_default(size=36))  # Pillow's own font
+    draw.text((400, 330), f"{colour} · front", fill="#dfe7f5", anchor="mm", font=ImageFont.load_default(size=24))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def load_demo() -> str:
@@ -99,6 +114,10 @@ def load_demo() -> str:
             for status in path:
                 if status == JobStatus.SHIPPED:
                     jobs.set_tracking(session, owner, job_id, carrier=Carrier.UPS, number="1Z999AA10123456784")
+                if status == JobStatus.AWAITING_APPROVAL == target:  # with artwork the client can approve
+                    version = mockups.upload_version(session, owner, job_id, _mockup_png(title, colour), name="front.png")
+                    mockups.send_for_approval(session, owner, version.id, message="Here is the front print. Approve it or tell us what to change.")
+                    continue
                 jobs.change_status(session, owner, job_id, status)
         _demo_invoices(session, owner, job_ids, today)
         # A client's side too: the first customer's private link, and how their contact signs in.

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from kontrol_app import db, demo
 from kontrol_app.models import Customer, Job, JobStatusChange, OutboxEmail, Shop, StaffUser
-from kontrol_app.services import portal_links, staff, statuses
+from kontrol_app.services import mockups, portal_links, staff, statuses
 
 
 def counts(session: Session) -> tuple[int, int, int, int]:
@@ -40,8 +40,13 @@ def test_load_demo_fills_a_shop_with_a_job_in_every_status(database, session):
         assert changes[0].from_status is None and changes[0].to_status == "quote"
         assert changes[-1].to_status == job.status
         assert all(later.from_status == earlier.to_status for earlier, later in zip(changes, changes[1:], strict=False))
-    # No automation is on in the demo, so nothing is emailed.
-    assert session.exec(select(func.count()).select_from(OutboxEmail)).one() == 0
+    # The job awaiting approval has artwork the client can approve (its request is the one
+    # email queued: no automation is on in the demo).
+    [waiting] = [job for job in all_jobs if job.status == "awaiting_approval"]
+    proof = mockups.portal_proof(session, waiting.customer_id, waiting.id)
+    assert proof is not None and proof.can_decide and proof.preview_url
+    kinds = session.exec(select(OutboxEmail.kind)).all()
+    assert kinds and set(kinds) == {"artwork_ready"}
 
     ticket = staff.sign_in(session, email=demo.OWNER_EMAIL, password=demo.OWNER_PASSWORD)
     assert isinstance(ticket, str) and len(ticket) > 20
