@@ -16,7 +16,7 @@ from kontrol_app.services.errors import InvalidInput, NotFound
 from kontrol_app.services.jobs import customer_job_counts
 from kontrol_app.services.money import format_money
 from kontrol_app.services.search import contains
-from kontrol_app.services.shop import get_shop
+from kontrol_app.services.shop import shop_currency
 from kontrol_app.services.staff import StaffPrincipal
 from kontrol_app.services.validation import clean_email, clean_text
 from kontrol_app.services.versions import claim_version
@@ -235,11 +235,9 @@ class CustomerDetail:
 def customer_stats(session: Session, customer_id: int) -> CustomerStats:
     """Active Jobs and Total Orders from the jobs table; Open Invoices is what the customer
     still owes on sent and partially paid invoices, in the shop currency."""
-    shop = get_shop(session)
-    currency = shop.currency if shop else "USD"
     counts = customer_job_counts(session, customer_id)
     owed = invoices.open_balance(session, customer_id)
-    return CustomerStats(active_jobs=counts.active, open_invoices=format_money(owed, currency), total_orders=counts.total)
+    return CustomerStats(active_jobs=counts.active, open_invoices=format_money(owed, shop_currency(session)), total_orders=counts.total)
 
 
 def customer_form(session: Session, actor: StaffPrincipal, customer_id: int) -> CustomerInput:

@@ -16,7 +16,7 @@ of the same invoice happen one after the other and the paid amount is never lost
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import bindparam, case, or_, update
@@ -791,13 +791,14 @@ def job_invoices(session: Session, actor: StaffPrincipal, job_id: int) -> list[I
     return [view(session, row) for row in rows]
 
 
+_OPEN_BALANCE = sa_select(func.coalesce(func.sum(Invoice.total_cents - Invoice.paid_cents), 0)).where(
+    Invoice.customer_id == bindparam("customer_id"), Invoice.status.in_([s.value for s in OPEN])
+)
+
+
 def open_balance(session: Session, customer_id: int) -> int:
     """What the customer owes on sent and partially paid invoices (the Open Invoices card)."""
-    return session.exec(
-        select(func.coalesce(func.sum(Invoice.total_cents - Invoice.paid_cents), 0)).where(
-            Invoice.customer_id == customer_id, Invoice.status.in_([s.value for s in OPEN])
-        )
-    ).one()
+    return session.connection().execute(_OPEN_BALANCE, {"customer_id": customer_id}).scalar_one()
 
 
 @dataclass(frozen=True)
@@ -953,6 +954,16 @@ def portal_invoice(session: Session, customer_id: int, invoice_id: int) -> Invoi
     if invoice is None or invoice.customer_id != customer_id or invoice.status == InvoiceStatus.DRAFT:
         raise NotFound("That invoice is not in your portal.")
     return invoice
+
+
+def portal_detail(session: Session, customer_id: int, invoice_id: int) -> InvoiceView:
+    """One of the client's own sent invoices in full (lines, totals, payments), for the portal's
+    View: what the PDF says, without what only staff see (the history, who recorded a payment
+    and its reference, the reason for a void)."""
+    full = view(session, portal_invoice(session, customer_id, invoice_id))
+    return replace(
+        full, history=[], void_reason="", payments=[replace(p, reference="", recorded_by="") for p in full.payments]
+    )
 
 
 

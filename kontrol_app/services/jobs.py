@@ -497,10 +497,11 @@ class CustomerJobCounts:
     total: int
 
 
+_CUSTOMER_COUNTS = sa_select(Job.status, func.count()).where(Job.customer_id == bindparam("customer_id")).group_by(Job.status)
+
+
 def customer_job_counts(session: Session, customer_id: int) -> CustomerJobCounts:
-    rows = dict(
-        session.exec(select(Job.status, func.count(Job.id)).where(Job.customer_id == customer_id).group_by(Job.status)).all()
-    )
+    rows = dict(session.connection().execute(_CUSTOMER_COUNTS, {"customer_id": customer_id}).all())
     active = sum(n for status, n in rows.items() if status not in statuses.CLOSED)
     return CustomerJobCounts(active=active, total=sum(rows.values()))
 

@@ -71,6 +71,14 @@ def shop_timezone(session: Session) -> str:
     return session.connection().execute(TIMEZONE_QUERY).scalar() or "UTC"
 
 
+_CURRENCY_QUERY = sa_select(Shop.currency).order_by(Shop.id).limit(1)
+
+
+def shop_currency(session: Session) -> str:
+    """The currency money is shown in (one column, as `shop_timezone`)."""
+    return session.connection().execute(_CURRENCY_QUERY).scalar() or "USD"
+
+
 def get_shop(session: Session) -> Shop | None:
     return session.exec(select(Shop).order_by(Shop.id).limit(1)).first()
 
