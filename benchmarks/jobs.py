@@ -187,7 +187,8 @@ def main() -> int:
             first = jobs.list_jobs(session, owner, active)
             found = jobs.list_jobs(session, owner, search)
             busy_cards = len(portal_orders.customer_orders(session, busy))
-        middle = max(1, first.pages // 2)
+            middle = max(1, first.pages // 2)
+            before_middle = jobs.list_jobs(session, owner, active, page=middle - 1).rows[-1]  # Next from here
         print(
             f"{backend}: seeded {args.customers:,} customers, {seeded['jobs']:,} jobs, {seeded['history']:,} history rows "
             f"in {seed_seconds:.1f} s; {first.total:,} active jobs = {first.pages:,} pages of {jobs.PAGE_SIZE}"
@@ -197,6 +198,7 @@ def main() -> int:
             [
                 ("list_jobs active, page 1", lambda s: jobs.list_jobs(s, owner, active, page=1)),
                 (f"list_jobs active, page {middle:,} (middle)", lambda s: jobs.list_jobs(s, owner, active, page=middle)),
+                (f"list_jobs active, Next to page {middle:,}", lambda s: jobs.list_jobs(s, owner, active, page=middle, after=before_middle)),
                 (f"list_jobs search 'hoodie', all statuses ({found.total:,} matches)", lambda s: jobs.list_jobs(s, owner, search)),
                 ("list_jobs search 'hoodie', active", lambda s: jobs.list_jobs(s, owner, jobs.JobFilters(status="active", search="hoodie"))),
                 ("board (9 columns)", lambda s: jobs.board(s, owner)),
