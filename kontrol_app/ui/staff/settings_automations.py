@@ -299,8 +299,7 @@ def automations_page() -> rx.Component:
         "Settings",
         "Settings",
         settings_tabs("Automations"),
-        _reminders_card(),
-        _invoice_reminders_card(),
+        # The guide's automations first (an email per status change), then the reminders.
         rx.text("Clients get an automatic email when a job moves to a status you switch on here.", size="2", color_scheme="gray", margin_bottom="12px"),
         rx.table.root(
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Status", "Email the client", "Subject", "")])),
@@ -308,8 +307,11 @@ def automations_page() -> rx.Component:
             variant="surface",
             width="100%",
             max_width="960px",
+            margin_bottom="20px",
         ),
         _editor(),
+        _reminders_card(),
+        _invoice_reminders_card(),
     )
 
 
