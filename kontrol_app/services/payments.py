@@ -41,7 +41,7 @@ from kontrol_app.services.clock import shop_today
 from kontrol_app.services.errors import NotAllowed, NotFound, ServiceError
 from kontrol_app.services.money import format_money
 from kontrol_app.services.portal_links import portal_url
-from kontrol_app.services.shop import display_name, shop_info, shop_timezone
+from kontrol_app.services.shop import display_name, get_shop, shop_info, shop_timezone
 from kontrol_app.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -71,9 +71,37 @@ class WebhookRefused(Exception):
     """The request is not a genuine, fresh Stripe event (answer 400)."""
 
 
+def _sentence(text: str) -> str:
+    return text if text.endswith(".") else text + "."
+
+
 def _unavailable(session: Session) -> PaymentUnavailable:
-    name = display_name(shop_info(session))
-    return PaymentUnavailable(f"Card payment is not available right now — contact {name}" + ("" if name.endswith(".") else "."))
+    return PaymentUnavailable(_sentence(f"Card payment is not available right now — contact {display_name(shop_info(session))}"))
+
+
+def card_payments_available(session: Session) -> bool:
+    """Whether Pay Now can start at all: a Stripe key is set (the environment's or the one saved
+    in Settings -> Payments). The same test `start_checkout` makes (`stripe_account.client` is
+    None without a key), so a button is offered exactly when the server would try; Stripe
+    refusing the key is still only found out then, and `start_checkout` stays the guard."""
+    return stripe_account.secret_key(session) is not None
+
+
+@dataclass(frozen=True)
+class PayOptions:
+    card: bool  # Pay Now, Pay deposit, Pay all open invoices are offered
+    offline: str  # what an invoice with something to pay says instead when `card` is False
+
+
+def pay_options(session: Session) -> PayOptions:
+    """How the portal's Invoices tab offers payment: by card when the shop can take it; if not,
+    the shop's own payment instructions (Settings -> Payments, printed on the PDF as "How to
+    pay"), or "To pay this invoice, contact <shop>."."""
+    if card_payments_available(session):
+        return PayOptions(True, "")
+    shop = get_shop(session)
+    instructions = (shop.payment_instructions if shop is not None else "").strip()
+    return PayOptions(False, instructions or _sentence(f"To pay this invoice, contact {display_name(shop_info(session))}"))
 
 
 # --- Pay Now ---------------------------------------------------------------------------------------

@@ -243,3 +243,29 @@ def test_the_invoices_page_filters_searches_and_totals(world, session):
     assert [r["number"] for r in state.rows] == ["INV-0001"]
     run_handler(state, "set_filter", "status", "bogus")
     assert state.errors.get("status")
+
+
+# --- Send Invoice while the shop cannot take cards -------------------------------------------------
+
+
+def test_without_stripe_send_invoice_notes_clients_cannot_pay_by_card_and_still_sends(world, session):
+    state = _tab(world)
+    assert state.card_payments is False  # the note by Send Invoice shows
+    run_handler(state, "open_new")
+    run_handler(state, "set_line", 0, "unit_price", "5")
+    run_handler(state, "send")
+    assert not state.editing and state.detail["title"] == "INV-0001"  # sent all the same
+    assert [row.kind for row in session.exec(select(OutboxEmail)).all()] == [EmailKind.INVOICE_SENT]
+
+
+def test_with_stripe_there_is_no_card_payments_note(world, fake_stripe, monkeypatch):
+    from kontrol_app.settings import get_settings
+    from tests.fakes.stripe_server import API_KEY
+
+    monkeypatch.setenv("STRIPE_SECRET_KEY", API_KEY)
+    monkeypatch.setenv("STRIPE_API_BASE", fake_stripe.url)
+    get_settings.cache_clear()
+    try:
+        assert _tab(world).card_payments is True
+    finally:
+        get_settings.cache_clear()

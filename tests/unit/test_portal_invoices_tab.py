@@ -1,6 +1,8 @@
 """The portal's Invoices tab as the browser drives it (its state, through Reflex's handlers):
-the cards, Pay Now when Stripe cannot take the card, the return page with a made-up session,
-and a `?invoice=` link opening the tab."""
+the cards, Pay Now offered only when the shop can take cards (else how to pay the shop), Pay
+Now refused all the same from a stale page, View (lines, totals, payments; only the client's
+own sent invoices), the return page with a made-up session, and a `?invoice=` link opening the
+tab and that invoice."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from sqlmodel import Session, select
 
 import kontrol_app.kontrol_app  # noqa: F401  (registers the portal page and its `link` route arg)
 from kontrol_app.api.cookies import PORTAL_COOKIE
-from kontrol_app.models import CheckoutAttempt, Customer, CustomerContact, utcnow
+from kontrol_app.models import CheckoutAttempt, Customer, CustomerContact, Invoice, InvoiceStatus, utcnow
 from kontrol_app.models import PortalSession as PortalSessionRow
 from kontrol_app.services import invoices, portal_links
 from kontrol_app.services.tokens import new_token, token_hash
@@ -81,3 +83,85 @@ def test_a_made_up_return_from_stripe_is_not_taken_for_a_payment(client):
 def test_an_emailed_invoice_link_opens_the_invoices_tab(client):
     assert screen(_open(client, invoice=str(client["invoice_id"])), PortalTabs).tab == "invoices"
     assert screen(_open(client), PortalTabs).tab == "orders"
+
+
+# --- card payments offered only when the shop can take them; View -------------------------------
+
+
+@pytest.fixture
+def stripe_key(fake_stripe, monkeypatch):
+    """The shop can take cards: a Stripe key (the fake's), as STRIPE_SECRET_KEY sets it."""
+    from kontrol_app.settings import get_settings
+    from tests.fakes.stripe_server import API_KEY
+
+    monkeypatch.setenv("STRIPE_SECRET_KEY", API_KEY)
+    monkeypatch.setenv("STRIPE_API_BASE", fake_stripe.url)
+    get_settings.cache_clear()
+    yield fake_stripe
+    get_settings.cache_clear()
+
+
+def test_without_stripe_no_pay_button_is_offered_and_the_card_says_whom_to_contact(client, session):
+    make_invoice(session, client["owner"], client["job_id"], [("Hoodies", "2", "30")], send=True)  # two open: Pay all too
+    tab = screen(_open(client), InvoicesTab)
+    assert tab.open_count == 2  # something to pay on both...
+    assert tab.card_payments is False  # ...but neither Pay Now nor Pay all open invoices shows
+    assert tab.pay_offline == "To pay this invoice, contact Test Print Co."
+
+
+def test_without_stripe_the_shops_own_payment_instructions_say_how_to_pay(client, session):
+    from kontrol_app.services import stripe_account
+
+    stripe_account.update_payment_settings(
+        session, client["owner"], tax_rate="", invoice_prefix="INV-", invoice_next_number="9",
+        payment_terms_days="14", payment_instructions="Checks payable to Test Print Co.\nBank: 000-111",
+    )
+    session.commit()
+    tab = screen(_open(client), InvoicesTab)
+    assert (tab.card_payments, tab.pay_offline) == (False, "Checks payable to Test Print Co.\nBank: 000-111")
+
+
+def test_with_stripe_pay_now_is_offered_and_takes_the_client_to_checkout(client, session, stripe_key):
+    root = _open(client)
+    tab = screen(root, InvoicesTab)
+    assert (tab.card_payments, tab.pay_offline) == (True, "")
+    assert tab.invoices[0].pay_label == "Pay Now"
+    run_handler(tab, "pay", client["invoice_id"])
+    assert screen(root, InvoicesTab).pay_error == ""
+    [attempt] = session.exec(select(CheckoutAttempt)).all()
+    assert attempt.amount_cents == 84_000
+
+
+def test_view_shows_the_lines_totals_and_payments_and_a_second_click_hides_them(client, session):
+    invoices.record_payment(session, client["owner"], client["invoice_id"], amount="40", method="check", reference="Check 1234")
+    session.commit()
+    root = _open(client)
+    run_handler(screen(root, InvoicesTab), "view_invoice", client["invoice_id"])
+    tab = screen(root, InvoicesTab)
+    assert tab.detail_id == client["invoice_id"]
+    assert tab.detail_lines == [{"description": "Shirts", "quantity": "12", "unit_price": "$70.00", "amount": "$840.00"}]
+    assert [(row["label"], row["amount"]) for row in tab.detail_totals] == [
+        ("Subtotal", "$840.00"), ("Total", "$840.00"), ("Paid", "$40.00"), ("Balance", "$800.00"),
+    ]
+    [payment] = tab.detail_payments
+    assert (payment["kind"], payment["amount"], payment["method"]) == ("Payment", "$40.00", "Check")
+    assert "Check 1234" not in str(tab.detail_payments)  # staff's reference and who recorded it stay with staff
+    run_handler(tab, "view_invoice", client["invoice_id"])
+    assert screen(root, InvoicesTab).detail_id == 0
+
+
+def test_view_never_opens_a_draft_or_another_customers_invoice(client, session):
+    draft_id = session.exec(select(Invoice.id).where(Invoice.status == InvoiceStatus.DRAFT)).one()
+    other = make_customer(session, client["owner"], "Other Co", "other@example.com")
+    other_job = make_job(session, client["owner"], other, "Other Job")
+    foreign_id = make_invoice(session, client["owner"], other_job, [("Secret widget", "1", "99")], send=True)
+    root = _open(client)
+    for invoice_id in (draft_id, foreign_id, 999_999):
+        run_handler(screen(root, InvoicesTab), "view_invoice", invoice_id)
+        tab = screen(root, InvoicesTab)
+        assert (tab.detail_id, tab.detail_lines) == (0, [])
+
+
+def test_an_emailed_invoice_link_opens_that_invoice_details(client):
+    tab = screen(_open(client, invoice=str(client["invoice_id"])), InvoicesTab)
+    assert tab.detail_id == client["invoice_id"] and tab.detail_lines[0]["description"] == "Shirts"

@@ -1,5 +1,6 @@
-"""Portal -> Invoices: the client's sent invoices, Pay Now through Stripe Checkout, the PDF,
-and the page Stripe sends the client back to (`?paid=<session id>`)."""
+"""Portal -> Invoices: the client's sent invoices, View (lines, totals, payments), Pay Now
+through Stripe Checkout (offered only when the shop can take cards: otherwise how to pay the
+shop instead), the PDF, and the page Stripe sends the client back to (`?paid=<session id>`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import reflex as rx
 
 from kontrol_app.services import invoices, payments, portal_live
 from kontrol_app.services.errors import NotFound, ServiceError
-from kontrol_app.services.invoices import PortalInvoice
+from kontrol_app.services.invoices import InvoiceView, PortalInvoice
+from kontrol_app.services.money import format_money
 from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.ui.components.empty import empty_state
 from kontrol_app.ui.portal.live import watch
@@ -26,9 +28,43 @@ RETURN_MESSAGES = {
 }
 
 
+def _detail_rows(v: InvoiceView) -> tuple[list[dict[str, str]], list[dict[str, str]], list[dict[str, str]]]:
+    """View's table: the lines, the totals (only those that apply) and the payments, every
+    amount already formatted in the invoice's currency by the service."""
+    lines = [{"description": line.description, "quantity": f"{line.quantity:,}", "unit_price": line.unit_price, "amount": line.amount} for line in v.lines]
+    zero = format_money(0, v.currency)
+    totals = [("Subtotal", v.subtotal, "")]
+    if v.discount:
+        totals.append((v.discount_label, v.discount, ""))
+    if v.tax != zero:
+        totals.append((v.tax_label, v.tax, ""))
+    totals.append(("Total", v.total, "bold"))
+    if v.deposit:
+        totals.append(("Deposit", v.deposit, ""))
+    if v.paid != zero or v.refunded:
+        totals.append(("Paid", v.paid, ""))
+    if v.refunded:
+        totals.append(("Refunded", v.refunded, ""))
+    totals.append(("Balance", v.balance, "bold"))
+    payments = [
+        {"received_on": p.received_on, "kind": "Refund" if p.is_refund else "Payment", "amount": p.amount, "method": p.method}
+        for p in v.payments
+    ]
+    return lines, [{"label": label, "amount": amount, "weight": weight} for label, amount, weight in totals], payments
+
+
 class InvoicesTab(PortalSession):
     invoices: list[PortalInvoice] = []
     open_count: int = 0  # invoices with something to pay
+    # The shop can take cards (payments.pay_options): else `pay_offline` says how to pay.
+    card_payments: bool = False
+    pay_offline: str = ""
+    # View: one invoice's lines, totals and payments, under its card (0: none open).
+    detail_id: int = 0
+    detail_lines: list[dict[str, str]] = []
+    detail_totals: list[dict[str, str]] = []
+    detail_payments: list[dict[str, str]] = []
+    detail_notes: str = ""
     pay_error: str = ""
     return_message: str = ""
     return_color: str = "green"
@@ -45,12 +81,34 @@ class InvoicesTab(PortalSession):
                 outcome = "unknown"
             self.return_message, self.return_color = RETURN_MESSAGES.get(outcome, RETURN_MESSAGES["processing"])
         await self._load(viewer.customer_id)
-        if paid or query.get("tab", "") == INVOICES or query.get("invoice", ""):
+        wanted = query.get("invoice", "")
+        if wanted.isascii() and wanted.isdigit() and len(wanted) <= 9 and any(card.id == int(wanted) for card in self.invoices):
+            await self._show(viewer.customer_id, int(wanted))  # an emailed "View and pay" link opens it
+        if paid or query.get("tab", "") == INVOICES or wanted:
             (await self.get_state(PortalTabs)).tab = INVOICES
 
     async def _load(self, customer_id: int) -> None:
         self.invoices = await call(invoices.portal_cards, customer_id)
         self.open_count = sum(1 for card in self.invoices if card.pay_label)
+        options = await call(payments.pay_options)
+        self.card_payments, self.pay_offline = options.card, options.offline
+        if self.detail_id:
+            await self._show(customer_id, self.detail_id)  # a payment may have just landed
+
+    async def _show(self, customer_id: int, invoice_id: int) -> None:
+        """View: the invoice's detail under its card; only this customer's sent invoices."""
+        try:
+            detail = await call(invoices.portal_detail, customer_id, invoice_id)
+        except NotFound:
+            self._hide()
+            return
+        self.detail_id = detail.id
+        self.detail_lines, self.detail_totals, self.detail_payments = _detail_rows(detail)
+        self.detail_notes = detail.notes
+
+    def _hide(self) -> None:
+        self.detail_id = 0
+        self.detail_lines, self.detail_totals, self.detail_payments, self.detail_notes = [], [], [], ""
 
     async def _reload(self, viewer: PortalViewer) -> None:
         """The portal's poll saw an invoice change: a payment confirmed by Stripe's webhook
@@ -75,9 +133,89 @@ class InvoicesTab(PortalSession):
     async def pay_all(self, viewer: PortalViewer):
         return await self._checkout(viewer, None)
 
+    @portal_event
+    async def view_invoice(self, viewer: PortalViewer, invoice_id: int):
+        """View / Hide details: a second click on the open one closes it."""
+        if int(invoice_id) == self.detail_id:
+            self._hide()
+        else:
+            await self._show(viewer.customer_id, int(invoice_id))
+
+    @ui_event
+    def hide_invoice(self):
+        self._hide()
+
     @ui_event
     def dismiss_return(self):
         self.return_message = ""
+
+
+def _details(invoice: rx.Var) -> rx.Component:
+    """What the invoice says, as on its PDF: lines, totals, payments, notes."""
+    return rx.vstack(
+        rx.box(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell("Description"),
+                        rx.table.column_header_cell("Qty", text_align="right"),
+                        rx.table.column_header_cell("Unit price", text_align="right"),
+                        rx.table.column_header_cell("Amount", text_align="right"),
+                    )
+                ),
+                rx.table.body(
+                    rx.foreach(
+                        InvoicesTab.detail_lines,
+                        lambda line: rx.table.row(
+                            rx.table.cell(line["description"], white_space="pre-wrap"),
+                            rx.table.cell(line["quantity"], text_align="right"),
+                            rx.table.cell(line["unit_price"], text_align="right", white_space="nowrap"),
+                            rx.table.cell(line["amount"], text_align="right", white_space="nowrap"),
+                            class_name="invoice-line",
+                        ),
+                    )
+                ),
+                variant="surface",
+                size="1",
+                width="100%",
+            ),
+            width="100%",
+            overflow_x="auto",
+        ),
+        rx.vstack(
+            rx.foreach(
+                InvoicesTab.detail_totals,
+                lambda row: rx.hstack(
+                    rx.text(row["label"], size="2", weight=rx.cond(row["weight"] == "bold", "bold", "regular")),
+                    rx.spacer(),
+                    rx.text(row["amount"], size="2", weight=rx.cond(row["weight"] == "bold", "bold", "regular")),
+                    width="100%",
+                    class_name="invoice-total-row",
+                ),
+            ),
+            spacing="1",
+            width="100%",
+            max_width="320px",
+            margin_left="auto",
+        ),
+        rx.cond(
+            InvoicesTab.detail_payments.length() > 0,
+            rx.vstack(
+                rx.text("Payments", weight="bold", size="2"),
+                rx.foreach(
+                    InvoicesTab.detail_payments,
+                    lambda p: rx.text(p["received_on"], " · ", p["kind"], " ", p["amount"], " · ", p["method"], size="2", class_name="invoice-payment"),
+                ),
+                spacing="1",
+                width="100%",
+            ),
+        ),
+        rx.cond(InvoicesTab.detail_notes != "", rx.text("Notes: ", InvoicesTab.detail_notes, size="2", white_space="pre-wrap")),
+        spacing="3",
+        width="100%",
+        class_name="invoice-details",
+        id="invoice-details-" + invoice.id.to(str),
+    )
 
 
 def _card(invoice: rx.Var) -> rx.Component:
@@ -98,15 +236,30 @@ def _card(invoice: rx.Var) -> rx.Component:
                 align="center",
             ),
             rx.cond(invoice.note != "", rx.text(invoice.note, size="2", color_scheme="gray")),
+            # No card payments (Stripe not set up): how to pay the shop, never a button that fails.
+            rx.cond(
+                (invoice.pay_label != "") & ~InvoicesTab.card_payments,
+                rx.text(InvoicesTab.pay_offline, size="2", white_space="pre-wrap", class_name="pay-offline"),
+            ),
+            rx.cond(InvoicesTab.detail_id == invoice.id, _details(invoice)),
             rx.flex(
                 rx.cond(
-                    invoice.pay_label != "",
+                    (invoice.pay_label != "") & InvoicesTab.card_payments,
                     rx.button(
                         rx.icon("credit-card", size=16),
                         invoice.pay_label,
                         on_click=InvoicesTab.pay(invoice.id),
                         class_name="pay-now",
                     ),
+                ),
+                rx.button(
+                    rx.icon("file-text", size=16),
+                    rx.cond(InvoicesTab.detail_id == invoice.id, "Hide details", "View"),
+                    variant="soft",
+                    on_click=InvoicesTab.view_invoice(invoice.id),
+                    aria_expanded=rx.cond(InvoicesTab.detail_id == invoice.id, "true", "false"),
+                    aria_label=rx.cond(InvoicesTab.detail_id == invoice.id, "Hide details of ", "View ") + invoice.number,
+                    class_name="invoice-view",
                 ),
                 rx.link(
                     rx.button(rx.icon("download", size=16), "Download PDF", variant="soft"),
@@ -149,7 +302,7 @@ def invoices_tab() -> rx.Component:
             rx.vstack(
                 # One checkout for everything owed, when there is more than one invoice to pay.
                 rx.cond(
-                    InvoicesTab.open_count > 1,
+                    (InvoicesTab.open_count > 1) & InvoicesTab.card_payments,
                     rx.button("Pay all open invoices", variant="outline", on_click=InvoicesTab.pay_all),
                 ),
                 rx.foreach(InvoicesTab.invoices, _card),

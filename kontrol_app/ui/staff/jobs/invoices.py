@@ -7,7 +7,7 @@ from __future__ import annotations
 import reflex as rx
 
 from kontrol_app.models import InvoiceStatus
-from kontrol_app.services import invoices
+from kontrol_app.services import invoices, payments
 from kontrol_app.services import shop as shop_service
 from kontrol_app.services.clock import shop_today
 from kontrol_app.services.errors import NotFound
@@ -27,6 +27,7 @@ PAYMENT_FIELDS = ("amount", "method", "received_on", "reference")
 REFUND_FIELDS = ("amount", "received_on", "reference")
 METHOD_OPTIONS = [(m.value, invoices.METHOD_LABELS[m]) for m in invoices.STAFF_METHODS]
 MAX_SCREEN_LINES = 500  # the service allows more (imports); a screen of 500 rows is already unwieldy
+PAYMENTS_SETTINGS = "/settings/payments"
 
 
 def pdf_url(invoice_id: int) -> str:
@@ -160,6 +161,9 @@ class JobInvoicesState(StaffState, rx.State):
     refund: dict[str, str] = {}
     void_open: bool = False
     void_reason: str = ""
+    # The client's portal offers Pay Now (payments.card_payments_available); if not, Send
+    # Invoice says so (and still sends).
+    card_payments: bool = True
 
     def _job_id(self) -> int | None:
         return self._route_id("job_id")
@@ -228,6 +232,7 @@ class JobInvoicesState(StaffState, rx.State):
         self.reset()  # another job's invoices never show while this one loads
         if self._job_id() is None:
             return
+        self.card_payments = await call(payments.card_payments_available)
         try:
             await self._refresh(principal)
             wanted = self.router.url.query_parameters.get("invoice", "")
@@ -241,6 +246,7 @@ class JobInvoicesState(StaffState, rx.State):
     @staff_event
     async def open_new(self, principal: StaffPrincipal):
         data = await call(invoices.new_invoice_input, principal, self._job_id())
+        self.card_payments = await call(payments.card_payments_available)
         info = await call(shop_service.shop_info)
         self.currency = info.currency if info else "USD"
         self.editing_id = 0
@@ -249,6 +255,7 @@ class JobInvoicesState(StaffState, rx.State):
     @staff_event
     async def edit_draft(self, principal: StaffPrincipal, invoice_id: int):
         await self._select(principal, invoice_id)  # also proves it is this job's
+        self.card_payments = await call(payments.card_payments_available)
         data = await call(invoices.invoice_input, principal, invoice_id)
         self.currency = self.detail["currency"]
         self.editing_id = invoice_id
@@ -579,6 +586,7 @@ def _editor() -> rx.Component:
             ),
             _totals_preview(),
             form_error(_error("form")),
+            _card_payments_note(),
             rx.flex(
                 rx.button("Cancel", variant="soft", color_scheme="gray", type="button", on_click=state.close_editor),
                 rx.button("Save Draft", variant="soft", type="button", on_click=state.save_draft),
@@ -593,6 +601,26 @@ def _editor() -> rx.Component:
         ),
         width="100%",
         custom_attrs={"id": "invoice-editor"},
+    )
+
+
+def _card_payments_note() -> rx.Component:
+    """Next to Send Invoice while the shop cannot take cards: the client's portal will show how
+    to pay the shop instead of Pay Now. A note, never a block: sending works all the same."""
+    return rx.cond(
+        ~JobInvoicesState.card_payments,
+        rx.callout.root(
+            rx.callout.icon(rx.icon("info", size=16)),
+            rx.callout.text(
+                "Clients can't pay by card yet: connect Stripe in ",
+                rx.link("Settings → Payments", href=PAYMENTS_SETTINGS, underline="always"),
+                ". Sending still works: the portal tells clients how to pay you instead.",
+            ),
+            color_scheme="amber",
+            size="1",
+            width="100%",
+            class_name="card-payments-note",
+        ),
     )
 
 
@@ -752,6 +780,8 @@ def _detail_section() -> rx.Component:
                 custom_attrs={"id": "invoice-detail-totals"},
             ),
             rx.cond(d["notes"] != "", rx.text("Notes: ", d["notes"], size="2", white_space="pre-wrap")),
+            # Send Invoice, or Email again for an invoice still to be paid.
+            rx.cond((d["is_draft"] != "") | ((d["can_resend"] != "") & (d["can_pay"] != "")), _card_payments_note()),
             rx.flex(
                 rx.cond(
                     d["is_draft"] != "",
