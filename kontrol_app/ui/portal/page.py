@@ -13,38 +13,68 @@ from kontrol_app.ui.portal.tabs.approval import approval_banner
 
 
 def _header() -> rx.Component:
+    # On a phone the row wraps: Sign out goes under the shop's name (kept on the right), the
+    # logo is narrower and a long email is cut with an ellipsis; nothing scrolls sideways.
     return rx.hstack(
         rx.hstack(
             rx.cond(
                 PortalSession.shop_logo != "",
-                rx.image(src=PortalSession.shop_logo, alt="Shop logo", max_height="44px", max_width="140px", object_fit="contain"),
+                rx.image(
+                    src=PortalSession.shop_logo,
+                    alt="Shop logo",
+                    max_height="44px",
+                    max_width=rx.breakpoints(initial="96px", xs="140px"),
+                    object_fit="contain",
+                    flex_shrink="0",
+                ),
             ),
             rx.vstack(
                 rx.text(PortalSession.shop_name, weight="bold", size="4", id="portal-shop-name"),
-                rx.cond(PortalSession.shop_email != "", rx.link(PortalSession.shop_email, href="mailto:" + PortalSession.shop_email, size="2", color_scheme="gray")),
+                rx.cond(
+                    PortalSession.shop_email != "",
+                    rx.link(
+                        PortalSession.shop_email,
+                        href="mailto:" + PortalSession.shop_email,
+                        size="2",
+                        color_scheme="gray",
+                        display="block",
+                        max_width="100%",
+                        overflow="hidden",
+                        text_overflow="ellipsis",
+                        white_space="nowrap",
+                        custom_attrs={"title": PortalSession.shop_email},
+                    ),
+                ),
                 spacing="0",
+                min_width="0",
             ),
             align="center",
             spacing="3",
+            min_width="0",
         ),
-        rx.spacer(),
         rx.cond(
             PortalSession.signed_in & ~PortalSession.preview,
-            rx.button("Sign out", variant="soft", color_scheme="gray", size="2", on_click=PortalSession.sign_out),
+            rx.button("Sign out", variant="soft", color_scheme="gray", size="2", margin_left="auto", on_click=PortalSession.sign_out),
         ),
         padding="12px 16px",
         border_bottom=f"1px solid {rx.color('gray', 5)}",
         align="center",
+        wrap="wrap",
         width="100%",
     )
 
 
 def _tabs() -> rx.Component:
+    # The list wraps onto a second line on a phone (every tab readable and tappable, no
+    # scrollbar); each trigger draws the baseline under itself too, so the first line has one.
     return rx.tabs.root(
-        rx.scroll_area(
-            rx.tabs.list(*[rx.tabs.trigger(tab.label, *([tab.badge()] if tab.badge else []), value=tab.value) for tab in TABS], size="2"),
-            scrollbars="horizontal",
-            type="auto",
+        rx.tabs.list(
+            *[
+                rx.tabs.trigger(tab.label, *([tab.badge()] if tab.badge else []), value=tab.value, box_shadow=f"inset 0 -1px 0 0 {rx.color('gray', 5)}")
+                for tab in TABS
+            ],
+            size="2",
+            flex_wrap="wrap",
         ),
         *[rx.tabs.content(tab.content(), value=tab.value) for tab in TABS],
         live_poll(),

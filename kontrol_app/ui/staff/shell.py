@@ -56,12 +56,21 @@ def _brand() -> rx.Component:
     return rx.hstack(
         rx.cond(
             StaffShellState.shop_logo != "",
-            rx.image(src=StaffShellState.shop_logo, alt="Shop logo", height="32px", max_width="120px", object_fit="contain"),
-            rx.icon("store", size=24),
+            rx.image(
+                src=StaffShellState.shop_logo,
+                alt="Shop logo",
+                height="32px",
+                max_width=rx.breakpoints(initial="80px", xs="120px"),
+                object_fit="contain",
+                flex_shrink="0",
+            ),
+            rx.icon("store", size=24, flex_shrink="0"),
         ),
-        rx.text(StaffShellState.shop_name, weight="bold", size="4", id="shop-name"),
+        rx.text(StaffShellState.shop_name, weight="bold", size="4", id="shop-name", min_width="0", overflow_wrap="anywhere"),
         align="center",
         spacing="2",
+        min_width="0",
+        flex="1 1 0%",  # takes the room the bell and the menu leave; a long name wraps
     )
 
 
@@ -89,7 +98,15 @@ def _nav_link(label: str, href: str, icon: str, current: str) -> rx.Component:
 def _user_menu() -> rx.Component:
     return rx.menu.root(
         rx.menu.trigger(
-            rx.button(rx.icon("circle-user", size=16), StaffShellState.staff_name, variant="soft", color_scheme="gray")
+            # On a phone only the icon shows (the name stays the button's accessible name), so
+            # the shop's name and the menu share one row.
+            rx.button(
+                rx.icon("circle-user", size=16),
+                rx.el.span(StaffShellState.staff_name, display=rx.breakpoints(initial="none", xs="inline")),
+                variant="soft",
+                color_scheme="gray",
+                aria_label=StaffShellState.staff_name,
+            )
         ),
         rx.menu.content(rx.menu.item("Sign out", on_click=StaffShellState.sign_out)),
         # Not modal: a modal menu hides the page with aria-hidden while it stays focusable.
@@ -98,12 +115,11 @@ def _user_menu() -> rx.Component:
 
 
 def staff_page(current: str, title: str, *children: rx.Component) -> rx.Component:
-    """A staff screen: sidebar on wide screens, a top bar of links on phones."""
+    """A staff screen: sidebar on wide screens, a top bar of links (wrapping) on phones."""
     links = [_nav_link(label, href, icon, current) for label, href, icon in NAV]
     return rx.box(
         rx.hstack(
             _brand(),
-            rx.spacer(),
             notifications_bell(MessagesBadgeState.load, QuotesBadgeState.load),
             _user_menu(),
             padding="12px 20px",
@@ -115,11 +131,12 @@ def staff_page(current: str, title: str, *children: rx.Component) -> rx.Componen
             rx.flex(
                 *links,
                 direction={"initial": "row", "md": "column"},
+                # On a phone the links wrap onto more lines: every section is on screen.
+                wrap={"initial": "wrap", "md": "nowrap"},
                 spacing="1",
                 padding="12px",
                 min_width={"md": "200px"},
                 flex_shrink="0",  # the page's content never squeezes the labels onto two lines
-                overflow_x="auto",
                 border_right={"md": f"1px solid {rx.color('gray', 5)}"},
                 aria_label="Sections",
                 role="navigation",

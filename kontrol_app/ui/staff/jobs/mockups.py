@@ -351,6 +351,11 @@ def _version_card(v: rx.Var) -> rx.Component:
                         color_scheme=rx.match(v["state"], *STATE_COLORS, "gray"),
                         variant="soft",
                         class_name="mockup-state",
+                        # "Revisions requested by <name> on <date>" wraps on a phone, never clipped.
+                        white_space="normal",
+                        flex_shrink="1",
+                        min_width="0",
+                        overflow_wrap="anywhere",
                     ),
                     align="center",
                     wrap="wrap",
