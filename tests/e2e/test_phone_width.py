@@ -125,6 +125,12 @@ def test_every_staff_section_is_reachable_on_a_phone(world, shop, page, sign_in_
     nav.get_by_role("link", name="Settings").click()
     expect(page).to_have_url(at("/settings/shop"))
 
+    # On a wide screen the same links stand in a sidebar: at least 200 px, with a border.
+    page.set_viewport_size({"width": 1366, "height": 900})
+    expect(nav).to_have_css("flex-direction", "column")
+    expect(nav).to_have_css("min-width", "200px")
+    expect(nav).to_have_css("border-right-width", "1px")
+
 
 def test_a_long_mockup_state_wraps_on_a_phone(world, shop, page, sign_in_as):
     page.set_viewport_size(PHONE)

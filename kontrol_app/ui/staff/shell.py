@@ -74,6 +74,12 @@ def _brand() -> rx.Component:
     )
 
 
+def _as_sidebar(value: str) -> rx.breakpoints:
+    """A style for the navigation once it is a sidebar: from Radix's `md` (1024px), where its
+    `direction` turns to column. (A plain {"md": ...} dict is a CSS selector in a style.)"""
+    return rx.breakpoints(custom={"1024px": value})
+
+
 def _nav_link(label: str, href: str, icon: str, current: str) -> rx.Component:
     active = current == label
     return rx.link(
@@ -135,9 +141,9 @@ def staff_page(current: str, title: str, *children: rx.Component) -> rx.Componen
                 wrap={"initial": "wrap", "md": "nowrap"},
                 spacing="1",
                 padding="12px",
-                min_width={"md": "200px"},
+                min_width=_as_sidebar("200px"),
                 flex_shrink="0",  # the page's content never squeezes the labels onto two lines
-                border_right={"md": f"1px solid {rx.color('gray', 5)}"},
+                border_right=_as_sidebar(f"1px solid {rx.color('gray', 5)}"),
                 aria_label="Sections",
                 role="navigation",
             ),
