@@ -956,15 +956,34 @@ def portal_invoice(session: Session, customer_id: int, invoice_id: int) -> Invoi
     return invoice
 
 
-def portal_detail(session: Session, customer_id: int, invoice_id: int) -> InvoiceView:
-    """One of the client's own sent invoices in full (lines, totals, payments), for the portal's
-    View: what the PDF says, without what only staff see (the history, who recorded a payment
-    and its reference, the reason for a void)."""
-    full = view(session, portal_invoice(session, customer_id, invoice_id))
-    return replace(
-        full, history=[], void_reason="", payments=[replace(p, reference="", recorded_by="") for p in full.payments]
-    )
+@dataclass(frozen=True)
+class PortalDetail:
+    """The portal's View of an invoice: what the PDF says, without what only staff see (the
+    history, who recorded a payment and its reference, the reason for a void)."""
 
+    view: InvoiceView
+    totals: list[tuple[str, str, bool]]  # (label, amount, bold): only the rows that apply
+
+
+def portal_detail(session: Session, customer_id: int, invoice_id: int) -> PortalDetail:
+    """One of the client's own sent invoices in full (lines, totals, payments)."""
+    invoice = portal_invoice(session, customer_id, invoice_id)
+    full = view(session, invoice)
+    shown = replace(full, history=[], void_reason="", payments=[replace(p, reference="", recorded_by="") for p in full.payments])
+    totals = [("Subtotal", full.subtotal, False)]
+    if invoice.discount_cents:
+        totals.append((full.discount_label, full.discount, False))
+    if invoice.tax_cents:
+        totals.append((full.tax_label, full.tax, False))
+    totals.append(("Total", full.total, True))
+    if invoice.deposit_cents:
+        totals.append(("Deposit", full.deposit, False))
+    if invoice.paid_cents or invoice.refunded_cents:
+        totals.append(("Paid", full.paid, False))
+    if invoice.refunded_cents:
+        totals.append(("Refunded", full.refunded, False))
+    totals.append(("Balance", full.balance, True))
+    return PortalDetail(shown, totals)
 
 
 @dataclass(frozen=True)

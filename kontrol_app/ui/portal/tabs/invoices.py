@@ -8,8 +8,7 @@ import reflex as rx
 
 from kontrol_app.services import invoices, payments, portal_live
 from kontrol_app.services.errors import NotFound, ServiceError
-from kontrol_app.services.invoices import InvoiceView, PortalInvoice
-from kontrol_app.services.money import format_money
+from kontrol_app.services.invoices import PortalDetail, PortalInvoice
 from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.ui.components.empty import empty_state
 from kontrol_app.ui.portal.live import watch
@@ -28,29 +27,17 @@ RETURN_MESSAGES = {
 }
 
 
-def _detail_rows(v: InvoiceView) -> tuple[list[dict[str, str]], list[dict[str, str]], list[dict[str, str]]]:
-    """View's table: the lines, the totals (only those that apply) and the payments, every
-    amount already formatted in the invoice's currency by the service."""
+def _detail_rows(detail: PortalDetail) -> tuple[list[dict[str, str]], list[dict[str, str]], list[dict[str, str]]]:
+    """View's table as the page's rows: the lines, the totals and the payments, every amount
+    already formatted in the invoice's currency by the service."""
+    v = detail.view
     lines = [{"description": line.description, "quantity": f"{line.quantity:,}", "unit_price": line.unit_price, "amount": line.amount} for line in v.lines]
-    zero = format_money(0, v.currency)
-    totals = [("Subtotal", v.subtotal, "")]
-    if v.discount:
-        totals.append((v.discount_label, v.discount, ""))
-    if v.tax != zero:
-        totals.append((v.tax_label, v.tax, ""))
-    totals.append(("Total", v.total, "bold"))
-    if v.deposit:
-        totals.append(("Deposit", v.deposit, ""))
-    if v.paid != zero or v.refunded:
-        totals.append(("Paid", v.paid, ""))
-    if v.refunded:
-        totals.append(("Refunded", v.refunded, ""))
-    totals.append(("Balance", v.balance, "bold"))
+    totals = [{"label": label, "amount": amount, "weight": "bold" if bold else ""} for label, amount, bold in detail.totals]
     payments = [
         {"received_on": p.received_on, "kind": "Refund" if p.is_refund else "Payment", "amount": p.amount, "method": p.method}
         for p in v.payments
     ]
-    return lines, [{"label": label, "amount": amount, "weight": weight} for label, amount, weight in totals], payments
+    return lines, totals, payments
 
 
 class InvoicesTab(PortalSession):
@@ -102,9 +89,9 @@ class InvoicesTab(PortalSession):
         except NotFound:
             self._hide()
             return
-        self.detail_id = detail.id
+        self.detail_id = detail.view.id
         self.detail_lines, self.detail_totals, self.detail_payments = _detail_rows(detail)
-        self.detail_notes = detail.notes
+        self.detail_notes = detail.view.notes
 
     def _hide(self) -> None:
         self.detail_id = 0
@@ -140,10 +127,6 @@ class InvoicesTab(PortalSession):
             self._hide()
         else:
             await self._show(viewer.customer_id, int(invoice_id))
-
-    @ui_event
-    def hide_invoice(self):
-        self._hide()
 
     @ui_event
     def dismiss_return(self):
