@@ -74,7 +74,7 @@ def _brand() -> rx.Component:
     )
 
 
-def _as_sidebar(value: str) -> rx.breakpoints:
+def _as_sidebar(value: str) -> dict[str, str]:
     """A style for the navigation once it is a sidebar: from Radix's `md` (1024px), where its
     `direction` turns to column. (A plain {"md": ...} dict is a CSS selector in a style.)"""
     return rx.breakpoints(custom={"1024px": value})
