@@ -3,9 +3,11 @@
 from logging.config import fileConfig
 
 from alembic import context
+from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
 import kontrol_app.models  # noqa: F401  (registers every table)
+from kontrol_app import data_version
 from kontrol_app.db import make_engine
 from kontrol_app.settings import get_settings
 
@@ -48,6 +50,11 @@ def _run(connection) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+    # After every run, committed on its own: every table, a new one too, changes the data version
+    # (kontrol_app/data_version.py). Not while downgraded below the table itself.
+    if data_version.TABLE in inspect(connection).get_table_names():
+        data_version.install(connection)
+    connection.commit()
 
 
 if context.is_offline_mode():

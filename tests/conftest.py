@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from sqlmodel import Session
 
-from kontrol_app import db
+from kontrol_app import data_version, db
 from kontrol_app.manage import migrate
 from kontrol_app.settings import get_settings
 from tests.fakes.stripe_server import fake_stripe  # noqa: F401  (imported to register the fixture)
@@ -78,6 +78,8 @@ def database(request, tmp_path, monkeypatch, migrated_templates) -> str:
         monkeypatch.delenv(variable, raising=False)
     get_settings.cache_clear()
     db.reset_engine()
+    with db.get_engine().begin() as connection:
+        data_version.restart(connection)  # every test's copy of the template starts elsewhere
     yield url
     db.reset_engine()
     get_settings.cache_clear()

@@ -1,6 +1,6 @@
 """All tables. Importing this package registers them on SQLModel.metadata."""
 
-from kontrol_app.models.base import utcnow
+from kontrol_app.models.base import DataVersion, utcnow
 from kontrol_app.models.branding import BrandFile, BrandKit, ContactEmailChange
 from kontrol_app.models.customers import Customer, CustomerContact, PortalSession, PortalSignInCode
 from kontrol_app.models.files import StoredFile
@@ -27,6 +27,7 @@ from kontrol_app.models.staff import SignInAttempt, SignInTicket, StaffRole, Sta
 
 __all__ = [
     "NO_DUE_DATE",
+    "DataVersion",
     "BrandFile",
     "BrandKit",
     "ContactEmailChange",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import BigInteger, DateTime
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -49,3 +49,13 @@ def created_at_field():
 
 def optional_time_field(*, index: bool = False):
     return Field(default=None, sa_type=UTCDateTime, nullable=True, index=index)
+
+
+class DataVersion(SQLModel, table=True):
+    """One row: a number every write to any table changes (kontrol_app/data_version.py keeps
+    it with triggers), so a page can tell that what it read is still what the database holds."""
+
+    __tablename__ = "data_version"
+
+    id: int = Field(default=1, primary_key=True)
+    version: int = Field(default=0, sa_type=BigInteger)

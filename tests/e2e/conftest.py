@@ -156,7 +156,7 @@ class E2EServer:
                 row[0]
                 for row in con.execute(
                     "SELECT name FROM main.sqlite_master WHERE type='table' "
-                    "AND name NOT LIKE 'sqlite_%' AND name != 'alembic_version'"
+                    "AND name NOT LIKE 'sqlite_%' AND name NOT IN ('alembic_version', 'data_version')"
                 )
             ]
             # Triggers that refuse deletes (immutable approval records) are lifted for the
@@ -169,6 +169,8 @@ class E2EServer:
                 for table in tables:
                     con.execute(f'DELETE FROM main."{table}"')
                     con.execute(f'INSERT INTO main."{table}" SELECT * FROM pristine."{table}"')
+                # Onwards, never back: the server remembers reads by the version they were made at.
+                con.execute("UPDATE main.data_version SET version = version + 1")
                 for _, sql in triggers:
                     con.execute(sql)
             con.execute("DETACH DATABASE pristine")

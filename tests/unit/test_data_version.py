@@ -1,0 +1,74 @@
+"""The data version: a committed write to any table changes it; a read or a rolled-back write
+does not; every table is covered, also after later migrations."""
+
+from __future__ import annotations
+
+from sqlalchemy import inspect, text, update
+from sqlmodel import Session, select
+
+from kontrol_app import data_version, db
+from kontrol_app.models import Customer, Shop
+from tests.factories import make_customer
+
+
+def _now() -> int:
+    with db.get_engine().connect() as connection:
+        return data_version.current(connection)
+
+
+def test_every_table_changes_the_version(database):
+    with db.get_engine().connect() as connection:
+        tables = set(inspect(connection).get_table_names()) - data_version.SKIPPED
+        assert "job" in tables and "staff_session" in tables
+        assert data_version.covered(connection) == tables
+
+
+def test_a_committed_write_changes_it_and_a_read_or_a_rollback_does_not(session, owner):
+    before = _now()
+    session.exec(select(Customer)).all()
+    session.commit()
+    assert _now() == before
+    with db.get_engine().connect() as connection:
+        connection.execute(update(Shop).values(name="Never kept"))
+        connection.rollback()
+    assert _now() == before
+
+    make_customer(session, owner)  # through the ORM
+    session.commit()
+    after_orm = _now()
+    assert after_orm != before
+    with db.get_engine().begin() as connection:  # through Core
+        connection.execute(update(Customer).values(notes="Rush orders welcome"))
+    assert _now() != after_orm
+
+
+def test_read_at_version_reads_the_version_first(session, owner):
+    make_customer(session, owner)
+    session.commit()
+    with Session(db.get_engine()) as fresh:
+        version, names = data_version.read_at_version(lambda s: [c.name for c in s.exec(select(Customer))])(fresh)
+    assert (version, names) == (_now(), ["Smith Embroidery"])
+
+
+def test_install_is_idempotent_and_starts_afresh(database):
+    before = _now()
+    with db.get_engine().begin() as connection:
+        assert data_version.install(connection) == []  # every table has its triggers already
+    assert _now() != before
+
+
+def test_a_table_without_triggers_gets_them_at_the_next_install(session, owner):
+    """As after a SQLite batch migration (it copies the table, triggers lost) or a new table."""
+    make_customer(session, owner)
+    session.commit()
+    with db.get_engine().begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text('DROP TRIGGER data_version ON "customer"'))
+        else:
+            connection.execute(text("DROP TRIGGER data_version_customer_update"))
+        assert "customer" not in data_version.covered(connection)
+        assert data_version.install(connection) == ["customer"]
+    with db.get_engine().begin() as connection:
+        before = data_version.current(connection)
+        connection.execute(update(Customer).values(notes="Rush orders welcome"))
+    assert _now() != before
