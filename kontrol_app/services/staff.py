@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -14,6 +14,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from kontrol_app import data_version
 from kontrol_app.db import compiled_once
 from kontrol_app.models import (
     Shop,
@@ -227,7 +228,7 @@ def redeem_ticket(session: Session, ticket: str, *, ip: str = "", user_agent: st
 
 # Built once (Core, no ORM objects): every staff click checks its session with it.
 _PRINCIPAL_QUERY = compiled_once(
-    sa_select(StaffUser.id, StaffUser.name, StaffUser.email, StaffUser.role)
+    sa_select(StaffUser.id, StaffUser.name, StaffUser.email, StaffUser.role, StaffSession.expires_at)
     .join(StaffSession, StaffSession.staff_user_id == StaffUser.id)
     .where(
         StaffSession.token_hash == bindparam("token_hash"),
@@ -244,7 +245,44 @@ def principal_for_token(session: Session, token: str | None) -> StaffPrincipal |
     if not token:
         return None
     row = session.connection().execute(_PRINCIPAL_QUERY, {"token_hash": token_hash(token), "now": utcnow()}).first()
-    return StaffPrincipal(*row) if row is not None else None
+    return StaffPrincipal(*row[:4]) if row is not None else None
+
+
+@dataclass(frozen=True)
+class _Checked:
+    principal: StaffPrincipal
+    expires_at: datetime
+    version: int  # the data version it was read at
+
+
+# A staff click's session check, remembered per worker by token hash. Whatever could end a
+# session (signing out, revoking, deactivating the person) is a write, which changes the data
+# version; only the clock is checked by hand.
+_CHECKED: dict[str, _Checked] = {}
+_CHECKED_MAX = 10_000
+
+
+def check_session(session: Session, token: str | None) -> tuple[StaffPrincipal | None, int]:
+    """`principal_for_token` for a staff click, and the data version it was checked at (for
+    the handler: `data_version.SEEN`). Reads only the version when nothing was written since
+    this worker last checked this cookie. For a fresh read-only session: on PostgreSQL its own
+    uncommitted writes would not have changed the version yet."""
+    version = data_version.current(session.connection())
+    if not token:
+        return None, version
+    key, now = token_hash(token), utcnow()
+    known = _CHECKED.get(key)
+    if known is not None and known.version == version and now <= known.expires_at:
+        return known.principal, version
+    row = session.connection().execute(_PRINCIPAL_QUERY, {"token_hash": key, "now": now}).first()
+    if row is None:
+        _CHECKED.pop(key, None)
+        return None, version
+    if len(_CHECKED) >= _CHECKED_MAX:
+        _CHECKED.clear()
+    principal = StaffPrincipal(*row[:4])
+    _CHECKED[key] = _Checked(principal, row.expires_at, version)
+    return principal, version
 
 
 def sign_out(session: Session, token: str | None) -> None:

@@ -17,17 +17,21 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import reflex as rx
 
+from kontrol_app import data_version
 from kontrol_app.services.errors import ServiceError
 from kontrol_app.services.permissions import require_owner
 from kontrol_app.services.staff import StaffPrincipal
 from kontrol_app.ui.marks import mark, require_marks, supply_first_arg
-from kontrol_app.ui.services import current_staff, sign_in_redirect
+from kontrol_app.ui.services import read, sign_in_redirect, staff_check
 
 SESSION_ENDED = "Your session has ended. Sign in again."
+# Shop-wide reads (lists, the board) this worker made, for every tab and staff member to share.
+SHARED_READS = data_version.Remembered()
+T = TypeVar("T")
 GUARDS = "@staff_event, @owner_event, @form_event or @open_event"
 
 
@@ -44,18 +48,21 @@ def _refused(state: StaffState, error: ServiceError, field_toast: str = "") -> A
 def _guarded(fn: Callable[..., Awaitable[Any]], *, owner: bool, quiet: bool, field_toast: str) -> Callable:
     @functools.wraps(fn)
     async def handler(self: StaffState, *args: Any, **kwargs: Any) -> Any:
-        principal = await current_staff(self)
+        principal, version = await staff_check(self)
         if principal is None:
             self.reset()  # whatever this tab held, it no longer may
             # A page load is redirected by the page guard that runs before it.
             return None if quiet else [rx.toast.error(SESSION_ENDED), sign_in_redirect(self)]
         self.errors = {}
+        seen = data_version.SEEN.set(version)
         try:
             if owner:
                 require_owner(principal)
             return await fn(self, principal, *args, **kwargs)
         except ServiceError as error:
             return _refused(self, error, field_toast)
+        finally:
+            data_version.SEEN.reset(seen)
 
     supply_first_arg(handler, fn)  # the principal is ours to supply, not the browser's
     return mark(handler, "owner" if owner else "staff")
@@ -105,6 +112,8 @@ class StaffState(rx.State, mixin=True):
 
     # Messages next to the fields they are about, keyed by the service's field name.
     errors: dict[str, str] = {}
+    # What this tab's page last read: (its key, the data version it was read at, when).
+    _shown: tuple = ()
 
     screens: ClassVar[list[type[rx.State]]] = []
 
@@ -121,6 +130,29 @@ class StaffState(rx.State, mixin=True):
         for name, value in values.items():
             if self.get_value(name) != value:
                 setattr(self, name, value)
+
+    def _still_shown(self, *key: Any) -> bool:
+        """This tab already shows `key` as the database holds it: read (`_read_shown`) at the
+        data version this event's session check saw, so nothing was written since, and recently
+        enough (`data_version.Remembered`). Then a page's loader need neither read nor send it."""
+        if not self._shown:
+            return False
+        shown_key, version, at = self._shown
+        return shown_key == key and version == data_version.SEEN.get() and SHARED_READS.fresh(at)
+
+    async def _read_shown(self, key: tuple, fn: Callable[..., T], *args: Any, reader: Callable = read, **kwargs: Any) -> T:
+        """`reader(fn, *args, **kwargs)`, a shop-wide read (the same for every staff member: never
+        "mine"), identified by `key` (hashable). What this worker read for it at the version this
+        event saw is used instead when it is fresh; either way it is what this tab now shows."""
+        seen = data_version.SEEN.get()
+        known = SHARED_READS.get((fn, key), seen)
+        if known is not None:
+            version, (at, result) = seen, known
+        else:
+            version, result = await reader(data_version.read_at_version(fn), *args, **kwargs)
+            at = SHARED_READS.put((fn, key), version, result)
+        self._shown = (key, version, at)
+        return result
 
     def _route_id(self, name: str) -> int | None:
         """A record id from the page's route (`/jobs/[job_id]` -> `self._route_id("job_id")`)."""

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import reflex as rx
 
+from kontrol_app import data_version
 from kontrol_app.api.addresses import client_address
 from kontrol_app.api.cookies import PORTAL_COOKIE, STAFF_COOKIE, read_cookie
 from kontrol_app.db import get_engine, read_scope, session_scope
@@ -26,7 +27,12 @@ async def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         with session_scope() as session:
             return fn(session, *args, **kwargs)
 
-    return await asyncio.to_thread(work)
+    try:
+        return await asyncio.to_thread(work)
+    finally:
+        # It may have written: the version this event's session check saw is no longer the
+        # database's, so nothing this tab shows counts as unchanged (guard.py `_still_shown`).
+        data_version.SEEN.set(None)
 
 
 def _reading(fn: Callable[..., T], args: tuple, kwargs: dict) -> Callable[[], T]:
@@ -55,9 +61,14 @@ def staff_token(state: rx.State) -> str | None:
     return read_cookie(state.router.headers.cookie, STAFF_COOKIE)
 
 
+async def staff_check(state: rx.State) -> tuple[StaffPrincipal | None, int]:
+    """The signed-in staff member for this browser, checked against the server-side session,
+    and the data version of that check (`data_version.SEEN`)."""
+    return await read(staff_service.check_session, staff_token(state))
+
+
 async def current_staff(state: rx.State) -> StaffPrincipal | None:
-    """The signed-in staff member for this browser, checked against the server-side session."""
-    return await read(staff_service.principal_for_token, staff_token(state))
+    return (await staff_check(state))[0]
 
 
 def portal_token(state: rx.State) -> str | None:

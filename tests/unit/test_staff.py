@@ -9,6 +9,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import false, text, update
 from sqlmodel import Session, select
 
+from kontrol_app import db
 from kontrol_app.models import Shop, SignInAttempt, SignInTicket, StaffRole, StaffSession, StaffUser, utcnow
 from kontrol_app.services import staff
 from kontrol_app.services.errors import InvalidInput, NotAllowed, Throttled
@@ -16,6 +17,7 @@ from kontrol_app.services.tokens import token_hash
 from kontrol_app.settings import get_settings
 from tests.factories import make_owner, make_staff
 from tests.helpers.concurrency import while_first_is_open
+from tests.helpers.sql import statements
 
 OWNER_EMAIL = "owner@example.com"
 OWNER_PASSWORD = "correct horse"
@@ -274,6 +276,58 @@ def test_deactivated_user_session_gives_nobody(session, owner, member):
     session.get(StaffUser, member.id).is_active = False
     session.commit()
     assert staff.principal_for_token(session, token) is None
+
+
+# --- check_session: a staff click's check, remembered until something is written ----------------
+
+
+def _click_check(token: str) -> tuple[staff.StaffPrincipal | None, int]:
+    with db.read_scope() as fresh:
+        return staff.check_session(fresh, token)
+
+
+def test_a_click_reads_only_the_data_version_while_nothing_is_written(session, owner):
+    token = session_token(session, OWNER_EMAIL, OWNER_PASSWORD)
+    principal, version = _click_check(token)
+    assert principal == owner
+    with statements() as sent:
+        assert _click_check(token) == (owner, version)
+    assert len(sent) == 1 and "data_version" in sent[0]
+    assert _click_check("unknown-token")[0] is None
+
+
+def _sign_out(session, owner, member, token):
+    staff.sign_out(session, token)
+
+
+def _deactivate(session, owner, member, token):
+    session.get(StaffUser, member.id).is_active = False
+
+
+def _revoke(session, owner, member, token):
+    staff.revoke_sessions(session, owner, member.id)
+
+
+def _expire(session, owner, member, token):
+    row = session.exec(select(StaffSession).where(StaffSession.token_hash == token_hash(token))).one()
+    row.expires_at = utcnow() - timedelta(seconds=1)
+
+
+@pytest.mark.parametrize("end", [_sign_out, _deactivate, _revoke, _expire])
+def test_a_remembered_check_ends_with_the_session(session, owner, member, end):
+    token = session_token(session, MEMBER_EMAIL, MEMBER_PASSWORD)
+    assert _click_check(token)[0] == member
+    end(session, owner, member, token)
+    session.commit()
+    assert _click_check(token)[0] is None
+
+
+def test_a_remembered_check_ends_when_the_session_runs_out(session, owner, monkeypatch):
+    token = session_token(session, OWNER_EMAIL, OWNER_PASSWORD)
+    assert _click_check(token)[0] == owner
+    later = utcnow() + staff.SESSION_LIFETIME + timedelta(seconds=1)
+    monkeypatch.setattr(staff, "utcnow", lambda: later)  # nothing written: only the clock moved
+    assert _click_check(token)[0] is None
 
 
 # --- revoke_sessions ---------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from kontrol_app.services import portal_links
 from kontrol_app.services.errors import NotFound
 from kontrol_app.ui.components.forms import dialog_buttons, field
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, staff_event
-from kontrol_app.ui.services import call, read
+from kontrol_app.ui.services import call
 from kontrol_app.ui.staff.customers.brand_kit import BrandKitState, brand_kit_card
 from kontrol_app.ui.staff.customers.messages import CustomerMessagesState, messages_card
 from kontrol_app.ui.staff.shell import guarded, staff_page
@@ -36,7 +36,10 @@ class CustomerPageState(StaffState, rx.State):
     new_job_href: str = ""
 
     async def _refresh(self, principal: StaffPrincipal) -> None:
-        detail = await read(customer_service.customer_detail, principal, self._route_id("customer_id"))
+        customer_id = self._route_id("customer_id")
+        if self._still_shown(customer_id):
+            return
+        detail = await self._read_shown((customer_id,), customer_service.customer_detail, principal, customer_id)
         self.name, self.contact_name, self.email = detail.name, detail.contact_name, detail.email
         self.phone, self.address, self.notes = detail.phone, detail.address, detail.notes
         self.contacts = [{"name": c.name, "email": c.email} for c in detail.contacts]

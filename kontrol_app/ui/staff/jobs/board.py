@@ -7,7 +7,7 @@ import reflex as rx
 from kontrol_app.services import jobs as job_service
 from kontrol_app.ui.components.status import status_badge
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, staff_event
-from kontrol_app.ui.services import call, read
+from kontrol_app.ui.services import call
 from kontrol_app.ui.staff.shell import guarded, staff_page
 from kontrol_app.ui.staff.jobs.common import jobs_header, row_dict
 
@@ -16,7 +16,9 @@ class JobBoardState(StaffState, rx.State):
     columns: list[dict] = []
 
     async def _refresh(self, principal: StaffPrincipal) -> None:
-        columns = await read(job_service.board, principal)
+        if self._still_shown():
+            return
+        columns = await self._read_shown((), job_service.board, principal)
         self.columns = [
             {"status": c.label, "count": c.count, "cards": [row_dict(r) for r in c.cards]} for c in columns
         ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import astuple
+
 import reflex as rx
 
 from kontrol_app.services import jobs as job_service
@@ -34,8 +36,13 @@ class JobListState(PagedState, rx.State):
             search=self.search,
             customer_search=self.customer_search,
         )
+        # The page is the same read by position or on from the last row (`after`, faster).
+        key = (*astuple(filters), self.page)
+        if self._still_shown(*key):
+            return
         reader = scan if (self.search + self.customer_search).strip() else read
-        result = await reader(job_service.list_jobs, principal, filters, page=self.page, after=after)
+        result = await self._read_shown(key, job_service.list_jobs, principal, filters, page=self.page, after=after,
+                                        reader=reader)
         self.rows = [row_dict(r) for r in result.rows]
         self._last_row = result.rows[-1] if result.rows else None
         self.page, self.pages, self.total = result.page, result.pages, result.total

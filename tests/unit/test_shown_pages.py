@@ -1,0 +1,114 @@
+"""Staff pages that show what the database holds without reading it again: a page unchanged
+since this tab (or another tab on this worker) read it at the current data version is neither
+read nor sent; any write, this tab's own included, and the clock make it read again."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import update
+
+import kontrol_app.kontrol_app  # noqa: F401  (registers every state)
+from kontrol_app.models import Customer, Job, JobStatus
+from kontrol_app.services import staff
+from kontrol_app.ui import guard
+from kontrol_app.ui.staff.customers.customer_page import CustomerPageState
+from kontrol_app.ui.staff.invoice_list import InvoiceListState
+from kontrol_app.ui.staff.jobs.board import JobBoardState
+from kontrol_app.ui.staff.jobs.job_list import JobListState
+from tests.factories import make_customer, make_job
+from tests.helpers.sql import statements
+from tests.helpers.states import browser_tab, run_handler, screen, staff_cookie
+
+
+@pytest.fixture
+def shop(session, owner):
+    customer_id = make_customer(session, owner, "Pixel Labs")
+    job_id = make_job(session, owner, customer_id, "League Tees")
+    session.commit()
+    return {"customer_id": customer_id, "job_id": job_id, "cookie": staff_cookie(session)}
+
+
+def _cards(board) -> list[str]:
+    return [card["title"] for column in board.columns for card in column["cards"]]
+
+
+def _board(shop):
+    board = screen(browser_tab(cookie=shop["cookie"], path="/jobs/board"), JobBoardState)
+    run_handler(board, "load")
+    board._clean()
+    return board
+
+
+def _load_quietly(state) -> tuple[list[str], set[str]]:
+    """Load again: (the SQL it sent, the vars it would send the browser)."""
+    with statements() as sent:
+        run_handler(state, "load")
+    return sent, {name for name in state.dirty_vars if not name.startswith("_")} - {"errors"}  # _backend ones stay
+
+
+def test_an_unchanged_board_is_neither_read_nor_sent_again(shop):
+    board = _board(shop)
+    assert _cards(board) == ["League Tees"]
+    sent, dirty = _load_quietly(board)
+    assert len(sent) == 1 and "data_version" in sent[0]  # the session check's one read
+    assert dirty == set()
+
+
+def test_another_tab_on_the_worker_shares_the_read(shop):
+    _board(shop)
+    with statements() as sent:
+        other = _board(shop)  # a second tab (or a colleague) opening the board
+    assert len(sent) == 1 and _cards(other) == ["League Tees"]
+
+
+def test_a_write_from_anywhere_shows_at_the_next_load(session, shop):
+    board = _board(shop)
+    session.execute(update(Job).values(title="League Tees, reprint"))  # another worker, a loop, anyone
+    session.commit()
+    _, dirty = _load_quietly(board)
+    assert dirty == {"columns"} and _cards(board) == ["League Tees, reprint"]
+
+
+def test_the_tabs_own_change_shows_at_once(session, shop):
+    board = _board(shop)
+    run_handler(board, "move_next", shop["job_id"], JobStatus.QUOTE.value)
+    assert [c["status"] for c in board.columns if c["cards"]] == ["Artwork"]
+
+
+def test_the_clock_makes_it_read_again(shop, monkeypatch):
+    board = _board(shop)
+    monkeypatch.setattr(guard.SHARED_READS, "seconds", 0.0)  # due dates, overdue sums move with it
+    sent, _ = _load_quietly(board)
+    assert len(sent) > 1
+
+
+def test_a_session_that_ends_forgets_what_the_tab_showed(session, shop):
+    board = _board(shop)
+    staff.sign_out(session, shop["cookie"].split("=", 1)[1])
+    session.commit()
+    run_handler(board, "load")
+    assert board.columns == [] and board._shown == ()
+
+
+@pytest.mark.parametrize(
+    ("cls", "path", "query", "shown"),
+    [
+        (JobListState, "/jobs", {}, lambda s: [r["title"] for r in s.rows]),
+        (InvoiceListState, "/invoices", {}, lambda s: s.rows),
+        (CustomerPageState, "/customers/[customer_id]", "customer", lambda s: s.name),
+    ],
+)
+def test_the_lists_and_the_customer_page_read_only_what_changed(session, shop, cls, path, query, shown):
+    query = {"customer_id": str(shop["customer_id"])} if query == "customer" else query
+    state = screen(browser_tab(cookie=shop["cookie"], path=path, query=query), cls)
+    run_handler(state, "load")
+    before = shown(state)
+    state._clean()
+    sent, dirty = _load_quietly(state)
+    assert len(sent) == 1 and dirty <= {"status", "search", "page", "email_dialog_open", "found", "customer_name"}
+    session.execute(update(Customer).values(name="Pixel Labs Ltd"))
+    session.commit()
+    sent, _ = _load_quietly(state)
+    assert len(sent) > 1
+    if cls is CustomerPageState:
+        assert (before, shown(state)) == ("Pixel Labs", "Pixel Labs Ltd")
