@@ -716,6 +716,17 @@ def _mark_contact_read(session: Session, thread_id: int, contact_id: int, up_to:
 # --- reading ----------------------------------------------------------------------------------
 
 
+def _staff_view(session: Session, thread_id: int, before_id: int | None, limit: int) -> tuple[ThreadView, Row | None]:
+    """A thread's messages for the staff, and its row when showing them moves the staff's read
+    mark (messages the staff have not read; else None: opening it only reads)."""
+    thread = _thread_row(session, thread_id)
+    if thread is None:
+        raise NotFound(NO_THREAD)
+    view = _thread_view(session, thread, SHOP, before_id=before_id, limit=limit, promotable=True)
+    moves = before_id is None and view.messages and view.messages[-1].id > thread.staff_read_message_id
+    return view, thread if moves else None
+
+
 def open_thread_staff(
     session: Session,
     actor: StaffPrincipal,
@@ -726,14 +737,18 @@ def open_thread_staff(
 ) -> ThreadView:
     """The newest `limit` messages (oldest first), or those before `before_id` ("Load earlier").
     Opening the newest page marks the thread read for the whole team."""
-    thread = _thread_row(session, thread_id)
-    if thread is None:
-        raise NotFound(NO_THREAD)
-    view = _thread_view(session, thread, SHOP, before_id=before_id, limit=limit, promotable=True)
-    if before_id is None and view.messages and view.messages[-1].id > thread.staff_read_message_id:
-        _mark_staff_read(session, thread.id, view.messages[-1].id)  # (else opening it only reads)
-        return replace(view, marked_read=thread.staff_unread)
+    view, to_mark = _staff_view(session, thread_id, before_id, limit)
+    if to_mark is not None:
+        _mark_staff_read(session, view.id, view.messages[-1].id)
+        return replace(view, marked_read=to_mark.staff_unread)
     return view
+
+
+def peek_thread_staff(session: Session, actor: StaffPrincipal, thread_id: int) -> tuple[ThreadView, bool]:
+    """`open_thread_staff` without marking anything (it only reads, the same for every staff
+    member): the view, and whether opening it would mark it read."""
+    view, to_mark = _staff_view(session, thread_id, None, MESSAGES_SHOWN)
+    return view, to_mark is not None
 
 
 def _client_view(

@@ -231,3 +231,19 @@ def test_opening_a_read_thread_only_reads_it_and_an_unchanged_list_is_not_sent_a
     run_handler(page, "open_thread", caps)
     assert "threads" in page.dirty_vars and badge.unread == 0
     assert [t.unread for t in page.threads] == [0, 0]
+
+
+def test_a_read_thread_opened_again_in_another_tab_comes_from_what_the_worker_read(session, world):
+    hoodies = _client_thread(session, world, "Do you print hoodies?", subject="Hoodies")
+    page, _ = _page(world)
+    run_handler(page, "open_thread", hoodies)  # unread: marks it read (a write)
+    run_handler(page, "open_thread", hoodies)  # read at the version after that write
+    other, _ = _page(world)
+    with statements() as sent:
+        run_handler(other, "open_thread", hoodies)
+    assert len(sent) == 1 and "data_version" in sent[0]  # only the session check
+    assert other.subject == "Hoodies" and [m.id for m in other.thread_messages] == [m.id for m in page.thread_messages] != []
+    _client_thread(session, world, "Also aprons?", subject="Aprons")  # any write: read again
+    with statements() as sent:
+        run_handler(other, "open_thread", hoodies)
+    assert len(sent) > 1

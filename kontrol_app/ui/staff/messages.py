@@ -130,7 +130,10 @@ class MessagesState(PagedState, rx.State):
         """The newest messages of a thread (marks it read for the staff); whether that read
         messages the staff had not (the list and badge changed). `keep_earlier`: a reload of
         the thread on screen keeps the older messages "Load earlier" brought in."""
-        view = await call(messages.open_thread_staff, principal, thread_id)
+        # Read only, and shared by the worker's tabs, unless it marks the thread read (a write).
+        view, unread = await self._read_shown(("thread", thread_id), messages.peek_thread_staff, principal, thread_id)
+        if unread:
+            view = await call(messages.open_thread_staff, principal, thread_id)
         rows = message_rows(view)
         if keep_earlier and self.thread_id == view.id and self.thread_messages and rows:
             older = [m for m in self.thread_messages if m.id < rows[0].id]
