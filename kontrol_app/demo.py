@@ -106,8 +106,8 @@ def load_demo() -> str:
             job_ids.append(job_id)
             target = targets[index % len(targets)]
             path = PIPELINE[1 : PIPELINE.index(target) + 1] if target in PIPELINE else [JobStatus.ARTWORK, target]
-            if JobStatus.IN_PRODUCTION in path:
-                # Production needs an approval: an offline one, recorded while the job is a quote.
+            if jobs.APPROVAL_GATED.intersection(path):
+                # Art Approved and production need an approval: an offline one, recorded while the job is a quote.
                 mockups.record_offline_approval(
                     session, owner, job_id, approved_by="Demo client", method="no_artwork", note="Demo data."
                 )

@@ -80,9 +80,9 @@ def make_job(
     each status in `path`; returns its id."""
     job_id = jobs.create_job(session, owner, jobs.JobInput(title=title, customer_id=customer_id, quantity=quantity, **fields))
     path = list(path)
-    if "in_production" in path:
-        # Production needs an approval: recorded first, while the job is a quote, so the
-        # job's history is exactly `path` (tests/unit/test_mockups.py tests the gate itself).
+    if jobs.APPROVAL_GATED.intersection(path):
+        # Art Approved and In Production need an approval: recorded first, while the job is a
+        # quote, so the job's history is exactly `path` (tests/unit/test_mockups.py tests the gate).
         approve_offline(session, owner, job_id)
     for status in path:
         assert jobs.change_status(session, owner, job_id, status)
@@ -91,7 +91,7 @@ def make_job(
 
 
 def approve_offline(session: Session, owner: staff.StaffPrincipal, job_id: int) -> None:
-    """Open the production gate of a job without artwork: an offline "no artwork needed"
+    """Open the approval gate of a job without artwork: an offline "no artwork needed"
     approval (not committed). A quote job keeps its status."""
     mockups.record_offline_approval(
         session, owner, job_id, approved_by="Test Client", method="no_artwork", note="Blank garments, no print."

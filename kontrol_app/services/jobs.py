@@ -150,10 +150,10 @@ def change_status(
     )
 
 
-PRODUCTION_GATE = (
-    "Production can't start until the current artwork is approved. "
-    "Send it for approval, or record an offline approval."
-)
+# Art Approved and In Production need the current artwork approved: by the client in the
+# portal, or an offline approval staff record (services/mockups.py records it, then moves).
+APPROVAL_GATED = frozenset({JobStatus.ART_APPROVED, JobStatus.IN_PRODUCTION})
+APPROVAL_GATE = "The current artwork isn't approved yet. Send it for approval, or record an offline approval."
 
 
 def move_status(
@@ -161,7 +161,7 @@ def move_status(
     note: str = "", expected_from: str | None = None,
 ) -> bool:
     """The one way a job changes status (staff's change_status, and a client's decision on its
-    artwork, who has no staff principal): the production gate, the history, the automation email.
+    artwork, who has no staff principal): the approval gate, the history, the automation email.
 
     Returns False (and changes nothing) when the job is already there, or has moved since the
     page showed it (`expected_from`)."""
@@ -171,8 +171,8 @@ def move_status(
     current = job.status
     if current == target or (expected_from is not None and current != expected_from):
         return False
-    if target == JobStatus.IN_PRODUCTION and not mockups.current_approved(session, job.id):
-        raise NotAllowed(PRODUCTION_GATE, "status")
+    if target in APPROVAL_GATED and not mockups.current_approved(session, job.id):
+        raise NotAllowed(APPROVAL_GATE, "status")
     # Move it only if it is still where we read it: of two clicks (or two people)
     # racing, the second one's UPDATE matches no row, waiting for the first to commit.
     moved = session.exec(

@@ -1,5 +1,5 @@
 """Artwork approval: mockup versions, Send for Approval, the client's decision, the written
-(immutable) approval record, and the production gate's question `current_approved`.
+(immutable) approval record, and the approval gate's question `current_approved`.
 
 A version is never edited: a mistaken one is withdrawn. A version's state is read from its
 columns and records: withdrawn; decided (the newest record for it); replaced (a newer version
@@ -250,8 +250,9 @@ def _current_approval(session: Session, facts: _Facts) -> ApprovalRecord | None:
 
 
 def current_approved(session: Session, job_id: int) -> bool:
-    """The production gate: the job's current version (the newest not withdrawn) is approved,
-    bound to its file's SHA-256; or, with no version, an offline "no artwork needed" record."""
+    """The approval gate (Art Approved, In Production): the job's current version (the newest
+    not withdrawn) is approved, bound to its file's SHA-256; or, with no version, an offline
+    "no artwork needed" record."""
     job = session.get(Job, job_id)
     if job is None:
         return False
@@ -592,7 +593,7 @@ def record_offline_approval(
 ) -> None:
     """Staff record an approval given by phone, in person or email (for the current version),
     or that the job needs no artwork. It is an approval record like a client's, by this staff
-    member, and opens the production gate."""
+    member, and opens the approval gate."""
     job = _lock_job(session, job_id)
     approved_by = clean_text(approved_by, field="approved_by", label="who approved", max_length=120, required=True)
     if method not in METHODS:

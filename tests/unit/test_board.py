@@ -1,11 +1,15 @@
-"""The board's one-click move to the next pipeline step."""
+"""The board's one-click move to the next pipeline step, and the approval gate it meets."""
 
 from __future__ import annotations
 
 from sqlmodel import select
 
+import kontrol_app.kontrol_app  # noqa: F401  (registers every state)
 from kontrol_app.models import Job, JobStatusChange
 from kontrol_app.services import customers, jobs, staff
+from kontrol_app.ui.staff.jobs.board import JobBoardState
+from tests.factories import approve_offline
+from tests.helpers.states import browser_tab, database_rows, run_handler, screen, staff_cookie
 
 
 def _job(session):
@@ -41,3 +45,24 @@ def test_completed_has_no_next_step(session):
     session.commit()
     assert jobs.move_to_next(session, owner, job_id, expected_from="completed") is None
     assert session.get(Job, job_id).status == "completed"
+
+
+def test_the_board_cannot_click_a_job_into_art_approved_without_an_approval(session):
+    owner, job_id = _job(session)
+    for status in ("artwork", "awaiting_approval"):
+        assert jobs.change_status(session, owner, job_id, status)
+    session.commit()
+    board = screen(browser_tab(cookie=staff_cookie(session, "owner@shop.example", "long enough pw"), path="/jobs/board"), JobBoardState)
+    run_handler(board, "load")
+    before = database_rows()
+    result = run_handler(board, "move_next", job_id, "awaiting_approval")  # "→ Art Approved"
+    assert jobs.APPROVAL_GATE in repr(result)  # no status field on the board: a toast says why
+    assert database_rows() == before
+    assert [c["status"] for c in board.columns if c["cards"]] == ["Awaiting Approval"]
+
+    approve_offline(session, owner, job_id)  # recorded by staff: the job moves to Art Approved itself
+    session.commit()
+    assert session.get(Job, job_id).status == "art_approved"
+    result = run_handler(board, "move_next", job_id, "art_approved")
+    assert "Moved to In Production." in repr(result)
+    assert [c["status"] for c in board.columns if c["cards"]] == ["In Production"]

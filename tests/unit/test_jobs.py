@@ -349,8 +349,8 @@ def _titles(page: jobs.JobPage) -> list[str]:
 
 
 def _move(session: Session, owner: staff.StaffPrincipal, job_id: int, status: str) -> None:
-    if status == JobStatus.IN_PRODUCTION:
-        approve_offline(session, owner, job_id)  # the production gate (tests/unit/test_mockups.py)
+    if status in jobs.APPROVAL_GATED:
+        approve_offline(session, owner, job_id)  # the approval gate (tests/unit/test_mockups.py)
     jobs.change_status(session, owner, job_id, status)
     session.commit()
 

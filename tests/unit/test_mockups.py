@@ -463,35 +463,69 @@ def test_no_service_function_updates_or_deletes_a_record(session, owner, shop):
     assert count(session, ApprovalRecord) == 3
 
 
-# --- the production gate --------------------------------------------------------------------
+# --- the approval gate: Art Approved and In Production -------------------------------------
 
 
-GATE = "Production can't start until the current artwork is approved."
+GATE = re.escape("The current artwork isn't approved yet. Send it for approval, or record an offline approval.")
+
+
+def _moves(session, job_id) -> list[tuple[str, str]]:
+    session.expire_all()
+    changes = session.exec(select(JobStatusChange).where(JobStatusChange.job_id == job_id).order_by(JobStatusChange.id)).all()
+    return [(c.from_status, c.to_status) for c in changes]
 
 
 def test_the_gate_refuses_every_path_until_approved(session, owner, shop):
     job_id = shop["job"]
-    with pytest.raises(NotAllowed, match=GATE) as refused:
-        jobs.change_status(session, owner, job_id, "in_production")
-    assert refused.value.field == "status"
-    session.rollback()
-    jobs.change_status(session, owner, job_id, "art_approved")
-    session.commit()
-    with pytest.raises(NotAllowed, match=GATE):  # the board's one click
-        jobs.move_to_next(session, owner, job_id, expected_from="art_approved")
-    session.rollback()
-    assert status(session, job_id) == "art_approved"
-    assert not mockups.current_approved(session, job_id)
+    for target in ("art_approved", "in_production"):  # the job page's status select
+        with pytest.raises(NotAllowed, match=GATE) as refused:
+            jobs.change_status(session, owner, job_id, target)
+        assert refused.value.field == "status"
+        session.rollback()
 
     v1 = sent_version(session, owner, job_id)
+    assert status(session, job_id) == "awaiting_approval"
+    with pytest.raises(NotAllowed, match=GATE):  # the board's one click: → Art Approved
+        jobs.move_to_next(session, owner, job_id, expected_from="awaiting_approval")
+    session.rollback()
     with pytest.raises(NotAllowed, match=GATE):
         jobs.change_status(session, owner, job_id, "in_production")
     session.rollback()
-    approve(session, shop, v1.id)
+    assert status(session, job_id) == "awaiting_approval"
+    assert not mockups.current_approved(session, job_id)
+
+    approve(session, shop, v1.id)  # the client's Approve: its record first, then Art Approved
+    assert status(session, job_id) == "art_approved"
     assert mockups.current_approved(session, job_id)
     assert jobs.move_to_next(session, owner, job_id, expected_from="art_approved") == "In Production"
     session.commit()
     assert status(session, job_id) == "in_production"
+
+
+def test_art_approved_by_hand_needs_an_approval_and_a_refusal_changes_nothing(session, owner, shop):
+    job_id = shop["job"]
+    rule = next(r for r in automations.list_rules(session) if r.status == "art_approved")
+    automations.save_rule(session, owner, status="art_approved", enabled=True, subject=rule.subject, body=rule.body)
+    upload(session, owner, job_id)
+    assert jobs.change_status(session, owner, job_id, "on_hold")  # where an offline approval does not move it
+    session.commit()
+    before = (_moves(session, job_id), count(session, ApprovalRecord), count(session, OutboxEmail))
+    with pytest.raises(NotAllowed, match=GATE) as refused:
+        jobs.change_status(session, owner, job_id, "art_approved", note="Looks fine")
+    assert refused.value.field == "status"
+    session.rollback()
+    assert status(session, job_id) == "on_hold"
+    assert (_moves(session, job_id), count(session, ApprovalRecord), count(session, OutboxEmail)) == before
+
+    mockups.record_offline_approval(session, owner, job_id, approved_by="Sarah Smith", method="email", note="")
+    session.commit()
+    assert status(session, job_id) == "on_hold"  # recorded; staff move it when they resume
+    assert jobs.change_status(session, owner, job_id, "art_approved", note="Resumed")
+    session.commit()
+    assert status(session, job_id) == "art_approved"
+    assert _moves(session, job_id)[-1] == ("on_hold", "art_approved")
+    sent = session.exec(select(OutboxEmail).where(OutboxEmail.kind == EmailKind.JOB_STATUS)).all()
+    assert {e.subject for e in sent} == {"Spring League T-Shirts is now Art Approved"}
 
 
 def test_a_new_version_after_an_approval_closes_the_gate_again(session, owner, shop):

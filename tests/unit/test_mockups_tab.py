@@ -12,6 +12,7 @@ from PIL import Image
 from sqlmodel import Session
 
 import kontrol_app.kontrol_app  # noqa: F401  (registers every page, state and route var)
+from kontrol_app.services import jobs
 from kontrol_app.ui.staff.jobs.job_page import JobPageState
 from kontrol_app.ui.staff.jobs.mockups import MockupsState
 from tests.factories import make_customer, make_job, make_owner
@@ -83,9 +84,10 @@ def test_send_for_approval_moves_the_page_and_the_gate_shows_next_to_status(tab)
     assert page.job["status"] == "Awaiting Approval"  # the page above the tab, refreshed
     assert state.versions[0]["can_send"] == ""
 
-    run_handler(page, "move_to", "in_production")
-    assert "can't start until the current artwork is approved" in page.errors.get("status", "")
-    assert page.job["status"] == "Awaiting Approval"
+    for target in ("art_approved", "in_production"):  # the status select
+        run_handler(page, "move_to", target)
+        assert page.errors.get("status", "") == jobs.APPROVAL_GATE
+        assert page.job["status"] == "Awaiting Approval"
 
     run_handler(state, "set_offline_open", True)
     for name, value in (("approved_by", "Sam Rivers"), ("method", "phone"), ("note", "On the phone")):

@@ -27,8 +27,8 @@ class JobBoardState(StaffState, rx.State):
     async def load(self, principal: StaffPrincipal):
         await self._refresh(principal)
 
-    # The board has no status field: the production gate's refusal (field "status") shows as a toast.
-    @staff_event(field_toast=job_service.PRODUCTION_GATE)
+    # The board has no status field: the approval gate's refusal (field "status") shows as a toast.
+    @staff_event(field_toast=job_service.APPROVAL_GATE)
     async def move_next(self, principal: StaffPrincipal, job_id: int, from_status: str):
         moved_to = await call(job_service.move_to_next, principal, int(job_id), expected_from=from_status)
         await self._refresh(principal)
