@@ -528,10 +528,10 @@ def make_job(shop: Owner, e2e_server: E2EServer) -> Callable[..., int]:
             job_id = job_service.create_job(session, actor, data)
         if status:
             with e2e_server.session() as session:
-                if status in ("in_production", "In Production"):
+                if status in ("art_approved", "Art Approved", "in_production", "In Production"):
                     from kontrol_app.services import mockups
 
-                    # The production gate: an offline "no artwork needed" approval (a quote stays a quote).
+                    # The approval gate: an offline "no artwork needed" approval (a quote stays a quote).
                     mockups.record_offline_approval(
                         session, actor, job_id, approved_by="Test Client", method="no_artwork", note=""
                     )

@@ -84,7 +84,8 @@ def test_a_job_moves_through_the_pipeline_and_the_open_portal_follows(
     with db_session() as session:
         job = session.get(Job, job_id)
         assert (job.title, job.quantity, job.due_date, job.customer_id) == ("Spring League T-Shirts", 144, due, customer.id)
-        # The production gate (tests/e2e/test_mockups.py walks the approval): no artwork needed.
+        # The approval gate of Art Approved and In Production (tests/e2e/test_mockups.py walks the
+        # approval): no artwork needed.
         mockups.record_offline_approval(
             session, owner_principal(shop), job_id, approved_by="Sam Rivers", method="no_artwork", note=""
         )

@@ -1,6 +1,6 @@
 """In a real browser: the job page's Mockups tab. Staff upload versions, a fake image is
 refused, the print checklist, Send for Approval (email + status), a newer version
-replacing an older request, and the production gate with an offline approval."""
+replacing an older request, and the approval gate (Art Approved, In Production) with an offline approval."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from .a11y import assert_accessible
 from .conftest import OWNER_NAME, owner_principal
 from .pages import choose, staff_page_live, toast
 
-GATE = "Production can't start until the current artwork is approved. Send it for approval, or record an offline approval."
+GATE = "The current artwork isn't approved yet. Send it for approval, or record an offline approval."
 
 
 def _png(path, color: tuple[int, int, int], size: tuple[int, int] = (400, 300)):
@@ -110,10 +110,12 @@ def test_mockups_upload_send_replace_and_the_production_gate(
     expect(v1.get_by_role("button", name="Send for Approval")).to_have_count(0)
     assert len(outbox(EmailKind.ARTWORK_READY, to=customer.email)) == 2
 
-    # The production gate: refused with its message until an offline approval is recorded.
-    choose(page, "Set status", "In Production")
-    expect(page.get_by_text(GATE)).to_be_visible()
-    expect(status).to_have_text("Awaiting Approval")
+    # The approval gate: Art Approved and In Production are refused with its message (next to
+    # the status) until an approval is recorded.
+    for target in ("Art Approved", "In Production"):
+        choose(page, "Set status", target)
+        expect(page.get_by_text(GATE)).to_be_visible()
+        expect(status).to_have_text("Awaiting Approval")
 
     page.get_by_role("button", name="Approved offline").click()
     dialog = page.get_by_role("dialog")
