@@ -15,7 +15,9 @@ A handler without one of them makes the class fail at import, so it cannot be fo
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar, TypeVar
 
@@ -31,6 +33,9 @@ from kontrol_app.ui.services import read, sign_in_redirect, staff_check
 SESSION_ENDED = "Your session has ended. Sign in again."
 # Shop-wide reads (lists, the board) this worker made, for every tab and staff member to share.
 SHARED_READS = data_version.Remembered()
+READING_AHEAD: set[asyncio.Task] = set()
+READ_AHEAD_AFTER = 0.02  # seconds
+logger = logging.getLogger(__name__)
 T = TypeVar("T")
 GUARDS = "@staff_event, @owner_event, @form_event or @open_event"
 
@@ -153,6 +158,27 @@ class StaffState(rx.State, mixin=True):
             at = SHARED_READS.put((fn, key), version, result)
         self._shown = (key, version, at)
         return result
+
+    def _read_ahead(self, key: tuple, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Read what `_read_shown(key, fn, ...)` will likely be asked next (the page Next shows)
+        into the worker's shared reads once this event has answered, unless it is there at
+        this event's version already: then that click answers from memory."""
+        seen = data_version.SEEN.get()
+        if seen is None or SHARED_READS.get((fn, key), seen) is not None:
+            return
+
+        async def read_ahead() -> None:
+            await asyncio.sleep(READ_AHEAD_AFTER)  # this event's answer goes out first
+            try:
+                version, result = await read(data_version.read_at_version(fn), *args, **kwargs)
+            except Exception:  # only a guess at the next click; that click reads it for itself
+                logger.warning("reading ahead %s failed", fn.__name__, exc_info=True)
+                return
+            SHARED_READS.put((fn, key), version, result)
+
+        task = asyncio.get_running_loop().create_task(read_ahead())
+        READING_AHEAD.add(task)  # held until done (the loop keeps only weak references)
+        task.add_done_callback(READING_AHEAD.discard)
 
     def _route_id(self, name: str) -> int | None:
         """A record id from the page's route (`/jobs/[job_id]` -> `self._route_id("job_id")`)."""

@@ -4,6 +4,8 @@ read nor sent; any write, this tab's own included, and the clock make it read ag
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import update
 
@@ -112,3 +114,23 @@ def test_the_lists_and_the_customer_page_read_only_what_changed(session, shop, c
     assert len(sent) > 1
     if cls is CustomerPageState:
         assert (before, shown(state)) == ("Pixel Labs", "Pixel Labs Ltd")
+
+
+def test_the_jobs_list_reads_the_next_page_ahead(session, shop):
+    from kontrol_app.services import jobs
+
+    for n in range(jobs.PAGE_SIZE + 3):  # two pages of active jobs
+        session.add(Job(customer_id=shop["customer_id"], title=f"Job {n:02d}", quantity=1, status="artwork"))
+    session.commit()
+    listing = screen(browser_tab(cookie=shop["cookie"], path="/jobs"), JobListState)
+
+    async def load_and_read_ahead() -> None:
+        await listing.event_handlers["load"].fn(listing)
+        assert guard.READING_AHEAD  # after the answer, not before it
+        await asyncio.gather(*guard.READING_AHEAD)
+
+    asyncio.run(load_and_read_ahead())
+    assert listing.pages == 2
+    with statements() as sent:
+        run_handler(listing, "go_to_page", 2)  # Next
+    assert len(sent) == 1 and len(listing.rows) == 4  # 3 jobs and League Tees, from memory

@@ -43,6 +43,9 @@ class JobListState(PagedState, rx.State):
         reader = scan if (self.search + self.customer_search).strip() else read
         result = await self._read_shown(key, job_service.list_jobs, principal, filters, page=self.page, after=after,
                                         reader=reader)
+        if reader is read and result.page < result.pages:  # Next, read ahead (not for a text search)
+            self._read_ahead((*astuple(filters), result.page + 1), job_service.list_jobs, principal, filters,
+                             page=result.page + 1, after=result.rows[-1] if result.rows else None)
         self.rows = [row_dict(r) for r in result.rows]
         self._last_row = result.rows[-1] if result.rows else None
         self.page, self.pages, self.total = result.page, result.pages, result.total
