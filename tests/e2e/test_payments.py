@@ -86,6 +86,7 @@ def test_without_stripe_staff_are_told_and_the_portal_offers_no_card_payment(
     client sees how to pay the shop instead of Pay Now / Pay deposit / Pay all, can View the
     invoice's lines and download the PDF. Connected later, the buttons appear; a page still
     showing them after the key is removed is refused by the server."""
+    from kontrol_app.services import staff as staff_service
     from kontrol_app.services import stripe_account
     from tests.factories import make_invoice
 
@@ -106,6 +107,19 @@ def test_without_stripe_staff_are_told_and_the_portal_offers_no_card_payment(
     note = staff.locator("#invoice-editor .card-payments-note")
     expect(note).to_contain_text("Clients can't pay by card yet: connect Stripe in Settings → Payments.")
     expect(note.get_by_role("link", name="Settings → Payments")).to_have_attribute("href", "/settings/payments")
+    # A team member can't open Settings -> Payments: told who can.
+    with e2e_server.session() as session:
+        member = staff_service.add_staff(session, owner_principal(shop), name="Tom Press", email="tom@shop.example",
+                                         password="press-on-123")
+    colleague = new_context().new_page()
+    sign_in_as(colleague, member, f"/jobs/{job_id}")
+    staff_page_live(colleague, "Tom Press")
+    colleague.get_by_role("tab", name="Invoices").click()
+    colleague.get_by_role("button", name="Create Invoice").click()
+    expect(colleague.locator("#invoice-editor .card-payments-note")).to_contain_text(
+        "Clients can't pay by card yet: the shop's owner can connect Stripe in Settings → Payments."
+    )
+    colleague.close()
     staff.get_by_label("Unit price", exact=False).first.fill("70.00")  # 12 x $70.00 = $840.00
     staff.get_by_role("button", name="Send Invoice").first.click()
     expect(staff.locator("#invoice-title")).to_have_text("INV-0002")

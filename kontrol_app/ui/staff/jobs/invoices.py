@@ -16,6 +16,7 @@ from kontrol_app.ui.components.forms import field, form_dialog, form_error
 from kontrol_app.ui.components.invoice_status import invoice_badge
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, staff_event
 from kontrol_app.ui.services import call
+from kontrol_app.ui.staff.shell import StaffShellState
 
 DASH = "—"
 NO_NUMBER = "A draft has no number until it is sent."
@@ -612,8 +613,12 @@ def _card_payments_note() -> rx.Component:
         rx.callout.root(
             rx.callout.icon(rx.icon("info", size=16)),
             rx.callout.text(
-                "Clients can't pay by card yet: connect Stripe in ",
-                rx.link("Settings → Payments", href=PAYMENTS_SETTINGS, underline="always"),
+                "Clients can't pay by card yet: ",
+                rx.cond(  # only the owner may open Settings -> Payments
+                    StaffShellState.is_owner,
+                    rx.fragment("connect Stripe in ", rx.link("Settings → Payments", href=PAYMENTS_SETTINGS, underline="always")),
+                    "the shop's owner can connect Stripe in Settings → Payments",
+                ),
                 ". Sending still works: the portal tells clients how to pay you instead.",
             ),
             color_scheme="amber",
