@@ -244,8 +244,13 @@ def principal_for_token(session: Session, token: str | None) -> StaffPrincipal |
     indexed read, so every staff click may run it (it only reads)."""
     if not token:
         return None
-    row = session.connection().execute(_PRINCIPAL_QUERY, {"token_hash": token_hash(token), "now": utcnow()}).first()
+    row = _principal_row(session, token_hash(token), utcnow())
     return StaffPrincipal(*row[:4]) if row is not None else None
+
+
+def _principal_row(session: Session, key: str, now: datetime):
+    """(id, name, email, role, expires_at) of a valid session's staff member, or None."""
+    return session.connection().execute(_PRINCIPAL_QUERY, {"token_hash": key, "now": now}).first()
 
 
 @dataclass(frozen=True)
@@ -274,7 +279,7 @@ def check_session(session: Session, token: str | None) -> tuple[StaffPrincipal |
     known = _CHECKED.get(key)
     if known is not None and known.version == version and now <= known.expires_at:
         return known.principal, version
-    row = session.connection().execute(_PRINCIPAL_QUERY, {"token_hash": key, "now": now}).first()
+    row = _principal_row(session, key, now)
     if row is None:
         _CHECKED.pop(key, None)
         return None, version

@@ -136,14 +136,21 @@ class StaffState(rx.State, mixin=True):
             if self.get_value(name) != value:
                 setattr(self, name, value)
 
-    def _still_shown(self, *key: Any) -> bool:
+    def _still_shown(self, key: tuple) -> bool:
         """This tab already shows `key` as the database holds it: read (`_read_shown`) at the
         data version this event's session check saw, so nothing was written since, and recently
-        enough (`data_version.Remembered`). Then a page's loader need neither read nor send it."""
+        enough (`data_version.Remembered`)."""
         if not self._shown:
             return False
         shown_key, version, at = self._shown
         return shown_key == key and version == data_version.SEEN.get() and SHARED_READS.fresh(at)
+
+    async def _read_changed(self, key: tuple, fn: Callable[..., T], *args: Any, reader: Callable = read, **kwargs: Any) -> T | None:
+        """`_read_shown`, or None when this tab already shows `key` unchanged: then a page's
+        loader has nothing to read or send."""
+        if self._still_shown(key):
+            return None
+        return await self._read_shown(key, fn, *args, reader=reader, **kwargs)
 
     async def _read_shown(self, key: tuple, fn: Callable[..., T], *args: Any, reader: Callable = read, **kwargs: Any) -> T:
         """`reader(fn, *args, **kwargs)`, a shop-wide read (the same for every staff member: never

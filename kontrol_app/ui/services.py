@@ -31,7 +31,7 @@ async def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await asyncio.to_thread(work)
     finally:
         # It may have written: the version this event's session check saw is no longer the
-        # database's, so nothing this tab shows counts as unchanged (guard.py `_still_shown`).
+        # database's, so nothing this tab shows counts as unchanged (guard.py `_read_changed`).
         data_version.SEEN.set(None)
 
 

@@ -53,10 +53,10 @@ class InvoiceListState(PagedState, rx.State):
     async def _refresh(self, principal: StaffPrincipal) -> None:
         filters = invoices.InvoiceFilters(status="" if self.status == "all" else self.status, search=self.search)
         key = (filters.status, filters.search, self.page)
-        if self._still_shown(*key):
-            return
         reader = scan if self.search.strip() else read
-        result = await self._read_shown(key, invoices.list_invoices, principal, filters, page=self.page, reader=reader)
+        result = await self._read_changed(key, invoices.list_invoices, principal, filters, page=self.page, reader=reader)
+        if result is None:
+            return
         self.rows = [_row(r) for r in result.rows]
         self.page, self.pages, self.total = result.page, result.pages, result.total
         self.open_total, self.overdue_total = result.open_total, result.overdue_total

@@ -37,9 +37,9 @@ class CustomerPageState(StaffState, rx.State):
 
     async def _refresh(self, principal: StaffPrincipal) -> None:
         customer_id = self._route_id("customer_id")
-        if self._still_shown(customer_id):
+        detail = await self._read_changed((customer_id,), customer_service.customer_detail, principal, customer_id)
+        if detail is None:
             return
-        detail = await self._read_shown((customer_id,), customer_service.customer_detail, principal, customer_id)
         self.name, self.contact_name, self.email = detail.name, detail.contact_name, detail.email
         self.phone, self.address, self.notes = detail.phone, detail.address, detail.notes
         self.contacts = [{"name": c.name, "email": c.email} for c in detail.contacts]

@@ -16,9 +16,9 @@ class JobBoardState(StaffState, rx.State):
     columns: list[dict] = []
 
     async def _refresh(self, principal: StaffPrincipal) -> None:
-        if self._still_shown():
+        columns = await self._read_changed((), job_service.board, principal)
+        if columns is None:
             return
-        columns = await self._read_shown((), job_service.board, principal)
         self.columns = [
             {"status": c.label, "count": c.count, "cards": [row_dict(r) for r in c.cards]} for c in columns
         ]

@@ -38,11 +38,11 @@ class JobListState(PagedState, rx.State):
         )
         # The page is the same read by position or on from the last row (`after`, faster).
         key = (*astuple(filters), self.page)
-        if self._still_shown(*key):
-            return
         reader = scan if (self.search + self.customer_search).strip() else read
-        result = await self._read_shown(key, job_service.list_jobs, principal, filters, page=self.page, after=after,
-                                        reader=reader)
+        result = await self._read_changed(key, job_service.list_jobs, principal, filters, page=self.page, after=after,
+                                          reader=reader)
+        if result is None:
+            return
         if reader is read and result.page < result.pages:  # Next, read ahead (not for a text search)
             self._read_ahead((*astuple(filters), result.page + 1), job_service.list_jobs, principal, filters,
                              page=result.page + 1, after=result.rows[-1] if result.rows else None)
