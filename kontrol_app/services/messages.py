@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cache
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -340,32 +341,52 @@ def _snippet(body: str) -> str:
     return outbox.clip(" ".join(body.split()), SNIPPET)
 
 
-def _summaries(session: Session, rows: Sequence[tuple[MessageThread, str, str | None]], unread: dict[int, int], timezone: str) -> list[ThreadSummary]:
-    ids = [thread.id for thread, _, _ in rows]
-    newest: dict[int, Message] = {}
-    if ids:
-        latest = sa_select(func.max(Message.id)).where(Message.thread_id.in_(ids)).group_by(Message.thread_id).scalar_subquery()
-        for message in session.exec(select(Message).where(Message.id.in_(latest))).all():
-            newest[message.thread_id] = message
-    summaries = []
-    for thread, customer_name, job_title in rows:
-        last = newest.get(thread.id)
-        summaries.append(
-            ThreadSummary(
-                id=thread.id,
-                customer_id=thread.customer_id,
-                customer_name=customer_name,
-                job_id=thread.job_id,
-                job_title=job_title or "",
-                subject=thread.subject,
-                closed=thread.closed_at is not None,
-                last_when=shop_time(thread.last_message_at, timezone),
-                last_sender=last.sender_name if last else "",
-                snippet=_snippet(last.body) if last else "",
-                unread=unread.get(thread.id, 0),
-            )
-        )
-    return summaries
+# What a thread list shows of each thread, in the order of `_summary`.
+_LISTED = (
+    MessageThread.id, MessageThread.customer_id, MessageThread.job_id, MessageThread.subject, MessageThread.closed_at,
+    MessageThread.last_message_at, MessageThread.staff_unread, MessageThread.staff_unread_count,
+)
+
+
+def _thread_list(conditions: Sequence[Any], newest_first: Sequence[str]) -> Select:
+    """A page of threads (bind `offset` and `limit`) in one Core statement, each with its
+    customer, job and newest message. The page is ordered and cut first, in a subquery, so the
+    joins and the newest message are read for its rows only; `newest_first`: the columns it is
+    sorted by, descending (the outer query sorts the page's rows again: SQL keeps no order
+    through a subquery)."""
+    listed = (
+        sa_select(*_LISTED)
+        .where(*conditions)
+        .order_by(*(getattr(MessageThread, name).desc() for name in newest_first))
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+        .subquery("listed")
+    )
+    newest = sa_select(func.max(Message.id)).where(Message.thread_id == listed.c.id).correlate(listed).scalar_subquery()
+    return (
+        sa_select(listed, Customer.name, Job.title, Message.sender_name, Message.body)
+        .join(Customer, Customer.id == listed.c.customer_id)
+        .outerjoin(Job, Job.id == listed.c.job_id)
+        .outerjoin(Message, Message.id == newest)
+        .order_by(*(listed.c[name].desc() for name in newest_first))
+    )
+
+
+def _summary(row: Sequence[Any], unread: int, timezone: str) -> ThreadSummary:
+    id_, customer_id, job_id, subject, closed_at, last_message_at, _, _, customer_name, job_title, sender, body = row
+    return ThreadSummary(
+        id=id_,
+        customer_id=customer_id,
+        customer_name=customer_name,
+        job_id=job_id,
+        job_title=job_title or "",
+        subject=subject,
+        closed=closed_at is not None,
+        last_when=shop_time(last_message_at, timezone),
+        last_sender=sender or "",
+        snippet=_snippet(body) if body is not None else "",
+        unread=unread,
+    )
 
 
 # Built once (Core): the thread with what its page shows beside the messages (customer, job,
@@ -819,6 +840,30 @@ def staff_unread_total(session: Session) -> int:
 
 
 FILTERS = ("all", "unread")
+_STAFF_ORDER = ("staff_unread", "last_message_at", "id")  # unread first, then newest first
+
+
+@cache
+def _staff_list(unread_only: bool, by_customer: bool, by_job: bool) -> tuple[Select, Select]:
+    """The staff list's two statements for one set of filters (built once each, binds
+    `customer_id`, `job_id`): the page's size with the badge and the shop's timezone, then
+    `_thread_list`."""
+    sizes, listing = _staff_list_of(
+        ([MessageThread.staff_unread == true()] if unread_only else [])
+        + ([MessageThread.customer_id == bindparam("customer_id")] if by_customer else [])
+        + ([MessageThread.job_id == bindparam("job_id")] if by_job else [])
+    )
+    return compiled_once(sizes), compiled_once(listing)
+
+
+def _staff_list_of(conditions: Sequence[Any]) -> tuple[Select, Select]:
+    # count(*), not count(id): with no filter SQLite counts the table's pages, not its rows.
+    sizes = sa_select(
+        sa_select(func.count()).select_from(MessageThread).where(*conditions).scalar_subquery(),
+        _STAFF_UNREAD_TOTAL.scalar_subquery(),
+        TIMEZONE_QUERY.scalar_subquery(),
+    )
+    return sizes, _thread_list(conditions, _STAFF_ORDER)
 
 
 def staff_threads(
@@ -836,39 +881,32 @@ def staff_threads(
     or one job's, searched in subjects and message text; paged in SQL."""
     if show not in FILTERS:
         raise InvalidInput("Show all or unread conversations.", "show")
-    conditions = []
-    if show == "unread":
-        conditions.append(MessageThread.staff_unread == true())
-    if customer_id is not None:
-        conditions.append(MessageThread.customer_id == customer_id)
-    if job_id is not None:
-        conditions.append(MessageThread.job_id == job_id)
-    if search.strip():
-        conditions.append(
-            or_(
-                contains(MessageThread.subject, search),
-                exists().where(Message.thread_id == MessageThread.id, contains(Message.body, search)),
-            )
+    if search.strip():  # a text search is never the same twice: built per call
+        sizes, listing = _staff_list_of(
+            ([MessageThread.staff_unread == true()] if show == "unread" else [])
+            + ([MessageThread.customer_id == customer_id] if customer_id is not None else [])
+            + ([MessageThread.job_id == job_id] if job_id is not None else [])
+            + [
+                or_(
+                    contains(MessageThread.subject, search),
+                    exists().where(Message.thread_id == MessageThread.id, contains(Message.body, search)),
+                )
+            ]
         )
-    # count(*), not count(id): with no filter SQLite counts the table's pages, not its rows.
-    total = session.exec(select(func.count()).select_from(MessageThread).where(*conditions)).one()
+    else:
+        sizes, listing = _staff_list(show == "unread", customer_id is not None, job_id is not None)
+    connection = session.connection()
+    params = {"customer_id": customer_id, "job_id": job_id}
+    total, unread_total, timezone = connection.execute(sizes, params).one()
     window = page_window(total, page, max(1, min(int(page_size), 100)))
-    rows = session.exec(
-        select(MessageThread, Customer.name, Job.title)
-        .join(Customer, Customer.id == MessageThread.customer_id)
-        .outerjoin(Job, Job.id == MessageThread.job_id)
-        .where(*conditions)
-        .order_by(MessageThread.staff_unread.desc(), MessageThread.last_message_at.desc(), MessageThread.id.desc())
-        .offset(window.offset)
-        .limit(window.limit)
-    ).all()
-    unread = {thread.id: thread.staff_unread_count for thread, _, _ in rows if thread.staff_unread}
+    rows = connection.execute(listing, {**params, "offset": window.offset, "limit": window.limit}).all()
+    timezone = timezone or "UTC"
     return ThreadPage(
-        _summaries(session, rows, unread, shop_timezone(session)),
+        [_summary(row, row[7] if row[6] else 0, timezone) for row in rows],
         total,
         window.page,
         window.pages,
-        staff_unread_total(session),
+        unread_total,
     )
 
 
@@ -919,22 +957,26 @@ def client_unread_total(session: Session, viewer: Viewer) -> int:
     return sum(_client_unread(session, viewer).values())
 
 
+_CLIENT_SIZE = compiled_once(
+    sa_select(func.count(MessageThread.id)).where(MessageThread.customer_id == bindparam("customer_id")).add_columns(
+        TIMEZONE_QUERY.scalar_subquery()
+    )
+)
+_CLIENT_LIST = compiled_once(_thread_list([MessageThread.customer_id == bindparam("customer_id")], ("last_message_at", "id")))
+
+
 def client_threads(session: Session, viewer: Viewer, *, page: int = 1, page_size: int = PAGE_SIZE) -> ThreadPage:
     """The customer's threads, newest first, each with this contact's unread count."""
-    total = session.exec(select(func.count(MessageThread.id)).where(MessageThread.customer_id == viewer.customer_id)).one()
+    connection = session.connection()
+    total, timezone = connection.execute(_CLIENT_SIZE, {"customer_id": viewer.customer_id}).one()
     window = page_window(total, page, max(1, min(int(page_size), 100)))
-    rows = session.exec(
-        select(MessageThread, Customer.name, Job.title)
-        .join(Customer, Customer.id == MessageThread.customer_id)
-        .outerjoin(Job, Job.id == MessageThread.job_id)
-        .where(MessageThread.customer_id == viewer.customer_id)
-        .order_by(MessageThread.last_message_at.desc(), MessageThread.id.desc())
-        .offset(window.offset)
-        .limit(window.limit)
+    rows = connection.execute(
+        _CLIENT_LIST, {"customer_id": viewer.customer_id, "offset": window.offset, "limit": window.limit}
     ).all()
     unread = _client_unread(session, viewer)  # the customer's threads with something unread
+    timezone = timezone or "UTC"
     return ThreadPage(
-        _summaries(session, rows, unread, shop_timezone(session)),
+        [_summary(row, unread.get(row[0], 0), timezone) for row in rows],
         total,
         window.page,
         window.pages,

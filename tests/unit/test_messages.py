@@ -31,6 +31,7 @@ from kontrol_app.services.portal_auth import PortalPrincipal
 from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.settings import get_settings
 from tests.factories import make_staff
+from tests.helpers.sql import statements
 from tests.helpers.artwork import artwork_customers, image_bytes, pdf_bytes
 
 T0 = datetime(2026, 4, 3, 14, 0, tzinfo=UTC)
@@ -281,6 +282,31 @@ def test_staff_list_is_unread_first_filtered_searched_and_paged_in_sql(session, 
     assert messages.staff_threads(session, owner, search="100%% x").total == 0
     with pytest.raises(InvalidInput):
         messages.staff_threads(session, owner, show="everything")
+
+
+def test_each_listed_thread_shows_its_newest_message_and_the_list_is_two_statements(session, owner, world):
+    """A page of the list, at any size, is its counts then its rows: the newest message of each
+    thread is read with them, for that page's threads only."""
+    sarah = client(world)
+    threads = [messages.start_thread_staff(session, owner, world["customer"], f"First {n}", subject=f"Topic {n}", now=T0 + n * MINUTE) for n in range(4)]
+    messages.post_client(session, sarah, threads[1], "Newest   words\n from Sarah", now=T0 + 60 * MINUTE)
+    messages.post_staff(session, owner, threads[2], "Shop replied", now=T0 + 120 * MINUTE)
+    session.commit()
+
+    with statements() as sent:
+        page = messages.staff_threads(session, owner, page_size=3)
+    assert len(sent) == 2
+    shown = {t.id: t for t in page.threads}
+    assert [t.id for t in page.threads] == [threads[1], threads[2], threads[3]]  # unread first, then newest
+    assert (shown[threads[1]].snippet, shown[threads[1]].last_sender, shown[threads[1]].unread) == ("Newest words from Sarah", "Sarah Smith", 1)
+    assert (shown[threads[2]].snippet, shown[threads[2]].unread) == ("Shop replied", 0)
+    assert shown[threads[3]].snippet == "First 3" and shown[threads[3]].customer_name == "Smith Embroidery"
+    assert page.unread_total == 1
+
+    with statements() as sent:
+        mine = messages.client_threads(session, sarah, page=2, page_size=3)
+    assert len(sent) == 3  # counts, rows, this contact's unread marks
+    assert [t.id for t in mine.threads] == [threads[0]] and (mine.page, mine.total) == (2, 4)
 
 
 def test_client_sees_only_their_customers_threads(session, owner, world):
