@@ -267,6 +267,15 @@ _CHECKED: dict[str, _Checked] = {}
 _CHECKED_MAX = 10_000
 
 
+def remembered_session(token: str | None, version: int) -> StaffPrincipal | None:
+    """Whose session this is, from this worker's memory, if it was checked at `version` (the
+    version now: nothing was written since) and has not expired; else None (read it)."""
+    known = _CHECKED.get(token_hash(token)) if token else None
+    if known is not None and known.version == version and utcnow() <= known.expires_at:
+        return known.principal
+    return None
+
+
 def check_session(session: Session, token: str | None) -> tuple[StaffPrincipal | None, int]:
     """`principal_for_token` for a staff click, and the data version it was checked at (for
     the handler: `data_version.SEEN`). Reads only the version when nothing was written since
@@ -275,10 +284,10 @@ def check_session(session: Session, token: str | None) -> tuple[StaffPrincipal |
     version = data_version.current(session.connection())
     if not token:
         return None, version
+    known = remembered_session(token, version)
+    if known is not None:
+        return known, version
     key, now = token_hash(token), utcnow()
-    known = _CHECKED.get(key)
-    if known is not None and known.version == version and now <= known.expires_at:
-        return known.principal, version
     row = _principal_row(session, key, now)
     if row is None:
         _CHECKED.pop(key, None)

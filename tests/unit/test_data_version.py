@@ -3,11 +3,16 @@ does not; every table is covered, also after later migrations."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+from unittest.mock import patch
+
 from sqlalchemy import inspect, text, update
 from sqlmodel import Session, select
 
 from kontrol_app import data_version, db
 from kontrol_app.models import Customer, Shop
+from kontrol_app.settings import get_settings
 from tests.factories import make_customer
 
 
@@ -48,6 +53,33 @@ def test_read_at_version_reads_the_version_first(session, owner):
     with Session(db.get_engine()) as fresh:
         version, names = data_version.read_at_version(lambda s: [c.name for c in s.exec(select(Customer))])(fresh)
     assert (version, names) == (_now(), ["Smith Embroidery"])
+
+
+def test_peek_is_the_version_now_on_sqlite_and_leaves_postgresql_to_current(session, owner, database, tmp_path):
+    if not database.startswith("sqlite"):
+        assert data_version.peek() is None
+        return
+    assert data_version.peek() == _now()
+    make_customer(session, owner)  # committed through the engine's own connections
+    session.commit()
+    assert data_version.peek() == _now()
+    with db.get_engine().connect() as connection:  # an open read of another connection
+        connection.execute(text("BEGIN"))
+        before = data_version.current(connection)
+        with db.get_engine().begin() as writer:
+            writer.execute(update(Shop).values(name="Renamed"))
+        assert data_version.peek() != before  # peek starts a read of its own each time
+    # Another database (tests switch; so would a worker whose engine was replaced).
+    other = tmp_path / "other.db"
+    other.write_bytes(Path(database.removeprefix("sqlite:///")).read_bytes())
+    db.reset_engine()
+    with patch.dict(os.environ, {"DATABASE_URL": f"sqlite:///{other}"}):
+        get_settings.cache_clear()
+        with db.get_engine().begin() as connection:
+            data_version.restart(connection)
+        assert data_version.peek() == _now()
+        db.reset_engine()
+    get_settings.cache_clear()
 
 
 def test_install_is_idempotent_and_starts_afresh(database):
