@@ -18,6 +18,7 @@ import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -100,6 +101,31 @@ def scratch_database(database_url: str = "") -> Iterator[str]:
         if drop is not None:
             drop()
         workdir.cleanup()
+
+
+@contextmanager
+def writing(database_url: str, every: float) -> Iterator[None]:
+    """Something written to the database every `every` seconds for as long as the block runs (a
+    colleague, a client, the outbox), so a page never finds the data version it read at and
+    every event reads afresh: what an event costs when the shop is busy."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    stop = threading.Event()
+
+    def write() -> None:
+        while not stop.wait(every):
+            with engine.begin() as connection:
+                connection.execute(text("UPDATE shop SET name = name"))
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        writer.join()
+        engine.dispose()
 
 
 def create_owner() -> StaffPrincipal:

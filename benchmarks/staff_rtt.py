@@ -40,17 +40,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
-import contextlib
 import json
 import math
+import os
 import random
 import re
 import shutil
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the shared harness beside this file
@@ -112,31 +110,6 @@ def _seed(args: argparse.Namespace) -> dict:
     with db.session_scope() as session:
         token = staff_service.redeem_ticket(session, ticket, ip="127.0.0.1", user_agent="staff_rtt")
     return {"busy": seeded["busy"], "busy_jobs": jobs_args.busy_jobs, "cookie": f"kontrol_staff={token}"}
-
-
-@contextlib.contextmanager
-def _writing(every: float) -> Iterator[None]:
-    """Something written to the database every `every` seconds for as long as the block runs (a
-    colleague, a client, the outbox), so a page never finds the data version it read at and
-    every click reads afresh: what a click costs when the shop is busy."""
-    from sqlalchemy import text
-
-    from kontrol_app import db
-
-    stop = threading.Event()
-
-    def write() -> None:
-        while not stop.wait(every):
-            with db.get_engine().begin() as connection:
-                connection.execute(text("UPDATE shop SET name = name"))
-
-    writer = threading.Thread(target=write, daemon=True)
-    writer.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        writer.join()
 
 
 def _router(page: str) -> dict:
@@ -349,7 +322,7 @@ def main() -> int:
                         open_rows.append((label, _open_loop(kontrol_port, event, pid, args, payload=json.dumps(payload),
                                                             page=page, cookie=world["cookie"])))
                         if event.rsplit(".", 1)[1] != "open_thread":  # the pages that keep what they showed
-                            with _writing(WRITE_EVERY):
+                            with harness.writing(os.environ["DATABASE_URL"], WRITE_EVERY):
                                 open_rows.append((f"{label}, {CHANGED}", _open_loop(
                                     kontrol_port, event, pid, args, payload=json.dumps(payload), page=page,
                                     cookie=world["cookie"])))

@@ -4,7 +4,8 @@ from the signed-in session (or the staff preview), never from the browser."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Row, Select, and_, bindparam, true
@@ -49,6 +50,8 @@ class PortalViewer:
     preview: bool
     contact_id: int | None = None  # the client contact; None in a staff Preview
     timezone: str = "UTC"  # the shop's (times show in it), read with the re-check
+    # When the session this rests on expires: a re-check remembered by a worker is good until then.
+    until: datetime | None = field(default=None, compare=False, repr=False)
 
 
 _now = bindparam("now")
@@ -64,6 +67,8 @@ VIEWER_QUERY = compiled_once(
         StaffUser.name,
         StaffUser.email,
         TIMEZONE_QUERY.scalar_subquery(),
+        PortalSession.expires_at,
+        StaffSession.expires_at,
     )
     .select_from(Customer)
     .outerjoin(
@@ -104,12 +109,12 @@ def _viewer_row(
 
 
 def _viewer(row: Row) -> PortalViewer | None:
-    customer_id, customer_name, contact_id, client_name, client_email, staff_name, staff_email, timezone = row[:_VIEWER_COLUMNS]
+    customer_id, customer_name, contact_id, client_name, client_email, staff_name, staff_email, timezone, client_until, staff_until = row[:_VIEWER_COLUMNS]
     timezone = timezone or "UTC"
     if client_email is not None:
-        return PortalViewer(customer_id, customer_name, client_name, client_email, False, contact_id, timezone)
+        return PortalViewer(customer_id, customer_name, client_name, client_email, False, contact_id, timezone, client_until)
     if staff_email is not None:
-        return PortalViewer(customer_id, customer_name, staff_name, staff_email, True, None, timezone)
+        return PortalViewer(customer_id, customer_name, staff_name, staff_email, True, None, timezone, staff_until)
     return None
 
 

@@ -4,11 +4,17 @@ shows; another customer's changes move nothing."""
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from datetime import timedelta
+from unittest.mock import patch
+
+from sqlmodel import Session, select
+
+from kontrol_app.models import PortalSession as PortalSessionRow, utcnow
 
 from kontrol_app.services import invoices, jobs, messages, portal_live, quotes
 from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.ui.portal.live import PortalLive
+from kontrol_app.ui.portal.session import PortalSession
 from kontrol_app.ui.portal.tabs.invoices import InvoicesTab
 from kontrol_app.ui.portal.tabs.messages import MessagesTab
 from kontrol_app.ui.portal.tabs.nav import PortalTabs
@@ -44,14 +50,48 @@ def _clean(root) -> None:
         todo += list(state.substates.values())
 
 
-def test_a_poll_that_finds_nothing_new_changes_nothing(client):
-    """...and it is one statement: the session re-check and the four stamps together."""
+def _version_reads(sent: list[str]) -> int:
+    return sum("data_version" in statement for statement in sent)
+
+
+def test_a_poll_that_finds_nothing_new_changes_nothing(client, database):
+    """...and it is one statement: the session re-check and the four stamps together. Polled
+    again with nothing written anywhere: on SQLite only the data version is read."""
     root = _open(client)
     _clean(root)
     with statements() as sent:
         run_handler(screen(root, PortalLive), "poll", "tick")
     assert _dirty(root) == set()
-    assert len(sent) == 1, sent
+    assert len(sent) - _version_reads(sent) == 1, sent
+    with statements() as sent:
+        run_handler(screen(root, PortalLive), "poll", "tick")
+    assert _dirty(root) == set()
+    assert sent == (["SELECT version FROM data_version"] if database.startswith("sqlite") else sent[:1]), sent
+    assert len(sent) == 1
+
+
+def test_a_remembered_check_ends_with_a_write_or_the_sessions_expiry(client, session: Session):
+    """The poll's remembered re-check: any write reads it again (a signed-out session is seen
+    at once), and so does the session's expiry, which is no write."""
+    root = _open(client)
+    live = screen(root, PortalLive)
+    run_handler(live, "poll", "tick")
+    run_handler(live, "poll", "tick")
+    assert screen(root, PortalSession).signed_in
+    row = session.exec(select(PortalSessionRow).where(PortalSessionRow.customer_id == client["customer_id"])).one()
+    with patch("kontrol_app.ui.portal.session.utcnow", return_value=row.expires_at + timedelta(seconds=1)), \
+            patch("kontrol_app.services.portal_view.utcnow", return_value=row.expires_at + timedelta(seconds=1)):
+        run_handler(live, "poll", "tick")
+    assert not screen(root, PortalSession).signed_in  # expired: the portal is cleared
+
+    root = _open(client)
+    live = screen(root, PortalLive)
+    run_handler(live, "poll", "tick")
+    assert screen(root, PortalSession).signed_in
+    row.revoked_at = utcnow()  # signed out elsewhere: a write
+    session.commit()
+    run_handler(live, "poll", "tick")
+    assert not screen(root, PortalSession).signed_in
 
 
 def test_each_change_reloads_its_own_tab_whichever_tab_shows(client, session: Session):
@@ -117,7 +157,7 @@ def test_open_a_job_reads_its_card_and_proof_in_the_recheck_trip(client, session
     assert orders.job_open
 
 
-def test_opening_a_job_is_one_statement_after_the_recheck(client, session: Session):
+def test_opening_a_job_is_one_statement_after_the_recheck(client, session: Session, database):
     """The card, its history and whether artwork awaits approval come in one statement."""
     jobs.change_status(session, client["owner"], client["job_id"], "artwork")
     session.commit()
@@ -125,11 +165,16 @@ def test_opening_a_job_is_one_statement_after_the_recheck(client, session: Sessi
     orders = screen(root, OrdersTab)
     with statements() as sent:
         run_handler(orders, "open_job", client["job_id"])
-    assert len(sent) == 2, sent  # the re-check, then the job
+    assert len(sent) - _version_reads(sent) == 2, sent  # the re-check, then the job
+    orders.job_open = False
+    with statements() as sent:  # again, with nothing written anywhere
+        run_handler(orders, "open_job", client["job_id"])
+    assert orders.job_open and len(sent) - _version_reads(sent) in (0, 2), sent  # SQLite remembers; PostgreSQL reads
+    assert len(sent) == (1 if database.startswith("sqlite") else 2)
     assert [step.when != "" for step in orders.job.steps][:2] == [True, True]  # Quote, Artwork dated
 
 
-def test_open_a_thread_reads_it_in_the_recheck_trip_and_refuses_anothers(client, session: Session):
+def test_open_a_thread_reads_it_in_the_recheck_trip_and_refuses_anothers(client, session: Session, database):
     thread_id = messages.start_thread_staff(session, client["owner"], client["customer_id"], "Proof ready", job_id=client["job_id"])
     session.commit()
     root = _open(client)
@@ -142,7 +187,10 @@ def test_open_a_thread_reads_it_in_the_recheck_trip_and_refuses_anothers(client,
         run_handler(tab, "open_thread", thread_id)
     assert tab.mode == "thread" and [m.parts[0].text for m in tab.shown] == ["Proof ready"] and tab.unread_total == 0
     # The re-check, the thread with the badge's count, its messages; then the read mark.
-    assert len(sent) == 4, sent
+    assert len(sent) - _version_reads(sent) == 4, sent
     with statements() as sent:
-        run_handler(tab, "open_thread", thread_id)  # again: nothing new to mark
-    assert len(sent) == 3, sent
+        run_handler(tab, "open_thread", thread_id)  # again: nothing new to mark (the mark was a write)
+    assert len(sent) - _version_reads(sent) == 3, sent
+    with statements() as sent:
+        run_handler(tab, "open_thread", thread_id)  # and again, with nothing written since
+    assert len(sent) == (1 if database.startswith("sqlite") else 3), sent  # SQLite remembers; PostgreSQL reads

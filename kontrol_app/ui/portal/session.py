@@ -33,7 +33,9 @@ from urllib.parse import quote
 
 import reflex as rx
 
+from kontrol_app import data_version
 from kontrol_app.api.cookies import PORTAL_COOKIE, STAFF_COOKIE, read_cookie
+from kontrol_app.models import utcnow
 from kontrol_app.services import portal_auth, portal_view
 from kontrol_app.services.errors import NotFound
 from kontrol_app.services.portal_view import PortalViewer
@@ -89,11 +91,36 @@ def _viewer_alone(session: Any, *recheck: Any) -> tuple[PortalViewer | None, Non
     return portal_view.viewer_for(session, *recheck), None
 
 
+# Re-checks with what came with them (a poll's stamps, an opened job), remembered by this worker
+# at the data version they were read at: while nothing is written anywhere, an event's check
+# reads only the version. At most 30 s (a job's "due in 3 days" moves with the clock), and never
+# past the session's own expiry.
+_REMEMBERED = data_version.Remembered(size=4096, seconds=30.0)
+
+
+async def _recheck(check: Callable, recheck: tuple, args: tuple) -> tuple[PortalViewer | None, Any]:
+    version = data_version.peek()  # None: not where it is cheap (PostgreSQL), so read every time
+    # Each argument with its type: the browser's `true` equals the job id 1 in a plain tuple.
+    key: tuple | None = (check, *recheck, *((type(arg), arg) for arg in args))
+    if version is not None:
+        try:
+            hit = _REMEMBERED.get(key, version)
+        except TypeError:  # an argument that cannot be a key (the browser may send any JSON)
+            hit, key = None, None
+        if hit is not None and hit[1][0].until is not None and utcnow() < hit[1][0].until:
+            return hit[1]
+        result = await read(check, *recheck, *args)  # read after the version: it can only understate
+        if key is not None and result[0] is not None:
+            _REMEMBERED.put(key, version, result)
+        return result
+    return await read(check, *recheck, *args)
+
+
 async def _checked(state: rx.State, check: Callable = _viewer_alone, *args: Any) -> tuple[PortalViewer | None, Any]:
     """`check(session, *re-check args, *args)`: the re-check and what comes with it for a
     viewer, one trip, one transaction. No viewer for this page (the page was opened for one
     customer: an event for another link starts over): the portal is cleared."""
-    viewer, found = await read(check, *_recheck_args(state), *args)
+    viewer, found = await _recheck(check, _recheck_args(state), args)
     if viewer is None or viewer.customer_id != _session_of(state)._customer_id:
         await forget_portal(state)
         return None, None
