@@ -58,7 +58,7 @@ def _guarded(fn: Callable[..., Awaitable[Any]], *, owner: bool, quiet: bool, fie
             self.reset()  # whatever this tab held, it no longer may
             # A page load is redirected by the page guard that runs before it.
             return None if quiet else [rx.toast.error(SESSION_ENDED), sign_in_redirect(self)]
-        self.errors = {}
+        self._set_changed(errors={})  # assigned, even an empty dict would be sent with every click
         seen = data_version.SEEN.set(version)
         try:
             if owner:
@@ -119,6 +119,8 @@ class StaffState(rx.State, mixin=True):
     errors: dict[str, str] = {}
     # What this tab's page last read: (its key, the data version it was read at, when).
     _shown: tuple = ()
+    # The data version at this state's last poll that read (`_written_since_last_poll`).
+    _polled: int | None = None
 
     screens: ClassVar[list[type[rx.State]]] = []
 
@@ -144,6 +146,16 @@ class StaffState(rx.State, mixin=True):
             return False
         shown_key, version, at = self._shown
         return shown_key == key and version == data_version.SEEN.get() and SHARED_READS.fresh(at)
+
+    def _written_since_last_poll(self) -> bool:
+        """For a poll (every open page sends one every few seconds): False when nothing was
+        written anywhere since this state's last poll that got past this, so there is nothing
+        new to read; else True, and this version is remembered for the next one."""
+        seen = data_version.SEEN.get()
+        if seen is not None and seen == self._polled:
+            return False
+        self._polled = seen
+        return True
 
     async def _read_changed(self, key: tuple, fn: Callable[..., T], *args: Any, reader: Callable = read, **kwargs: Any) -> T | None:
         """`_read_shown`, or None when this tab already shows `key` unchanged: then a page's

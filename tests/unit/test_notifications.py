@@ -228,6 +228,11 @@ def test_the_bell_polls_with_one_query_and_reloads_only_when_something_is_new(se
 
     with statements() as sent:
         run_handler(bell, "load", "2026-01-01T00:00:03")
+    assert asked(sent) == []  # nothing written anywhere since the last tick: the session check alone
+    make_customer(session, owner, "Walk-in Customer")  # a write, but nothing for the bell
+    session.commit()
+    with statements() as sent:
+        run_handler(bell, "load", "2026-01-01T00:00:04")
     assert len(asked(sent)) == 1 and "max" in asked(sent)[0].lower()  # nothing new: the stamp only
 
     version_id = send_version(session, owner, world["job"])

@@ -8,6 +8,7 @@ import asyncio
 
 import pytest
 from sqlalchemy import update
+from sqlmodel import select
 
 import kontrol_app.kontrol_app  # noqa: F401  (registers every state)
 from kontrol_app.models import Customer, Job, JobStatus
@@ -17,6 +18,12 @@ from kontrol_app.ui.staff.customers.customer_page import CustomerPageState
 from kontrol_app.ui.staff.invoice_list import InvoiceListState
 from kontrol_app.ui.staff.jobs.board import JobBoardState
 from kontrol_app.ui.staff.jobs.job_list import JobListState
+from kontrol_app.models import CustomerContact
+from kontrol_app.services import messages
+from kontrol_app.services.portal_view import PortalViewer
+from kontrol_app.ui.staff.messages_badge import MessagesBadgeState
+from kontrol_app.ui.staff.notifications import NotificationsState
+from kontrol_app.ui.staff.quotes_badge import QuotesBadgeState
 from tests.factories import make_customer, make_job
 from tests.helpers.sql import statements
 from tests.helpers.states import browser_tab, run_handler, screen, staff_cookie
@@ -134,3 +141,33 @@ def test_the_jobs_list_reads_the_next_page_ahead(session, shop):
     with statements() as sent:
         run_handler(listing, "go_to_page", 2)  # Next
     assert len(sent) == 1 and len(listing.rows) == 4  # 3 jobs and League Tees, from memory
+
+
+def test_an_idle_pages_polls_read_only_the_version_until_something_is_written(session, owner, shop):
+    """Every open staff page ticks every 3 s (the bell, the Messages and Quote Requests counts):
+    while nothing at all was written since the last tick, each reads only the data version
+    (the session check) and sends nothing; a client's message shows at the next tick."""
+    tab = browser_tab(cookie=shop["cookie"], path="/jobs/board")
+    polls = [screen(tab, NotificationsState), screen(tab, MessagesBadgeState), screen(tab, QuotesBadgeState)]
+    for state in polls:
+        run_handler(state, "load")
+        state._clean()
+    with statements() as sent:
+        for state in polls:
+            run_handler(state, "load")
+    assert len(sent) == 3 and all("data_version" in statement for statement in sent), sent
+    assert all(not {name for name in state.dirty_vars if not name.startswith("_")} - {"errors"} for state in polls)
+
+    customer = session.get(Customer, make_customer(session, owner, "Acme Uniforms", "sarah@acme.example"))
+    session.commit()
+    contact = session.exec(select(CustomerContact).where(CustomerContact.customer_id == customer.id)).one()
+    viewer = PortalViewer(customer.id, customer.name, contact.name, contact.email, False, contact.id)
+    for state in polls:
+        run_handler(state, "load")
+    assert screen(tab, MessagesBadgeState).unread == 0  # a new customer is a write: the counts were read again
+
+    messages.start_thread_client(session, viewer, "Can we add a back print?", subject="Back print")
+    session.commit()
+    for state in polls:
+        run_handler(state, "load")
+    assert screen(tab, MessagesBadgeState).unread == 1

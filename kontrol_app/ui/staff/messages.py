@@ -146,11 +146,12 @@ class MessagesState(PagedState, rx.State):
             view_has_earlier = view.has_earlier
         if self.thread_id != view.id:
             self.reply = ""  # a draft belongs to the thread it was typed in
-        self.thread_id, self.subject, self.customer_id, self.customer_name = view.id, view.subject, view.customer_id, view.customer_name
-        self.job_id, self.job_title = view.job_id or 0, view.job_title
-        self.closed, self.closed_when = view.closed, view.closed_when
-        self.thread_messages, self.has_earlier = rows, view_has_earlier
-        self.not_found = ""
+        self._set_changed(
+            thread_id=view.id, subject=view.subject, customer_id=view.customer_id, customer_name=view.customer_name,
+            job_id=view.job_id or 0, job_title=view.job_title, closed=view.closed, closed_when=view.closed_when,
+            has_earlier=view_has_earlier, not_found="",
+        )
+        self.thread_messages = rows
         return view.marked_read
 
     async def _after_change(self, principal: StaffPrincipal) -> None:
@@ -188,7 +189,7 @@ class MessagesState(PagedState, rx.State):
 
     @staff_event  # a session that ends while the page is open: told, and sent to Sign in
     async def poll(self, principal: StaffPrincipal, _tick: str = ""):
-        if await read(messages.staff_stamp) == self._stamp:
+        if not self._written_since_last_poll() or await read(messages.staff_stamp) == self._stamp:
             return
         if self.thread_id:
             try:

@@ -1,7 +1,8 @@
 """The unread count on **Messages** in the staff navigation (shared by the staff).
 
 It rides on the bell's poll (every 3 s, `notifications_bell`): the cheap stamp first (two
-indexed look-ups), the count only when the stamp changed."""
+indexed look-ups), the count only when the stamp changed; nothing at all while nothing was
+written since the last tick."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import reflex as rx
 from kontrol_app.services import messages
 from kontrol_app.ui.components.status import count_badge
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, staff_event
-from kontrol_app.ui.services import call
+from kontrol_app.ui.services import read
 
 
 class MessagesBadgeState(StaffState, rx.State):
@@ -18,13 +19,13 @@ class MessagesBadgeState(StaffState, rx.State):
     _stamp: str = ""  # staff_stamp when last counted ("": never)
 
     async def _recount(self) -> None:
-        self._stamp = await call(messages.staff_stamp)
-        self.unread = await call(messages.staff_unread_total)
+        self._stamp = await read(messages.staff_stamp)
+        self.unread = await read(messages.staff_unread_total)
 
     @staff_event(quiet=True)  # the poll: the page guard already redirects a signed-out tab
     async def load(self, principal: StaffPrincipal, _tick: str = ""):
         """Every few seconds with the bell: recount only when something changed."""
-        if await call(messages.staff_stamp) != self._stamp:
+        if self._written_since_last_poll() and await read(messages.staff_stamp) != self._stamp:
             await self._recount()
 
 

@@ -2,8 +2,8 @@
 declined), each a link to its job, with this staff member's unread count.
 
 Every staff page polls every 3 s (`rx.moment`), like the portal: the handler asks for the
-cheap stamp (the newest id) first and reloads only when it changed, so an idle page costs
-one query per tick beyond the guard's session check. Opening the bell marks what it shows
+cheap stamp (the newest id) first and reloads only when it changed; while nothing at all was
+written since its last tick (the data version the guard read), it reads nothing more. Opening the bell marks what it shows
 as read (for this staff member only)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import reflex as rx
 from kontrol_app.services import notifications
 from kontrol_app.services.notifications import NotificationView
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, staff_event
-from kontrol_app.ui.services import call
+from kontrol_app.ui.services import call, read
 
 POLL_MS = 3000  # "updating within ~5 s without reload"
 
@@ -38,7 +38,7 @@ class NotificationsState(StaffState, rx.State):
     @staff_event(quiet=True)  # also the poll: the page guard already redirects a signed-out tab
     async def load(self, principal: StaffPrincipal, _tick: str = ""):
         """On mount and every few seconds: reload only when there is something new."""
-        if await call(notifications.stamp) != self._stamp:
+        if self._written_since_last_poll() and await read(notifications.stamp) != self._stamp:
             await self._reload(principal)
 
     @staff_event
