@@ -843,20 +843,25 @@ FILTERS = ("all", "unread")
 _STAFF_ORDER = ("staff_unread", "last_message_at", "id")  # unread first, then newest first
 
 
-@cache
-def _staff_list(unread_only: bool, by_customer: bool, by_job: bool) -> tuple[Select, Select]:
-    """The staff list's two statements for one set of filters (built once each, binds
-    `customer_id`, `job_id`): the page's size with the badge and the shop's timezone, then
-    `_thread_list`."""
-    sizes, listing = _staff_list_of(
+def _staff_filters(unread_only: bool, by_customer: bool, by_job: bool) -> list[Any]:
+    """The list's filters (binds `customer_id`, `job_id`)."""
+    return (
         ([MessageThread.staff_unread == true()] if unread_only else [])
         + ([MessageThread.customer_id == bindparam("customer_id")] if by_customer else [])
         + ([MessageThread.job_id == bindparam("job_id")] if by_job else [])
     )
+
+
+@cache
+def _staff_list(unread_only: bool, by_customer: bool, by_job: bool) -> tuple[Select, Select]:
+    """`_staff_list_of` for one set of filters without a search, built once."""
+    sizes, listing = _staff_list_of(_staff_filters(unread_only, by_customer, by_job))
     return compiled_once(sizes), compiled_once(listing)
 
 
 def _staff_list_of(conditions: Sequence[Any]) -> tuple[Select, Select]:
+    """The staff list's two statements: the page's size with the badge and the shop's
+    timezone, then `_thread_list`."""
     # count(*), not count(id): with no filter SQLite counts the table's pages, not its rows.
     sizes = sa_select(
         sa_select(func.count()).select_from(MessageThread).where(*conditions).scalar_subquery(),
@@ -881,11 +886,10 @@ def staff_threads(
     or one job's, searched in subjects and message text; paged in SQL."""
     if show not in FILTERS:
         raise InvalidInput("Show all or unread conversations.", "show")
+    filters = (show == "unread", customer_id is not None, job_id is not None)
     if search.strip():  # a text search is never the same twice: built per call
         sizes, listing = _staff_list_of(
-            ([MessageThread.staff_unread == true()] if show == "unread" else [])
-            + ([MessageThread.customer_id == customer_id] if customer_id is not None else [])
-            + ([MessageThread.job_id == job_id] if job_id is not None else [])
+            _staff_filters(*filters)
             + [
                 or_(
                     contains(MessageThread.subject, search),
@@ -894,7 +898,7 @@ def staff_threads(
             ]
         )
     else:
-        sizes, listing = _staff_list(show == "unread", customer_id is not None, job_id is not None)
+        sizes, listing = _staff_list(*filters)
     connection = session.connection()
     params = {"customer_id": customer_id, "job_id": job_id}
     total, unread_total, timezone = connection.execute(sizes, params).one()
@@ -902,7 +906,7 @@ def staff_threads(
     rows = connection.execute(listing, {**params, "offset": window.offset, "limit": window.limit}).all()
     timezone = timezone or "UTC"
     return ThreadPage(
-        [_summary(row, row[7] if row[6] else 0, timezone) for row in rows],
+        [_summary(row, row.staff_unread_count if row.staff_unread else 0, timezone) for row in rows],
         total,
         window.page,
         window.pages,
@@ -976,7 +980,7 @@ def client_threads(session: Session, viewer: Viewer, *, page: int = 1, page_size
     unread = _client_unread(session, viewer)  # the customer's threads with something unread
     timezone = timezone or "UTC"
     return ThreadPage(
-        [_summary(row, unread.get(row[0], 0), timezone) for row in rows],
+        [_summary(row, unread.get(row.id, 0), timezone) for row in rows],
         total,
         window.page,
         window.pages,

@@ -99,21 +99,21 @@ _REMEMBERED = data_version.Remembered(size=4096, seconds=30.0)
 
 
 async def _recheck(check: Callable, recheck: tuple, args: tuple) -> tuple[PortalViewer | None, Any]:
-    version = data_version.peek()  # None: not where it is cheap (PostgreSQL), so read every time
+    version = data_version.peek()
+    if version is None:  # not where reading it is cheap (PostgreSQL): read every time
+        return await read(check, *recheck, *args)
     # Each argument with its type: the browser's `true` equals the job id 1 in a plain tuple.
     key: tuple | None = (check, *recheck, *((type(arg), arg) for arg in args))
-    if version is not None:
-        try:
-            hit = _REMEMBERED.get(key, version)
-        except TypeError:  # an argument that cannot be a key (the browser may send any JSON)
-            hit, key = None, None
-        if hit is not None and hit[1][0].until is not None and utcnow() < hit[1][0].until:
-            return hit[1]
-        result = await read(check, *recheck, *args)  # read after the version: it can only understate
-        if key is not None and result[0] is not None:
-            _REMEMBERED.put(key, version, result)
-        return result
-    return await read(check, *recheck, *args)
+    try:
+        hit = _REMEMBERED.get(key, version)
+    except TypeError:  # an argument that cannot be a key (the browser may send any JSON)
+        hit, key = None, None
+    if hit is not None and hit[1][0].until is not None and utcnow() < hit[1][0].until:
+        return hit[1]
+    result = await read(check, *recheck, *args)  # read after the version: it can only understate
+    if key is not None and result[0] is not None:
+        _REMEMBERED.put(key, version, result)
+    return result
 
 
 async def _checked(state: rx.State, check: Callable = _viewer_alone, *args: Any) -> tuple[PortalViewer | None, Any]:
