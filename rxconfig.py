@@ -1,10 +1,18 @@
 """Reflex configuration; every value comes from kontrol_app.settings."""
 
+import os
+
 import reflex as rx
 
 from kontrol_app.settings import get_settings
 
 settings = get_settings()
+if settings.redis_url:
+    # Several workers: a worker keeps a page's state between its events and writes it back to
+    # Redis when another worker asks for it or after REFLEX_OPLOCK_HOLD_TIME (5 s by default),
+    # instead of a lock, load and save in Redis per event (nearly 3x the events a worker serves). If a
+    # worker dies, its pages go on from what Redis last held of them, at most those seconds old.
+    os.environ.setdefault("REFLEX_OPLOCK_ENABLED", "true")
 
 config = rx.Config(
     app_name="kontrol_app",

@@ -70,6 +70,8 @@ CHANGED = "after a change"
 POSTGRES_ADMIN = os.environ.get("KONTROL_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("KONTROL_BENCH_REDIS", "redis://127.0.0.1:6379")
 REDIS_CLAIM = "kontrol-bench-workers"  # marks the Redis database number this run took
+# The blank app runs on Redis as Kontrol does (rxconfig.py turns Reflex's oplock on unless set).
+OPLOCK = os.environ.get("REFLEX_OPLOCK_ENABLED", "true")
 
 
 def _free_port() -> int:
@@ -377,7 +379,7 @@ def _workers_compare(tmp: Path, floor_dir: Path, database_url: str, clients: int
         print(f"[bench] {clients} clients ({procs} client processes), {seconds:.0f} s per event, 1 then 2 workers on "
               f"Redis database {number} and PostgreSQL", flush=True)
         for workers in (1, 2):
-            floor_env = _env(REFLEX_REDIS_URL=redis_url, GRANIAN_WORKERS=str(workers))
+            floor_env = _env(REFLEX_REDIS_URL=redis_url, GRANIAN_WORKERS=str(workers), REFLEX_OPLOCK_ENABLED=OPLOCK)
             with _serve(floor_dir, floor_port, floor_env, tmp / f"floor-{workers}w.log") as pid:
                 _settle(pid)
                 rows.append(("blank app `ping`", workers, _others_cpu((pid, redis_pid)), _rtt(

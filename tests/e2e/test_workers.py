@@ -245,14 +245,19 @@ def new_context(browser, workers_server: E2EServer):
         context.close()
 
 
+def _token(page) -> str:
+    token = page.evaluate("() => window.sessionStorage.getItem('token')")
+    assert token, "the page has no Reflex client token"
+    return token
+
+
 def _worker_of(page, scratch_redis) -> str:
     """Which worker holds the page's websocket: Reflex records each client token's socket,
     with its worker's instance id, in Redis."""
     from reflex.utils.token_manager import RedisTokenManager
 
     _, client = scratch_redis
-    token = page.evaluate("() => window.sessionStorage.getItem('token')")
-    assert token, "the page has no Reflex client token"
+    token = _token(page)
     key = RedisTokenManager._token_socket_record_prefix + token
     record = eventually(lambda: client.get(key), what=f"the socket record of {token} in Redis")
     return pickle.loads(record).instance_id
@@ -295,6 +300,9 @@ def test_two_workers_sign_in_upload_download_and_a_live_status(workers_server, w
     expect(move).to_have_text("Move to Awaiting Approval")
     move.click()
     expect(status).to_have_text("Awaiting Approval")
+    # The worker keeps the page's state between its events (rxconfig.py: Reflex's oplock): its
+    # Redis lock outlives the event just answered, where without it each event lets go.
+    assert scratch_redis[1].exists(f"{_token(staff)}_lock"), "the staff page's state lock was let go after its event"
     expect(portal.locator("#portal-job-status")).to_have_text("Awaiting Approval", timeout=LIVE_MS)
 
     # An upload (Reflex's upload route, on whichever worker) then a download of the same bytes.
