@@ -10,6 +10,8 @@ word.
 - SQLite: a row trigger per table and change adds one in the writing transaction.
 - PostgreSQL: a deferred row trigger adds one at commit, once per transaction: the version's
   row is locked only for the moment of the commit, so writers don't queue behind each other.
+  It also NOTIFYs `kontrol_data_version`, so each worker's listening thread (`peek`) reads the
+  new version the moment a write commits, wherever it was made.
 
 Read the version before the data it stands for (as `read_at_version` does): data read after
 it are at least as new, so a version can only ever understate what was read, never hide a
@@ -29,10 +31,12 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
+import psycopg
 from sqlalchemy import inspect, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
+from kontrol_app import db
 from kontrol_app.db import compiled_once, get_engine
 
 T = TypeVar("T")
@@ -40,6 +44,7 @@ T = TypeVar("T")
 TABLE = "data_version"
 SKIPPED = {TABLE, "alembic_version"}
 FUNCTION = "kontrol_bump_data_version"
+CHANNEL = "kontrol_data_version"  # PostgreSQL: NOTIFY on each commit that changed the version
 # The version a staff event's session check read (ui/guard.py), for the handler to compare with.
 SEEN: ContextVar[int | None] = ContextVar("data_version_seen", default=None)
 
@@ -53,6 +58,7 @@ BEGIN
     IF current_setting('kontrol.data_version_bumped', true) IS DISTINCT FROM 'on' THEN
         {_BUMP};
         PERFORM set_config('kontrol.data_version_bumped', 'on', true);
+        PERFORM pg_notify('{CHANNEL}', '');
     END IF;
     RETURN NULL;
 END;
@@ -69,11 +75,14 @@ _own = threading.local()  # peek's SQLite connection: (engine, process id, conne
 
 
 def peek() -> int | None:
-    """The version now where reading it is nearly free, else None. On SQLite: through this
-    thread's own connection in autocommit mode (each read sees the latest commit), without the
-    pool and a session around it, a tenth of the cost of `current` inside a busy worker (the
-    check that starts every staff click). On PostgreSQL a read hops to a thread anyway."""
+    """The version now where reading it is nearly free, else None (then read). On SQLite:
+    through this thread's own connection in autocommit mode (each read sees the latest commit),
+    without the pool and a session around it, a tenth of the cost of `current` inside a busy
+    worker (the check that starts every staff click). On PostgreSQL: what this worker's
+    listening thread last read, unless this worker wrote since (`_Listener`)."""
     engine = get_engine()
+    if engine.dialect.name == "postgresql":
+        return _Listener.of(engine).version()
     if engine.dialect.name != "sqlite":
         return None
     held = getattr(_own, "held", None)
@@ -83,6 +92,65 @@ def peek() -> int | None:
         connection = sqlite3.connect(engine.url.database, isolation_level=None, check_same_thread=False, timeout=30)
         held = _own.held = (engine, os.getpid(), connection)
     return held[2].execute(_PEEK).fetchone()[0]
+
+
+class _Listener:
+    """PostgreSQL: a thread per worker LISTENs on `CHANNEL` through a connection of its own and
+    reads the version again after each notification, so `peek` costs no round trip. A version
+    it read counts only while no connection of this worker that wrote has gone back to the pool
+    since the read began (`db.writes`): a worker's own commit is never hidden behind a
+    notification still on its way; until the thread reads again (at the notification, or within
+    `IDLE` s), `peek` says None and callers read. Another worker's write is seen once its
+    notification arrives (milliseconds). No connection, or a database whose trigger does not
+    notify (not migrated since): None, always."""
+
+    IDLE = 0.25  # s: how long a version this worker's write made stale waits for a notification
+    _held: _Listener | None = None
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine, self.pid = engine, os.getpid()
+        self._read: tuple[int, int] | None = None  # (version, db.writes when its read began)
+
+    @classmethod
+    def of(cls, engine: Engine) -> _Listener:
+        held = cls._held
+        if held is None or held.engine is not engine or held.pid != os.getpid():
+            held = cls._held = cls(engine)
+            threading.Thread(target=held._run, name="kontrol-data-version", daemon=True).start()
+        return held
+
+    def version(self) -> int | None:
+        read = self._read
+        return read[0] if read is not None and read[1] == db.writes else None
+
+    def _current(self) -> bool:
+        return db._engine is self.engine and os.getpid() == self.pid and _Listener._held is self
+
+    def _run(self) -> None:
+        url = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        while self._current():
+            try:
+                # Keepalives: a connection that died without a word ends within half a minute.
+                with psycopg.connect(url, autocommit=True, keepalives_idle=10, keepalives_interval=5, keepalives_count=3) as connection:
+                    connection.execute(f"LISTEN {CHANNEL}")
+                    if not connection.execute(_NOTIFIES, {"name": FUNCTION}).fetchone()[0]:
+                        return  # the trigger function predates NOTIFY: no version is ever trusted
+                    self._refresh(connection)
+                    while self._current():
+                        waited = self.IDLE if self.version() is None else 1.0
+                        if any(True for _ in connection.notifies(timeout=waited, stop_after=1)) or self.version() is None:
+                            self._refresh(connection)
+            except psycopg.Error:
+                self._read = None
+                time.sleep(1.0)
+        self._read = None
+
+    def _refresh(self, connection: psycopg.Connection) -> None:
+        writes = db.writes  # before the read: a write that ends during it leaves the read untrusted
+        self._read = (connection.execute(_PEEK).fetchone()[0], writes)
+
+
+_NOTIFIES = "SELECT coalesce(bool_or(position('pg_notify' in prosrc) > 0), false) FROM pg_proc WHERE proname = %(name)s"
 
 
 def read_at_version(fn: Callable[..., T]) -> Callable[..., tuple[int, T]]:
@@ -152,6 +220,8 @@ def restart(connection: Connection) -> None:
     """A fresh random version: what a worker remembers of another database (one restored over
     it, a copy of the same template) never matches this one."""
     connection.execute(text(f"UPDATE {TABLE} SET version = :start"), {"start": secrets.randbelow(2**52)})
+    if connection.dialect.name == "postgresql":  # the version's own table has no trigger
+        connection.execute(text(f"SELECT pg_notify('{CHANNEL}', '')"))
 
 
 def covered(connection: Connection) -> set[str]:

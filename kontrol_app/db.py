@@ -87,9 +87,30 @@ def make_engine(url: str) -> Engine:
             dbapi_connection.create_function(SQLITE_UNICODE_LOWER, 1, python_lower, deterministic=True)
 
         return engine
-    return create_engine(
+    engine = create_engine(
         url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, execution_options={"compiled_cache": StatementCache()}
     )
+    event.listen(engine, "after_cursor_execute", _note_write)
+    event.listen(engine.pool, "checkin", _count_write)
+    return engine
+
+
+# PostgreSQL: how many times a connection of this process that wrote went back to the pool (its
+# transaction over). data_version.peek trusts a version read only while this is unchanged, so
+# code reads its own writes. Anything but a SELECT counts as a write (a savepoint too).
+writes = 0
+_WROTE = "kontrol_wrote"
+
+
+def _note_write(connection, _cursor, statement: str, _parameters, _context, _executemany) -> None:
+    if not statement.lstrip()[:6].upper().startswith("SELECT"):
+        connection.info[_WROTE] = True
+
+
+def _count_write(_dbapi_connection, record) -> None:
+    global writes
+    if record.info.pop(_WROTE, False):
+        writes += 1
 
 
 def get_engine() -> Engine:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -13,8 +14,12 @@ from kontrol_app import data_version, db
 @contextmanager
 def statements() -> Iterator[list[str]]:
     """Every statement sent to the database inside the block, in order: through the engine, and
-    the data version's reads on SQLite's own connection (`data_version.peek`, called through)."""
+    the data version's reads on SQLite's own connection (`data_version.peek`, called through).
+    On PostgreSQL it first waits for the worker's listening thread to have read the version
+    (`caught_up`), so what is counted does not hang on how soon a notification arrived."""
+    caught_up()
     seen: list[str] = []
+    sqlite = db.get_engine().dialect.name == "sqlite"
 
     def record(conn, cursor, statement, parameters, context, executemany) -> None:
         seen.append(statement)
@@ -23,7 +28,7 @@ def statements() -> Iterator[list[str]]:
 
     def peeking() -> int | None:
         version = peek()
-        if version is not None:
+        if version is not None and sqlite:  # PostgreSQL's peek sends nothing
             seen.append(data_version._PEEK)
         return version
 
@@ -35,3 +40,19 @@ def statements() -> Iterator[list[str]]:
     finally:
         data_version.peek = peek
         event.remove(engine, "before_cursor_execute", record)
+
+
+def caught_up(timeout: float = 5.0) -> int:
+    """The data version once `peek` knows it (at once on SQLite; on PostgreSQL once the
+    listening thread has read it after the last write of this process)."""
+    deadline = time.monotonic() + timeout
+    while (version := data_version.peek()) is None:
+        assert time.monotonic() < deadline, "the data version's listener never read the version"
+        time.sleep(0.001)
+    return version
+
+
+def peeks(count: int = 1) -> list[str]:
+    """What `count` peeks at the data version send: SQLite reads it through its own connection;
+    on PostgreSQL the worker's listening thread has it already, and nothing is sent."""
+    return [data_version._PEEK] * count if db.get_engine().dialect.name == "sqlite" else []

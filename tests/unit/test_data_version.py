@@ -4,8 +4,12 @@ does not; every table is covered, also after later migrations."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from unittest.mock import patch
+
+import psycopg
+import pytest
 
 from sqlalchemy import inspect, text, update
 from sqlmodel import Session, select
@@ -14,6 +18,7 @@ from kontrol_app import data_version, db
 from kontrol_app.models import Customer, Shop
 from kontrol_app.settings import get_settings
 from tests.factories import make_customer
+from tests.helpers.sql import caught_up
 
 
 def _now() -> int:
@@ -55,10 +60,9 @@ def test_read_at_version_reads_the_version_first(session, owner):
     assert (version, names) == (_now(), ["Smith Embroidery"])
 
 
-def test_peek_is_the_version_now_on_sqlite_and_leaves_postgresql_to_current(session, owner, database, tmp_path):
+def test_peek_is_the_version_now_on_sqlite(session, owner, database, tmp_path):
     if not database.startswith("sqlite"):
-        assert data_version.peek() is None
-        return
+        return  # test_peek_on_postgresql_is_the_listeners_version
     assert data_version.peek() == _now()
     make_customer(session, owner)  # committed through the engine's own connections
     session.commit()
@@ -80,6 +84,42 @@ def test_peek_is_the_version_now_on_sqlite_and_leaves_postgresql_to_current(sess
         assert data_version.peek() == _now()
         db.reset_engine()
     get_settings.cache_clear()
+
+
+def test_peek_on_postgresql_is_the_listeners_version(session, owner, database):
+    """A thread of the worker LISTENs for commits; the worker's own write is never hidden
+    behind a notification still on its way; another connection's write shows up in moments."""
+    if database.startswith("sqlite"):
+        return
+    assert caught_up() == _now()
+    make_customer(session, owner)
+    session.commit()  # the connection goes back to the pool: this worker wrote
+    assert data_version.peek() is None  # until the listener has read the version again
+    assert caught_up() == _now()
+    with db.get_engine().connect() as reading:  # a read is no write
+        reading.execute(select(Customer)).all()
+    assert data_version.peek() == _now()
+    before = _now()
+    with psycopg.connect(database.replace("+psycopg", ""), autocommit=True) as other:  # another worker
+        other.execute("UPDATE shop SET name = 'Renamed'")
+    deadline = time.monotonic() + 5
+    while data_version.peek() in (None, before):
+        assert time.monotonic() < deadline, "another connection's write never reached the listener"
+        time.sleep(0.001)
+    assert data_version.peek() == _now()
+
+
+def test_peek_on_postgresql_trusts_no_version_without_notifications(database):
+    """A database whose trigger function predates NOTIFY (not migrated since): never a version."""
+    if database.startswith("sqlite"):
+        return
+    caught_up()
+    with db.get_engine().begin() as connection:
+        connection.execute(text(data_version._POSTGRES_FUNCTION.replace(f"PERFORM pg_notify('{data_version.CHANNEL}', '');", "")))
+    db.reset_engine()  # a worker started on it
+    assert data_version.peek() is None
+    with pytest.raises(AssertionError, match="never read"):
+        caught_up(timeout=0.5)
 
 
 def test_install_is_idempotent_and_starts_afresh(database):
