@@ -31,7 +31,7 @@ Each click is measured twice:
    last one is answered, so the worker is always busy and p95 is about the clients times the
    click's cost; a second table.
 
-    .venv/bin/python benchmarks/staff_rtt.py                 # 10 clients, 20 s open loop, 8 s back to back
+    .venv/bin/python benchmarks/staff_rtt.py                 # 10 clients, 60 s open loop, 8 s back to back
     .venv/bin/python benchmarks/staff_rtt.py --database-url postgresql://postgres@127.0.0.1:5432/test
 """
 
@@ -272,7 +272,7 @@ def _open_loop(port: int, event: str, pid: int, args: argparse.Namespace, *, pay
 
     return {"clicks": counts["clicks"], "p50_ms": pct(0.50), "p95_ms": pct(0.95), "skipped": counts["skipped"],
             "unanswered": counts["unanswered"], "later_frames": counts["later frames"],
-            "cpu_ms": 1000 * used / max(counts["clicks"], 1), "idle_ms_per_s": 1000 * idle}
+            "p99_ms": pct(0.99), "cpu_ms": 1000 * used / max(counts["clicks"], 1), "idle_ms_per_s": 1000 * idle}
 
 
 def main() -> int:
@@ -281,7 +281,8 @@ def main() -> int:
     parser.add_argument("--invoices", type=int, default=100_000)
     parser.add_argument("--threads", type=int, default=50_000)
     parser.add_argument("--clients", type=int, default=10)
-    parser.add_argument("--open-seconds", type=float, default=20, help="each page's open-loop run")
+    # 60 s: about 300 clicks a run, so the p95 is not decided by the sixth-slowest of 106 (20 s).
+    parser.add_argument("--open-seconds", type=float, default=60, help="each page's open-loop run")
     parser.add_argument("--seconds", type=float, default=8, help="each page's back-to-back run (rtt.py)")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
@@ -354,8 +355,8 @@ def _print_open(rows: list[tuple[str, dict]], clients: int) -> None:
     floor_p95 = min(floors)
     print("\nGoal 3 (issue 12), staff clicking at a person's pace:")
     print(f"\n| click, {clients} staff each clicking every 1-3 s, 1 worker | clicks | p50 ms | p95 ms "
-          f"| vs. blank app's p95 | within {LIMIT:g}x | server CPU ms per click |")
-    print("|---|---:|---:|---:|---:|---|---:|")
+          f"| vs. blank app's p95 | within {LIMIT:g}x | p99 ms | server CPU ms per click |")
+    print("|---|---:|---:|---:|---:|---|---:|---:|")
     notes = []
     for label, row in rows:
         blank = label.startswith("blank")
@@ -363,7 +364,7 @@ def _print_open(rows: list[tuple[str, dict]], clients: int) -> None:
         verdict = "" if blank else "yes" if row["p95_ms"] <= LIMIT * floor_p95 and not row["unanswered"] else "**no**"
         unanswered = f" ({row['unanswered']} unanswered)" if row["unanswered"] else ""
         print(f"| {label} | {row['clicks']}{unanswered} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {ratio} | {verdict} "
-              f"| {row['cpu_ms']:.1f} |")
+              f"| {row['p99_ms']:.1f} | {row['cpu_ms']:.1f} |")
         if row["skipped"] or row["later_frames"]:
             notes.append(f"{label}: {row['skipped']} ticks skipped (a click still unanswered), "
                          f"{row['later_frames']} update frames after a click's first")
