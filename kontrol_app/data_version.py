@@ -104,7 +104,10 @@ class _Listener:
     notification arrives (milliseconds). No connection, or a database whose trigger does not
     notify (not migrated since): None, always."""
 
-    IDLE = 0.25  # s: how long a version this worker's write made stale waits for a notification
+    # s: how long a version this worker's write made stale waits for a notification before the
+    # thread reads anyway. Short: the notification often comes before the connection is back in
+    # the pool (commit, then check-in), and then no other one is on its way.
+    IDLE = 0.02
     _held: _Listener | None = None
 
     def __init__(self, engine: Engine) -> None:
@@ -124,7 +127,7 @@ class _Listener:
         return read[0] if read is not None and read[1] == db.writes else None
 
     def _current(self) -> bool:
-        return db._engine is self.engine and os.getpid() == self.pid and _Listener._held is self
+        return db.in_use(self.engine) and os.getpid() == self.pid and _Listener._held is self
 
     def _run(self) -> None:
         url = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)

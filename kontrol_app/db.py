@@ -123,6 +123,11 @@ def get_engine() -> Engine:
     return _engine
 
 
+def in_use(engine: Engine) -> bool:
+    """Whether `engine` is the one `get_engine` hands out now (not replaced since)."""
+    return _engine is engine
+
+
 def reset_engine() -> None:
     """Forget the engine (tests that switch databases call this)."""
     global _engine

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import event
@@ -45,9 +45,14 @@ def statements() -> Iterator[list[str]]:
 def caught_up(timeout: float = 5.0) -> int:
     """The data version once `peek` knows it (at once on SQLite; on PostgreSQL once the
     listening thread has read it after the last write of this process)."""
+    return peek_until(lambda version: version is not None, "the data version's listener never read the version", timeout)
+
+
+def peek_until(wanted: Callable[[int | None], bool], failure: str, timeout: float = 5.0) -> int | None:
+    """`data_version.peek()` once `wanted` of it holds, checked every millisecond."""
     deadline = time.monotonic() + timeout
-    while (version := data_version.peek()) is None:
-        assert time.monotonic() < deadline, "the data version's listener never read the version"
+    while not wanted(version := data_version.peek()):
+        assert time.monotonic() < deadline, failure
         time.sleep(0.001)
     return version
 

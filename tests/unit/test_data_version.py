@@ -4,7 +4,6 @@ does not; every table is covered, also after later migrations."""
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 from unittest.mock import patch
 
@@ -18,7 +17,7 @@ from kontrol_app import data_version, db
 from kontrol_app.models import Customer, Shop
 from kontrol_app.settings import get_settings
 from tests.factories import make_customer
-from tests.helpers.sql import caught_up
+from tests.helpers.sql import caught_up, peek_until
 
 
 def _now() -> int:
@@ -102,10 +101,7 @@ def test_peek_on_postgresql_is_the_listeners_version(session, owner, database):
     before = _now()
     with psycopg.connect(database.replace("+psycopg", ""), autocommit=True) as other:  # another worker
         other.execute("UPDATE shop SET name = 'Renamed'")
-    deadline = time.monotonic() + 5
-    while data_version.peek() in (None, before):
-        assert time.monotonic() < deadline, "another connection's write never reached the listener"
-        time.sleep(0.001)
+    peek_until(lambda version: version not in (None, before), "another connection's write never reached the listener")
     assert data_version.peek() == _now()
 
 
