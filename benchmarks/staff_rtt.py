@@ -32,6 +32,7 @@ Each click is measured twice:
    click's cost; a second table.
 
     .venv/bin/python benchmarks/staff_rtt.py                 # 10 clients, 60 s open loop, 8 s back to back
+    .venv/bin/python benchmarks/staff_rtt.py --pages board   # one page's clicks (and the floor's)
     .venv/bin/python benchmarks/staff_rtt.py --database-url postgresql://postgres@127.0.0.1:5432/test
 """
 
@@ -85,6 +86,14 @@ def _clicks(world: dict) -> list[tuple[str, str, str, dict, str]]:
         ("Messages: open a thread", "/messages", f"{STAFF}messages____messages_state.open_thread", {"thread_id": "$seq"},
          r'"thread_messages(_rx_state_)?":\s*\[\{'),
     ]
+
+
+PAGES = ("jobs", "board", "customer", "invoices", "messages")
+
+
+def _page_of(label: str) -> str:
+    """"Customer page: open" -> "customer" (--pages)."""
+    return label.split()[0].rstrip(":").lower()
 
 
 def _seed(args: argparse.Namespace) -> dict:
@@ -285,7 +294,11 @@ def main() -> int:
     parser.add_argument("--open-seconds", type=float, default=60, help="each page's open-loop run")
     parser.add_argument("--seconds", type=float, default=8, help="each page's back-to-back run (rtt.py)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--pages", default=",".join(PAGES), help=f"which pages' clicks, comma-separated ({','.join(PAGES)})")
     args = parser.parse_args()
+    pages = set(args.pages.split(","))
+    if not pages <= set(PAGES):
+        parser.error(f"--pages: one or more of {', '.join(PAGES)}")
     if not (BENCH / "rtt.py").exists():
         raise SystemExit(f"rtt.py not found in {BENCH} (set KONTROL_BENCH_DIR)")
     rows: list[tuple[str, dict]] = []  # back to back (rtt.py)
@@ -315,6 +328,8 @@ def main() -> int:
             try:
                 with _serve(ROOT, kontrol_port, kontrol_env, tmp / "kontrol.log") as pid:
                     for n, (label, page, event, payload, wanted) in enumerate(_clicks(world)):
+                        if _page_of(label) not in pages:
+                            continue
                         try:
                             _check(kontrol_port, page, world["cookie"], event, payload, wanted)
                         except SystemExit as failed:

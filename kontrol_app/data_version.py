@@ -22,6 +22,7 @@ so a restored database never matches what a worker remembers of the old one.
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import secrets
 import sqlite3
@@ -29,7 +30,7 @@ import threading
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import psycopg
 from sqlalchemy import inspect, text
@@ -166,6 +167,16 @@ def read_at_version(fn: Callable[..., T]) -> Callable[..., tuple[int, T]]:
     return at_version
 
 
+class Read(NamedTuple):
+    """A remembered read: its `version`, when it was read (`at`), its `result`, and which read
+    first gave that same result (`origin`): a page that shows that read's result shows this one."""
+
+    version: int
+    at: float
+    result: Any
+    origin: int
+
+
 class Remembered:
     """Reads remembered by one worker, each good while the version is the one it was read at,
     and for at most `seconds` (what a page shows also moves with the clock: due dates, overdue
@@ -173,25 +184,29 @@ class Remembered:
 
     def __init__(self, *, size: int = 512, seconds: float = 30.0) -> None:
         self.size, self.seconds = size, seconds
-        self._entries: dict[Any, tuple[int, float, Any]] = {}
+        self._entries: dict[Any, Read] = {}
+        self._reads = itertools.count(1)
 
-    def get(self, key: Any, version: int | None) -> tuple[float, Any] | None:
-        """(when it was read, the result), if it was read at `version` and is not too old."""
+    def get(self, key: Any, version: int | None) -> Read | None:
+        """What was read for `key`, if it was read at `version` and is not too old."""
         entry = self._entries.get(key)
-        if entry is None or entry[0] != version or time.time() - entry[1] >= self.seconds:
+        if entry is None or entry.version != version or time.time() - entry.at >= self.seconds:
             return None
-        return entry[1], entry[2]
+        return entry
 
-    def put(self, key: Any, version: int, result: Any) -> float:
-        """Remember `result`, read at `version`; when that was."""
+    def put(self, key: Any, version: int, result: Any) -> Read:
+        """Remember `result`, read at `version`. Equal to what was remembered for `key` (read
+        again after a write elsewhere, or as the clock ran), it keeps its `origin`."""
         if len(self._entries) >= self.size:
             self._entries.clear()
-        at = time.time()
-        self._entries[key] = (version, at, result)
-        return at
+        last = self._entries.get(key)
+        origin = last.origin if last is not None and last.result == result else next(self._reads)
+        self._entries[key] = entry = Read(version, time.time(), result, origin)
+        return entry
 
-    def fresh(self, at: float) -> bool:
-        return time.time() - at < self.seconds
+    def ageing(self, entry: Read) -> bool:
+        """Past two thirds of its time: worth reading again ahead of the click that would wait."""
+        return time.time() - entry.at >= self.seconds * 2 / 3
 
 
 def _sqlite_triggers(table: str) -> dict[str, str]:

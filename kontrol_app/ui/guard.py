@@ -28,12 +28,12 @@ from kontrol_app.services.errors import ServiceError
 from kontrol_app.services.permissions import require_owner
 from kontrol_app.services.staff import StaffPrincipal
 from kontrol_app.ui.marks import mark, require_marks, supply_first_arg
-from kontrol_app.ui.services import read, sign_in_redirect, staff_check
+from kontrol_app.ui.services import read, scan, sign_in_redirect, staff_check
 
 SESSION_ENDED = "Your session has ended. Sign in again."
 # Shop-wide reads (lists, the board) this worker made, for every tab and staff member to share.
 SHARED_READS = data_version.Remembered()
-READING_AHEAD: set[asyncio.Task] = set()
+READING_AHEAD: dict[tuple, asyncio.Task] = {}
 READ_AHEAD_AFTER = 0.02  # seconds
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -119,7 +119,7 @@ class StaffState(rx.State, mixin=True):
 
     # Messages next to the fields they are about, keyed by the service's field name.
     errors: dict[str, str] = {}
-    # What this tab's page last read: (its key, the data version it was read at, when).
+    # What this tab's page shows: (its key, the `Read.origin` of what it shows).
     _shown: tuple = ()
     # The data version at this state's last poll that read (`_written_since_last_poll`).
     _polled: int | None = None
@@ -140,14 +140,12 @@ class StaffState(rx.State, mixin=True):
             if self.get_value(name) != value:
                 setattr(self, name, value)
 
-    def _still_shown(self, key: tuple) -> bool:
-        """This tab already shows `key` as the database holds it: read (`_read_shown`) at the
-        data version this event's session check saw, so nothing was written since, and recently
-        enough (`data_version.Remembered`)."""
-        if not self._shown:
-            return False
-        shown_key, version, at = self._shown
-        return shown_key == key and version == data_version.SEEN.get() and SHARED_READS.fresh(at)
+    def _still_shown(self, key: tuple, fn: Callable[..., Any]) -> bool:
+        """This tab already shows `key` as the database holds it: what this worker read for it
+        at the data version this event's session check saw, recently enough (the page moves
+        with the clock too), is what this tab shows (`data_version.Read.origin`)."""
+        known = SHARED_READS.get((fn, key), data_version.SEEN.get())
+        return known is not None and self._shown == (key, known.origin)
 
     def _written_since_last_poll(self) -> bool:
         """For a poll (every open page sends one every few seconds): False when nothing was
@@ -161,10 +159,13 @@ class StaffState(rx.State, mixin=True):
 
     async def _read_changed(self, key: tuple, fn: Callable[..., T], *args: Any, reader: Callable = read, **kwargs: Any) -> T | None:
         """`_read_shown`, or None when this tab already shows `key` unchanged: then a page's
-        loader has nothing to read or send."""
-        if self._still_shown(key):
+        loader has nothing to send."""
+        if self._still_shown(key, fn):
+            self._read_ahead(key, fn, *args, **kwargs)  # if it is getting old
             return None
-        return await self._read_shown(key, fn, *args, reader=reader, **kwargs)
+        shown = self._shown
+        result = await self._read_shown(key, fn, *args, reader=reader, **kwargs)
+        return None if self._shown == shown else result  # None: read again, and the same
 
     async def _read_shown(self, key: tuple, fn: Callable[..., T], *args: Any, reader: Callable = read, **kwargs: Any) -> T:
         """`reader(fn, *args, **kwargs)`, a shop-wide read (the same for every staff member: never
@@ -173,33 +174,34 @@ class StaffState(rx.State, mixin=True):
         seen = data_version.SEEN.get()
         known = SHARED_READS.get((fn, key), seen)
         if known is not None:
-            version, (at, result) = seen, known
+            self._read_ahead(key, fn, *args, **kwargs)  # if it is getting old
         else:
-            version, result = await reader(data_version.read_at_version(fn), *args, **kwargs)
-            at = SHARED_READS.put((fn, key), version, result)
-        self._shown = (key, version, at)
-        return result
+            known = SHARED_READS.put((fn, key), *await reader(data_version.read_at_version(fn), *args, **kwargs))
+        self._shown = (key, known.origin)
+        return known.result
 
     def _read_ahead(self, key: tuple, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-        """Read what `_read_shown(key, fn, ...)` will likely be asked next (the page Next shows)
-        into the worker's shared reads once this event has answered, unless it is there at
-        this event's version already: then that click answers from memory."""
-        seen = data_version.SEEN.get()
-        if seen is None or SHARED_READS.get((fn, key), seen) is not None:
+        """Read what `_read_shown(key, fn, ...)` will likely be asked next (the page Next shows, or
+        a page shown now whose read is getting old) into the worker's shared reads once this event
+        has answered, unless it is there young at this event's version: then that click answers
+        from memory, and no click ever waits for a page's read only because the clock ran out."""
+        seen, task_key = data_version.SEEN.get(), (fn, key)
+        known = SHARED_READS.get(task_key, seen)
+        if seen is None or (known is not None and not SHARED_READS.ageing(known)) or task_key in READING_AHEAD:
             return
 
         async def read_ahead() -> None:
             await asyncio.sleep(READ_AHEAD_AFTER)  # this event's answer goes out first
-            try:
-                version, result = await read(data_version.read_at_version(fn), *args, **kwargs)
+            try:  # in a thread: a click that arrives meanwhile is answered between its steps
+                version, result = await scan(data_version.read_at_version(fn), *args, **kwargs)
             except Exception:  # only a guess at the next click; that click reads it for itself
                 logger.warning("reading ahead %s failed", fn.__name__, exc_info=True)
-                return
-            SHARED_READS.put((fn, key), version, result)
+            else:
+                SHARED_READS.put(task_key, version, result)
 
-        task = asyncio.get_running_loop().create_task(read_ahead())
-        READING_AHEAD.add(task)  # held until done (the loop keeps only weak references)
-        task.add_done_callback(READING_AHEAD.discard)
+        # Held until done (the loop keeps only weak references); one read per key at a time.
+        READING_AHEAD[task_key] = task = asyncio.get_running_loop().create_task(read_ahead())
+        task.add_done_callback(lambda _: READING_AHEAD.pop(task_key))  # also if cancelled before it ran
 
     def _route_id(self, name: str) -> int | None:
         """A record id from the page's route (`/jobs/[job_id]` -> `self._route_id("job_id")`)."""

@@ -5,12 +5,14 @@ read nor sent; any write, this tab's own included, and the clock make it read ag
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 from sqlalchemy import update
 from sqlmodel import select
 
 import kontrol_app.kontrol_app  # noqa: F401  (registers every state)
+from kontrol_app import data_version
 from kontrol_app.models import Customer, Job, JobStatus
 from kontrol_app.services import staff
 from kontrol_app.ui import guard
@@ -78,6 +80,15 @@ def test_a_write_from_anywhere_shows_at_the_next_load(session, shop):
     assert dirty == {"columns"} and _cards(board) == ["League Tees, reprint"]
 
 
+def test_a_write_that_leaves_the_page_as_it_was_sends_nothing(session, shop):
+    board = _board(shop)
+    session.execute(update(Customer).values(notes="Called back"))  # not on the board
+    session.commit()
+    sent, dirty = _load_quietly(board)
+    assert len(sent) > len(peeks())  # read again: the version moved
+    assert dirty == set()  # the same cards: nothing to send
+
+
 def test_the_tabs_own_change_shows_at_once(session, shop):
     board = _board(shop)
     run_handler(board, "move_next", shop["job_id"], JobStatus.QUOTE.value)
@@ -89,6 +100,38 @@ def test_the_clock_makes_it_read_again(shop, monkeypatch):
     monkeypatch.setattr(guard.SHARED_READS, "seconds", 0.0)  # due dates, overdue sums move with it
     sent, _ = _load_quietly(board)
     assert len(sent) > 1
+
+
+class _Clock:
+    """data_version's clock, moved by hand (the listener's sleep stays real)."""
+
+    sleep = staticmethod(time.sleep)
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def time(self) -> float:
+        return self.now
+
+
+def test_a_read_getting_old_is_read_again_before_a_click_must_wait_for_it(shop, monkeypatch):
+    clock = _Clock()
+    monkeypatch.setattr(data_version, "time", clock)
+    board = _board(shop)
+    clock.now += 0.7 * guard.SHARED_READS.seconds  # past two thirds of the time a read is good for
+
+    async def load_and_read_ahead() -> set[str]:
+        await board.event_handlers["load"].fn(board)
+        dirty = {name for name in board.dirty_vars if not name.startswith("_")} - {"errors"}
+        assert guard.READING_AHEAD  # the page answered as it was; the read goes on after
+        await asyncio.gather(*guard.READING_AHEAD.values())
+        return dirty
+
+    assert asyncio.run(load_and_read_ahead()) == set()
+    clock.now += 0.4 * guard.SHARED_READS.seconds  # what this tab showed is now too old to count
+    sent, dirty = _load_quietly(board)
+    assert sent == peeks()  # the read made ahead, not one of its own
+    assert dirty == set()  # read again, it was the same: nothing to send
 
 
 def test_a_session_that_ends_forgets_what_the_tab_showed(session, shop):
@@ -134,7 +177,7 @@ def test_the_jobs_list_reads_the_next_page_ahead(session, shop):
     async def load_and_read_ahead() -> None:
         await listing.event_handlers["load"].fn(listing)
         assert guard.READING_AHEAD  # after the answer, not before it
-        await asyncio.gather(*guard.READING_AHEAD)
+        await asyncio.gather(*guard.READING_AHEAD.values())
 
     asyncio.run(load_and_read_ahead())
     assert listing.pages == 2

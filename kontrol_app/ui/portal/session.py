@@ -108,8 +108,8 @@ async def _recheck(check: Callable, recheck: tuple, args: tuple) -> tuple[Portal
         hit = _REMEMBERED.get(key, version)
     except TypeError:  # an argument that cannot be a key (the browser may send any JSON)
         hit, key = None, None
-    if hit is not None and hit[1][0].until is not None and utcnow() < hit[1][0].until:
-        return hit[1]
+    if hit is not None and hit.result[0].until is not None and utcnow() < hit.result[0].until:
+        return hit.result
     result = await read(check, *recheck, *args)  # read after the version: it can only understate
     if key is not None and result[0] is not None:
         _REMEMBERED.put(key, version, result)
