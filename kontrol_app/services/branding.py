@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, update
 from sqlmodel import Session, select
@@ -48,6 +47,7 @@ from kontrol_app.models import (
     utcnow,
 )
 from kontrol_app.services import files, outbox, portal_auth
+from kontrol_app.services.clock import shop_zone
 from kontrol_app.services.errors import Conflict, InvalidInput, NotAllowed, NotFound, Throttled
 from kontrol_app.services.mockups import size_text
 from kontrol_app.services.portal_auth import (
@@ -154,10 +154,7 @@ class Kit:
 def _day(moment: datetime | None, timezone: str) -> str:
     if moment is None:
         return ""
-    try:
-        zone = ZoneInfo(timezone or "UTC")
-    except ZoneInfoNotFoundError:
-        zone = ZoneInfo("UTC")
+    zone = shop_zone(timezone)
     local = moment.astimezone(zone)
     today = utcnow().astimezone(zone)
     text = f"{local:%b} {local.day}"

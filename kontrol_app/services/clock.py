@@ -6,21 +6,20 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
+def shop_zone(timezone: str | None) -> ZoneInfo:
+    """The shop's timezone: UTC while none is set (or one this machine does not know)."""
+    try:
+        return ZoneInfo(timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
 def shop_time(moment: datetime | None, timezone: str) -> str:
     if moment is None:
         return ""
-    try:
-        zone = ZoneInfo(timezone or "UTC")
-    except ZoneInfoNotFoundError:
-        zone = ZoneInfo("UTC")
-    local = moment.astimezone(zone)
-    return local.strftime("%b %-d, %Y %-I:%M %p")
+    return moment.astimezone(shop_zone(timezone)).strftime("%b %-d, %Y %-I:%M %p")
 
 
 def shop_today(timezone: str, now: datetime | None = None) -> date:
     """Today's date where the shop is (at 23:30 in New York it is already tomorrow in UTC)."""
-    try:
-        zone = ZoneInfo(timezone or "UTC")
-    except ZoneInfoNotFoundError:
-        zone = ZoneInfo("UTC")
-    return (now or datetime.now(UTC)).astimezone(zone).date()
+    return (now or datetime.now(UTC)).astimezone(shop_zone(timezone)).date()

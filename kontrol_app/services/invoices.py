@@ -39,7 +39,7 @@ from kontrol_app.models import (
     utcnow,
 )
 from kontrol_app.services import outbox
-from kontrol_app.services.clock import shop_time, shop_today
+from kontrol_app.services.clock import shop_time, shop_today, shop_zone
 from kontrol_app.services.errors import InvalidInput, NotAllowed, NotFound
 from kontrol_app.services.money import (
     HUNDRED_PERCENT,
@@ -722,9 +722,7 @@ def _day(value: date | datetime | None, timezone: str) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        from zoneinfo import ZoneInfo
-
-        value = value.astimezone(ZoneInfo(timezone or "UTC")).date()
+        value = value.astimezone(shop_zone(timezone)).date()
     return value.strftime("%b %-d, %Y")
 
 

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, bindparam
 from sqlalchemy import select as sa_select
@@ -19,6 +18,7 @@ from sqlmodel import Session
 from kontrol_app.db import compiled_once
 from kontrol_app.models import Job, JobStatusChange
 from kontrol_app.services import mockups, statuses
+from kontrol_app.services.clock import shop_zone
 from kontrol_app.services.errors import NotFound
 from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.services.shop import shop_timezone
@@ -75,7 +75,7 @@ _TIMELINE = [(step.value, statuses.label(step)) for step in statuses.PIPELINE]
 def _cards(jobs: list[Sequence], changes: list[Sequence], timezone: str) -> list[PortalJob]:
     """`jobs`: rows starting with `_CARD_COLUMNS`; `changes`: (job_id, to_status, created_at),
     oldest first. Rows are unpacked once: a Row's attribute costs about a microsecond."""
-    zone = ZoneInfo(timezone or "UTC")
+    zone = shop_zone(timezone)
     reached: dict[tuple[int, str], datetime] = {}
     history: dict[int, set[str]] = {}
     for job_id, to_status, created_at in changes:  # oldest first, so the latest entry into a status wins
