@@ -14,12 +14,12 @@ def shop_zone(timezone: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def shop_time(moment: datetime | None, timezone: str) -> str:
+def shop_time(moment: datetime | None, timezone: str | None) -> str:
     if moment is None:
         return ""
     return moment.astimezone(shop_zone(timezone)).strftime("%b %-d, %Y %-I:%M %p")
 
 
-def shop_today(timezone: str, now: datetime | None = None) -> date:
+def shop_today(timezone: str | None, now: datetime | None = None) -> date:
     """Today's date where the shop is (at 23:30 in New York it is already tomorrow in UTC)."""
     return (now or datetime.now(UTC)).astimezone(shop_zone(timezone)).date()

@@ -372,7 +372,7 @@ def _thread_list(conditions: Sequence[Any], newest_first: Sequence[str]) -> Sele
     )
 
 
-def _summary(row: Sequence[Any], unread: int, timezone: str) -> ThreadSummary:
+def _summary(row: Sequence[Any], unread: int, timezone: str | None) -> ThreadSummary:
     id_, customer_id, job_id, subject, closed_at, last_message_at, _, _, customer_name, job_title, sender, body = row
     return ThreadSummary(
         id=id_,
@@ -435,7 +435,7 @@ def _thread_view(session: Session, thread: Row, side: str, *, before_id: int | N
         newest_first = connection.execute(_EARLIER_MESSAGES, params).all()
     has_earlier = len(newest_first) > limit
     messages = list(reversed(newest_first[:limit]))
-    timezone = thread.timezone or "UTC"
+    timezone = thread.timezone
     if before_id is None:  # the newest page: its last message is the newest
         newest_id = messages[-1].id if messages else 0
     else:
@@ -904,7 +904,6 @@ def staff_threads(
     total, unread_total, timezone = connection.execute(sizes, params).one()
     window = page_window(total, page, max(1, min(int(page_size), 100)))
     rows = connection.execute(listing, {**params, "offset": window.offset, "limit": window.limit}).all()
-    timezone = timezone or "UTC"
     return ThreadPage(
         [_summary(row, row.staff_unread_count if row.staff_unread else 0, timezone) for row in rows],
         total,
@@ -978,7 +977,6 @@ def client_threads(session: Session, viewer: Viewer, *, page: int = 1, page_size
         _CLIENT_LIST, {"customer_id": viewer.customer_id, "offset": window.offset, "limit": window.limit}
     ).all()
     unread = _client_unread(session, viewer)  # the customer's threads with something unread
-    timezone = timezone or "UTC"
     return ThreadPage(
         [_summary(row, unread.get(row.id, 0), timezone) for row in rows],
         total,
