@@ -51,6 +51,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the shared harness beside this file
 import harness
@@ -72,28 +73,37 @@ EVENT_FRAME = '42/_event,["event",'
 HYDRATED = "is_hydrated_rx_state_"
 
 
-def _clicks(world: dict) -> list[tuple[str, str, str, dict, str]]:
-    """(label, page, event, payload, what its answer must hold) for each staff page."""
+class Click(NamedTuple):
+    key: str  # --pages
+    label: str
+    page: str  # the route the click is made on
+    event: str
+    payload: dict
+    wanted: str  # what its answer must hold
+    keeps: bool = True  # the page keeps what it showed, so it also runs "after a change"
+
+
+def _clicks(world: dict) -> list[Click]:
+    """One click on each staff page."""
     customer = world["busy"]
     rows = r'"rows(_rx_state_)?":\s*\[\{'
     return [
-        ("Jobs: next page (active)", "/jobs", f"{STAFF}jobs___job_list____job_list_state.go_to_page", {"page": "$seq"}, rows),
-        ("Board: load", "/jobs/board", f"{STAFF}jobs___board____job_board_state.load", {}, r'"cards":\s*\[\{'),
-        (f"Customer page: open ({world['busy_jobs']:,} jobs)", f"/customers/{customer}?customer_id={customer}",
-         f"{STAFF}customers___customer_page____customer_page_state.load", {}, r'"total_orders(_rx_state_)?":\s*[1-9]'),
-        ("Invoices: Open filter", "/invoices", f"{STAFF}invoice_list____invoice_list_state.set_filter",
-         {"name": "status", "value": "open"}, rows),
-        ("Messages: open a thread", "/messages", f"{STAFF}messages____messages_state.open_thread", {"thread_id": "$seq"},
-         r'"thread_messages(_rx_state_)?":\s*\[\{'),
+        Click("jobs", "Jobs: next page (active)", "/jobs", f"{STAFF}jobs___job_list____job_list_state.go_to_page",
+              {"page": "$seq"}, rows),
+        Click("board", "Board: load", "/jobs/board", f"{STAFF}jobs___board____job_board_state.load", {},
+              r'"cards":\s*\[\{'),
+        Click("customer", f"Customer page: open ({world['busy_jobs']:,} jobs)",
+              f"/customers/{customer}?customer_id={customer}",
+              f"{STAFF}customers___customer_page____customer_page_state.load", {}, r'"total_orders(_rx_state_)?":\s*[1-9]'),
+        Click("invoices", "Invoices: Open filter", "/invoices", f"{STAFF}invoice_list____invoice_list_state.set_filter",
+              {"name": "status", "value": "open"}, rows),
+        # Each click opens another thread: there is no page kept to measure "after a change".
+        Click("messages", "Messages: open a thread", "/messages", f"{STAFF}messages____messages_state.open_thread",
+              {"thread_id": "$seq"}, r'"thread_messages(_rx_state_)?":\s*\[\{', keeps=False),
     ]
 
 
 PAGES = ("jobs", "board", "customer", "invoices", "messages")
-
-
-def _page_of(label: str) -> str:
-    """"Customer page: open" -> "customer" (--pages)."""
-    return label.split()[0].rstrip(":").lower()
 
 
 def _seed(args: argparse.Namespace) -> dict:
@@ -327,23 +337,25 @@ def main() -> int:
             locks = _lockfiles()
             try:
                 with _serve(ROOT, kontrol_port, kontrol_env, tmp / "kontrol.log") as pid:
-                    for n, (label, page, event, payload, wanted) in enumerate(_clicks(world)):
-                        if _page_of(label) not in pages:
+                    for n, click in enumerate(_clicks(world)):
+                        if click.key not in pages:
                             continue
                         try:
-                            _check(kontrol_port, page, world["cookie"], event, payload, wanted)
+                            _check(kontrol_port, click.page, world["cookie"], click.event, click.payload, click.wanted)
                         except SystemExit as failed:
                             log = (tmp / "kontrol.log").read_text()[-3000:]
-                            raise SystemExit(f"{label}: {failed}\n--- Kontrol's log ---\n{log}") from None
-                        open_rows.append((label, _open_loop(kontrol_port, event, pid, args, payload=json.dumps(payload),
-                                                            page=page, cookie=world["cookie"])))
-                        if event.rsplit(".", 1)[1] != "open_thread":  # the pages that keep what they showed
+                            raise SystemExit(f"{click.label}: {failed}\n--- Kontrol's log ---\n{log}") from None
+                        payload = json.dumps(click.payload)
+                        open_rows.append((click.label, _open_loop(kontrol_port, click.event, pid, args, payload=payload,
+                                                                  page=click.page, cookie=world["cookie"])))
+                        if click.keeps:
                             with harness.writing(os.environ["DATABASE_URL"], WRITE_EVERY):
-                                open_rows.append((f"{label}, {CHANGED}", _open_loop(
-                                    kontrol_port, event, pid, args, payload=json.dumps(payload), page=page,
+                                open_rows.append((f"{click.label}, {CHANGED}", _open_loop(
+                                    kontrol_port, click.event, pid, args, payload=payload, page=click.page,
                                     cookie=world["cookie"])))
-                        rows.append((label, _rtt(kontrol_port, event, pid, args.clients, args.seconds, tmp / f"k{n}.json",
-                                                 payload=json.dumps(payload), page=page, cookie=world["cookie"])))
+                        rows.append((click.label, _rtt(kontrol_port, click.event, pid, args.clients, args.seconds,
+                                                       tmp / f"k{n}.json", payload=payload, page=click.page,
+                                                       cookie=world["cookie"])))
             finally:
                 for path, data in locks.items():
                     path.write_bytes(data)

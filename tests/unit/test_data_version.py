@@ -142,22 +142,22 @@ def test_a_table_without_triggers_gets_them_at_the_next_install(session, owner):
     assert _now() != before
 
 
-def test_a_remembered_read_is_good_at_its_version_for_its_time_and_keeps_its_origin_while_the_same(monkeypatch):
-    now = [1000.0]
-    monkeypatch.setattr(data_version, "time", type("Clock", (), {"time": staticmethod(lambda: now[0])}))
+def test_a_remembered_read_is_good_at_its_version_for_its_time_and_keeps_its_origin_while_the_same(data_version_clock):
+    clock = data_version_clock
+    clock.now = 1000.0
     reads = data_version.Remembered(seconds=30.0)
     first = reads.put("board", 7, ["League Tees"])
     assert reads.get("board", 7) == first and reads.get("board", 8) is None
-    now[0] += 21
+    clock.now += 21
     assert reads.ageing(first)
     again = reads.put("board", 7, ["League Tees"])  # read again, the same: a page showing it still does
     assert (again.at, again.origin) == (1021.0, first.origin)
-    now[0] += 10  # 31 s after the first read, 10 s after the second
+    clock.now += 10  # 31 s after the first read, 10 s after the second
     assert reads.get("board", 7) == again and not reads.ageing(again)
     after_a_write = reads.put("board", 8, ["League Tees"])  # a write elsewhere: the same cards
     assert after_a_write.origin == first.origin and reads.get("board", 7) is None
     moved = reads.put("board", 8, ["League Tees (due today)"])  # the clock moved what it shows
     assert moved.origin != first.origin
     assert reads.put("list", 8, ["League Tees (due today)"]).origin not in (first.origin, moved.origin)
-    now[0] += 30
+    clock.now += 30
     assert reads.get("board", 8) is None

@@ -5,14 +5,12 @@ read nor sent; any write, this tab's own included, and the clock make it read ag
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 from sqlalchemy import update
 from sqlmodel import select
 
 import kontrol_app.kontrol_app  # noqa: F401  (registers every state)
-from kontrol_app import data_version
 from kontrol_app.models import Customer, Job, JobStatus
 from kontrol_app.services import staff
 from kontrol_app.ui import guard
@@ -102,21 +100,8 @@ def test_the_clock_makes_it_read_again(shop, monkeypatch):
     assert len(sent) > 1
 
 
-class _Clock:
-    """data_version's clock, moved by hand (the listener's sleep stays real)."""
-
-    sleep = staticmethod(time.sleep)
-
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def time(self) -> float:
-        return self.now
-
-
-def test_a_read_getting_old_is_read_again_before_a_click_must_wait_for_it(shop, monkeypatch):
-    clock = _Clock()
-    monkeypatch.setattr(data_version, "time", clock)
+def test_a_read_getting_old_is_read_again_before_a_click_must_wait_for_it(shop, data_version_clock):
+    clock = data_version_clock
     board = _board(shop)
     clock.now += 0.7 * guard.SHARED_READS.seconds  # past two thirds of the time a read is good for
 
