@@ -480,7 +480,7 @@ def test_early_pages_read_from_each_status_give_the_same_list_as_one_sort(sessio
     assert sum("UNION ALL" in s for s in sent) == next_pages  # each read on from a row, none sorting every job
 
 
-def test_the_jobs_lists_next_reads_on_from_the_last_row_shown(session, owner, customer_id, monkeypatch):
+def test_the_jobs_lists_next_and_previous_read_on_from_a_row_shown(session, owner, customer_id, monkeypatch):
     import kontrol_app.kontrol_app  # noqa: F401  (registers every state)
     from kontrol_app.ui.staff.jobs.job_list import JobListState
     from tests.helpers.states import browser_tab, run_handler, screen, staff_cookie
@@ -501,10 +501,18 @@ def test_the_jobs_lists_next_reads_on_from_the_last_row_shown(session, owner, cu
             shown.append([row["id"] for row in listing.rows])
     assert shown == expected and listing.page == 3
     assert sum("UNION ALL" in s for s in sent) == 2
-    with statements() as sent:
-        run_handler(listing, "go_to_page", 2)  # Previous: by position
-    assert [row["id"] for row in listing.rows] == expected[1]
-    assert not any("UNION ALL" in s for s in sent)
+    for n in (2, 1):  # Previous, Previous: each after a write elsewhere, so it reads
+        session.add(Job(customer_id=customer_id, title=f"Finished {n}", quantity=1, status="completed"))
+        session.commit()
+        with statements() as sent:
+            run_handler(listing, "go_to_page", n)
+        assert [row["id"] for row in listing.rows] == expected[n - 1] and listing.page == n
+        # Page 2 on from page 1's last row, as Next read it, not by a sort of every job; page 1
+        # by position (here, with SLICED_DEPTH 0).
+        assert sum("UNION ALL" in s for s in sent) == (n == 2)
+    for n in (3, 2):  # a page skipped (a browser sending it by hand): by position, and what follows it too
+        run_handler(listing, "go_to_page", n)
+        assert [row["id"] for row in listing.rows] == expected[n - 1]
 
 
 def test_board_counts_every_job_and_shows_at_most_a_column_of_cards(session, owner, customer_id):

@@ -25,7 +25,9 @@ class JobListState(PagedState, rx.State):
     due_to: str = ""
     customer_name: str = ""
     _customer_id: int | None = None
-    _last_row: job_service.JobRow | None = None  # the page's last job: Next reads on from it
+    # The last job of each page shown since page 1 (pages are only reached by Next and
+    # Previous): either reads on from the page before's, as quick at page 2,000 as at page 2.
+    _trail: list[job_service.JobRow] = []
 
     async def _refresh(self, principal: StaffPrincipal, *, after: job_service.JobRow | None = None) -> None:
         filters = job_service.JobFilters(
@@ -47,12 +49,13 @@ class JobListState(PagedState, rx.State):
             self._read_ahead((*astuple(filters), result.page + 1), job_service.list_jobs, principal, filters,
                              page=result.page + 1, after=result.rows[-1] if result.rows else None)
         self.rows = [row_dict(r) for r in result.rows]
-        self._last_row = result.rows[-1] if result.rows else None
+        before = self._trail[: result.page - 1]
+        self._trail = before + result.rows[-1:] if len(before) == result.page - 1 else []  # [] once a page is skipped
         self.page, self.pages, self.total = result.page, result.pages, result.total
 
     @staff_event
     async def go_to_page(self, principal: StaffPrincipal, page: int):
-        after = self._last_row if page == self.page + 1 else None
+        after = self._trail[page - 2] if 2 <= page <= len(self._trail) + 1 else None  # else by position
         self.page = page
         await self._refresh(principal, after=after)
 
