@@ -27,7 +27,8 @@ class JobListState(PagedState, rx.State):
     _customer_id: int | None = None
     # The last job of each page shown since page 1 (pages are only reached by Next and
     # Previous): either reads on from the page before's, as quick at page 2,000 as at page 2.
-    _trail: list[job_service.JobRow] = []
+    # A tuple: Reflex hands out a list, and each row in it, through a change-tracking proxy.
+    _trail: tuple[job_service.JobRow, ...] = ()
 
     async def _refresh(self, principal: StaffPrincipal, *, after: job_service.JobRow | None = None) -> None:
         filters = job_service.JobFilters(
@@ -50,7 +51,7 @@ class JobListState(PagedState, rx.State):
                              page=result.page + 1, after=result.rows[-1] if result.rows else None)
         self.rows = [row_dict(r) for r in result.rows]
         before = self._trail[: result.page - 1]
-        self._trail = before + result.rows[-1:] if len(before) == result.page - 1 else []  # [] once a page is skipped
+        self._trail = (*before, *result.rows[-1:]) if len(before) == result.page - 1 else ()  # () once a page is skipped
         self.page, self.pages, self.total = result.page, result.pages, result.total
 
     @staff_event
