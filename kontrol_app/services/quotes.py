@@ -918,13 +918,6 @@ def _detail(session: Session, request: QuoteRequest, customer_name: str) -> Quot
     )
 
 
-def client_request(session: Session, viewer: PortalViewer, request_id: int) -> QuoteRequestDetail:
-    request = session.get(QuoteRequest, request_id) if isinstance(request_id, int) else None
-    if request is None or request.customer_id != viewer.customer_id:
-        raise NotFound(NOT_FOUND)
-    return _detail(session, request, viewer.customer_name)
-
-
 # --- the staff side --------------------------------------------------------------------------------------
 
 
