@@ -283,19 +283,9 @@ def _lines_table(pdf: _InvoicePDF, view: invoices.InvoiceView) -> None:
     pdf.ln(2)
 
 
-def _totals(pdf: _InvoicePDF, view: invoices.InvoiceView, invoice: Invoice) -> None:
-    rows: list[tuple[str, str, bool]] = [("Subtotal", view.subtotal, False)]
-    if view.discount:
-        rows.append((view.discount_label, view.discount, False))
-    if invoice.tax_rate or invoice.tax_cents:
-        rows.append((view.tax_label, view.tax, False))
-    rows.append(("Total", view.total, True))
-    if invoice.status != InvoiceStatus.DRAFT:
-        rows.append(("Paid", view.paid, False))
-        if view.refunded:
-            rows.append(("Refunded", view.refunded, False))
-        if invoice.status != InvoiceStatus.VOID:
-            rows.append(("Balance due", view.balance, True))
+def _totals(pdf: _InvoicePDF, view: invoices.InvoiceView) -> None:
+    # The rows the staff's page and the portal show; on paper, the balance is "Balance due".
+    rows = [("Balance due" if row.key == "balance" else row.label, row.amount, row.bold) for row in view.totals]
     if pdf.get_y() + 7 * len(rows) > pdf.h - pdf.b_margin:
         pdf.add_page()
     label_w, value_w = 50.0, 36.0
@@ -355,7 +345,7 @@ def render(session: Session, invoice_id: int, *, core_fonts: bool = False) -> by
     _shop_block(pdf, session)
     _title_block(pdf, view, invoice, customer, contact_email)
     _lines_table(pdf, view)
-    _totals(pdf, view, invoice)
+    _totals(pdf, view)
     _deposit(pdf, view)
     instructions = (shop.payment_instructions if shop is not None else "").strip()
     if instructions and invoice.status not in (InvoiceStatus.PAID, InvoiceStatus.VOID):

@@ -16,6 +16,7 @@ of the same invoice happen one after the other and the paid amount is never lost
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
@@ -679,6 +680,14 @@ class EventView:
 
 
 @dataclass(frozen=True)
+class TotalRow:
+    key: str  # subtotal, discount, tax, total, deposit, paid, refunded, balance
+    label: str
+    amount: str
+    bold: bool = False
+
+
+@dataclass(frozen=True)
 class InvoiceView:
     """One invoice as staff, the client and the PDF read it (formatted in its currency)."""
 
@@ -714,6 +723,7 @@ class InvoiceView:
     void_reason: str
     payments: list[PaymentView]
     history: list[EventView]
+    totals: list[TotalRow]  # the rows under its lines, wherever it is shown (`_total_rows`)
     version: int
     total_cents: int = 0
 
@@ -735,6 +745,8 @@ def view(session: Session, invoice: Invoice) -> InvoiceView:
     payments = session.exec(select(InvoicePayment).where(InvoicePayment.invoice_id == invoice.id).order_by(InvoicePayment.id)).all()
     events = session.exec(select(InvoiceEvent).where(InvoiceEvent.invoice_id == invoice.id).order_by(InvoiceEvent.id)).all()
     status = OVERDUE if is_overdue(invoice, today) else invoice.status
+    discount_label = f"Discount ({format_percent(invoice.discount_value)}%)" if invoice.discount_kind == "percent" else "Discount"
+    tax_label = f"Tax ({format_percent(invoice.tax_rate)}%)"
     return InvoiceView(
         id=invoice.id,
         number=invoice.number or "",
@@ -749,9 +761,9 @@ def view(session: Session, invoice: Invoice) -> InvoiceView:
         lines=[LineView(line.description, line.quantity, money(line.unit_price_cents), money(line.amount_cents)) for line in _lines(session, invoice.id)],
         subtotal=money(invoice.subtotal_cents),
         discount=money(-invoice.discount_cents) if invoice.discount_cents else "",
-        discount_label=f"Discount ({format_percent(invoice.discount_value)}%)" if invoice.discount_kind == "percent" else "Discount",
+        discount_label=discount_label,
         tax=money(invoice.tax_cents),
-        tax_label=f"Tax ({format_percent(invoice.tax_rate)}%)",
+        tax_label=tax_label,
         total=money(invoice.total_cents),
         paid=money(invoice.paid_cents),
         refunded=money(invoice.refunded_cents) if invoice.refunded_cents else "",
@@ -774,9 +786,31 @@ def view(session: Session, invoice: Invoice) -> InvoiceView:
             for p in payments
         ],
         history=[EventView(e.text, e.actor, shop_time(e.created_at, shop.timezone)) for e in events],
+        totals=_total_rows(invoice, money, discount_label, tax_label),
         version=invoice.version,
         total_cents=invoice.total_cents,
     )
+
+
+def _total_rows(invoice: Invoice, money: Callable[[int], str], discount_label: str, tax_label: str) -> list[TotalRow]:
+    """The rows under an invoice's lines, the same on the staff's page, in the client's portal
+    and on the PDF: only those that say something (no "Paid $0.00" before a payment, no balance
+    on a draft, which owes nothing yet, or on a void)."""
+    rows = [TotalRow("subtotal", "Subtotal", money(invoice.subtotal_cents))]
+    if invoice.discount_cents:
+        rows.append(TotalRow("discount", discount_label, money(-invoice.discount_cents)))
+    if invoice.tax_rate or invoice.tax_cents:
+        rows.append(TotalRow("tax", tax_label, money(invoice.tax_cents)))
+    rows.append(TotalRow("total", "Total", money(invoice.total_cents), bold=True))
+    if invoice.deposit_cents:
+        rows.append(TotalRow("deposit", "Deposit", money(invoice.deposit_cents)))
+    if invoice.paid_cents or invoice.refunded_cents:
+        rows.append(TotalRow("paid", "Paid", money(invoice.paid_cents)))
+    if invoice.refunded_cents:
+        rows.append(TotalRow("refunded", "Refunded", money(invoice.refunded_cents)))
+    if invoice.status not in (InvoiceStatus.DRAFT, InvoiceStatus.VOID):
+        rows.append(TotalRow("balance", "Balance", money(balance(invoice)), bold=True))
+    return rows
 
 
 def invoice_detail(session: Session, actor: StaffPrincipal, invoice_id: int) -> InvoiceView:
@@ -954,34 +988,12 @@ def portal_invoice(session: Session, customer_id: int, invoice_id: int) -> Invoi
     return invoice
 
 
-@dataclass(frozen=True)
-class PortalDetail:
-    """The portal's View of an invoice: what the PDF says, without what only staff see (the
-    history, who recorded a payment and its reference, the reason for a void)."""
-
-    view: InvoiceView
-    totals: list[tuple[str, str, bool]]  # (label, amount, bold): only the rows that apply
-
-
-def portal_detail(session: Session, customer_id: int, invoice_id: int) -> PortalDetail:
-    """One of the client's own sent invoices in full (lines, totals, payments)."""
-    invoice = portal_invoice(session, customer_id, invoice_id)
-    full = view(session, invoice)
-    shown = replace(full, history=[], void_reason="", payments=[replace(p, reference="", recorded_by="") for p in full.payments])
-    totals = [("Subtotal", full.subtotal, False)]
-    if invoice.discount_cents:
-        totals.append((full.discount_label, full.discount, False))
-    if invoice.tax_cents:
-        totals.append((full.tax_label, full.tax, False))
-    totals.append(("Total", full.total, True))
-    if invoice.deposit_cents:
-        totals.append(("Deposit", full.deposit, False))
-    if invoice.paid_cents or invoice.refunded_cents:
-        totals.append(("Paid", full.paid, False))
-    if invoice.refunded_cents:
-        totals.append(("Refunded", full.refunded, False))
-    totals.append(("Balance", full.balance, True))
-    return PortalDetail(shown, totals)
+def portal_detail(session: Session, customer_id: int, invoice_id: int) -> InvoiceView:
+    """One of the client's own sent invoices in full (lines, totals, payments): what the PDF
+    says, without what only staff see (the history, who recorded a payment and its reference,
+    the reason for a void)."""
+    full = view(session, portal_invoice(session, customer_id, invoice_id))
+    return replace(full, history=[], void_reason="", payments=[replace(p, reference="", recorded_by="") for p in full.payments])
 
 
 @dataclass(frozen=True)

@@ -313,6 +313,31 @@ def test_a_deposit_is_due_first_then_the_balance(session, owner, job):
     assert invoices.due_now(session.get(Invoice, invoice_id)) == ("balance", 42_000)
 
 
+def test_the_totals_rows_say_only_what_applies_the_same_for_staff_portal_and_pdf(session, owner, job):
+    def rows(invoice_id: int) -> list[tuple[str, str, bool]]:
+        return [(r.label, r.amount, r.bold) for r in invoices.invoice_detail(session, owner, invoice_id).totals]
+
+    lines = [("Shirts", "10", "84.00")]
+    draft = make_invoice(session, owner, job, lines)
+    assert rows(draft) == [("Subtotal", "$840.00", False), ("Total", "$840.00", True)]  # owes nothing yet
+    sent = make_invoice(session, owner, job, lines, discount_kind="percent", discount="10", tax_rate="8.875",
+                        deposit_kind="amount", deposit="100", send=True)
+    assert rows(sent) == [
+        ("Subtotal", "$840.00", False), ("Discount (10%)", "-$84.00", False), ("Tax (8.875%)", "$67.10", False),
+        ("Total", "$823.10", True), ("Deposit", "$100.00", False), ("Balance", "$823.10", True),
+    ]
+    invoices.record_payment(session, owner, sent, amount="200", method="cash")
+    invoices.record_refund(session, owner, sent, amount="50")
+    session.commit()
+    assert rows(sent)[-3:] == [("Paid", "$150.00", False), ("Refunded", "$50.00", False), ("Balance", "$673.10", True)]
+    customer_id = session.get(Invoice, sent).customer_id
+    assert invoices.portal_detail(session, customer_id, sent).totals == invoices.invoice_detail(session, owner, sent).totals
+    void = make_invoice(session, owner, job, lines, send=True)
+    invoices.void_invoice(session, owner, void, reason="Sent twice")
+    session.commit()
+    assert [label for label, _, _ in rows(void)] == ["Subtotal", "Total"]
+
+
 def test_overdue_is_computed_from_the_due_date_and_the_balance(session, owner, job):
     past = (date.today() - timedelta(days=10)).isoformat()
     late = make_invoice(session, owner, job, [("Shirts", "1", "10")], due_date=past, send=True)

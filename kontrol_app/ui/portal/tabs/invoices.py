@@ -8,9 +8,10 @@ import reflex as rx
 
 from kontrol_app.services import invoices, payments, portal_live
 from kontrol_app.services.errors import NotFound, ServiceError
-from kontrol_app.services.invoices import PortalDetail, PortalInvoice
+from kontrol_app.services.invoices import PortalInvoice
 from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.ui.components.empty import empty_state
+from kontrol_app.ui.components.invoice_view import invoice_totals, line_rows, total_rows
 from kontrol_app.ui.portal.live import watch
 from kontrol_app.ui.portal.session import PortalSession, portal_event, ui_event
 from kontrol_app.ui.portal.tabs.nav import PortalTabs, Tab
@@ -25,19 +26,6 @@ RETURN_MESSAGES = {
     "mismatch": ("We could not match this payment to your invoice. The shop has been told and will contact you.", "red"),
     "unknown": ("We could not find that payment. If you were charged, contact the shop.", "red"),
 }
-
-
-def _detail_rows(detail: PortalDetail) -> tuple[list[dict[str, str]], list[dict[str, str]], list[dict[str, str]]]:
-    """View's table as the page's rows: the lines, the totals and the payments, every amount
-    already formatted in the invoice's currency by the service."""
-    v = detail.view
-    lines = [{"description": line.description, "quantity": f"{line.quantity:,}", "unit_price": line.unit_price, "amount": line.amount} for line in v.lines]
-    totals = [{"label": label, "amount": amount, "weight": "bold" if bold else ""} for label, amount, bold in detail.totals]
-    payments = [
-        {"received_on": p.received_on, "kind": "Refund" if p.is_refund else "Payment", "amount": p.amount, "method": p.method}
-        for p in v.payments
-    ]
-    return lines, totals, payments
 
 
 class InvoicesTab(PortalSession):
@@ -89,9 +77,13 @@ class InvoicesTab(PortalSession):
         except NotFound:
             self._hide()
             return
-        self.detail_id = detail.view.id
-        self.detail_lines, self.detail_totals, self.detail_payments = _detail_rows(detail)
-        self.detail_notes = detail.view.notes
+        self.detail_id = detail.id
+        self.detail_lines, self.detail_totals = line_rows(detail), total_rows(detail)
+        self.detail_payments = [
+            {"received_on": p.received_on, "kind": "Refund" if p.is_refund else "Payment", "amount": p.amount, "method": p.method}
+            for p in detail.payments
+        ]
+        self.detail_notes = detail.notes
 
     def _hide(self) -> None:
         self.detail_id = 0
@@ -165,22 +157,7 @@ def _details(invoice: rx.Var) -> rx.Component:
             width="100%",
             overflow_x="auto",
         ),
-        rx.vstack(
-            rx.foreach(
-                InvoicesTab.detail_totals,
-                lambda row: rx.hstack(
-                    rx.text(row["label"], size="2", weight=rx.cond(row["weight"] == "bold", "bold", "regular")),
-                    rx.spacer(),
-                    rx.text(row["amount"], size="2", weight=rx.cond(row["weight"] == "bold", "bold", "regular")),
-                    width="100%",
-                    class_name="invoice-total-row",
-                ),
-            ),
-            spacing="1",
-            width="100%",
-            max_width="320px",
-            margin_left="auto",
-        ),
+        invoice_totals(InvoicesTab.detail_totals, max_width="320px"),
         rx.cond(
             InvoicesTab.detail_payments.length() > 0,
             rx.vstack(

@@ -14,6 +14,7 @@ from kontrol_app.services.errors import NotFound
 from kontrol_app.services.money import format_money, parse_amount, parse_percent, plain_amount
 from kontrol_app.ui.components.forms import field, form_dialog, form_error
 from kontrol_app.ui.components.invoice_status import invoice_badge
+from kontrol_app.ui.components.invoice_view import invoice_totals, line_rows, total_rows
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, staff_event
 from kontrol_app.ui.services import call
 from kontrol_app.ui.staff.shell import StaffShellState
@@ -112,16 +113,8 @@ def _detail(v: invoices.InvoiceView) -> dict[str, str]:
         "status": v.status,
         "status_label": v.status_label,
         "customer": v.customer_name,
-        "subtotal": v.subtotal,
-        "discount": v.discount,
-        "discount_label": v.discount_label,
-        "tax": v.tax,
-        "tax_label": v.tax_label,
         "total": v.total,
-        "paid": v.paid,
-        "refunded": v.refunded,
         "balance": v.balance,
-        "deposit": v.deposit,
         "issued": v.issued,
         "due_date": v.due_date or "No due date",
         "paid_on": v.paid_on,
@@ -153,6 +146,7 @@ class JobInvoicesState(StaffState, rx.State):
     selected_version: int = 0
     detail: dict[str, str] = {}
     detail_lines: list[dict[str, str]] = []
+    detail_totals: list[dict[str, str]] = []  # components.invoice_view.total_rows
     payments: list[dict[str, str]] = []
     history: list[dict[str, str]] = []
     today: str = ""
@@ -178,9 +172,7 @@ class JobInvoicesState(StaffState, rx.State):
             raise NotFound("That invoice does not exist.")  # another job's: not shown on this page
         self.selected_id, self.selected_version = view.id, view.version
         self.detail = _detail(view)
-        self.detail_lines = [
-            {"description": line.description, "quantity": f"{line.quantity:,}", "unit_price": line.unit_price, "amount": line.amount} for line in view.lines
-        ]
+        self.detail_lines, self.detail_totals = line_rows(view), total_rows(view)
         self.payments = [
             {
                 "kind": "Refund" if p.is_refund else "Payment",
@@ -334,7 +326,7 @@ class JobInvoicesState(StaffState, rx.State):
     @form_event
     def close_detail(self):
         self.selected_id = 0
-        self.detail, self.detail_lines, self.payments, self.history = {}, [], [], []
+        self.detail, self.detail_lines, self.detail_totals, self.payments, self.history = {}, [], [], [], []
 
     @staff_event
     async def send_selected(self, principal: StaffPrincipal):
@@ -721,10 +713,6 @@ def _void_dialog() -> rx.Component:
     )
 
 
-def _amount_row(label: rx.Var | str, value: rx.Var, key: str) -> rx.Component:
-    return rx.cond(value != "", _total_row(label, value, key))
-
-
 def _detail_section() -> rx.Component:
     state = JobInvoicesState
     d = state.detail
@@ -769,21 +757,7 @@ def _detail_section() -> rx.Component:
                 width="100%",
                 overflow_x="auto",
             ),
-            rx.vstack(
-                _total_row("Subtotal", d["subtotal"], "subtotal"),
-                _amount_row(d["discount_label"], d["discount"], "discount"),
-                _total_row(d["tax_label"], d["tax"], "tax"),
-                _total_row(rx.text("Total", weight="bold"), d["total"], "total"),
-                _amount_row("Deposit", d["deposit"], "deposit"),
-                _total_row("Paid", d["paid"], "paid"),
-                _amount_row("Refunded", d["refunded"], "refunded"),
-                _total_row(rx.text("Balance", weight="bold"), d["balance"], "balance"),
-                spacing="1",
-                width="100%",
-                max_width="360px",
-                margin_left="auto",
-                custom_attrs={"id": "invoice-detail-totals"},
-            ),
+            invoice_totals(state.detail_totals, max_width="360px", custom_attrs={"id": "invoice-detail-totals"}),
             rx.cond(d["notes"] != "", rx.text("Notes: ", d["notes"], size="2", white_space="pre-wrap")),
             # Send Invoice, or Email again for an invoice still to be paid.
             rx.cond((d["is_draft"] != "") | ((d["can_resend"] != "") & (d["can_pay"] != "")), _card_payments_note()),
