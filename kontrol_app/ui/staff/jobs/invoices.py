@@ -113,8 +113,7 @@ def _detail(v: invoices.InvoiceView) -> dict[str, str]:
         "status": v.status,
         "status_label": v.status_label,
         "customer": v.customer_name,
-        "total": v.total,
-        "balance": v.balance,
+        "balance": v.balance,  # the refund toast says it
         "issued": v.issued,
         "due_date": v.due_date or "No due date",
         "paid_on": v.paid_on,
