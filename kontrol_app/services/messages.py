@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -259,6 +259,7 @@ class ThreadPage:
     page: int
     pages: int
     unread_total: int  # the badge: unread messages over every thread this reader sees
+    stamp: str = ""  # the staff's list: `staff_stamp` as it was read with the page
 
 
 @dataclass(frozen=True)
@@ -274,8 +275,6 @@ class ThreadView:
     messages: list[MessageView]  # oldest first
     has_earlier: bool  # older messages exist before messages[0] ("Load earlier")
     newest_id: int
-    # Opening it for the staff read client messages they had not: their list and badge changed.
-    marked_read: bool = False
 
 
 # Built once (Core, no ORM objects): opening a thread is among the portal's busiest reads.
@@ -696,9 +695,10 @@ def reopen_thread(session: Session, actor: StaffPrincipal, thread_id: int) -> No
 # --- read marks -------------------------------------------------------------------------------
 
 
-def _mark_staff_read(session: Session, thread_id: int, up_to: int) -> None:
-    """The shared staff mark moves forward only (one conditional UPDATE: two tabs can't move it back)."""
-    session.exec(
+def _mark_staff_read(session: Session, thread_id: int, up_to: int) -> bool:
+    """The shared staff mark moves forward only (one conditional UPDATE: two tabs can't move it
+    back); whether it moved."""
+    moved = session.exec(
         update(MessageThread)
         .where(MessageThread.id == thread_id, MessageThread.staff_read_message_id < up_to)
         .values(
@@ -709,6 +709,7 @@ def _mark_staff_read(session: Session, thread_id: int, up_to: int) -> None:
             .scalar_subquery(),
         )
     )
+    return moved.rowcount > 0
 
 
 def _contact_mark_upsert(dialect: str):
@@ -760,16 +761,22 @@ def open_thread_staff(
     Opening the newest page marks the thread read for the whole team."""
     view, to_mark = _staff_view(session, thread_id, before_id, limit)
     if to_mark is not None:
-        _mark_staff_read(session, view.id, view.messages[-1].id)
-        return replace(view, marked_read=to_mark.staff_unread)
+        _mark_staff_read(session, view.id, view.newest_id)
     return view
 
 
 def peek_thread_staff(session: Session, actor: StaffPrincipal, thread_id: int) -> tuple[ThreadView, bool]:
-    """`open_thread_staff` without marking anything (it only reads, the same for every staff
-    member): the view, and whether opening it would mark it read."""
+    """`open_thread_staff` in two steps, for a page that shares reads between its tabs: this one
+    only reads (the same for every staff member) and says whether the view holds messages the
+    staff have not read; then `mark_read_staff(view.id, view.newest_id)` marks them."""
     view, to_mark = _staff_view(session, thread_id, None, MESSAGES_SHOWN)
     return view, to_mark is not None
+
+
+def mark_read_staff(session: Session, actor: StaffPrincipal, thread_id: int, up_to: int) -> bool:
+    """Mark a thread read for the whole team up to message `up_to` (the newest one a peek
+    showed: one written since stays unread); whether that changed anything (the list, the badge)."""
+    return _mark_staff_read(session, thread_id, up_to)
 
 
 def _client_view(
@@ -860,13 +867,15 @@ def _staff_list(unread_only: bool, by_customer: bool, by_job: bool) -> tuple[Sel
 
 
 def _staff_list_of(conditions: Sequence[Any]) -> tuple[Select, Select]:
-    """The staff list's two statements: the page's size with the badge and the shop's
-    timezone, then `_thread_list`."""
+    """The staff list's two statements: the page's size with the badge, the shop's timezone
+    and the stamp (one snapshot: a message written meanwhile shows at the next poll), then
+    `_thread_list`."""
     # count(*), not count(id): with no filter SQLite counts the table's pages, not its rows.
     sizes = sa_select(
         sa_select(func.count()).select_from(MessageThread).where(*conditions).scalar_subquery(),
         _STAFF_UNREAD_TOTAL.scalar_subquery(),
         TIMEZONE_QUERY.scalar_subquery(),
+        *_STAFF_STAMP.selected_columns,
     )
     return sizes, _thread_list(conditions, _STAFF_ORDER)
 
@@ -901,7 +910,7 @@ def staff_threads(
         sizes, listing = _staff_list(*filters)
     connection = session.connection()
     params = {"customer_id": customer_id, "job_id": job_id}
-    total, unread_total, timezone = connection.execute(sizes, params).one()
+    total, unread_total, timezone, *stamp = connection.execute(sizes, params).one()
     window = page_window(total, page, max(1, min(int(page_size), 100)))
     rows = connection.execute(listing, {**params, "offset": window.offset, "limit": window.limit}).all()
     return ThreadPage(
@@ -910,6 +919,7 @@ def staff_threads(
         window.page,
         window.pages,
         unread_total,
+        _stamp_text(*stamp),
     )
 
 
@@ -993,10 +1003,13 @@ _STAFF_STAMP = sa_select(
 )
 
 
+def _stamp_text(newest: int | None, unread_threads: int) -> str:
+    return f"{newest or 0}:{unread_threads}"
+
+
 def staff_stamp(session: Session) -> str:
     """Changes when a message is added or a colleague reads a thread (both indexed look-ups)."""
-    newest, unread = session.connection().execute(_STAFF_STAMP).one()
-    return f"{newest or 0}:{unread}"
+    return _stamp_text(*session.connection().execute(_STAFF_STAMP).one())
 
 
 def client_stamp_query(customer_id: Any) -> Select:
@@ -1178,6 +1191,7 @@ __all__ = [
     "open_thread_client",
     "client_opening",
     "mark_read_client",
+    "mark_read_staff",
     "open_thread_staff",
     "post_client",
     "post_staff",

@@ -168,6 +168,41 @@ def test_unread_counts_are_per_contact_for_clients_and_shared_by_the_staff(sessi
     assert newest.messages and messages.client_unread_total(session, sarah) == 1
 
 
+def test_the_staff_peek_then_mark_reads_up_to_what_was_shown(session, owner, world):
+    """The Messages page shows a thread read once for every staff tab (`peek_thread_staff`), then
+    marks it read up to the newest message it showed: one written in between stays unread, and
+    a second tab marking the same thread changes nothing."""
+    sarah = client(world)
+    thread_id = messages.start_thread_client(session, sarah, "One", subject="S", now=T0)
+    session.commit()
+    view, unread = messages.peek_thread_staff(session, owner, thread_id)
+    assert unread and messages.staff_unread_total(session) == 1  # the peek wrote nothing
+    messages.post_client(session, sarah, thread_id, "Two", now=T0 + MINUTE)  # after the peek
+    session.commit()
+    assert messages.mark_read_staff(session, owner, view.id, view.newest_id)
+    session.commit()
+    assert messages.staff_unread_total(session) == 1  # "Two" was not on screen
+    assert messages.staff_threads(session, owner).threads[0].unread == 1
+    assert not messages.mark_read_staff(session, owner, view.id, view.newest_id)  # another tab, late
+    view, unread = messages.peek_thread_staff(session, owner, thread_id)
+    assert unread and messages.mark_read_staff(session, owner, view.id, view.newest_id)
+    session.commit()
+    assert messages.staff_unread_total(session) == 0
+    assert messages.peek_thread_staff(session, owner, thread_id)[1] is False
+
+
+def test_the_staff_list_carries_the_stamp_read_with_it(session, owner, world):
+    """The page's stamp and the list are one snapshot: a poll compares `staff_stamp` with it."""
+    sarah = client(world)
+    assert messages.staff_threads(session, owner).stamp == messages.staff_stamp(session)
+    thread_id = messages.start_thread_client(session, sarah, "Hi", subject="S", now=T0)
+    session.commit()
+    assert messages.staff_threads(session, owner, search="Hi").stamp == messages.staff_stamp(session) != "0:0"
+    messages.open_thread_staff(session, owner, thread_id)
+    session.commit()
+    assert messages.staff_threads(session, owner, show="unread").stamp == messages.staff_stamp(session)
+
+
 def test_the_unread_count_migration_counts_what_is_already_unread(database, session, owner, world):
     """The staff badge sums a count kept on each thread: the migration that adds it counts the
     client messages past each thread's read mark."""

@@ -112,7 +112,9 @@ class MessagesState(PagedState, rx.State):
     reply: str = ""
     _stamp: str = ""
 
-    async def _refresh(self, principal: StaffPrincipal) -> None:
+    async def _refresh(self, principal: StaffPrincipal) -> str:
+        """The list's page; returns the stamp read with it (only `_after_change` keeps it: the
+        open thread must be read again too before the poll may count it as seen)."""
         reader = scan if self.search.strip() else read
         result = await reader(
             messages.staff_threads,
@@ -125,15 +127,15 @@ class MessagesState(PagedState, rx.State):
         self._set_changed(threads=result.threads)
         self.page, self.pages, self.total = result.page, result.pages, result.total
         self.unread_total = result.unread_total
+        return result.stamp
 
     async def _open(self, principal: StaffPrincipal, thread_id: int, *, keep_earlier: bool = False) -> bool:
-        """The newest messages of a thread (marks it read for the staff); whether that read
-        messages the staff had not (the list and badge changed). `keep_earlier`: a reload of
+        """The newest messages of a thread (marks it read for the staff); whether that marked
+        messages the staff had not read (the list and badge changed). `keep_earlier`: a reload of
         the thread on screen keeps the older messages "Load earlier" brought in."""
-        # Read only, and shared by the worker's tabs, unless it marks the thread read (a write).
+        # Read only, and shared by the worker's tabs; then marked read if it holds news (a write).
         view, unread = await self._read_shown(("thread", thread_id), messages.peek_thread_staff, principal, thread_id)
-        if unread:
-            view = await call(messages.open_thread_staff, principal, thread_id)
+        marked = unread and await call(messages.mark_read_staff, principal, view.id, view.newest_id)
         rows = message_rows(view)
         if keep_earlier and self.thread_id == view.id and self.thread_messages and rows:
             older = [m for m in self.thread_messages if m.id < rows[0].id]
@@ -152,13 +154,11 @@ class MessagesState(PagedState, rx.State):
             has_earlier=view_has_earlier, not_found="",
         )
         self.thread_messages = rows
-        return view.marked_read
+        return marked
 
     async def _after_change(self, principal: StaffPrincipal) -> None:
         """The list, the navigation badge and the stamp, after this tab read or wrote."""
-        # The stamp before the count (as the badge's own recount does): a message in between shows at the next poll.
-        stamp = await read(messages.staff_stamp)
-        await self._refresh(principal)
+        stamp = await self._refresh(principal)
         badge = await self.get_state(MessagesBadgeState)
         badge._stamp, badge.unread = stamp, self.unread_total  # the list's page just counted it
         self._stamp = stamp
