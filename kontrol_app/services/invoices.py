@@ -726,6 +726,7 @@ class InvoiceView:
     totals: list[TotalRow]  # the rows under its lines, wherever it is shown (`_total_rows`)
     version: int
     total_cents: int = 0
+    paid_cents: int = 0  # payments minus refunds: what a refund may give back
 
 
 def _day(value: date | datetime | None, timezone: str) -> str:
@@ -789,6 +790,7 @@ def view(session: Session, invoice: Invoice) -> InvoiceView:
         totals=_total_rows(invoice, money, discount_label, tax_label),
         version=invoice.version,
         total_cents=invoice.total_cents,
+        paid_cents=invoice.paid_cents,
     )
 
 

@@ -154,6 +154,7 @@ def test_send_pay_refund_void_and_the_open_invoices_card(world, session):
     assert "INV-0001 sent to the client." in repr(result), state.errors
     assert not state.editing
     assert (state.detail["title"], state.detail["status_label"], state.detail["balance"]) == ("INV-0001", "Sent", "$1,788.27")
+    assert state.detail["can_refund"] == ""  # nothing paid yet: no Refund button
     assert state.rows[0]["title"] == "INV-0001"
     [email] = session.exec(select(OutboxEmail).where(OutboxEmail.kind == EmailKind.INVOICE_SENT)).all()
     assert email.to_email == "sam@riverside.example"
@@ -170,6 +171,7 @@ def test_send_pay_refund_void_and_the_open_invoices_card(world, session):
     assert not state.payment_open
     totals = {row["key"]: row["amount"] for row in state.detail_totals}
     assert (totals["paid"], totals["balance"], state.detail["balance"]) == ("$500.00", "$1,288.27", "$1,288.27")
+    assert state.detail["can_refund"] == "yes"
     assert state.payments[0]["method"] == "Cash" and state.payments[0]["kind"] == "Payment"
     stats = customers.customer_stats(session, world["customer_id"])
     assert stats.open_invoices == "$1,288.27"
@@ -194,6 +196,7 @@ def test_send_pay_refund_void_and_the_open_invoices_card(world, session):
     run_handler(state, "record_refund")
     totals = {row["key"]: row["amount"] for row in state.detail_totals}
     assert (totals["balance"], totals["refunded"], state.detail["balance"]) == ("$1,788.27", "$500.00", "$1,788.27")
+    assert state.detail["can_refund"] == ""  # all of it given back: nothing left to refund
     run_handler(state, "set_void_open", True)
     run_handler(state, "set_void_reason", "Customer cancelled")
     result = run_handler(state, "void")

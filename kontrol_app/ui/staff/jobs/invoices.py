@@ -106,7 +106,6 @@ def _row(v: invoices.InvoiceView) -> dict[str, str]:
 
 
 def _detail(v: invoices.InvoiceView) -> dict[str, str]:
-    paid_any = v.paid != format_money(0, v.currency)
     return {
         "id": str(v.id),
         "title": v.title,
@@ -123,7 +122,7 @@ def _detail(v: invoices.InvoiceView) -> dict[str, str]:
         "is_draft": "yes" if v.status == InvoiceStatus.DRAFT else "",
         "can_resend": "yes" if v.status not in (InvoiceStatus.DRAFT, InvoiceStatus.VOID) else "",
         "can_pay": "yes" if v.balance_cents > 0 else "",
-        "can_refund": "yes" if paid_any else "",
+        "can_refund": "yes" if v.paid_cents > 0 else "",  # the service's rule (record_refund)
         "can_void": "yes" if v.status != InvoiceStatus.VOID else "",
         "balance_plain": plain_amount(v.balance_cents, v.currency),
         "currency": v.currency,
