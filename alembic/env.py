@@ -3,7 +3,6 @@
 from logging.config import fileConfig
 
 from alembic import context
-from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
 import kontrol_app.models  # noqa: F401  (registers every table)
@@ -51,8 +50,8 @@ def _run(connection) -> None:
     with context.begin_transaction():
         context.run_migrations()
     # After every run, committed on its own: every table, a new one too, changes the data version
-    # (kontrol_app/data_version.py). Not while downgraded below the table itself.
-    if data_version.TABLE in inspect(connection).get_table_names():
+    # (kontrol_app/data_version.py). Not while downgraded below the table or its columns.
+    if data_version.ready(connection):
         data_version.install(connection)
     connection.commit()
 

@@ -17,6 +17,10 @@ Read the version before the data it stands for (as `read_at_version` does): data
 it are at least as new, so a version can only ever understate what was read, never hide a
 write. Every install (each migration, a restore) starts the version at a fresh random number,
 so a restored database never matches what a worker remembers of the old one.
+
+Beside it, the sign-in version changes only with the tables a staff member's session check
+reads (`SIGN_IN_TABLES`): a click's remembered check then outlives every other write (a status
+change, a message, the outbox sending), which in a busy shop is nearly every click's lot.
 """
 
 from __future__ import annotations
@@ -45,21 +49,29 @@ T = TypeVar("T")
 TABLE = "data_version"
 SKIPPED = {TABLE, "alembic_version"}
 FUNCTION = "kontrol_bump_data_version"
+# What services/staff.py `_PRINCIPAL_QUERY` reads: whatever could end or change a staff sign-in
+# (signing out, revoking, deactivating, a new name or role) is a write to one of these.
+SIGN_IN_TABLES = ("staff_session", "staff_user")
+SIGN_IN = "sign_in_version"
+SIGN_IN_FUNCTION = "kontrol_bump_sign_in_version"
 CHANNEL = "kontrol_data_version"  # PostgreSQL: NOTIFY on each commit that changed the version
 # The version a staff event's session check read (ui/guard.py), for the handler to compare with.
 SEEN: ContextVar[int | None] = ContextVar("data_version_seen", default=None)
 
-_PEEK = f"SELECT version FROM {TABLE}"
+_PEEK = f"SELECT version, {SIGN_IN} FROM {TABLE}"
 _CURRENT = compiled_once(text(_PEEK))
 _BUMP = f"UPDATE {TABLE} SET version = version + 1"
+_BUMP_SIGN_IN = f"UPDATE {TABLE} SET {SIGN_IN} = {SIGN_IN} + 1"
 
-_POSTGRES_FUNCTION = f"""
-CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
+
+def _postgres_function(name: str, bump: str, flag: str, then: str = "") -> str:
+    """A trigger function that runs `bump` (and `then`) once per transaction, at its commit."""
+    return f"""
+CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF current_setting('kontrol.data_version_bumped', true) IS DISTINCT FROM 'on' THEN
-        {_BUMP};
-        PERFORM set_config('kontrol.data_version_bumped', 'on', true);
-        PERFORM pg_notify('{CHANNEL}', '');
+    IF current_setting('kontrol.{flag}', true) IS DISTINCT FROM 'on' THEN
+        {bump};
+        PERFORM set_config('kontrol.{flag}', 'on', true);{then}
     END IF;
     RETURN NULL;
 END;
@@ -67,16 +79,32 @@ $$
 """
 
 
+_POSTGRES_FUNCTION = _postgres_function(FUNCTION, _BUMP, "data_version_bumped", f"\n        PERFORM pg_notify('{CHANNEL}', '');")
+_POSTGRES_SIGN_IN_FUNCTION = _postgres_function(SIGN_IN_FUNCTION, _BUMP_SIGN_IN, "sign_in_version_bumped")
+
+
+class Versions(NamedTuple):
+    """The data version and the sign-in version, read together."""
+
+    data: int
+    sign_in: int
+
+
 def current(connection: Connection) -> int:
     """The version now (one indexed read of a one-row table)."""
-    return connection.execute(_CURRENT).scalar_one()
+    return connection.execute(_CURRENT).first()[0]
+
+
+def versions(connection: Connection) -> Versions:
+    """Both versions now, in the same read."""
+    return Versions(*connection.execute(_CURRENT).first())
 
 
 _own = threading.local()  # peek's SQLite connection: (engine, process id, connection)
 
 
-def peek() -> int | None:
-    """The version now where reading it is nearly free, else None (then read). On SQLite:
+def peek() -> Versions | None:
+    """Both versions now where reading them is nearly free, else None (then read). On SQLite:
     through this thread's own connection in autocommit mode (each read sees the latest commit),
     without the pool and a session around it, a tenth of the cost of `current` inside a busy
     worker (the check that starts every staff click). On PostgreSQL: what this worker's
@@ -92,7 +120,7 @@ def peek() -> int | None:
             held[2].close()  # of an engine since replaced (tests switch databases)
         connection = sqlite3.connect(engine.url.database, isolation_level=None, check_same_thread=False, timeout=30)
         held = _own.held = (engine, os.getpid(), connection)
-    return held[2].execute(_PEEK).fetchone()[0]
+    return Versions(*held[2].execute(_PEEK).fetchone())
 
 
 class _Listener:
@@ -113,7 +141,7 @@ class _Listener:
 
     def __init__(self, engine: Engine) -> None:
         self.engine, self.pid = engine, os.getpid()
-        self._read: tuple[int, int] | None = None  # (version, db.writes when its read began)
+        self._read: tuple[Versions, int] | None = None  # (versions, db.writes when its read began)
 
     @classmethod
     def of(cls, engine: Engine) -> _Listener:
@@ -123,7 +151,7 @@ class _Listener:
             threading.Thread(target=held._run, name="kontrol-data-version", daemon=True).start()
         return held
 
-    def version(self) -> int | None:
+    def version(self) -> Versions | None:
         read = self._read
         return read[0] if read is not None and read[1] == db.writes else None
 
@@ -151,7 +179,7 @@ class _Listener:
 
     def _refresh(self, connection: psycopg.Connection) -> None:
         writes = db.writes  # before the read: a write that ends during it leaves the read untrusted
-        self._read = (connection.execute(_PEEK).fetchone()[0], writes)
+        self._read = (Versions(*connection.execute(_PEEK).fetchone()), writes)
 
 
 _NOTIFIES = "SELECT coalesce(bool_or(position('pg_notify' in prosrc) > 0), false) FROM pg_proc WHERE proname = %(name)s"
@@ -209,45 +237,57 @@ class Remembered:
         return time.time() - entry.at >= self.seconds * 2 / 3
 
 
-def _sqlite_triggers(table: str) -> dict[str, str]:
-    return {f"{TABLE}_{table}_{change.lower()}": f"AFTER {change} ON {table} BEGIN {_BUMP}; END"
+def _sqlite_triggers(table: str, name: str = TABLE, bump: str = _BUMP) -> dict[str, str]:
+    return {f"{name}_{table}_{change.lower()}": f"AFTER {change} ON {table} BEGIN {bump}; END"
             for change in ("INSERT", "UPDATE", "DELETE")}
 
 
+def ready(connection: Connection) -> bool:
+    """Whether the table is there with both versions (not while downgraded below them)."""
+    found = inspect(connection)
+    return TABLE in found.get_table_names() and SIGN_IN in {column["name"] for column in found.get_columns(TABLE)}
+
+
 def install(connection: Connection) -> list[str]:
-    """Triggers on every table that lacks them, and a fresh random start; the tables it
-    covered now (idempotent: it runs after every migration)."""
-    added = sorted(set(inspect(connection).get_table_names()) - SKIPPED - covered(connection))
+    """Triggers on every table that lacks them (the sign-in version's too, on `SIGN_IN_TABLES`),
+    and a fresh random start; the tables it covered now (idempotent: it runs after every
+    migration)."""
+    tables = set(inspect(connection).get_table_names())
+    added = sorted(tables - SKIPPED - covered(connection))
+    signing_in = sorted(tables.intersection(SIGN_IN_TABLES) - covered(connection, SIGN_IN))
     postgres = connection.dialect.name == "postgresql"
     if postgres:
         connection.execute(text(_POSTGRES_FUNCTION))
-    for table in added:
-        if postgres:
-            connection.execute(text(
-                f'CREATE CONSTRAINT TRIGGER {TABLE} AFTER INSERT OR UPDATE OR DELETE ON "{table}" '
-                f"DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {FUNCTION}()"
-            ))
-        else:
-            for name, body in _sqlite_triggers(table).items():
-                connection.execute(text(f"CREATE TRIGGER IF NOT EXISTS {name} {body}"))
+        connection.execute(text(_POSTGRES_SIGN_IN_FUNCTION))
+    for name, function, bump, chosen in ((TABLE, FUNCTION, _BUMP, added), (SIGN_IN, SIGN_IN_FUNCTION, _BUMP_SIGN_IN, signing_in)):
+        for table in chosen:
+            if postgres:
+                connection.execute(text(
+                    f'CREATE CONSTRAINT TRIGGER {name} AFTER INSERT OR UPDATE OR DELETE ON "{table}" '
+                    f"DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {function}()"
+                ))
+            else:
+                for trigger, body in _sqlite_triggers(table, name, bump).items():
+                    connection.execute(text(f"CREATE TRIGGER IF NOT EXISTS {trigger} {body}"))
     restart(connection)
-    return added
+    return sorted({*added, *signing_in})
 
 
 def restart(connection: Connection) -> None:
     """A fresh random version: what a worker remembers of another database (one restored over
     it, a copy of the same template) never matches this one."""
-    connection.execute(text(f"UPDATE {TABLE} SET version = :start"), {"start": secrets.randbelow(2**52)})
+    connection.execute(text(f"UPDATE {TABLE} SET version = :start, {SIGN_IN} = :sign_in"),
+                       {"start": secrets.randbelow(2**52), "sign_in": secrets.randbelow(2**52)})
     if connection.dialect.name == "postgresql":  # the version's own table has no trigger
         connection.execute(text(f"SELECT pg_notify('{CHANNEL}', '')"))
 
 
-def covered(connection: Connection) -> set[str]:
-    """The tables whose writes change the version (for the test that every table is)."""
+def covered(connection: Connection, name: str = TABLE) -> set[str]:
+    """The tables whose writes change the version (`name`: SIGN_IN, the sign-in version)."""
     if connection.dialect.name == "postgresql":
         return set(connection.execute(text(
             "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE t.tgname = :name"
-        ), {"name": TABLE}).scalars())
+        ), {"name": name}).scalars())
     names = set(connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
     tables = set(inspect(connection).get_table_names()) - SKIPPED
-    return {table for table in tables if names.issuperset(_sqlite_triggers(table))}
+    return {table for table in tables if names.issuperset(_sqlite_triggers(table, name))}

@@ -53,9 +53,11 @@ def optional_time_field(*, index: bool = False):
 
 class DataVersion(SQLModel, table=True):
     """One row: a number every write to any table changes (kontrol_app/data_version.py keeps
-    it with triggers), so a page can tell that what it read is still what the database holds."""
+    it with triggers), so a page can tell that what it read is still what the database holds;
+    and one that only writes to the staff's sign-in tables change (`SIGN_IN_TABLES`)."""
 
     __tablename__ = "data_version"
 
     id: int = Field(default=1, primary_key=True)
     version: int = Field(default=0, sa_type=BigInteger)
+    sign_in_version: int = Field(default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": "0"})

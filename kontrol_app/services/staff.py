@@ -257,46 +257,47 @@ def _principal_row(session: Session, key: str, now: datetime):
 class _Checked:
     principal: StaffPrincipal
     expires_at: datetime
-    version: int  # the data version it was read at
+    sign_in_version: int  # the sign-in version it was read at
 
 
 # A staff click's session check, remembered per worker by token hash. Whatever could end a
-# session (signing out, revoking, deactivating the person) is a write, which changes the data
-# version; only the clock is checked by hand.
+# session or change whose it is (signing out, revoking, deactivating the person, a new name or
+# role) is a write to staff_session or staff_user, which changes the sign-in version
+# (data_version.SIGN_IN_TABLES); only the clock is checked by hand.
 _CHECKED: dict[str, _Checked] = {}
 _CHECKED_MAX = 10_000
 
 
-def remembered_session(token: str | None, version: int) -> StaffPrincipal | None:
-    """Whose session this is, from this worker's memory, if it was checked at `version` (the
-    version now: nothing was written since) and has not expired; else None (read it)."""
+def remembered_session(token: str | None, sign_in_version: int) -> StaffPrincipal | None:
+    """Whose session this is, from this worker's memory, if it was checked at `sign_in_version`
+    (the one now: no sign-in changed since) and has not expired; else None (read it)."""
     known = _CHECKED.get(token_hash(token)) if token else None
-    if known is not None and known.version == version and utcnow() <= known.expires_at:
+    if known is not None and known.sign_in_version == sign_in_version and utcnow() <= known.expires_at:
         return known.principal
     return None
 
 
 def check_session(session: Session, token: str | None) -> tuple[StaffPrincipal | None, int]:
     """`principal_for_token` for a staff click, and the data version it was checked at (for
-    the handler: `data_version.SEEN`). Reads only the version when nothing was written since
+    the handler: `data_version.SEEN`). Reads only the versions when no sign-in changed since
     this worker last checked this cookie. For a fresh read-only session: on PostgreSQL its own
-    uncommitted writes would not have changed the version yet."""
-    version = data_version.current(session.connection())
+    uncommitted writes would not have changed the versions yet."""
+    versions = data_version.versions(session.connection())
     if not token:
-        return None, version
-    known = remembered_session(token, version)
+        return None, versions.data
+    known = remembered_session(token, versions.sign_in)
     if known is not None:
-        return known, version
+        return known, versions.data
     key, now = token_hash(token), utcnow()
     row = _principal_row(session, key, now)
     if row is None:
         _CHECKED.pop(key, None)
-        return None, version
+        return None, versions.data
     if len(_CHECKED) >= _CHECKED_MAX:
         _CHECKED.clear()
     principal = StaffPrincipal(*row[:4])
-    _CHECKED[key] = _Checked(principal, row.expires_at, version)
-    return principal, version
+    _CHECKED[key] = _Checked(principal, row.expires_at, versions.sign_in)
+    return principal, versions.data
 
 
 def sign_out(session: Session, token: str | None) -> None:

@@ -63,12 +63,12 @@ def staff_token(state: rx.State) -> str | None:
 
 async def staff_check(state: rx.State) -> tuple[StaffPrincipal | None, int]:
     """The signed-in staff member for this browser, checked against the server-side session,
-    and the data version of that check (`data_version.SEEN`). While nothing was written since
-    this worker last checked the cookie, only the version is read (SQLite: `peek`, no session)."""
+    and the data version of that check (`data_version.SEEN`). While no sign-in changed since
+    this worker last checked the cookie, only the versions are read (SQLite: `peek`, no session)."""
     token = staff_token(state)
-    version = data_version.peek()
-    if version is not None and (known := staff_service.remembered_session(token, version)) is not None:
-        return known, version
+    versions = data_version.peek()
+    if versions is not None and (known := staff_service.remembered_session(token, versions.sign_in)) is not None:
+        return known, versions.data
     return await read(staff_service.check_session, token)
 
 

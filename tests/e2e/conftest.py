@@ -170,7 +170,7 @@ class E2EServer:
                     con.execute(f'DELETE FROM main."{table}"')
                     con.execute(f'INSERT INTO main."{table}" SELECT * FROM pristine."{table}"')
                 # Onwards, never back: the server remembers reads by the version they were made at.
-                con.execute("UPDATE main.data_version SET version = version + 1")
+                con.execute("UPDATE main.data_version SET version = version + 1, sign_in_version = sign_in_version + 1")
                 for _, sql in triggers:
                     con.execute(sql)
             con.execute("DETACH DATABASE pristine")

@@ -26,11 +26,11 @@ def statements() -> Iterator[list[str]]:
 
     peek = data_version.peek
 
-    def peeking() -> int | None:
-        version = peek()
-        if version is not None and sqlite:  # PostgreSQL's peek sends nothing
+    def peeking() -> data_version.Versions | None:
+        versions = peek()
+        if versions is not None and sqlite:  # PostgreSQL's peek sends nothing
             seen.append(data_version._PEEK)
-        return version
+        return versions
 
     engine = db.get_engine()
     event.listen(engine, "before_cursor_execute", record)
@@ -42,13 +42,13 @@ def statements() -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
-def caught_up(timeout: float = 5.0) -> int:
-    """The data version once `peek` knows it (at once on SQLite; on PostgreSQL once the
-    listening thread has read it after the last write of this process)."""
-    return peek_until(lambda version: version is not None, "the data version's listener never read the version", timeout)
+def caught_up(timeout: float = 5.0) -> data_version.Versions:
+    """The versions once `peek` knows them (at once on SQLite; on PostgreSQL once the
+    listening thread has read them after the last write of this process)."""
+    return peek_until(lambda versions: versions is not None, "the data version's listener never read the version", timeout)
 
 
-def peek_until(wanted: Callable[[int | None], bool], failure: str, timeout: float = 5.0) -> int | None:
+def peek_until(wanted: Callable[[data_version.Versions | None], bool], failure: str, timeout: float = 5.0) -> data_version.Versions | None:
     """`data_version.peek()` once `wanted` of it holds, checked every millisecond."""
     deadline = time.monotonic() + timeout
     while not wanted(version := data_version.peek()):

@@ -7,15 +7,16 @@ from datetime import timedelta
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import false, text, update
+from sqlalchemy.sql.util import find_tables
 from sqlmodel import Session, select
 
-from kontrol_app import db
+from kontrol_app import data_version, db
 from kontrol_app.models import Shop, SignInAttempt, SignInTicket, StaffRole, StaffSession, StaffUser, utcnow
 from kontrol_app.services import staff
 from kontrol_app.services.errors import InvalidInput, NotAllowed, Throttled
 from kontrol_app.services.tokens import token_hash
 from kontrol_app.settings import get_settings
-from tests.factories import make_owner, make_staff
+from tests.factories import make_customer, make_owner, make_staff
 from tests.helpers.concurrency import while_first_is_open
 from tests.helpers.sql import statements
 
@@ -294,6 +295,36 @@ def test_a_click_reads_only_the_data_version_while_nothing_is_written(session, o
         assert _click_check(token) == (owner, version)
     assert len(sent) == 1 and "data_version" in sent[0]
     assert _click_check("unknown-token")[0] is None
+
+
+def test_a_remembered_check_outlives_writes_to_anything_but_the_sign_in_tables(session, owner):
+    """A busy shop writes all the time (status changes, messages, the outbox): none of it makes
+    a click read its session again."""
+    token = session_token(session, OWNER_EMAIL, OWNER_PASSWORD)
+    principal, version = _click_check(token)
+    make_customer(session, owner)
+    session.commit()
+    with statements() as sent:
+        principal_after, version_after = _click_check(token)
+    assert principal_after == principal == owner
+    assert version_after != version  # the handler still learns that data changed (SEEN)
+    assert len(sent) == 1 and "data_version" in sent[0]
+
+
+def test_the_session_check_reads_only_tables_that_change_the_sign_in_version():
+    """A table joined into the check without a sign-in trigger would let a remembered check
+    outlive a write that ends the session."""
+    read = {table.name for table in find_tables(staff._PRINCIPAL_QUERY, check_columns=True, include_joins=True)}
+    assert read == set(data_version.SIGN_IN_TABLES)
+
+
+def test_a_remembered_check_follows_a_new_name_or_role(session, owner, member):
+    token = session_token(session, MEMBER_EMAIL, MEMBER_PASSWORD)
+    assert _click_check(token)[0] == member
+    row = session.get(StaffUser, member.id)
+    row.name, row.role = "Jordan Lee-Park", "owner"
+    session.commit()
+    assert _click_check(token)[0] == staff.StaffPrincipal(member.id, "Jordan Lee-Park", member.email, "owner")
 
 
 def _sign_out(session, owner, member, token):

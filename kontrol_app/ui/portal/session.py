@@ -99,9 +99,10 @@ _REMEMBERED = data_version.Remembered(size=4096, seconds=30.0)
 
 
 async def _recheck(check: Callable, recheck: tuple, args: tuple) -> tuple[PortalViewer | None, Any]:
-    version = data_version.peek()
-    if version is None:  # not known without a read (PostgreSQL, just after this worker wrote)
+    versions = data_version.peek()
+    if versions is None:  # not known without a read (PostgreSQL, just after this worker wrote)
         return await read(check, *recheck, *args)
+    version = versions.data
     # Each argument with its type: the browser's `true` equals the job id 1 in a plain tuple.
     key: tuple | None = (check, *recheck, *((type(arg), arg) for arg in args))
     try:
