@@ -175,7 +175,9 @@ class StaffState(rx.State, mixin=True):
         known = SHARED_READS.get((fn, key), seen)
         if known is not None:
             self._read_ahead(key, fn, *args, **kwargs)  # if it is getting old
-        else:
+        elif seen is not None:  # the session check read it before this read: it can only understate
+            known = SHARED_READS.put((fn, key), seen, await reader(fn, *args, **kwargs))
+        else:  # this event wrote (`call`): read the version with the data
             known = SHARED_READS.put((fn, key), *await reader(data_version.read_at_version(fn), *args, **kwargs))
         self._shown = (key, known.origin)
         return known.result

@@ -87,6 +87,19 @@ def test_a_write_that_leaves_the_page_as_it_was_sends_nothing(session, shop):
     assert dirty == set()  # the same cards: nothing to send
 
 
+def test_after_a_write_elsewhere_the_only_look_at_the_versions_is_the_session_checks_peek(session, shop):
+    """No sign-in changed: the session check stays remembered (the sign-in version), and the
+    board's read is remembered at the version that check saw, without reading one of its own."""
+    board = _board(shop)
+    session.execute(update(Job).values(title="League Tees, reprint"))
+    session.commit()
+    sent, dirty = _load_quietly(board)
+    assert [statement for statement in sent if "data_version" in statement] == peeks()
+    assert len(sent) > len(peeks()) and dirty == {"columns"}
+    board._clean()
+    assert _load_quietly(board) == (peeks(), set())  # remembered at that version
+
+
 def test_the_tabs_own_change_shows_at_once(session, shop):
     board = _board(shop)
     run_handler(board, "move_next", shop["job_id"], JobStatus.QUOTE.value)
