@@ -302,11 +302,10 @@ def _totals(pdf: _InvoicePDF, view: invoices.InvoiceView) -> None:
 
 
 def _deposit(pdf: _InvoicePDF, view: invoices.InvoiceView) -> None:
-    if not view.deposit:
+    # The totals show the deposit's amount; this says what it means for the reader today.
+    if view.due_kind != "deposit" or not view.due_now:
         return
-    text = f"Deposit requested: {view.deposit}."
-    if view.due_kind == "deposit" and view.due_now:
-        text += f" Due now: {view.due_now}; the balance after that."
+    text = f"Due now: {view.due_now}, the deposit; the rest of the balance after that."
     pdf.set_fill_color(254, 243, 199)
     pdf.use("B", 9.5)
     pdf.multi_cell(0, 6, pdf.t(text), align="L", fill=True, padding=(1, 2), new_x="LMARGIN", new_y="NEXT")

@@ -88,7 +88,7 @@ def test_a_sent_invoice_in_any_script_with_every_part(session, owner, world):
         f"Total {view.total}",
         f"Deposit {view.deposit}",
         f"Balance due {view.balance}",
-        f"Deposit requested: {view.deposit}",
+        f"Due now: {view.due_now}, the deposit; the rest of the balance after that.",
         "Bank transfer to PL61 1090 1014 0000 0712 1981 2874 (Ærø Bank).",
         "Thank you, Zoë! Pickup at Łódź.",
         f"{invoice.number} · page 1/1",
@@ -126,6 +126,15 @@ def test_a_refund_shows_and_reopens_the_balance(session, owner, world):
     [text] = page_texts(invoice_pdf.render(session, invoice_id))
     assert "PAID" not in text
     assert "Paid ₹300.00" in text and "Refunded ₹50.00" in text and "Balance due ₹50.00" in text
+
+
+def test_a_paid_deposit_leaves_the_deposit_row_and_nothing_due_now(session, owner, world):
+    invoice_id = make_invoice(session, owner, world["job"], LINES, send=True, deposit_kind="percent", deposit="50")
+    invoices.record_payment(session, owner, invoice_id, amount="175.00", method="check")
+    session.commit()
+    [text] = page_texts(invoice_pdf.render(session, invoice_id))
+    assert "Deposit ₹175.00" in text and "Paid ₹175.00" in text and "Balance due ₹175.00" in text
+    assert "Due now" not in text and text.count("₹175.00") == 3  # the amount once per row, no box repeating it
 
 
 def test_void_gets_the_void_stamp_and_its_reason(session, owner, world):
