@@ -115,6 +115,8 @@ def linkify(text: str) -> list[Segment]:
     """Plain-text and link segments, in order; joined, their texts give `text` back. Only whole
     http(s) addresses become links: `javascript:`, `data:` and every other scheme stay text."""
     text = text or ""
+    if "://" not in text:  # no address at all (most messages): skip the search
+        return [Segment(text)] if text else []
     segments: list[Segment] = []
     plain_from = 0
     for match in _URL.finditer(text):
@@ -316,24 +318,31 @@ def _attachment_views(session: Session, message_ids: list[int], *, promotable: b
 
 
 def _message_views(
-    session: Session, messages: Sequence[Message | Row], side: str, timezone: str, *, promotable: bool, with_files: Sequence[int] | None = None
+    session: Session, messages: Sequence[tuple], side: str, timezone: str, *, promotable: bool, with_files: Sequence[int] | None = None
 ) -> list[MessageView]:
-    """`with_files`: the messages that have attachments, when known (None: ask for every one)."""
-    with_files = [m.id for m in messages] if with_files is None else with_files
+    """`messages`: `_MESSAGE_COLUMNS` rows (or `_columns` of a Message), unpacked once each: a
+    Row's attribute costs about a microsecond, and a thread shows 50 messages. `with_files`:
+    the messages that have attachments, when known (None: ask for every one)."""
+    with_files = [m[0] for m in messages] if with_files is None else with_files
     attachments = _attachment_views(session, list(with_files), promotable=promotable)
-    return [
-        MessageView(
-            id=m.id,
-            side=m.side,
-            sender_name=m.sender_name,
-            body=m.body,
-            segments=tuple(linkify(m.body)),
-            when=shop_time(m.created_at, timezone),
-            attachments=tuple(attachments.get(m.id, ())),
-            mine=m.side == side,
-        )
-        for m in messages
-    ]
+    views = []
+    for message_id, sent_by, sender_name, body, created_at, _ in messages:
+        views.append(MessageView(
+            id=message_id,
+            side=sent_by,
+            sender_name=sender_name,
+            body=body,
+            segments=tuple(linkify(body)),
+            when=shop_time(created_at, timezone),
+            attachments=tuple(attachments.get(message_id, ())),
+            mine=sent_by == side,
+        ))
+    return views
+
+
+def _columns(message: Message) -> tuple:
+    """A Message as a `_MESSAGE_COLUMNS` row (whether it has files: not known)."""
+    return message.id, message.side, message.sender_name, message.body, message.created_at, None
 
 
 def _snippet(body: str) -> str:
@@ -433,10 +442,10 @@ def _thread_view(session: Session, thread: Row, side: str, *, before_id: int | N
         params = {"thread_id": thread.id, "before_id": int(before_id), "limit": limit + 1}
         newest_first = connection.execute(_EARLIER_MESSAGES, params).all()
     has_earlier = len(newest_first) > limit
-    messages = list(reversed(newest_first[:limit]))
+    messages = [tuple(row) for row in reversed(newest_first[:limit])]  # _MESSAGE_COLUMNS, unpacked
     timezone = thread.timezone
     if before_id is None:  # the newest page: its last message is the newest
-        newest_id = messages[-1].id if messages else 0
+        newest_id = messages[-1][0] if messages else 0
     else:
         newest_id = connection.execute(_NEWEST_ID, {"thread_id": thread.id}).scalar() or 0
     return ThreadView(
@@ -449,7 +458,7 @@ def _thread_view(session: Session, thread: Row, side: str, *, before_id: int | N
         closed=thread.closed_at is not None,
         closed_when=shop_time(thread.closed_at, timezone),
         messages=_message_views(
-            session, messages, side, timezone, promotable=promotable and thread.job_id is not None, with_files=[m.id for m in messages if m.has_files]
+            session, messages, side, timezone, promotable=promotable and thread.job_id is not None, with_files=[m[0] for m in messages if m[-1]]
         ),
         has_earlier=has_earlier,
         newest_id=newest_id,
@@ -620,7 +629,7 @@ def post_staff(
         _discard(attachments)
         raise
     message = _post(session, thread, SHOP, body, attachments, now or utcnow(), staff=actor, sender_name=actor.name)
-    return _message_views(session, [message], SHOP, shop_timezone(session), promotable=thread.job_id is not None)[0]
+    return _message_views(session, [_columns(message)], SHOP, shop_timezone(session), promotable=thread.job_id is not None)[0]
 
 
 def start_thread_client(
@@ -672,7 +681,7 @@ def post_client(
         raise
     customer = session.get(Customer, viewer.customer_id)
     message = _post(session, thread, CLIENT, body, attachments, now or utcnow(), contact=contact, sender_name=_contact_name(contact, customer))
-    return _message_views(session, [message], CLIENT, shop_timezone(session), promotable=False)[0]
+    return _message_views(session, [_columns(message)], CLIENT, shop_timezone(session), promotable=False)[0]
 
 
 def close_thread(session: Session, actor: StaffPrincipal, thread_id: int, *, now: datetime | None = None) -> None:
