@@ -90,14 +90,14 @@ class Versions(NamedTuple):
     sign_in: int
 
 
-def current(connection: Connection) -> int:
-    """The version now (one indexed read of a one-row table)."""
-    return connection.execute(_CURRENT).first()[0]
-
-
 def versions(connection: Connection) -> Versions:
-    """Both versions now, in the same read."""
+    """Both versions now (one indexed read of a one-row table)."""
     return Versions(*connection.execute(_CURRENT).first())
+
+
+def current(connection: Connection) -> int:
+    """The data version now."""
+    return versions(connection).data
 
 
 _own = threading.local()  # peek's SQLite connection: (engine, process id, connection)
@@ -111,7 +111,7 @@ def peek() -> Versions | None:
     listening thread last read, unless this worker wrote since (`_Listener`)."""
     engine = get_engine()
     if engine.dialect.name == "postgresql":
-        return _Listener.of(engine).version()
+        return _Listener.of(engine).versions()
     if engine.dialect.name != "sqlite":
         return None
     held = getattr(_own, "held", None)
@@ -151,7 +151,7 @@ class _Listener:
             threading.Thread(target=held._run, name="kontrol-data-version", daemon=True).start()
         return held
 
-    def version(self) -> Versions | None:
+    def versions(self) -> Versions | None:
         read = self._read
         return read[0] if read is not None and read[1] == db.writes else None
 
@@ -169,8 +169,8 @@ class _Listener:
                         return  # the trigger function predates NOTIFY: no version is ever trusted
                     self._refresh(connection)
                     while self._current():
-                        waited = self.IDLE if self.version() is None else 1.0
-                        if any(True for _ in connection.notifies(timeout=waited, stop_after=1)) or self.version() is None:
+                        waited = self.IDLE if self.versions() is None else 1.0
+                        if any(True for _ in connection.notifies(timeout=waited, stop_after=1)) or self.versions() is None:
                             self._refresh(connection)
             except psycopg.Error:
                 self._read = None

@@ -4,8 +4,9 @@ email and downloads from the portal, and what staff download from the invoice.
 Branded like the approval certificate: the shop's logo, name, address, email and phone; then
 "INVOICE" and its number (a draft says it has none yet), the dates, the customer, the job,
 the lines (a table that carries on across as many pages as it needs, its heading repeated),
-the totals, a PAID or VOID stamp, what is due now while a deposit is unpaid, how to pay, and the notes. Every figure
-comes formatted from `invoices.view`, so the PDF says what the screens say.
+the totals, a PAID or VOID stamp, what is due now while a deposit is unpaid, how to pay, and
+the notes. Every figure comes formatted from `invoices.view`, so the PDF says what the
+screens say.
 
 Text is set in DejaVu Sans (services/pdf_fonts.py: parsed once per process, embedded as a
 subset), so names in any script come out as typed. `core_fonts=True` draws the same invoice

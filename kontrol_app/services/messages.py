@@ -317,16 +317,14 @@ def _attachment_views(session: Session, message_ids: list[int], *, promotable: b
     return views
 
 
-def _message_views(
-    session: Session, messages: Sequence[tuple], side: str, timezone: str, *, promotable: bool, with_files: Sequence[int] | None = None
-) -> list[MessageView]:
+def _message_views(session: Session, messages: Sequence[tuple], side: str, timezone: str, *, promotable: bool) -> list[MessageView]:
     """`messages`: `_MESSAGE_COLUMNS` rows (or `_columns` of a Message), unpacked once each: a
-    Row's attribute costs about a microsecond, and a thread shows 50 messages. `with_files`:
-    the messages that have attachments, when known (None: ask for every one)."""
-    with_files = [m[0] for m in messages] if with_files is None else with_files
-    attachments = _attachment_views(session, list(with_files), promotable=promotable)
+    Row's attribute costs about a microsecond, and a thread shows 50 messages. Attachments are
+    read for the messages that have files, or whose `has_files` is not known (None)."""
+    with_files = [m[0] for m in messages if m[5] is None or m[5]]
+    attachments = _attachment_views(session, with_files, promotable=promotable)
     views = []
-    for message_id, sent_by, sender_name, body, created_at, _ in messages:
+    for message_id, sent_by, sender_name, body, created_at, _has_files in messages:
         views.append(MessageView(
             id=message_id,
             side=sent_by,
@@ -457,9 +455,7 @@ def _thread_view(session: Session, thread: Row, side: str, *, before_id: int | N
         subject=thread.subject,
         closed=thread.closed_at is not None,
         closed_when=shop_time(thread.closed_at, timezone),
-        messages=_message_views(
-            session, messages, side, timezone, promotable=promotable and thread.job_id is not None, with_files=[m[0] for m in messages if m[-1]]
-        ),
+        messages=_message_views(session, messages, side, timezone, promotable=promotable and thread.job_id is not None),
         has_earlier=has_earlier,
         newest_id=newest_id,
     )
