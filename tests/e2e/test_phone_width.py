@@ -68,7 +68,12 @@ def world(shop, make_customer, make_job, e2e_server, db_session) -> World:
 
 
 def _fits_the_width(page: Page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    """Neither the page nor a table in it is wider than the screen (a table scrolls inside its
+    own box, which the page's width does not show)."""
+    return page.evaluate(
+        "document.documentElement.scrollWidth <= window.innerWidth"
+        " && [...document.querySelectorAll('table')].every(t => t.getBoundingClientRect().right <= window.innerWidth)"
+    )
 
 
 def _assert_on_screen(locator: Locator, what: str) -> None:
@@ -117,18 +122,39 @@ def test_every_staff_section_is_reachable_on_a_phone(world, shop, page, sign_in_
     page.mouse.move(0, 0)  # not hovering a link (axe would judge its hover colour)
     assert_accessible(page, "the dashboard at 390 px")
 
-    nav.get_by_role("link", name="Invoices").click()
-    expect(page).to_have_url(at("/invoices"))
-    expect(page.get_by_role("heading", name="Invoices", exact=True)).to_be_visible()
-    assert _fits_the_width(page), "Invoices scrolls sideways at 390 px"
+    # Each list shows the columns that fit (the row opens the whole record); a long status
+    # badge ("Revisions Requested") wraps.
+    for name, path, row in (
+        ("Invoices", "/invoices", None),
+        ("Jobs", "/jobs", "Spring League T-Shirts"),
+        ("Customers", "/customers", "Riverside Runners"),
+        ("Quote Requests", "/quotes", "Riverside Runners"),
+    ):
+        nav.get_by_role("link", name=name).click()
+        expect(page).to_have_url(at(path))
+        expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
+        if row:
+            expect(page.get_by_role("row").filter(has_text=row)).to_be_visible()
+        assert _fits_the_width(page), f"{name} scrolls sideways at 390 px"
+
+    # Messages: a conversation's unread badge stays inside the list, in line with the page.
+    nav.get_by_role("link", name="Messages").click()
+    expect(page).to_have_url(at("/messages"))
+    badge = page.locator(".thread-unread")
+    expect(badge).to_have_text("1 unread")
+    listed = page.get_by_role("list", name="Conversations").bounding_box()
+    box = badge.bounding_box()
+    assert box["x"] + box["width"] <= listed["x"] + listed["width"], f"the unread badge sticks out of the list: {box} vs {listed}"
 
     nav.get_by_role("link", name="Settings").click()
     expect(page).to_have_url(at("/settings/shop"))
 
-    # On a wide screen the same links stand in a sidebar: at least 200 px, with a border.
+    # On a wide screen the same links stand in a sidebar, with a border, as wide with its
+    # badges (the widest: "Quote Requests 99+") as without them: the page does not move.
     page.set_viewport_size({"width": 1366, "height": 900})
     expect(nav).to_have_css("flex-direction", "column")
-    expect(nav).to_have_css("min-width", "200px")
+    expect(nav).to_have_css("min-width", "256px")
+    assert nav.bounding_box()["width"] == 256
     expect(nav).to_have_css("border-right-width", "1px")
 
 
@@ -136,6 +162,8 @@ def test_a_long_mockup_state_wraps_on_a_phone(world, shop, page, sign_in_as):
     page.set_viewport_size(PHONE)
     sign_in_as(page, shop, f"/jobs/{world.job_id}")
     staff_page_live(page, OWNER_NAME)
+    for tab in ("Details", "Mockups", "Invoices", "Messages", "History"):  # the list wraps: none off to the side
+        _assert_on_screen(page.get_by_role("tab", name=tab, exact=True), f"the job's {tab} tab")
     page.get_by_role("tab", name="Mockups").click()
     state = page.locator(".mockup-version[data-label='v1'] .mockup-state")
     expect(state).to_contain_text("Revisions requested by Sarah Smith on ")

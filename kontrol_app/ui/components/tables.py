@@ -26,16 +26,38 @@ class PagedState(StaffState, mixin=True):
         await self._refresh(principal)
 
 
+PHONE = "@media screen and (max-width: 40em)"
+
+
+def phone_columns(headers: list[str], kept: tuple[str, ...]) -> dict:
+    """Style for a table that fits a phone instead of scrolling sideways: only the `kept`
+    columns (the row's link opens the whole record), and a long badge ("Awaiting Approval")
+    wraps."""
+    on_phone: dict = {"& .rt-Badge": {"white_space": "normal", "height": "auto"}}
+    hidden = [str(n) for n, header in enumerate(headers, 1) if kept and header not in kept]
+    if hidden:
+        on_phone[", ".join(f"& th:nth-child({n}), & td:nth-child({n})" for n in hidden)] = {"display": "none"}
+    return {PHONE: on_phone}
+
+
 def paged_table(
-    headers: list[str], rows: rx.Var, row: Callable[[rx.Var], rx.Component], state: type[PagedState], noun: str
+    headers: list[str],
+    rows: rx.Var,
+    row: Callable[[rx.Var], rx.Component],
+    state: type[PagedState],
+    noun: str,
+    *,
+    phone: tuple[str, ...] = (),
 ) -> rx.Component:
-    """`state` is a `PagedState`."""
+    """`state` is a `PagedState`; `phone`: the columns a phone shows (all when empty)."""
     return rx.vstack(
         rx.table.root(
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
             rx.table.body(rx.foreach(rows, row)),
             variant="surface",
+            size=rx.breakpoints(initial="1", sm="2"),  # tighter cells on a phone
             width="100%",
+            style=phone_columns(headers, phone),
         ),
         rx.hstack(
             rx.button("Previous", variant="soft", size="1", disabled=state.page <= 1, on_click=state.go_to_page(state.page - 1)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from kontrol_app.services import portal_auth
+from kontrol_app.ui.components.tabs import wrapping_tab_list
 from kontrol_app.ui.portal.live import live_poll
 from kontrol_app.ui.portal.session import PortalSession
 from kontrol_app.ui.portal.sign_in import sign_in_card
@@ -65,16 +66,10 @@ def _header() -> rx.Component:
 
 
 def _tabs() -> rx.Component:
-    # The list wraps onto a second line on a phone (every tab readable and tappable, no
-    # scrollbar); each trigger draws the baseline under itself too, so the first line has one.
     return rx.tabs.root(
-        rx.tabs.list(
-            *[
-                rx.tabs.trigger(tab.label, *([tab.badge()] if tab.badge else []), value=tab.value, box_shadow=f"inset 0 -1px 0 0 {rx.color('gray', 5)}")
-                for tab in TABS
-            ],
+        wrapping_tab_list(
+            *[rx.tabs.trigger(tab.label, *([tab.badge()] if tab.badge else []), value=tab.value) for tab in TABS],
             size="2",
-            flex_wrap="wrap",
         ),
         *[rx.tabs.content(tab.content(), value=tab.value) for tab in TABS],
         live_poll(),

@@ -320,6 +320,7 @@ def _thread_item(t: rx.Var) -> rx.Component:
             height="auto",
             width="100%",
             padding="10px",
+            box_sizing="border-box",  # the padding inside the list's width, not past its edge
             margin="0",
             type="button",
             aria_current=rx.cond(active, "true", "false"),

@@ -248,7 +248,10 @@ def _list() -> rx.Component:
                 empty_state("No quote requests yet", "Requests clients send from their portal's Request a Quote tab show here, new ones first."),
             ),
             rx.box(
-                paged_table(["Request", "Customer", "Contact", "Summary", "Received", "Status"], state.rows, _row, state, "requests"),
+                paged_table(
+                    ["Request", "Customer", "Contact", "Summary", "Received", "Status"], state.rows, _row, state, "requests",
+                    phone=("Request", "Customer", "Status"),
+                ),
                 width="100%",
                 overflow_x="auto",
             ),

@@ -73,7 +73,7 @@ class EmailState(PagedState, rx.State):
 def _row(email: rx.Var) -> rx.Component:
     status = email["status"].to(str)
     return rx.table.row(
-        rx.table.cell(email["to"]),
+        rx.table.cell(email["to"], overflow_wrap="anywhere"),  # a long address breaks on a phone
         rx.table.cell(email["subject"]),
         rx.table.cell(email["kind"]),
         rx.table.cell(
@@ -133,7 +133,7 @@ def email_page() -> rx.Component:
         rx.cond(
             EmailState.total == 0,
             rx.text("No emails yet.", color_scheme="gray"),
-            paged_table(["To", "Subject", "Kind", "Status", "Time", ""], EmailState.emails, _row, EmailState, "emails"),
+            paged_table(["To", "Subject", "Kind", "Status", "Time", ""], EmailState.emails, _row, EmailState, "emails", phone=("To", "Subject", "Status", "")),
         ),
         _preview(),
     )

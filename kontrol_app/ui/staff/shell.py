@@ -141,7 +141,8 @@ def staff_page(current: str, title: str, *children: rx.Component) -> rx.Componen
                 wrap={"initial": "wrap", "md": "nowrap"},
                 spacing="1",
                 padding="12px",
-                min_width=_as_sidebar("200px"),
+                # Room for "Quote Requests 99+": a badge that appears live does not move the page.
+                min_width=_as_sidebar("256px"),
                 flex_shrink="0",  # the page's content never squeezes the labels onto two lines
                 border_right=_as_sidebar(f"1px solid {rx.color('gray', 5)}"),
                 aria_label="Sections",

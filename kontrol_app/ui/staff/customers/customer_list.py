@@ -38,7 +38,7 @@ def _list_row(row: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.link(row["name"], href="/customers/" + row["id"].to(str), weight="medium")),
         rx.table.cell(row["contact"]),
-        rx.table.cell(rx.cond(row["email"] != "", row["email"], rx.badge("No email", color_scheme="amber"))),
+        rx.table.cell(rx.cond(row["email"] != "", row["email"], rx.badge("No email", color_scheme="amber")), overflow_wrap="anywhere"),
         rx.table.cell(row["phone"]),
         class_name="customer-row",
     )
@@ -69,7 +69,7 @@ def customer_list_page() -> rx.Component:
         rx.cond(
             state.total == 0,
             rx.text(rx.cond(state.search != "", "No customers match your search.", "No customers yet. Add your first one."), color_scheme="gray"),
-            paged_table(["Customer", "Contact", "Email", "Phone"], state.rows, _list_row, state, "customers"),
+            paged_table(["Customer", "Contact", "Email", "Phone"], state.rows, _list_row, state, "customers", phone=("Customer", "Email")),
         ),
     )
 

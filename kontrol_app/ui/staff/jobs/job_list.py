@@ -139,6 +139,7 @@ def job_list_page() -> rx.Component:
                 rx.text("to", size="2"),
                 rx.input(type="date", value=state.due_to, on_change=lambda v: state.set_filter("due_to", v), name="due_to", aria_label="Due to"),
                 align="center",
+                wrap="wrap",  # on a phone "to" and its date go under "Due"
             ),
             spacing="3",
             wrap="wrap",
@@ -148,7 +149,7 @@ def job_list_page() -> rx.Component:
         rx.cond(
             state.total == 0,
             rx.text("No jobs match these filters.", color_scheme="gray"),
-            paged_table(["Job", "Customer", "Quantity", "Due", "Status"], state.rows, _job_row, state, "jobs"),
+            paged_table(["Job", "Customer", "Quantity", "Due", "Status"], state.rows, _job_row, state, "jobs", phone=("Job", "Customer", "Due", "Status")),
         ),
     )
 

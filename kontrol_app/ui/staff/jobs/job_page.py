@@ -12,6 +12,7 @@ from kontrol_app.services.clock import shop_time
 from kontrol_app.services.errors import NotFound
 from kontrol_app.services.tracking import CARRIER_LABELS
 from kontrol_app.ui.components.status import status_badge
+from kontrol_app.ui.components.tabs import wrapping_tab_list
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, staff_event
 from kontrol_app.ui.services import call
 from kontrol_app.ui.staff.shell import guarded, staff_page
@@ -204,7 +205,7 @@ def job_page() -> rx.Component:
                 ),
                 _status_section(),
                 rx.tabs.root(
-                    rx.tabs.list(
+                    wrapping_tab_list(
                         rx.tabs.trigger("Details", value="details"),
                         rx.tabs.trigger("Mockups", value="mockups"),
                         rx.tabs.trigger("Invoices", value="invoices"),
