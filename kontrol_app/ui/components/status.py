@@ -16,6 +16,11 @@ def status_badge(label: rx.Var, **props) -> rx.Component:
     return rx.badge(label, color_scheme=color, variant="soft", size="2", class_name="status-badge", **props)
 
 
+def counted(count: rx.Var, noun: str) -> rx.Var:
+    """ "1 unread message", "3 unread messages" (`noun` singular, its plural with an s)."""
+    return rx.cond(count == 1, f"1 {noun}", count.to(str) + f" {noun}s")
+
+
 def count_badge(count: rx.Var, hidden_word: str, badge_id: str) -> rx.Component:
     """A red count after a navigation label ("3", "99+"), nothing at 0. Screen readers hear
     the word too ("Messages 3 unread")."""

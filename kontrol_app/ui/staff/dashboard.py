@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from kontrol_app.services import dashboard as dashboard_service
+from kontrol_app.ui.components.status import counted
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, staff_event
 from kontrol_app.ui.services import call
 from kontrol_app.ui.staff.shell import StaffShellState, guarded, staff_page
@@ -51,7 +52,7 @@ def _needs_attention() -> rx.Component:
             rx.hstack(
                 rx.icon("messages-square", size=20, aria_hidden="true"),
                 rx.text(
-                    rx.cond(state.unread_messages == 1, "1 unread message", state.unread_messages.to(str) + " unread messages"),
+                    counted(state.unread_messages, "unread message"),
                     size="3",
                     id="dashboard-unread-messages",
                 ),

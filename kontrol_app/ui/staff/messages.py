@@ -20,6 +20,7 @@ from kontrol_app.services.mockups import size_text
 from kontrol_app.ui.components.files import ARTWORK_ACCEPT, file_card, make_mockup_button
 from kontrol_app.ui.components.empty import empty_state
 from kontrol_app.ui.components.forms import field, named_upload
+from kontrol_app.ui.components.status import counted
 from kontrol_app.ui.components.tables import PagedState
 from kontrol_app.ui.guard import StaffPrincipal, form_event, staff_event
 from kontrol_app.ui.services import call, read, scan
@@ -381,7 +382,7 @@ def _thread_list() -> rx.Component:
     state = MessagesState
     return rx.vstack(
         _filters(),
-        rx.text(state.unread_total, " unread messages", size="2", color_scheme="gray", id="messages-unread-total"),
+        rx.text(counted(state.unread_total, "unread message"), size="2", color_scheme="gray", id="messages-unread-total"),
         rx.cond(
             state.total == 0,
             rx.text("No conversations match.", size="2", color_scheme="gray"),

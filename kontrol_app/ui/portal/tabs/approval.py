@@ -20,6 +20,7 @@ from kontrol_app.services.errors import InvalidInput, NotAllowed, NotFound
 from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.ui.components.forms import field, toggle_field
 from kontrol_app.ui.components.pins import GRID, pin_row, pinned_image
+from kontrol_app.ui.components.status import counted
 from kontrol_app.ui.portal.session import PortalSession, portal_event, ui_event
 from kontrol_app.ui.portal.tabs.nav import ORDERS, PortalTabs
 from kontrol_app.ui.services import call, client_ip
@@ -571,7 +572,7 @@ def approval_section() -> rx.Component:
             rx.flex(
                 rx.cond(
                     ApprovalTab.page_count > 0,
-                    rx.text("PDF, ", ApprovalTab.page_count, rx.cond(ApprovalTab.page_count == 1, " page", " pages"), size="2", color_scheme="gray"),
+                    rx.text("PDF, ", counted(ApprovalTab.page_count, "page"), size="2", color_scheme="gray"),
                 ),
                 rx.link("Download the original", href=ApprovalTab.file_url, size="2", id="approval-download"),
                 gap="12px",
