@@ -5,9 +5,12 @@ from __future__ import annotations
 import io
 from datetime import date, timedelta
 
+from sqlmodel import select
+
 from kontrol_app.db import session_scope
-from kontrol_app.models import Carrier, Customer, Decoration, JobStatus
-from kontrol_app.services import customers, invoices, jobs, mockups, portal_links, staff
+from kontrol_app.models import Carrier, Customer, CustomerContact, Decoration, JobStatus, utcnow
+from kontrol_app.services import customers, invoices, jobs, messages, mockups, portal_links, quotes, staff
+from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.services.shop import update_shop_info
 from kontrol_app.services.statuses import PIPELINE, SIDE_STATES
 
@@ -120,6 +123,7 @@ def load_demo() -> str:
                     continue
                 jobs.change_status(session, owner, job_id, status)
         _demo_invoices(session, owner, job_ids, today)
+        _demo_client_side(session, owner, job_ids, today)
         # A client's side too: the first customer's private link, and how their contact signs in.
         name, _, email, _, _ = CUSTOMERS[0]
         link = portal_links.portal_url(session.get(Customer, customer_ids[0]))
@@ -148,3 +152,38 @@ def _demo_invoices(session, owner, job_ids: list[int], today: date) -> None:
     )
     invoices.send_invoice(session, owner, overdue, email_client=False)
     invoice(2, [("Holiday Hoodies, 1 colour front", "60", "28.00")], discount_kind="percent", discount="10")
+
+
+def _client(session, email: str) -> PortalViewer:
+    """What a client signed in to the portal as `email` writes as."""
+    contact = session.exec(select(CustomerContact).where(CustomerContact.email == email)).one()
+    customer = session.get(Customer, contact.customer_id)
+    return PortalViewer(customer.id, customer.name, contact.name, contact.email, False, contact.id)
+
+
+def _demo_client_side(session, owner, job_ids: list[int], today: date) -> None:
+    """What clients send in: a conversation about the Trucker Caps whose last message the shop
+    has not read yet (the Messages badge, the dashboard), and a quote request nobody opened
+    yet (the Quote Requests badge)."""
+    sarah, now = _client(session, "sarah@smithembroidery.example"), utcnow()
+    thread = messages.start_thread_client(
+        session, sarah, "Could we add our website under the logo, on the back of the caps?",
+        job_id=job_ids[5], now=now - timedelta(days=2),
+    )
+    messages.post_staff(
+        session, owner, thread, "Yes: a one-line back embroidery is $2.50 a cap. Shall we add it to the invoice?",
+        now=now - timedelta(days=1, hours=20),
+    )
+    messages.open_thread_client(session, sarah, thread)  # she read the answer, then wrote back
+    messages.post_client(session, sarah, thread, "Yes please, go ahead: smithembroidery.example", now=now - timedelta(hours=3))
+
+    jordan = _client(session, "jordan@pixellabs.example")
+    answers = (
+        {"item_type": "hoodies", "garment": "Independent SS4500", "colour": "Black", "size_mode": "adult",
+         "quantities": {"S": "6", "M": "14", "L": "14", "XL": "6"}},
+        {"decoration": "embroidery", "placements": {"left_chest": "1"}, "notes": "Our logo, white thread."},
+        {"in_hands_date": (today + timedelta(days=30)).isoformat(), "delivery": "pickup"},
+    )
+    for step, data in enumerate(answers, start=1):
+        quotes.save_draft(session, jordan, step, data, go_to=step + 1)
+    quotes.submit(session, jordan)

@@ -40,13 +40,13 @@ def test_load_demo_fills_a_shop_with_a_job_in_every_status(database, session):
         assert changes[0].from_status is None and changes[0].to_status == "quote"
         assert changes[-1].to_status == job.status
         assert all(later.from_status == earlier.to_status for earlier, later in zip(changes, changes[1:], strict=False))
-    # The job awaiting approval has artwork the client can approve (its request is the one
-    # email queued: no automation is on in the demo).
+    # The job awaiting approval has artwork the client can approve. The emails queued are what
+    # the demo's clients and shop did (no automation is on in the demo, no invoice was emailed).
     [waiting] = [job for job in all_jobs if job.status == "awaiting_approval"]
     proof = mockups.portal_proof(session, waiting.customer_id, waiting.id)
     assert proof is not None and proof.can_decide and proof.preview_url
     kinds = session.exec(select(OutboxEmail.kind)).all()
-    assert kinds and set(kinds) == {"artwork_ready"}
+    assert set(kinds) == {"artwork_ready", "message_to_shop", "message_to_client", "quote_request_confirmation", "quote_request_received"}
 
     ticket = staff.sign_in(session, email=demo.OWNER_EMAIL, password=demo.OWNER_PASSWORD)
     assert isinstance(ticket, str) and len(ticket) > 20
@@ -64,6 +64,23 @@ def test_the_demo_has_invoices_in_each_state(database, session):
     assert [row.status for row in rows] == ["paid", "sent", "sent", "draft"]
     assert invoices.balance(rows[1]) == 84_000  # the guide's open $840
     assert invoices.due_now(rows[2])[0] == "deposit"
+
+
+def test_the_demo_has_a_conversation_and_a_quote_request_waiting_for_the_shop(database, session):
+    from kontrol_app.services import messages, quotes
+
+    demo.load_demo()
+    owner = staff.principal_for_token(session, staff.redeem_ticket(session, staff.sign_in(session, email=demo.OWNER_EMAIL, password=demo.OWNER_PASSWORD)))
+    # The Messages badge and the dashboard count the client's last message, about a job.
+    assert messages.staff_unread_total(session) == 1
+    [thread] = messages.staff_threads(session, owner).threads
+    assert (thread.customer_name, thread.job_title, thread.unread, thread.last_sender) == ("Smith Embroidery", "Trucker Caps", 1, "Sarah Smith")
+    view = messages.open_thread_staff(session, owner, thread.id)
+    assert [m.side for m in view.messages] == ["client", "shop", "client"]
+    # The Quote Requests badge: one new request, from Pixel Labs.
+    assert quotes.unread_count(session, owner) == 1
+    [request] = quotes.list_requests(session, owner).rows
+    assert (request.customer_name, request.status, request.unread) == ("Pixel Labs", "new", True)
 
 
 def test_load_demo_runs_once(database, session):
