@@ -8,14 +8,15 @@ from datetime import date, timedelta
 from sqlmodel import select
 
 from kontrol_app.db import session_scope
-from kontrol_app.models import Carrier, Customer, CustomerContact, Decoration, JobStatus, utcnow
-from kontrol_app.services import customers, invoices, jobs, messages, mockups, portal_links, quotes, staff
+from kontrol_app.models import Carrier, Customer, CustomerContact, Decoration, Invoice, JobStatus, utcnow
+from kontrol_app.services import customers, invoices, jobs, messages, mockups, portal_links, quotes, staff, stripe_account
 from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.services.shop import update_shop_info
 from kontrol_app.services.statuses import PIPELINE, SIDE_STATES
 
 OWNER_EMAIL = "owner@demo.kontrol.local"
 OWNER_PASSWORD = "kontrol-demo"
+PAYMENT_INSTRUCTIONS = "Pay by check to Demo Print Co., 12 Press Street, Springfield, or by bank transfer (account 0012 3456, routing 021000021). Put the invoice number on it."
 
 CUSTOMERS = [
     ("Smith Embroidery", "Sarah Smith", "sarah@smithembroidery.example", "(555) 210-4400", [("Tom Reyes", "tom@smithembroidery.example")]),
@@ -26,19 +27,22 @@ CUSTOMERS = [
     ("Walk-in: Maria Gonzalez", "Maria Gonzalez", "", "(555) 640-2211", []),
 ]
 
+# Each job's customer is an index into CUSTOMERS. The client whose link `make demo` prints,
+# Smith Embroidery, has what the guide shows: a job awaiting approval, one ready with an open
+# invoice, and a completed one, paid.
 JOBS = [
-    ("Spring League T-Shirts", 144, Decoration.SCREEN_PRINT, "Gildan 5000 T-shirt", "Royal blue"),
-    ("Staff Polos — Blue", 36, Decoration.EMBROIDERY, "Port Authority K500 polo", "Navy"),
-    ("Holiday Hoodies", 60, Decoration.SCREEN_PRINT, "Independent SS4500 hoodie", "Heather grey"),
-    ("Barista Aprons", 24, Decoration.EMBROIDERY, "Canvas bib apron", "Black"),
-    ("5K Fun Run Tees", 300, Decoration.DTG, "Bella+Canvas 3001", "White"),
-    ("Trucker Caps", 48, Decoration.EMBROIDERY, "Richardson 112", "Charcoal/White"),
-    ("Event Tote Bags", 200, Decoration.HEAT_TRANSFER, "Natural canvas tote", "Natural"),
-    ("Crew Jackets", 12, Decoration.EMBROIDERY, "Soft-shell jacket", "Black"),
-    ("Volunteer Shirts", 80, Decoration.SCREEN_PRINT, "Comfort Colors 1717", "Pepper"),
-    ("Launch Party Tees", 150, Decoration.DTG, "Next Level 3600", "Midnight navy"),
-    ("Coaches' Quarter-Zips", 18, Decoration.EMBROIDERY, "Sport-Tek quarter-zip", "Forest green"),
-    ("Sample Run", 6, Decoration.OTHER, "Mixed", "Mixed"),
+    ("Spring League T-Shirts", 144, Decoration.SCREEN_PRINT, "Gildan 5000 T-shirt", "Royal blue", 1),
+    ("Staff Polos — Blue", 36, Decoration.EMBROIDERY, "Port Authority K500 polo", "Navy", 1),
+    ("Holiday Hoodies", 60, Decoration.SCREEN_PRINT, "Independent SS4500 hoodie", "Heather grey", 0),
+    ("Barista Aprons", 24, Decoration.EMBROIDERY, "Canvas bib apron", "Black", 2),
+    ("5K Fun Run Tees", 300, Decoration.DTG, "Bella+Canvas 3001", "White", 4),
+    ("Trucker Caps", 48, Decoration.EMBROIDERY, "Richardson 112", "Charcoal/White", 0),
+    ("Event Tote Bags", 200, Decoration.HEAT_TRANSFER, "Natural canvas tote", "Natural", 1),
+    ("Crew Jackets", 12, Decoration.EMBROIDERY, "Soft-shell jacket", "Black", 0),
+    ("Volunteer Shirts", 80, Decoration.SCREEN_PRINT, "Comfort Colors 1717", "Pepper", 3),
+    ("Launch Party Tees", 150, Decoration.DTG, "Next Level 3600", "Midnight navy", 4),
+    ("Coaches' Quarter-Zips", 18, Decoration.EMBROIDERY, "Sport-Tek quarter-zip", "Forest green", 3),
+    ("Sample Run", 6, Decoration.OTHER, "Mixed", "Mixed", 2),
 ]
 
 
@@ -73,6 +77,13 @@ def load_demo() -> str:
             currency="USD",
             timezone="America/New_York",
         )
+        # What clients read on an invoice until Stripe is set up (then Pay Now too).
+        current = stripe_account.payment_settings(session, owner)
+        stripe_account.update_payment_settings(
+            session, owner, tax_rate=current.tax_rate, invoice_prefix=current.invoice_prefix,
+            invoice_next_number=current.invoice_next_number, payment_terms_days=current.payment_terms_days,
+            payment_instructions=PAYMENT_INSTRUCTIONS,
+        )
         customer_ids = []
         for name, contact, email, phone, extra in CUSTOMERS:
             customer_ids.append(
@@ -92,13 +103,13 @@ def load_demo() -> str:
         targets = PIPELINE + SIDE_STATES
         today = date.today()
         job_ids = []
-        for index, (title, quantity, decoration, garment, colour) in enumerate(JOBS):
+        for index, (title, quantity, decoration, garment, colour, customer) in enumerate(JOBS):
             job_id = jobs.create_job(
                 session,
                 owner,
                 jobs.JobInput(
                     title=title,
-                    customer_id=customer_ids[index % 5],
+                    customer_id=customer_ids[customer],
                     quantity=str(quantity),
                     due_date=(today + timedelta(days=3 + 4 * index)).isoformat(),
                     decoration=decoration,
@@ -135,16 +146,17 @@ def load_demo() -> str:
 
 
 def _demo_invoices(session, owner, job_ids: list[int], today: date) -> None:
-    """A paid invoice, the guide's open $840, an overdue one with a deposit asked, a draft.
-    Marked sent without emailing anyone (the demo's clients are made up)."""
+    """A paid invoice for a completed job, the guide's open $840, an overdue one with a deposit
+    asked, a draft. Marked sent without emailing anyone (the demo's clients are made up)."""
 
     def invoice(job_index: int, lines: list[tuple[str, str, str]], **fields) -> int:
         data = invoices.InvoiceInput(lines=[invoices.LineInput(*line) for line in lines], **fields)
         return invoices.create_draft(session, owner, job_ids[job_index], data)
 
-    paid = invoice(0, [("Spring League T-Shirts, 2 colours front", "144", "8.50"), ("Screen setup", "2", "25.00")], tax_rate="8.875")
+    paid = invoice(7, [("Crew Jackets, embroidered left chest and back", "12", "95.00"), ("Digitizing", "1", "45.00")], tax_rate="8.875")
     invoices.send_invoice(session, owner, paid, email_client=False)
-    invoices.record_payment(session, owner, paid, amount="1387.07", method="check", reference="Check #1043", email_client=False)
+    owed = invoices.balance(session.get(Invoice, paid))
+    invoices.record_payment(session, owner, paid, amount=f"{owed // 100}.{owed % 100:02d}", method="check", reference="Check #1043", email_client=False)
     invoices.send_invoice(session, owner, invoice(5, [("Trucker Caps, embroidered front", "12", "70.00")]), email_client=False)
     overdue = invoice(
         1, [("Staff Polos — embroidered left chest", "36", "22.00")], deposit_kind="percent", deposit="50",

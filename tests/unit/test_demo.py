@@ -24,6 +24,7 @@ def test_load_demo_fills_a_shop_with_a_job_in_every_status(database, session):
 
     shop = session.exec(select(Shop)).one()
     assert (shop.name, shop.timezone) == ("Demo Print Co.", "America/New_York")
+    assert shop.payment_instructions == demo.PAYMENT_INSTRUCTIONS  # what an invoice says until Stripe is set up
     assert counts(session) == (1, 1, len(demo.CUSTOMERS), len(demo.JOBS))
 
     all_jobs = session.exec(select(Job)).all()
@@ -45,6 +46,7 @@ def test_load_demo_fills_a_shop_with_a_job_in_every_status(database, session):
     [waiting] = [job for job in all_jobs if job.status == "awaiting_approval"]
     proof = mockups.portal_proof(session, waiting.customer_id, waiting.id)
     assert proof is not None and proof.can_decide and proof.preview_url
+    assert waiting.customer_id == smith.id  # the client whose link is printed sees it first
     kinds = session.exec(select(OutboxEmail.kind)).all()
     assert set(kinds) == {"artwork_ready", "message_to_shop", "message_to_client", "quote_request_confirmation", "quote_request_received"}
 
@@ -62,6 +64,7 @@ def test_the_demo_has_invoices_in_each_state(database, session):
     demo.load_demo()
     rows = session.exec(select(Invoice).order_by(Invoice.id)).all()
     assert [row.status for row in rows] == ["paid", "sent", "sent", "draft"]
+    assert rows[0].paid_cents == rows[0].total_cents and session.get(Job, rows[0].job_id).status == "completed"
     assert invoices.balance(rows[1]) == 84_000  # the guide's open $840
     assert invoices.due_now(rows[2])[0] == "deposit"
 
