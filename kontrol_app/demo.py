@@ -11,7 +11,7 @@ from kontrol_app.db import session_scope
 from kontrol_app.models import Carrier, Customer, CustomerContact, Decoration, Invoice, JobStatus, utcnow
 from kontrol_app.services import customers, invoices, jobs, messages, mockups, portal_links, quotes, staff, stripe_account
 from kontrol_app.services.portal_view import PortalViewer
-from kontrol_app.services.shop import update_shop_info
+from kontrol_app.services.shop import save_logo, update_shop_info
 from kontrol_app.services.statuses import PIPELINE, SIDE_STATES
 
 OWNER_EMAIL = "owner@demo.kontrol.local"
@@ -46,6 +46,23 @@ JOBS = [
 ]
 
 
+def _png(image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _logo_png() -> bytes:
+    """The demo shop's logo: its initials in a round badge, drawn here (nothing to download)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("RGBA", (240, 240), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((8, 8, 232, 232), fill="#2d4a7a")
+    draw.text((120, 120), "DP", fill="white", anchor="mm", font=ImageFont.load_default(size=96))
+    return _png(image)
+
+
 def _mockup_png(title: str, colour: str) -> bytes:
     """A plain stand-in for a mockup: the job's title on a garment-coloured panel."""
     from PIL import Image, ImageDraw, ImageFont
@@ -55,9 +72,7 @@ def _mockup_png(title: str, colour: str) -> bytes:
     draw.rectangle((200, 150, 600, 450), outline="white", width=6)
     draw.text((400, 280), title, fill="white", anchor="mm", font=ImageFont.load_default(size=36))  # Pillow's own font
     draw.text((400, 330), f"{colour} · front", fill="#dfe7f5", anchor="mm", font=ImageFont.load_default(size=24))
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
+    return _png(image)
 
 
 def load_demo() -> str:
@@ -77,6 +92,7 @@ def load_demo() -> str:
             currency="USD",
             timezone="America/New_York",
         )
+        save_logo(session, owner, _logo_png())  # it heads the staff pages, the portal and every email
         # What clients read on an invoice until Stripe is set up (then Pay Now too).
         current = stripe_account.payment_settings(session, owner)
         stripe_account.update_payment_settings(

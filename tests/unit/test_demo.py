@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 from kontrol_app import db, demo
 from kontrol_app.models import Customer, Job, JobStatusChange, OutboxEmail, Shop, StaffUser
 from kontrol_app.services import mockups, portal_links, staff, statuses
+from kontrol_app.services.shop import shop_info
 
 
 def counts(session: Session) -> tuple[int, int, int, int]:
@@ -25,6 +26,7 @@ def test_load_demo_fills_a_shop_with_a_job_in_every_status(database, session):
     shop = session.exec(select(Shop)).one()
     assert (shop.name, shop.timezone) == ("Demo Print Co.", "America/New_York")
     assert shop.payment_instructions == demo.PAYMENT_INSTRUCTIONS  # what an invoice says until Stripe is set up
+    assert shop.logo_file_id is not None and shop_info(session).logo_path  # the portal's header and the emails show it
     assert counts(session) == (1, 1, len(demo.CUSTOMERS), len(demo.JOBS))
 
     all_jobs = session.exec(select(Job)).all()
