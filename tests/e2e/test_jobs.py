@@ -216,6 +216,13 @@ def test_jobs_list_filters_and_the_board_moves_a_job_one_step(shop, make_custome
     expect(column("Artwork").locator(".board-card")).to_have_count(2)
     with db_session() as session:
         assert session.get(Job, banner).status == JobStatus.ARTWORK
+    # Wider than a 1280 px screen, the board scrolls inside the page: the header and the
+    # navigation stay put, and the last column is a scroll away.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "the board pushes the page sideways"
+    last = page.locator(".board-column").last
+    expect(last).not_to_be_in_viewport(ratio=1)
+    last.scroll_into_view_if_needed()
+    expect(last).to_be_in_viewport(ratio=1)
 
 
 # --------------------------------------------------------------------------- another customer's job

@@ -154,6 +154,7 @@ def staff_page(current: str, title: str, *children: rx.Component) -> rx.Componen
                 padding="20px",
                 width="100%",
                 max_width="1100px",
+                min_width="0",  # a wide board scrolls inside the page, not the page sideways
             ),
             direction={"initial": "column", "md": "row"},
             width="100%",
