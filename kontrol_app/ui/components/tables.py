@@ -26,13 +26,16 @@ class PagedState(StaffState, mixin=True):
         await self._refresh(principal)
 
 
-PHONE = "@media screen and (max-width: 40em)"
+# Below Radix's "sm" breakpoint (48em), where the table's cells get tighter too.
+PHONE = "@media screen and (max-width: 47.99em)"
 
 
 def phone_columns(headers: list[str], kept: tuple[str, ...]) -> dict:
     """Style for a table that fits a phone instead of scrolling sideways: only the `kept`
     columns (the row's link opens the whole record), and a long badge ("Awaiting Approval")
     wraps."""
+    if unknown := set(kept) - set(headers):
+        raise ValueError(f"not columns of this table: {sorted(unknown)}")  # a typo would hide a column
     on_phone: dict = {"& .rt-Badge": {"white_space": "normal", "height": "auto"}}
     hidden = [str(n) for n, header in enumerate(headers, 1) if kept and header not in kept]
     if hidden:
