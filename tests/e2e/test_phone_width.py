@@ -16,6 +16,7 @@ from kontrol_app.models import CustomerContact
 from kontrol_app.models.jobs import JobStatus
 from kontrol_app.services import messages, mockups
 from kontrol_app.services import shop as shop_service
+from kontrol_app.services import staff as staff_service
 from kontrol_app.services.portal_view import PortalViewer
 
 from .a11y import assert_accessible
@@ -64,6 +65,8 @@ def world(shop, make_customer, make_job, e2e_server, db_session) -> World:
         sarah = PortalViewer(customer.id, customer.name, contact.name, contact.email, False, contact.id)
         messages.start_thread_client(session, sarah, "Can we add sleeves?", job_id=job)
     submit_request(db_session, customer.email)
+    with db_session() as session:  # a colleague: the Team table's row with every account button
+        staff_service.add_staff(session, owner, name="Jamie Production-Lead", email="jamie.production@smith-embroidery.example", password="temporary-pass")
     return World(customer.portal_url, customer.email, job)
 
 
@@ -72,7 +75,7 @@ def _fits_the_width(page: Page) -> bool:
     own box, which the page's width does not show)."""
     return page.evaluate(
         "document.documentElement.scrollWidth <= window.innerWidth"
-        " && [...document.querySelectorAll('table')].every(t => t.getBoundingClientRect().right <= window.innerWidth)"
+        " && [...document.querySelectorAll('table, table *')].every(e => e.getBoundingClientRect().right <= window.innerWidth + 0.5)"
     )
 
 
@@ -148,6 +151,9 @@ def test_every_staff_section_is_reachable_on_a_phone(world, shop, page, sign_in_
 
     nav.get_by_role("link", name="Settings").click()
     expect(page).to_have_url(at("/settings/shop"))
+    page.get_by_role("link", name="Team", exact=True).click()
+    expect(page.get_by_role("button", name="Sign out everywhere")).to_be_visible()
+    assert _fits_the_width(page), "Settings → Team scrolls sideways at 390 px"
 
     # On a wide screen the same links stand in a sidebar, with a border, as wide with its
     # badges (the widest: "Quote Requests 99+") as without them: the page does not move.

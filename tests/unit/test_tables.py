@@ -11,13 +11,13 @@ HEADERS = ["Invoice", "Customer", "Job", "Total", "Balance", "Due", "Status"]
 
 
 def test_a_phone_hides_every_column_but_the_kept_ones():
-    [(selector, style)] = [(k, v) for k, v in phone_columns(HEADERS, ("Invoice", "Customer", "Balance", "Status"))[PHONE].items() if k != "& .rt-Badge"]
+    [(selector, style)] = [(k, v) for k, v in phone_columns(HEADERS, ("Invoice", "Customer", "Balance", "Status"))[PHONE].items() if k != "& .rt-Badge, & .rt-Button"]
     assert style == {"display": "none"}
     assert selector == "& th:nth-child(3), & td:nth-child(3), & th:nth-child(4), & td:nth-child(4), & th:nth-child(6), & td:nth-child(6)"
 
 
-def test_no_kept_columns_means_all_of_them_and_badges_still_wrap():
-    assert phone_columns(HEADERS, ()) == {PHONE: {"& .rt-Badge": {"white_space": "normal", "height": "auto"}}}
+def test_no_kept_columns_means_all_of_them_and_badges_and_buttons_still_wrap():
+    assert phone_columns(HEADERS, ()) == {PHONE: {"& .rt-Badge, & .rt-Button": {"white_space": "normal", "height": "auto"}}}
 
 
 def test_a_kept_column_the_table_does_not_have_is_refused():

@@ -33,14 +33,26 @@ PHONE = "@media screen and (max-width: 47.99em)"
 def phone_columns(headers: list[str], kept: tuple[str, ...]) -> dict:
     """Style for a table that fits a phone instead of scrolling sideways: only the `kept`
     columns (the row's link opens the whole record), and a long badge ("Awaiting Approval")
-    wraps."""
+    or button ("Sign out everywhere") wraps."""
     if unknown := set(kept) - set(headers):
         raise ValueError(f"not columns of this table: {sorted(unknown)}")  # a typo would hide a column
-    on_phone: dict = {"& .rt-Badge": {"white_space": "normal", "height": "auto"}}
+    on_phone: dict = {"& .rt-Badge, & .rt-Button": {"white_space": "normal", "height": "auto"}}
     hidden = [str(n) for n, header in enumerate(headers, 1) if kept and header not in kept]
     if hidden:
         on_phone[", ".join(f"& th:nth-child({n}), & td:nth-child({n})" for n in hidden)] = {"display": "none"}
     return {PHONE: on_phone}
+
+
+def fitting_table(headers: list[str], body: rx.Component, *, phone: tuple[str, ...] = (), **props) -> rx.Component:
+    """A table with a header row that fits a phone (`phone_columns`), its cells tighter there."""
+    return rx.table.root(
+        rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
+        body,
+        variant="surface",
+        size=rx.breakpoints(initial="1", sm="2"),
+        style=phone_columns(headers, phone),
+        **props,
+    )
 
 
 def paged_table(
@@ -54,14 +66,7 @@ def paged_table(
 ) -> rx.Component:
     """`state` is a `PagedState`; `phone`: the columns a phone shows (all when empty)."""
     return rx.vstack(
-        rx.table.root(
-            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
-            rx.table.body(rx.foreach(rows, row)),
-            variant="surface",
-            size=rx.breakpoints(initial="1", sm="2"),  # tighter cells on a phone
-            width="100%",
-            style=phone_columns(headers, phone),
-        ),
+        fitting_table(headers, rx.table.body(rx.foreach(rows, row)), phone=phone, width="100%"),
         rx.hstack(
             rx.button("Previous", variant="soft", size="1", disabled=state.page <= 1, on_click=state.go_to_page(state.page - 1)),
             rx.text("Page ", state.page, " of ", state.pages, " · ", state.total, f" {noun}", size="2"),

@@ -7,6 +7,7 @@ import reflex as rx
 from kontrol_app.models import StaffRole
 from kontrol_app.services import staff as staff_service
 from kontrol_app.ui.components.forms import dialog_buttons, field, secure_form, submit_button
+from kontrol_app.ui.components.tables import fitting_table
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, owner_event, staff_event
 from kontrol_app.ui.services import call, staff_token
 from kontrol_app.ui.staff.settings_nav import settings_tabs
@@ -109,7 +110,7 @@ def _member_row(member: rx.Var) -> rx.Component:
     active = member["active"] == "yes"
     return rx.table.row(
         rx.table.cell(member["name"]),
-        rx.table.cell(member["email"]),
+        rx.table.cell(member["email"], overflow_wrap="anywhere"),  # a long address breaks on a phone
         rx.table.cell(
             rx.hstack(
                 rx.badge(member["role"]),
@@ -216,18 +217,9 @@ def team_page() -> rx.Component:
         "Settings",
         "Settings",
         settings_tabs("Team"),
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    rx.table.column_header_cell("Name"),
-                    rx.table.column_header_cell("Email"),
-                    rx.table.column_header_cell("Role"),
-                    rx.table.column_header_cell("Account"),
-                )
-            ),
-            rx.table.body(rx.foreach(TeamState.members, _member_row)),
-            variant="surface",
-            max_width="900px",
+        fitting_table(
+            ["Name", "Email", "Role", "Account"], rx.table.body(rx.foreach(TeamState.members, _member_row)),
+            phone=("Name", "Role", "Account"), max_width="900px",
         ),
         rx.cond(TeamState.can_manage, _add_form()),
         _own_password(),
