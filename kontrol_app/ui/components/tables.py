@@ -43,6 +43,12 @@ def phone_columns(headers: list[str], kept: tuple[str, ...]) -> dict:
     return {PHONE: on_phone}
 
 
+def email_cell(content: rx.Component | rx.Var) -> rx.Component:
+    """A table cell holding an email address, which breaks anywhere on a phone (an address has
+    no spaces to wrap at)."""
+    return rx.table.cell(content, overflow_wrap="anywhere")
+
+
 def fitting_table(headers: list[str], body: rx.Component, *, phone: tuple[str, ...] = (), **props) -> rx.Component:
     """A table with a header row that fits a phone (`phone_columns`), its cells tighter there."""
     return rx.table.root(

@@ -138,13 +138,9 @@ def invoice_list_page() -> rx.Component:
         rx.cond(
             state.total == 0,
             rx.text("No invoices match these filters.", color_scheme="gray"),
-            rx.box(
-                paged_table(
-                    ["Invoice", "Customer", "Job", "Total", "Balance", "Due", "Status"], state.rows, _invoice_row, state, "invoices",
-                    phone=("Invoice", "Customer", "Balance", "Status"),
-                ),
-                width="100%",
-                overflow_x="auto",
+            paged_table(
+                ["Invoice", "Customer", "Job", "Total", "Balance", "Due", "Status"], state.rows, _invoice_row, state, "invoices",
+                phone=("Invoice", "Customer", "Balance", "Status"),
             ),
         ),
     )

@@ -247,13 +247,9 @@ def _list() -> rx.Component:
                 rx.text("No quote requests match.", color_scheme="gray"),
                 empty_state("No quote requests yet", "Requests clients send from their portal's Request a Quote tab show here, new ones first."),
             ),
-            rx.box(
-                paged_table(
-                    ["Request", "Customer", "Contact", "Summary", "Received", "Status"], state.rows, _row, state, "requests",
-                    phone=("Request", "Customer", "Status"),
-                ),
-                width="100%",
-                overflow_x="auto",
+            paged_table(
+                ["Request", "Customer", "Contact", "Summary", "Received", "Status"], state.rows, _row, state, "requests",
+                phone=("Request", "Customer", "Status"),
             ),
         ),
         spacing="3",

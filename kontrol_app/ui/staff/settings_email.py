@@ -9,7 +9,7 @@ from kontrol_app.services import outbox as outbox_service
 from kontrol_app.services import shop as shop_service
 from kontrol_app.services.clock import shop_time
 from kontrol_app.settings import get_settings
-from kontrol_app.ui.components.tables import PagedState, paged_table
+from kontrol_app.ui.components.tables import PagedState, email_cell, paged_table
 from kontrol_app.ui.guard import StaffPrincipal, form_event, staff_event
 from kontrol_app.ui.services import call
 from kontrol_app.ui.staff.settings_nav import settings_tabs
@@ -73,7 +73,7 @@ class EmailState(PagedState, rx.State):
 def _row(email: rx.Var) -> rx.Component:
     status = email["status"].to(str)
     return rx.table.row(
-        rx.table.cell(email["to"], overflow_wrap="anywhere"),  # a long address breaks on a phone
+        email_cell(email["to"]),
         rx.table.cell(email["subject"]),
         rx.table.cell(email["kind"]),
         rx.table.cell(

@@ -7,7 +7,7 @@ import reflex as rx
 from kontrol_app.models import StaffRole
 from kontrol_app.services import staff as staff_service
 from kontrol_app.ui.components.forms import dialog_buttons, field, secure_form, submit_button
-from kontrol_app.ui.components.tables import fitting_table
+from kontrol_app.ui.components.tables import email_cell, fitting_table
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, owner_event, staff_event
 from kontrol_app.ui.services import call, staff_token
 from kontrol_app.ui.staff.settings_nav import settings_tabs
@@ -110,7 +110,7 @@ def _member_row(member: rx.Var) -> rx.Component:
     active = member["active"] == "yes"
     return rx.table.row(
         rx.table.cell(member["name"]),
-        rx.table.cell(member["email"], overflow_wrap="anywhere"),  # a long address breaks on a phone
+        email_cell(member["email"]),
         rx.table.cell(
             rx.hstack(
                 rx.badge(member["role"]),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from kontrol_app.services import customers as customer_service
-from kontrol_app.ui.components.tables import PagedState, paged_table
+from kontrol_app.ui.components.tables import PagedState, email_cell, paged_table
 from kontrol_app.ui.guard import StaffPrincipal, staff_event
 from kontrol_app.ui.services import call
 from kontrol_app.ui.staff.shell import guarded, staff_page
@@ -38,7 +38,7 @@ def _list_row(row: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.link(row["name"], href="/customers/" + row["id"].to(str), weight="medium")),
         rx.table.cell(row["contact"]),
-        rx.table.cell(rx.cond(row["email"] != "", row["email"], rx.badge("No email", color_scheme="amber")), overflow_wrap="anywhere"),
+        email_cell(rx.cond(row["email"] != "", row["email"], rx.badge("No email", color_scheme="amber"))),
         rx.table.cell(row["phone"]),
         class_name="customer-row",
     )
