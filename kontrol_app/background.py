@@ -41,7 +41,7 @@ def queue_invoice_reminders() -> int:
 
 
 def queue_message_notices() -> int:
-    """Email the message notices held back by the 10-minute rule, if still unread (services/messages),
+    """Email the message notices held back by the 10-minute rule, if still unread (services/messages/notices.py),
     a batch of threads per transaction: a long backlog (after downtime, an import) never holds
     the database's write lock for long, so the pages' own writes go on meanwhile."""
     noticed, after = 0, 0

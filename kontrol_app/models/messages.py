@@ -1,5 +1,5 @@
 """Messages: threaded conversations between the shop and a customer's contacts, with
-attachments and read marks (services/messages.py)."""
+attachments and read marks (the services/messages/ package)."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ class Message(SQLModel, table=True):
     staff_user_id: int | None = Field(default=None, foreign_key="staff_user.id")
     contact_id: int | None = Field(default=None, foreign_key="customer_contact.id", ondelete="SET NULL")
     sender_name: str = Field(default="", max_length=120)
-    body: str = Field(sa_type=Text)  # at most 10,000 characters (services/messages.MAX_BODY)
+    body: str = Field(sa_type=Text)  # at most 10,000 characters (services/messages/limits.py: MAX_BODY)
     created_at: datetime = created_at_field()
 
 

@@ -27,6 +27,7 @@ from kontrol_app.models import (
 )
 from kontrol_app.services import files, messages
 from kontrol_app.services.errors import InvalidInput, NotAllowed, NotFound
+from kontrol_app.services.messages.reading import _mark_contact_read
 from kontrol_app.services.portal_auth import PortalPrincipal
 from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.settings import get_settings
@@ -264,7 +265,7 @@ def test_a_read_mark_never_moves_back(session, owner, world):
     session.commit()
     row = session.get(ThreadRead, (thread_id, world["sarah"]))
     assert row.last_read_message_id == first.newest_id
-    messages._mark_contact_read(session, thread_id, world["sarah"], 1)
+    _mark_contact_read(session, thread_id, world["sarah"], 1)
     session.commit()
     session.expire_all()
     assert session.get(ThreadRead, (thread_id, world["sarah"])).last_read_message_id == first.newest_id
@@ -580,6 +581,7 @@ def test_the_background_loop_sends_a_backlog_of_notices_batch_by_batch(session, 
     """After downtime every held-back notice is due at once: the loop sends each one once, in
     short transactions (SQLite's single writer is never held for the whole backlog)."""
     from kontrol_app import background
+    from kontrol_app.services.messages import notices
 
     threads = []
     for n in range(5):
@@ -590,7 +592,8 @@ def test_the_background_loop_sends_a_backlog_of_notices_batch_by_batch(session, 
     assert len(emails(session, EmailKind.MESSAGE_TO_CLIENT)) == 10  # the first message of each, two contacts
     batches = []
     batch = messages.notice_batch
-    monkeypatch.setattr(messages, "NOTICE_BATCH", 2)
+    monkeypatch.setattr(notices, "NOTICE_BATCH", 2)  # read where notice_batch runs
+    # The package's name: the background loop calls it as messages.notice_batch.
     monkeypatch.setattr(messages, "notice_batch", lambda *a, **k: batches.append(k["after_id"]) or batch(*a, **k))
     assert background.queue_message_notices() == 5
     assert batches == [0, threads[1], threads[3]]

@@ -9,7 +9,8 @@ from sqlalchemy import select as sa_select
 
 from kontrol_app import db
 from kontrol_app.models import Customer
-from kontrol_app.services import messages, portal_view, staff
+from kontrol_app.services import portal_view, staff
+from kontrol_app.services.messages.reading import _NEWEST_MESSAGES, _OPENING_QUERY
 from tests.factories import make_customer
 
 MARKED = db.compiled_once(sa_select(Customer.name).where(Customer.id == bindparam("customer_id")))
@@ -46,7 +47,7 @@ def test_a_statement_built_once_is_compiled_once_and_found_by_identity(database,
 
 
 def test_the_hot_statements_are_built_once():
-    for statement in (portal_view.VIEWER_QUERY, messages._OPENING_QUERY, messages._NEWEST_MESSAGES, staff._PRINCIPAL_QUERY):
+    for statement in (portal_view.VIEWER_QUERY, _OPENING_QUERY, _NEWEST_MESSAGES, staff._PRINCIPAL_QUERY):
         key = statement._generate_cache_key().key
         assert db._BUILT_ONCE.get(id(key)) is key
 
