@@ -1,5 +1,5 @@
 """Quote requests from the portal: the draft a contact is filling in (one at a time), and the
-submitted request the staff price (services/quotes.py)."""
+submitted request the staff price (services/quotes/)."""
 
 from __future__ import annotations
 

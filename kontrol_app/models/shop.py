@@ -35,7 +35,7 @@ class Shop(SQLModel, table=True):
     tax_rate: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # thousandths of a percent
     invoice_prefix: str = Field(default="INV-", max_length=12, sa_column_kwargs={"server_default": "INV-"})
     invoice_next_number: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
-    # The next quote request number (QR-0001...), taken with one UPDATE ... RETURNING (services/quotes.py).
+    # The next quote request number (QR-0001...), taken with one UPDATE ... RETURNING (services/quotes/submitting.py).
     quote_next_number: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     payment_terms_days: int = Field(default=14, sa_column_kwargs={"server_default": "14"})
     payment_instructions: str = Field(default="", max_length=2000, sa_column_kwargs={"server_default": ""})

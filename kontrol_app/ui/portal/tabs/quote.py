@@ -6,7 +6,8 @@ a tick, a box after a short pause, an uploaded file), so a reload, a closed tab 
 browser dropping the page loses nothing; Next checks the step (messages by the fields), Back
 keeps what was typed. Below the form: "Your quote requests". Reorder on a finished order
 (Active Orders) opens this tab with a draft pre-filled from that job. The rules live in
-`services/quotes.py`; this state only carries what the form shows.
+`services/quotes/` (one module a concept: steps, draft, artwork, ...); this state only carries
+what the form shows.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 import reflex as rx
 
-from kontrol_app.services import portal_live, quotes
+from kontrol_app.services import files, portal_live, quotes
 from kontrol_app.services.errors import InvalidInput, ServiceError
 from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.services.validation import browser_int
@@ -616,7 +617,7 @@ def _files_field() -> rx.Component:
                 rx.button(rx.icon("upload", size=16), "Add artwork files", variant="soft", size="2", type="button", disabled=PortalSession.preview),
                 id=UPLOAD_ID,
                 multiple=True,
-                max_size=quotes.files.DEFAULT_MAX_BYTES,
+                max_size=files.DEFAULT_MAX_BYTES,
                 accept=ARTWORK_ACCEPT,
                 disabled=PortalSession.preview,
                 on_drop=QuoteTab.upload_files(rx.upload_files(upload_id=UPLOAD_ID)),
