@@ -14,7 +14,7 @@ from kontrol_app.models.base import created_at_field, optional_time_field
 
 class InvoiceStatus(StrEnum):
     """Stored statuses. "Overdue" is not stored: it is a sent or partially paid invoice past
-    its due date with a balance (services/invoices.is_overdue)."""
+    its due date with a balance (services/invoices/money_rule.is_overdue)."""
 
     DRAFT = "draft"
     SENT = "sent"
@@ -53,7 +53,7 @@ class Invoice(SQLModel, table=True):
     # Deposit asked up front: kind "" / "amount" (cents) / "percent" (thousandths of a percent).
     deposit_kind: str = Field(default="", max_length=10)
     deposit_value: int = 0
-    # Totals, recomputed from the lines by services/invoices.totals on every save.
+    # Totals, recomputed from the lines by services/invoices/money_rule.totals on every save.
     subtotal_cents: int = 0
     discount_cents: int = 0
     tax_cents: int = 0

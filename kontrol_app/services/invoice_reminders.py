@@ -25,6 +25,7 @@ from kontrol_app.models import EmailKind, Invoice, InvoiceEvent, InvoiceStatus
 from kontrol_app.services import invoices
 from kontrol_app.services.clock import shop_today
 from kontrol_app.services.errors import InvalidInput, NotAllowed
+from kontrol_app.services.invoices.drafting import _job_title, _lock
 from kontrol_app.services.money import format_money
 from kontrol_app.services.permissions import require_owner
 from kontrol_app.services.reminders import _queue_once
@@ -134,7 +135,7 @@ def send_due_invoice_reminders(session: Session, now: datetime) -> int:
     today = shop_today(shop.timezone, now)
     queued = 0
     for invoice_id in _candidates(session):
-        invoice = invoices._lock(session, invoice_id)  # re-read under the lock: it may be paid by now
+        invoice = _lock(session, invoice_id)  # re-read under the lock: it may be paid by now
         if invoice.status not in invoices.OPEN or invoice.due_date is None or invoices.balance(invoice) <= 0:
             continue
         reached = [o for o in offsets if invoice.due_date.toordinal() + o <= today.toordinal()]
@@ -146,7 +147,7 @@ def send_due_invoice_reminders(session: Session, now: datetime) -> int:
             continue
         data = {
             "number": invoice.number,
-            "job_title": invoices._job_title(session, invoice),
+            "job_title": _job_title(session, invoice),
             "balance": format_money(invoices.balance(invoice), invoice.currency),
             "due_date": invoice.due_date.strftime("%b %-d, %Y"),
             "days_overdue": max((today - invoice.due_date).days, 0),

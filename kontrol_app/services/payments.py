@@ -39,6 +39,7 @@ from kontrol_app.models import (
 from kontrol_app.services import invoices, notifications, stripe_account
 from kontrol_app.services.clock import shop_today
 from kontrol_app.services.errors import NotAllowed, NotFound, ServiceError
+from kontrol_app.services.invoices.drafting import _lock
 from kontrol_app.services.money import format_money
 from kontrol_app.services.portal_links import portal_url
 from kontrol_app.services.shop import display_name, get_shop, shop_info, shop_timezone
@@ -273,7 +274,7 @@ def fulfil(session: Session, session_id: str) -> Fulfilment:
     today = shop_today(shop_timezone(session))
     numbers = []
     for allocation in allocations:
-        invoice = invoices._lock(session, allocation["invoice_id"])
+        invoice = _lock(session, allocation["invoice_id"])
         # Money was taken: it is recorded even if staff voided or settled the invoice meanwhile.
         invoices.apply_payment(
             session, invoice, amount_cents=allocation["amount_cents"], method=PaymentMethod.STRIPE,
@@ -334,7 +335,7 @@ def _refund(session: Session, charge) -> str:
         for payment in payments:
             if remaining <= 0:
                 break
-            invoice = invoices._lock(session, payment.invoice_id)
+            invoice = _lock(session, payment.invoice_id)
             already = -sum(
                 p.amount_cents for p in session.exec(
                     select(InvoicePayment).where(

@@ -262,7 +262,7 @@ class PaymentSettingsView:
 
 
 def invoice_number(prefix: str, number: int) -> str:
-    """How numbers are written (services/invoices allocates them the same way)."""
+    """How numbers are written (services/invoices/drafting.py allocates them the same way)."""
     return f"{prefix}{number:04d}"
 
 

@@ -1,0 +1,372 @@
+"""Drafting and sending an invoice: the form (`InvoiceInput`) and the checks on what was typed,
+creating and editing a draft, the number allocated on the first send, and the invoice email
+with its PDF.
+
+Also the look-ups the rest of the package shares: the shop, the job, an invoice and its
+lines, the history line (`_event`), and the row lock every writer takes first (`_lock`,
+used by payments and refunds here and by services/payments.py and
+services/invoice_reminders.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from kontrol_app.models import (
+    Customer,
+    CustomerContact,
+    EmailKind,
+    Invoice,
+    InvoiceEvent,
+    InvoiceLine,
+    InvoiceStatus,
+    Job,
+    Shop,
+    utcnow,
+)
+from kontrol_app.services import outbox
+from kontrol_app.services.clock import shop_today
+from kontrol_app.services.errors import InvalidInput, NotAllowed, NotFound
+from kontrol_app.services.invoices.money_rule import balance, due_now, totals
+from kontrol_app.services.money import (
+    HUNDRED_PERCENT,
+    format_money,
+    format_percent,
+    parse_amount,
+    parse_percent,
+    plain_amount,
+)
+from kontrol_app.services.portal_links import portal_url
+from kontrol_app.services.shop import get_shop
+from kontrol_app.services.staff import StaffPrincipal
+from kontrol_app.services.validation import clean_text
+from kontrol_app.services.versions import claim_version
+
+MAX_LINES = 10_000
+MAX_QUANTITY = 10_000_000
+MAX_UNIT_PRICE = 100_000_000_00  # 100 million in major units: beyond any print order
+STALE_INVOICE = "Someone else changed this invoice — reload to see their changes"
+
+
+# --- the form --------------------------------------------------------------------------------
+
+
+@dataclass
+class LineInput:
+    description: str = ""
+    quantity: str = "1"
+    unit_price: str = ""
+
+
+@dataclass
+class InvoiceInput:
+    """What the invoice form sends; every number as typed."""
+
+    lines: list[LineInput] = field(default_factory=list)
+    discount_kind: str = ""  # "", "amount", "percent"
+    discount: str = ""
+    tax_rate: str = ""
+    deposit_kind: str = ""
+    deposit: str = ""
+    notes: str = ""
+    due_date: str = ""  # YYYY-MM-DD
+    # The version the form was loaded at; None for a new invoice.
+    version: int | None = field(default=None, compare=False)
+
+
+def _clean_lines(lines: list[LineInput], currency: str) -> list[InvoiceLine]:
+    if not lines:
+        raise InvalidInput("Add at least one line.", "lines")
+    if len(lines) > MAX_LINES:
+        raise InvalidInput(f"An invoice can have at most {MAX_LINES:,} lines.", "lines")
+    cleaned = []
+    for index, line in enumerate(lines):
+        where = f"line {index + 1}"
+        description = clean_text(
+            line.description, field=f"lines.{index}.description", label=f"a description on {where}",
+            max_length=300, required=True,
+        )
+        raw_quantity = str(line.quantity or "").strip().replace(",", "")
+        if not (raw_quantity.isascii() and raw_quantity.isdigit()) or len(raw_quantity) > 9 or not 0 < int(raw_quantity) <= MAX_QUANTITY:
+            raise InvalidInput(f"Enter the quantity on {where} as a whole number, like 144.", f"lines.{index}.quantity")
+        unit = parse_amount(line.unit_price, currency, allow_negative=True)
+        if unit is None or abs(unit) > MAX_UNIT_PRICE:
+            raise InvalidInput(
+                f"Enter the unit price on {where} as an amount, like 12.50 (a credit may be negative).",
+                f"lines.{index}.unit_price",
+            )
+        quantity = int(raw_quantity)
+        cleaned.append(
+            InvoiceLine(position=index, description=description, quantity=quantity, unit_price_cents=unit, amount_cents=quantity * unit)
+        )
+    return cleaned
+
+
+def _clean_share(kind: str, raw: str, currency: str, *, field: str, what: str) -> tuple[str, int]:
+    """A discount or deposit: nothing, an amount in cents, or a percentage."""
+    if kind not in ("", "amount", "percent"):
+        raise InvalidInput(f"Choose how the {what} is given.", field)
+    if kind == "" or not (raw or "").strip():
+        return "", 0
+    if kind == "amount":
+        cents = parse_amount(raw, currency)
+        if cents is None or cents > MAX_UNIT_PRICE:
+            raise InvalidInput(f"Enter the {what} as an amount, like 50.00.", field)
+        return ("amount", cents) if cents else ("", 0)
+    rate = parse_percent(raw)
+    if rate is None:
+        raise InvalidInput(f"Enter the {what} as a percentage from 0 to 100, like 10 or 12.5.", field)
+    return ("percent", rate) if rate else ("", 0)
+
+
+def _clean(data: InvoiceInput, currency: str) -> tuple[dict, list[InvoiceLine]]:
+    lines = _clean_lines(data.lines, currency)
+    discount_kind, discount_value = _clean_share(data.discount_kind, data.discount, currency, field="discount", what="discount")
+    tax_raw = (data.tax_rate or "").strip()
+    tax_rate = parse_percent(tax_raw) if tax_raw else 0
+    if tax_rate is None:
+        raise InvalidInput("Enter the tax rate as a percentage from 0 to 100, like 8.875.", "tax_rate")
+    deposit_kind, deposit_value = _clean_share(data.deposit_kind, data.deposit, currency, field="deposit", what="deposit")
+    due: date | None = None
+    if (data.due_date or "").strip():
+        try:
+            due = date.fromisoformat(data.due_date.strip())
+        except ValueError:
+            raise InvalidInput("Enter the due date as a date, like 2026-04-12.", "due_date") from None
+    result = totals(
+        [line.amount_cents for line in lines], discount_kind=discount_kind, discount_value=discount_value,
+        tax_rate=tax_rate, deposit_kind=deposit_kind, deposit_value=deposit_value,
+    )
+    if result.total < 0:
+        raise InvalidInput("The total cannot be below zero: check the credits and the discount.", "lines")
+    if deposit_kind == "percent" and deposit_value >= HUNDRED_PERCENT or deposit_kind == "amount" and deposit_value >= result.total > 0:
+        raise InvalidInput("A deposit must be less than the total (leave it empty to ask for the whole amount).", "deposit")
+    columns = {
+        "discount_kind": discount_kind,
+        "discount_value": discount_value,
+        "tax_rate": tax_rate,
+        "deposit_kind": deposit_kind,
+        "deposit_value": deposit_value,
+        "subtotal_cents": result.subtotal,
+        "discount_cents": result.discount,
+        "tax_cents": result.tax,
+        "total_cents": result.total,
+        "deposit_cents": result.deposit,
+        "notes": clean_text(data.notes, field="notes", label="the notes", max_length=5000, multiline=True),
+        "due_date": due,
+    }
+    return columns, lines
+
+
+def _shop(session: Session) -> Shop:
+    shop = get_shop(session)
+    if shop is None:
+        raise NotAllowed("Set up the shop first (Settings → Shop Info).")
+    return shop
+
+
+def _job(session: Session, job_id: int) -> Job:
+    job = session.get(Job, job_id)
+    if job is None:
+        raise NotFound("That job does not exist.")
+    return job
+
+
+def _get(session: Session, invoice_id: int) -> Invoice:
+    invoice = session.get(Invoice, invoice_id)
+    if invoice is None:
+        raise NotFound("That invoice does not exist.")
+    return invoice
+
+
+def _lines(session: Session, invoice_id: int) -> list[InvoiceLine]:
+    return list(session.exec(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice_id).order_by(InvoiceLine.position)).all())
+
+
+def _lock(session: Session, invoice_id: int) -> Invoice:
+    """The invoice's row, locked until the commit (PostgreSQL; SQLite writers take turns)."""
+    invoice = session.exec(
+        select(Invoice).where(Invoice.id == invoice_id).with_for_update().execution_options(populate_existing=True)
+    ).first()
+    if invoice is None:
+        raise NotFound("That invoice does not exist.")
+    return invoice
+
+
+def _event(session: Session, invoice: Invoice, kind: str, text: str, actor: str) -> None:
+    session.add(InvoiceEvent(invoice_id=invoice.id, kind=kind, text=outbox.clip(text, 1000), actor=actor))
+
+
+def new_invoice_input(session: Session, actor: StaffPrincipal, job_id: int) -> InvoiceInput:
+    """A fresh form for the job: its first line from the job, the shop's tax rate, the due
+    date from the payment terms."""
+    job = _job(session, job_id)
+    shop = _shop(session)
+    today = shop_today(shop.timezone)
+    return InvoiceInput(
+        lines=[LineInput(description=job.title, quantity=str(job.quantity or 1), unit_price="")],
+        tax_rate=format_percent(shop.tax_rate) if shop.tax_rate else "",
+        due_date=(today + timedelta(days=shop.payment_terms_days)).isoformat(),
+    )
+
+
+def create_draft(session: Session, actor: StaffPrincipal, job_id: int, data: InvoiceInput) -> int:
+    job = _job(session, job_id)
+    shop = _shop(session)
+    columns, lines = _clean(data, shop.currency)
+    invoice = Invoice(
+        customer_id=job.customer_id, job_id=job.id, currency=shop.currency, created_by_staff_id=actor.id, **columns
+    )
+    session.add(invoice)
+    session.flush()
+    for line in lines:
+        line.invoice_id = invoice.id
+    session.add_all(lines)
+    _event(session, invoice, "created", "Draft created", actor.name)
+    return invoice.id
+
+
+def invoice_input(session: Session, actor: StaffPrincipal, invoice_id: int) -> InvoiceInput:
+    """The form of a saved invoice, every number written as it would be typed."""
+    invoice = _get(session, invoice_id)
+
+    def share(kind: str, value: int) -> str:
+        if kind == "amount":
+            return plain_amount(value, invoice.currency)
+        return format_percent(value) if kind == "percent" else ""
+
+    return InvoiceInput(
+        lines=[
+            LineInput(line.description, str(line.quantity), plain_amount(line.unit_price_cents, invoice.currency))
+            for line in _lines(session, invoice_id)
+        ],
+        discount_kind=invoice.discount_kind,
+        discount=share(invoice.discount_kind, invoice.discount_value),
+        tax_rate=format_percent(invoice.tax_rate) if invoice.tax_rate else "",
+        deposit_kind=invoice.deposit_kind,
+        deposit=share(invoice.deposit_kind, invoice.deposit_value),
+        notes=invoice.notes,
+        due_date=invoice.due_date.isoformat() if invoice.due_date else "",
+        version=invoice.version,
+    )
+
+
+def update_draft(session: Session, actor: StaffPrincipal, invoice_id: int, data: InvoiceInput) -> None:
+    invoice = _lock(session, invoice_id)
+    if invoice.status != InvoiceStatus.DRAFT:
+        raise NotAllowed("Only a draft can be edited. Void this invoice and create a new one to change it.")
+    columns, lines = _clean(data, invoice.currency)
+    claim_version(session, Invoice, invoice.id, data.version, STALE_INVOICE)
+    for name, value in columns.items():
+        setattr(invoice, name, value)
+    invoice.updated_at = utcnow()
+    session.add(invoice)
+    for old in _lines(session, invoice.id):
+        session.delete(old)
+    session.flush()
+    for line in lines:
+        line.invoice_id = invoice.id
+    session.add_all(lines)
+    _event(session, invoice, "edited", "Draft edited", actor.name)
+
+
+def _allocate_number(session: Session) -> str:
+    """The next invoice number, taken in the caller's transaction (see the package docstring, in __init__)."""
+    while True:
+        prefix, taken = session.exec(
+            update(Shop)
+            .where(Shop.id == _shop(session).id)
+            .values(invoice_next_number=Shop.invoice_next_number + 1)
+            .returning(Shop.invoice_prefix, Shop.invoice_next_number - 1)
+        ).one()
+        number = f"{prefix}{taken:04d}"
+        # The owner may have set the next number back onto numbers already used: skip those.
+        if session.exec(select(Invoice.id).where(Invoice.number == number)).first() is None:
+            return number
+
+
+def contacts_to_email(session: Session, customer_id: int) -> list[CustomerContact]:
+    return list(
+        session.exec(
+            select(CustomerContact)
+            .where(CustomerContact.customer_id == customer_id, CustomerContact.email.is_not(None), CustomerContact.email != "")
+            .order_by(CustomerContact.id)
+        ).all()
+    )
+
+
+def invoice_portal_url(session: Session, invoice: Invoice) -> str:
+    customer = session.get(Customer, invoice.customer_id)
+    return f"{portal_url(customer)}?invoice={invoice.id}"
+
+
+def send_invoice(
+    session: Session, actor: StaffPrincipal, invoice_id: int, *, expected_version: int | None = None, email_client: bool = True
+) -> str:
+    """Draft -> Sent: the number is allocated, Pay Now appears in the portal, and the
+    "Invoice INV-0001 from <shop>" email (PDF attached) goes to every contact. Returns the number.
+    Sending an already sent invoice again re-sends the email (the number stays).
+    `email_client=False` (the demo, imports) only marks it sent."""
+    invoice = _lock(session, invoice_id)
+    if invoice.status == InvoiceStatus.VOID:
+        raise NotAllowed("A void invoice cannot be sent.")
+    if invoice.total_cents <= 0 and invoice.status == InvoiceStatus.DRAFT:
+        raise InvalidInput("The invoice total is zero: add a price before sending it.", "lines")
+    if email_client and not contacts_to_email(session, invoice.customer_id):
+        raise NotAllowed("This customer has no email address: add one on the customer page to send the invoice.")
+    first_send = invoice.status == InvoiceStatus.DRAFT
+    if expected_version is not None:
+        claim_version(session, Invoice, invoice.id, expected_version, STALE_INVOICE)
+    if first_send:
+        invoice.number = _allocate_number(session)
+        invoice.status = InvoiceStatus.SENT
+        invoice.sent_at = utcnow()
+        if invoice.due_date is None:
+            shop = _shop(session)
+            invoice.due_date = shop_today(shop.timezone) + timedelta(days=shop.payment_terms_days)
+        _event(session, invoice, "sent", f"Sent as {invoice.number}", actor.name)
+    else:
+        _event(session, invoice, "resent", f"{invoice.number} emailed again", actor.name)
+    invoice.updated_at = utcnow()
+    session.add(invoice)
+    session.flush()
+    if email_client:
+        queue_invoice_email(session, invoice, resend=not first_send)
+    return invoice.number
+
+
+def queue_invoice_email(session: Session, invoice: Invoice, *, resend: bool = False) -> int:
+    """The invoice email to every contact, the PDF attached. Returns how many were queued."""
+    from kontrol_app.services import invoice_pdf  # the PDF needs the whole invoice view
+
+    pdf = invoice_pdf.render(session, invoice.id)
+    data = {
+        "number": invoice.number,
+        "job_title": _job_title(session, invoice),
+        "total": format_money(invoice.total_cents, invoice.currency),
+        "balance": format_money(balance(invoice), invoice.currency),
+        "due_date": invoice.due_date.strftime("%b %-d, %Y") if invoice.due_date else "",
+        "invoice_url": invoice_portal_url(session, invoice),
+    }
+    kind, amount = due_now(invoice)
+    if kind == "deposit":
+        data["deposit"] = format_money(amount, invoice.currency)
+    queued = 0
+    stamp = utcnow().isoformat() if resend else "first"
+    for contact in contacts_to_email(session, invoice.customer_id):
+        email = outbox.queue_email(
+            session, kind=EmailKind.INVOICE_SENT, to=contact.email, data=data,
+            dedupe_key=f"invoice:{invoice.id}:{contact.id}:{stamp}", attachment=(f"{invoice.number}.pdf", pdf),
+        )
+        queued += email is not None
+    return queued
+
+
+def _job_title(session: Session, invoice: Invoice) -> str:
+    if invoice.job_id is None:
+        return ""
+    job = session.get(Job, invoice.job_id)
+    return job.title if job is not None else ""
