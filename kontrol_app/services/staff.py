@@ -253,27 +253,23 @@ def _principal_row(session: Session, key: str, now: datetime):
     return session.connection().execute(_PRINCIPAL_QUERY, {"token_hash": key, "now": now}).first()
 
 
-@dataclass(frozen=True)
-class _Checked:
-    principal: StaffPrincipal
-    expires_at: datetime
-    sign_in_version: int  # the sign-in version it was read at
-
-
-# A staff click's session check, remembered per worker by token hash. Whatever could end a
-# session or change whose it is (signing out, revoking, deactivating the person, a new name or
-# role) is a write to staff_session or staff_user, which changes the sign-in version
-# (data_version.SIGN_IN_TABLES); only the clock is checked by hand.
-_CHECKED: dict[str, _Checked] = {}
-_CHECKED_MAX = 10_000
+# A staff click's session check, remembered per worker by token hash at the sign-in version it
+# was read at (the same `Remembered` the portal's re-checks and the staff pages' reads use).
+# Whatever could end a session or change whose it is (signing out, revoking, deactivating the
+# person, a new name or role) is a write to staff_session or staff_user, which changes the
+# sign-in version (data_version.SIGN_IN_TABLES); only the clock is checked by hand. No age
+# limit: nothing else moves what a check found.
+_CHECKED = data_version.Remembered(size=10_000, seconds=float("inf"))
 
 
 def remembered_session(token: str | None, sign_in_version: int) -> StaffPrincipal | None:
     """Whose session this is, from this worker's memory, if it was checked at `sign_in_version`
     (the one now: no sign-in changed since) and has not expired; else None (read it)."""
-    known = _CHECKED.get(token_hash(token)) if token else None
-    if known is not None and known.sign_in_version == sign_in_version and utcnow() <= known.expires_at:
-        return known.principal
+    known = _CHECKED.get(token_hash(token), sign_in_version) if token else None
+    if known is not None:
+        principal, expires_at = known.result
+        if utcnow() <= expires_at:
+            return principal
     return None
 
 
@@ -288,15 +284,12 @@ def check_session(session: Session, token: str | None) -> tuple[StaffPrincipal |
     known = remembered_session(token, versions.sign_in)
     if known is not None:
         return known, versions.data
-    key, now = token_hash(token), utcnow()
-    row = _principal_row(session, key, now)
-    if row is None:
-        _CHECKED.pop(key, None)
+    key = token_hash(token)
+    row = _principal_row(session, key, utcnow())
+    if row is None:  # ended: what this worker remembers of it is expired or of another version
         return None, versions.data
-    if len(_CHECKED) >= _CHECKED_MAX:
-        _CHECKED.clear()
     principal = StaffPrincipal(*row[:4])
-    _CHECKED[key] = _Checked(principal, row.expires_at, versions.sign_in)
+    _CHECKED.put(key, versions.sign_in, (principal, row.expires_at))
     return principal, versions.data
 
 
