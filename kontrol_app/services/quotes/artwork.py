@@ -1,4 +1,4 @@
-"""The form's artwork files: their kind (read by the customer's clients and the staff), receiving
+"""The form's artwork files: their kind (read by the customer's own contacts and the staff), receiving
 one upload, the draft's files as the form shows them, and deleting the uploads nothing uses any
 more. Keeping one for the draft, adding it to step 2 or taking it off: draft.py."""
 
@@ -16,7 +16,7 @@ from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.services.quotes.steps import MAX_FILES, _file_ids
 
 ARTWORK_KIND = "quote_artwork"
-files.register_reader(ARTWORK_KIND, files.staff_or_own_customer)  # the customer's clients and the staff
+files.register_reader(ARTWORK_KIND, files.staff_or_own_customer)  # the customer's own contacts and the staff
 
 
 @dataclass(frozen=True)
