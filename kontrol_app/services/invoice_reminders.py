@@ -25,7 +25,7 @@ from kontrol_app.models import EmailKind, Invoice, InvoiceEvent, InvoiceStatus
 from kontrol_app.services import invoices
 from kontrol_app.services.clock import shop_today
 from kontrol_app.services.errors import InvalidInput, NotAllowed
-from kontrol_app.services.invoices.drafting import _job_title, _lock
+from kontrol_app.services.invoices.records import _job_title, _lock
 from kontrol_app.services.money import format_money
 from kontrol_app.services.permissions import require_owner
 from kontrol_app.services.reminders import _queue_once

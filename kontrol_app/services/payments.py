@@ -39,7 +39,7 @@ from kontrol_app.models import (
 from kontrol_app.services import invoices, notifications, stripe_account
 from kontrol_app.services.clock import shop_today
 from kontrol_app.services.errors import NotAllowed, NotFound, ServiceError
-from kontrol_app.services.invoices.drafting import _lock
+from kontrol_app.services.invoices.records import _lock
 from kontrol_app.services.money import format_money
 from kontrol_app.services.portal_links import portal_url
 from kontrol_app.services.shop import display_name, get_shop, shop_info, shop_timezone

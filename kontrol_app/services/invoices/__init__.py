@@ -16,8 +16,9 @@ of the same invoice happen one after the other and the paid amount is never lost
 Where each part lives (everything public is imported here, so callers write `invoices.NAME`):
 
 - `money_rule`: the totals, the balance, what can be paid now, overdue and the status labels.
-- `drafting`: the invoice form, drafts, numbering and sending, the invoice email; and the
-  look-ups the other parts share, the row lock (`_lock`) among them.
+- `records`: what a change works on (the shop, the job, an invoice and its lines), the
+  history line, and the row lock (`_lock`) every writer takes first.
+- `drafting`: the invoice form, drafts, numbering and sending, the invoice email.
 - `payments_and_refunds`: money in and back out, the status it settles to, voiding.
 - `reading`: one invoice as staff, the client and the PDF read it (`InvoiceView`).
 - `staff_list`: the staff's Invoices list, the open and overdue totals, a customer's open balance.

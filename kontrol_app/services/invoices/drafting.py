@@ -1,11 +1,6 @@
 """Drafting and sending an invoice: the form (`InvoiceInput`) and the checks on what was typed,
 creating and editing a draft, the number allocated on the first send, and the invoice email
-with its PDF.
-
-Also the look-ups the rest of the package shares: the shop, the job, an invoice and its
-lines, the history line (`_event`), and the row lock every writer takes first (`_lock`,
-used by payments and refunds here and by services/payments.py and
-services/invoice_reminders.py)."""
+with its PDF."""
 
 from __future__ import annotations
 
@@ -20,17 +15,16 @@ from kontrol_app.models import (
     CustomerContact,
     EmailKind,
     Invoice,
-    InvoiceEvent,
     InvoiceLine,
     InvoiceStatus,
-    Job,
     Shop,
     utcnow,
 )
 from kontrol_app.services import outbox
 from kontrol_app.services.clock import shop_today
-from kontrol_app.services.errors import InvalidInput, NotAllowed, NotFound
+from kontrol_app.services.errors import InvalidInput, NotAllowed
 from kontrol_app.services.invoices.money_rule import balance, due_now, totals
+from kontrol_app.services.invoices.records import _event, _get, _job, _job_title, _lines, _lock, _shop
 from kontrol_app.services.money import (
     HUNDRED_PERCENT,
     format_money,
@@ -40,7 +34,6 @@ from kontrol_app.services.money import (
     plain_amount,
 )
 from kontrol_app.services.portal_links import portal_url
-from kontrol_app.services.shop import get_shop
 from kontrol_app.services.staff import StaffPrincipal
 from kontrol_app.services.validation import clean_text
 from kontrol_app.services.versions import claim_version
@@ -159,45 +152,6 @@ def _clean(data: InvoiceInput, currency: str) -> tuple[dict, list[InvoiceLine]]:
         "due_date": due,
     }
     return columns, lines
-
-
-def _shop(session: Session) -> Shop:
-    shop = get_shop(session)
-    if shop is None:
-        raise NotAllowed("Set up the shop first (Settings → Shop Info).")
-    return shop
-
-
-def _job(session: Session, job_id: int) -> Job:
-    job = session.get(Job, job_id)
-    if job is None:
-        raise NotFound("That job does not exist.")
-    return job
-
-
-def _get(session: Session, invoice_id: int) -> Invoice:
-    invoice = session.get(Invoice, invoice_id)
-    if invoice is None:
-        raise NotFound("That invoice does not exist.")
-    return invoice
-
-
-def _lines(session: Session, invoice_id: int) -> list[InvoiceLine]:
-    return list(session.exec(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice_id).order_by(InvoiceLine.position)).all())
-
-
-def _lock(session: Session, invoice_id: int) -> Invoice:
-    """The invoice's row, locked until the commit (PostgreSQL; SQLite writers take turns)."""
-    invoice = session.exec(
-        select(Invoice).where(Invoice.id == invoice_id).with_for_update().execution_options(populate_existing=True)
-    ).first()
-    if invoice is None:
-        raise NotFound("That invoice does not exist.")
-    return invoice
-
-
-def _event(session: Session, invoice: Invoice, kind: str, text: str, actor: str) -> None:
-    session.add(InvoiceEvent(invoice_id=invoice.id, kind=kind, text=outbox.clip(text, 1000), actor=actor))
 
 
 def new_invoice_input(session: Session, actor: StaffPrincipal, job_id: int) -> InvoiceInput:
@@ -363,10 +317,3 @@ def queue_invoice_email(session: Session, invoice: Invoice, *, resend: bool = Fa
         )
         queued += email is not None
     return queued
-
-
-def _job_title(session: Session, invoice: Invoice) -> str:
-    if invoice.job_id is None:
-        return ""
-    job = session.get(Job, invoice.job_id)
-    return job.title if job is not None else ""

@@ -14,7 +14,8 @@ from kontrol_app.models import EmailKind, Invoice, InvoicePayment, InvoiceStatus
 from kontrol_app.services import outbox
 from kontrol_app.services.clock import shop_today
 from kontrol_app.services.errors import InvalidInput, NotAllowed
-from kontrol_app.services.invoices.drafting import _event, _lock, _shop, contacts_to_email, invoice_portal_url
+from kontrol_app.services.invoices.drafting import contacts_to_email, invoice_portal_url
+from kontrol_app.services.invoices.records import _event, _lock, _shop
 from kontrol_app.services.invoices.money_rule import balance
 from kontrol_app.services.money import format_money, parse_amount
 from kontrol_app.services.staff import StaffPrincipal

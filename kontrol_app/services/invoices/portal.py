@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from kontrol_app.models import Invoice, InvoiceStatus, Job
 from kontrol_app.services.clock import shop_today
 from kontrol_app.services.errors import NotFound
-from kontrol_app.services.invoices.drafting import _shop
+from kontrol_app.services.invoices.records import _shop
 from kontrol_app.services.invoices.money_rule import OPEN, balance, due_now, is_overdue, status_label
 from kontrol_app.services.invoices.reading import InvoiceView, _day, view
 from kontrol_app.services.money import format_money

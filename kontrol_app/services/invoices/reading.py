@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from kontrol_app.models import Customer, Invoice, InvoiceEvent, InvoicePayment, InvoiceStatus
 from kontrol_app.services.clock import shop_time, shop_today, shop_zone
-from kontrol_app.services.invoices.drafting import _get, _job, _job_title, _lines, _shop
+from kontrol_app.services.invoices.records import _get, _job, _job_title, _lines, _shop
 from kontrol_app.services.invoices.money_rule import OVERDUE, balance, due_now, is_overdue, status_label
 from kontrol_app.services.invoices.payments_and_refunds import METHOD_LABELS
 from kontrol_app.services.money import format_money, format_percent

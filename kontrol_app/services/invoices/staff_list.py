@@ -14,7 +14,7 @@ from sqlmodel import Session, func, select
 from kontrol_app.models import Customer, Invoice, InvoiceDueTotal, InvoiceStatus, Job
 from kontrol_app.services.clock import shop_today
 from kontrol_app.services.errors import InvalidInput
-from kontrol_app.services.invoices.drafting import _shop
+from kontrol_app.services.invoices.records import _shop
 from kontrol_app.services.invoices.money_rule import OPEN, OVERDUE, balance, is_overdue, status_label
 from kontrol_app.services.invoices.reading import _day
 from kontrol_app.services.money import format_money
