@@ -19,7 +19,7 @@ from kontrol_app.services.errors import InvalidInput, NotAllowed, NotFound
 from kontrol_app.services.search import contains
 from kontrol_app.services.staff import StaffPrincipal
 from kontrol_app.services.tracking import tracking_url
-from kontrol_app.services.validation import clean_text
+from kontrol_app.services.validation import clean_text, optional_date
 from kontrol_app.services.versions import claim_version
 
 PAGE_SIZE = 25
@@ -66,12 +66,7 @@ def _clean(session: Session, data: JobInput) -> dict:
         or not 0 < int(raw_quantity) <= MAX_QUANTITY
     ):
         raise InvalidInput("Enter the quantity as a whole number of pieces, like 144.", "quantity")
-    due: date | None = None
-    if (data.due_date or "").strip():
-        try:
-            due = date.fromisoformat(data.due_date.strip())
-        except ValueError:
-            raise InvalidInput("Enter the due date as a date, like 2026-04-12.", "due_date") from None
+    due = optional_date(data.due_date, "due_date", label="the due date")
     if data.decoration not in {d.value for d in Decoration}:
         raise InvalidInput("Choose a decoration from the list.", "decoration")
     return {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from kontrol_app.services.errors import InvalidInput
 
@@ -53,3 +54,14 @@ def browser_int(value: object) -> int | None:
     text), else None. True, "-1", "²" and 10**12 are not ids."""
     text = str(value)
     return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else None
+
+
+def optional_date(value: str | None, field: str, *, label: str = "the date") -> date | None:
+    """A date as a date input sends it (2026-04-12), or None when left empty."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"Enter {label} as a date, like 2026-04-12.", field) from None

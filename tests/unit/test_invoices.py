@@ -245,13 +245,14 @@ def test_payments_move_the_status_and_send_a_receipt(session, owner, job):
 
 
 @pytest.mark.parametrize(
-    ("amount", "method", "field"),
-    [("0", "cash", "amount"), ("-5", "cash", "amount"), ("841", "cash", "amount"), ("10", "stripe", "method"), ("10", "", "method")],
+    ("amount", "method", "field", "received_on"),
+    [("0", "cash", "amount", ""), ("-5", "cash", "amount", ""), ("841", "cash", "amount", ""), ("10", "stripe", "method", ""),
+     ("10", "", "method", ""), ("10", "cash", "received_on", "last Tuesday"), ("10", "cash", "received_on", "2999-01-01")],
 )
-def test_a_bad_payment_is_refused_and_changes_nothing(session, owner, job, amount, method, field):
+def test_a_bad_payment_is_refused_and_changes_nothing(session, owner, job, amount, method, field, received_on):
     invoice_id = make_invoice(session, owner, job, [("Shirts", "10", "84.00")], send=True)
     with pytest.raises(InvalidInput) as refused:
-        invoices.record_payment(session, owner, invoice_id, amount=amount, method=method)
+        invoices.record_payment(session, owner, invoice_id, amount=amount, method=method, received_on=received_on)
     assert refused.value.field == field
     session.rollback()
     assert session.get(Invoice, invoice_id).paid_cents == 0

@@ -5,7 +5,7 @@ with its PDF."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import update
 from sqlmodel import Session, select
@@ -35,7 +35,7 @@ from kontrol_app.services.money import (
 )
 from kontrol_app.services.portal_links import portal_url
 from kontrol_app.services.staff import StaffPrincipal
-from kontrol_app.services.validation import clean_text
+from kontrol_app.services.validation import clean_text, optional_date
 from kontrol_app.services.versions import claim_version
 
 MAX_LINES = 10_000
@@ -123,12 +123,7 @@ def _clean(data: InvoiceInput, currency: str) -> tuple[dict, list[InvoiceLine]]:
     if tax_rate is None:
         raise InvalidInput("Enter the tax rate as a percentage from 0 to 100, like 8.875.", "tax_rate")
     deposit_kind, deposit_value = _clean_share(data.deposit_kind, data.deposit, currency, field="deposit", what="deposit")
-    due: date | None = None
-    if (data.due_date or "").strip():
-        try:
-            due = date.fromisoformat(data.due_date.strip())
-        except ValueError:
-            raise InvalidInput("Enter the due date as a date, like 2026-04-12.", "due_date") from None
+    due = optional_date(data.due_date, "due_date", label="the due date")
     result = totals(
         [line.amount_cents for line in lines], discount_kind=discount_kind, discount_value=discount_value,
         tax_rate=tax_rate, deposit_kind=deposit_kind, deposit_value=deposit_value,

@@ -19,7 +19,7 @@ from kontrol_app.services.invoices.records import _event, _lock, _shop
 from kontrol_app.services.invoices.money_rule import balance
 from kontrol_app.services.money import format_money, parse_amount
 from kontrol_app.services.staff import StaffPrincipal
-from kontrol_app.services.validation import clean_text
+from kontrol_app.services.validation import clean_text, optional_date
 
 METHOD_LABELS = {
     PaymentMethod.CASH: "Cash",
@@ -125,14 +125,9 @@ def _clean_payment(invoice: Invoice, amount: str, received_on: str, reference: s
         raise InvalidInput("Enter the amount received, like 250.00.", "amount")
     if cents > limit:
         raise InvalidInput(over.format(limit=format_money(limit, invoice.currency)), "amount")
-    day = shop_today(timezone)
-    if (received_on or "").strip():
-        try:
-            day = date.fromisoformat(received_on.strip())
-        except ValueError:
-            raise InvalidInput("Enter the date as a date, like 2026-04-12.", "received_on") from None
-        if day > shop_today(timezone) + timedelta(days=1):
-            raise InvalidInput("The date cannot be in the future.", "received_on")
+    day = optional_date(received_on, "received_on") or shop_today(timezone)
+    if day > shop_today(timezone) + timedelta(days=1):
+        raise InvalidInput("The date cannot be in the future.", "received_on")
     reference = clean_text(reference, field="reference", label="the reference", max_length=200)
     return cents, day, reference
 
