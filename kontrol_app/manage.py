@@ -53,7 +53,7 @@ def send_email(*, once: bool) -> int:
 
 
 def backup_or_restore(argv: list[str]) -> int | None:
-    """`backup [PATH]` and `restore PATH [--force]` (kontrol_app/backup.py); None: not these."""
+    """`backup [PATH]` and `restore PATH [--force]` (kontrol_app/backup/); None: not these."""
     from kontrol_app import backup
 
     command_name, arguments = argv[0], argv[1:]

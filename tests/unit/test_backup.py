@@ -26,6 +26,7 @@ from PIL import Image
 from sqlmodel import Session, select
 
 from kontrol_app import backup, db
+from kontrol_app.backup import making
 from kontrol_app.manage import alembic_config
 from kontrol_app.models import Customer, Job, OutboxEmail, Shop, StoredFile
 from kontrol_app.services import mockups, portal_links, staff
@@ -192,7 +193,7 @@ def test_a_backup_taken_while_the_app_writes_restores_every_customer_job_file_an
 
     writer = Writer(owner, first=1)
     snapshots = []
-    real_snapshot = backup._snapshot
+    real_snapshot = making._snapshot
 
     @contextlib.contextmanager
     def snapshot_while_the_app_writes(*args):
@@ -207,7 +208,7 @@ def test_a_backup_taken_while_the_app_writes_restores_every_customer_job_file_an
                 writer.wait_for_more(logo=True)
             yield snapshot
 
-    monkeypatch.setattr(backup, "_snapshot", snapshot_while_the_app_writes)
+    monkeypatch.setattr(making, "_snapshot", snapshot_while_the_app_writes)
     writer.start()
     try:
         result = backup.backup(tmp_path / "shop.tar.gz")

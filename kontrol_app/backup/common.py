@@ -1,0 +1,52 @@
+"""What every part of a backup shares: the archive format's names, what the manifest counts,
+`BackupError`, and the file-system helpers both directions use (the blobs in the files folder,
+fsync of a folder)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+FORMAT = "kontrol-backup"
+FORMAT_VERSION = 1
+ROOT = "kontrol-backup"
+MANIFEST = "manifest.json"
+SECRET_KEY = "secret_key"
+DATABASE_FILES = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
+# What the manifest counts, and the table each count comes from.
+COUNTED = {"customers": "customer", "jobs": "job", "files": "stored_file", "emails": "outbox_email"}
+SNAPSHOT_TRIES = 10
+CHUNK = 1024 * 1024
+_BLOB = re.compile(r"[0-9a-f]{64}")
+_BLOB_MEMBER = re.compile(rf"{ROOT}/files/([0-9a-f]{{2}})/([0-9a-f]{{64}})")
+
+
+class BackupError(Exception):
+    """A backup or restore that cannot go ahead; the message says why and what to do."""
+
+
+def _blobs_on_disk(files_dir: Path) -> set[str]:
+    found: set[str] = set()
+    if not files_dir.is_dir():
+        return found
+    for folder in os.scandir(files_dir):
+        if not (folder.is_dir(follow_symlinks=False) and len(folder.name) == 2):
+            continue  # .incoming (uploads arriving) and anything else
+        for entry in os.scandir(folder.path):
+            if _BLOB.fullmatch(entry.name) and entry.name[:2] == folder.name and entry.is_file(follow_symlinks=False):
+                found.add(entry.name)
+    return found
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
