@@ -40,7 +40,6 @@ from kontrol_app.models import (
     Customer,
     CustomerContact,
     EmailKind,
-    Job,
     PortalSignInCode,
     SignInTicket,
     StoredFile,
@@ -48,7 +47,8 @@ from kontrol_app.models import (
 )
 from kontrol_app.services import files, outbox, portal_auth
 from kontrol_app.services.clock import shop_zone
-from kontrol_app.services.errors import Conflict, InvalidInput, NotAllowed, NotFound, Throttled
+from kontrol_app.services.errors import Conflict, InvalidInput, NotAllowed, Throttled, find
+from kontrol_app.services.jobs import get_job
 from kontrol_app.services.mockups import size_text
 from kontrol_app.services.portal_auth import (
     CODE_LIFETIME,
@@ -232,17 +232,13 @@ def brand_kit(session: Session, viewer: Viewer) -> Kit:
 
 def staff_brand_kit(session: Session, actor: StaffPrincipal, customer_id: int) -> Kit:
     """The customer page's Brand kit card."""
-    if session.get(Customer, customer_id) is None:
-        raise NotFound("That customer does not exist.")
+    find(session, Customer, customer_id, "That customer does not exist.")
     return _kit_view(session, customer_id)
 
 
 def staff_brand_kit_for_job(session: Session, actor: StaffPrincipal, job_id: int) -> Kit:
     """The job's customer's kit, so the files for a job are one click away."""
-    job = session.get(Job, job_id)
-    if job is None:
-        raise NotFound("That job does not exist.")
-    return _kit_view(session, job.customer_id)
+    return _kit_view(session, get_job(session, job_id).customer_id)
 
 
 def logo_file(session: Session, customer_id: int) -> StoredFile | None:
@@ -398,9 +394,7 @@ def add_print_file(session: Session, viewer: Viewer, upload: Upload, *, name: st
 
 def remove_print_file(session: Session, viewer: Viewer, brand_file_id: int, files_dir: Path | None = None) -> Kit:
     contact = _writer(session, viewer)
-    brand_file = session.get(BrandFile, brand_file_id) if isinstance(brand_file_id, int) else None
-    if brand_file is None or brand_file.customer_id != contact.customer_id:
-        raise NotFound(FILE_NOT_IN_KIT)
+    brand_file = find(session, BrandFile, brand_file_id, FILE_NOT_IN_KIT, customer_id=contact.customer_id)
     kit = _kit_for_change(session, contact)
     row = session.get(StoredFile, brand_file.file_id)
     session.delete(brand_file)
@@ -499,9 +493,7 @@ def _pending(session: Session, contact_id: int | None) -> ContactEmailChange | N
 
 
 def contact_details(session: Session, viewer: Viewer) -> ContactDetails:
-    customer = session.get(Customer, viewer.customer_id)
-    if customer is None:
-        raise NotFound("Not found.")
+    customer = find(session, Customer, viewer.customer_id, "Not found.")
     contacts = session.exec(
         select(CustomerContact).where(CustomerContact.customer_id == customer.id).order_by(CustomerContact.id)
     ).all()

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from kontrol_app.models import Customer, CustomerContact, utcnow
 from kontrol_app.services.paging import page_window
 from kontrol_app.services import invoices, portal_auth, portal_links
-from kontrol_app.services.errors import InvalidInput, NotFound
+from kontrol_app.services.errors import InvalidInput, find
 from kontrol_app.services.jobs import customer_job_counts
 from kontrol_app.services.money import format_money
 from kontrol_app.services.search import contains
@@ -163,10 +163,7 @@ def create_customer(session: Session, actor: StaffPrincipal, data: CustomerInput
 
 
 def _get(session: Session, customer_id: int) -> Customer:
-    customer = session.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound("That customer does not exist.")
-    return customer
+    return find(session, Customer, customer_id, "That customer does not exist.")
 
 
 def update_customer(

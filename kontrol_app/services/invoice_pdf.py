@@ -26,7 +26,7 @@ from sqlmodel import Session, select
 
 from kontrol_app.models import Customer, CustomerContact, Invoice, InvoiceStatus, StoredFile
 from kontrol_app.services import files, invoices, pdf_fonts
-from kontrol_app.services.errors import NotFound
+from kontrol_app.services.errors import NotFound, find
 from kontrol_app.services.shop import display_name, get_shop, shop_info
 
 NOT_FOUND = "That invoice does not exist."
@@ -316,11 +316,9 @@ def _deposit(pdf: _InvoicePDF, view: invoices.InvoiceView) -> None:
 def render(session: Session, invoice_id: int, *, core_fonts: bool = False) -> bytes:
     """The invoice's PDF. Callers check who may have it first (the route: staff, or the
     invoice's own client for a sent one)."""
-    if not isinstance(invoice_id, int) or isinstance(invoice_id, bool) or not 0 < invoice_id <= 2**31 - 1:
+    if isinstance(invoice_id, int) and not 0 < invoice_id <= 2**31 - 1:
         raise NotFound(NOT_FOUND)
-    invoice = session.get(Invoice, invoice_id)
-    if invoice is None:
-        raise NotFound(NOT_FOUND)
+    invoice = find(session, Invoice, invoice_id, NOT_FOUND)
     view = invoices.view(session, invoice)
     customer = session.get(Customer, invoice.customer_id)
     contact_email = (

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from kontrol_app.models import Job, JobFile, StoredFile
+from kontrol_app.models import JobFile, StoredFile
 from kontrol_app.services import files, mockups
-from kontrol_app.services.errors import NotFound
+from kontrol_app.services.errors import NotFound, find
+from kontrol_app.services.jobs import get_job
 from kontrol_app.services.staff import StaffPrincipal
 
 FIELD = "job_file"
@@ -41,9 +42,7 @@ def attach(session: Session, job_id: int, file_ids: Iterable[int], source: str) 
     """Keep these stored files with the job (each once; a file already kept is skipped).
     Only the job's customer's files: another customer's id is refused as not found.
     Returns how many were added."""
-    job = session.get(Job, job_id) if isinstance(job_id, int) else None
-    if job is None:
-        raise NotFound("That job does not exist.")
+    job = get_job(session, job_id)
     wanted = list(dict.fromkeys(int(i) for i in file_ids))
     if not wanted:
         return 0
@@ -81,9 +80,7 @@ def _view(job_file: JobFile, row: StoredFile) -> JobFileView:
 
 def job_files(session: Session, actor: StaffPrincipal, job_id: int) -> list[JobFileView]:
     """The job's files, oldest first."""
-    job = session.get(Job, job_id) if isinstance(job_id, int) else None
-    if job is None:
-        raise NotFound("That job does not exist.")
+    job = get_job(session, job_id)
     rows = session.exec(
         select(JobFile, StoredFile).join(StoredFile, StoredFile.id == JobFile.file_id).where(JobFile.job_id == job.id).order_by(JobFile.id)
     ).all()
@@ -93,11 +90,9 @@ def job_files(session: Session, actor: StaffPrincipal, job_id: int) -> list[JobF
 def make_mockup(session: Session, actor: StaffPrincipal, job_id: int, job_file_id: int, *, note: str = "") -> mockups.VersionView:
     """The job's next mockup version from one of its files (PNG, JPEG, WebP or PDF). The
     file must be kept with that job: any other id is "not found"."""
-    job_file = session.get(JobFile, job_file_id) if isinstance(job_file_id, int) else None
-    if job_file is None or job_file.job_id != job_id:
+    job_file = find(session, JobFile, job_file_id, NOT_FOUND)
+    if job_file.job_id != job_id:
         raise NotFound(NOT_FOUND)
-    row = session.get(StoredFile, job_file.file_id)
-    if row is None:
-        raise NotFound(NOT_FOUND)
+    row = find(session, StoredFile, job_file.file_id, NOT_FOUND)
     note = note.strip() or (f"From {job_file.source}" if job_file.source else f"From {row.original_name}")
     return mockups.version_from_file(session, actor, job_file.job_id, row, note, field=FIELD)

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from kontrol_app.models import Carrier, Customer, Decoration, Job, JobStatus, JobStatusChange, JobStatusCount, utcnow
 from kontrol_app.services.paging import page_window
 from kontrol_app.services import automations, statuses
-from kontrol_app.services.errors import InvalidInput, NotAllowed, NotFound
+from kontrol_app.services.errors import InvalidInput, NotAllowed, find
 from kontrol_app.services.search import contains
 from kontrol_app.services.staff import StaffPrincipal
 from kontrol_app.services.tracking import tracking_url
@@ -89,11 +89,12 @@ def create_job(session: Session, actor: StaffPrincipal, data: JobInput) -> int:
     return job.id
 
 
-def _job(session: Session, job_id: int) -> Job:
-    job = session.get(Job, job_id)
-    if job is None:
-        raise NotFound("That job does not exist.")
-    return job
+NO_JOB = "That job does not exist."
+
+
+def get_job(session: Session, job_id: int) -> Job:
+    """The job with this id, else NotFound (for every service that works on one job)."""
+    return find(session, Job, job_id, NO_JOB)
 
 
 def update_job(
@@ -103,7 +104,7 @@ def update_job(
     (`job_input(...).version`): when someone saved in between, nothing changes and
     `Conflict(STALE_JOB)` is raised. Status moves and tracking have their own checks and
     do not change the version."""
-    job = _job(session, job_id)
+    job = get_job(session, job_id)
     cleaned = _clean(session, data)
     claim_version(session, Job, job_id, expected_version, STALE_JOB)
     for key, value in cleaned.items():
@@ -113,7 +114,7 @@ def update_job(
 
 
 def job_input(session: Session, actor: StaffPrincipal, job_id: int) -> JobInput:
-    job = _job(session, job_id)
+    job = get_job(session, job_id)
     return JobInput(
         title=job.title,
         customer_id=job.customer_id,
@@ -135,7 +136,7 @@ def change_status(
     Returns False (and changes nothing) when the job is already there, or has moved
     since the page showed it (`expected_from`), so a double click never acts twice.
     """
-    job = _job(session, job_id)
+    job = get_job(session, job_id)
     target = statuses.from_value(to_status)
     if target is None:
         raise InvalidInput("Choose a status from the list.", "status")
@@ -162,7 +163,7 @@ def move_status(
     page showed it (`expected_from`)."""
     from kontrol_app.services import mockups  # mockups moves jobs through here too
 
-    job = _job(session, job_id)
+    job = get_job(session, job_id)
     current = job.status
     if current == target or (expected_from is not None and current != expected_from):
         return False
@@ -196,7 +197,7 @@ def move_to_next(session: Session, actor: StaffPrincipal, job_id: int, *, expect
 
 
 def set_tracking(session: Session, actor: StaffPrincipal, job_id: int, *, carrier: str, number: str) -> None:
-    job = _job(session, job_id)
+    job = get_job(session, job_id)
     number = clean_text(number, field="tracking_number", label="the tracking number", max_length=60)
     if number and carrier not in {c.value for c in Carrier}:
         raise InvalidInput("Choose the carrier.", "tracking_carrier")
@@ -458,7 +459,7 @@ class JobDetail:
 
 
 def job_detail(session: Session, actor: StaffPrincipal, job_id: int) -> JobDetail:
-    job = _job(session, job_id)
+    job = get_job(session, job_id)
     customer = session.get(Customer, job.customer_id)
     changes = session.exec(
         select(JobStatusChange).where(JobStatusChange.job_id == job_id).order_by(JobStatusChange.id.desc())

@@ -42,7 +42,7 @@ from kontrol_app.models import (
 )
 from kontrol_app.services import approve_by, files, jobs, notifications, outbox, statuses
 from kontrol_app.services.clock import shop_time
-from kontrol_app.services.errors import InvalidInput, NotAllowed, NotFound
+from kontrol_app.services.errors import InvalidInput, NotAllowed, NotFound, find, found
 from kontrol_app.services.portal_links import portal_url
 from kontrol_app.services.shop import shop_timezone
 from kontrol_app.services.staff import StaffPrincipal
@@ -262,29 +262,17 @@ def current_approved(session: Session, job_id: int) -> bool:
 # --- staff ------------------------------------------------------------------------------------
 
 
-def _job(session: Session, job_id: int) -> Job:
-    job = session.get(Job, job_id)
-    if job is None:
-        raise NotFound("That job does not exist.")
-    return job
-
-
 def _lock_job(session: Session, job_id: int) -> Job:
     """The job's row, locked until the commit (PostgreSQL; SQLite's writers take turns anyway),
     so uploads, sends and decisions of one job happen one after the other."""
-    job = session.exec(
-        select(Job).where(Job.id == job_id).with_for_update().execution_options(populate_existing=True)
-    ).first()
-    if job is None:
-        raise NotFound("That job does not exist.")
-    return job
+    return found(
+        session.exec(select(Job).where(Job.id == job_id).with_for_update().execution_options(populate_existing=True)).first(),
+        jobs.NO_JOB,
+    )
 
 
 def _version(session: Session, version_id: int) -> MockupVersion:
-    version = session.get(MockupVersion, version_id)
-    if version is None:
-        raise NotFound("That version does not exist.")
-    return version
+    return find(session, MockupVersion, version_id, "That version does not exist.")
 
 
 async def receive_upload(source) -> files.Received:
@@ -472,7 +460,7 @@ def version_from_file(
     quote request's artwork): its bytes go through `upload_version` as if uploaded, so the
     version has its own original and preview. Only the job's customer's files (or the shop's
     own) may be used; PNG, JPEG, WebP or PDF. A refusal names `field`."""
-    job = _job(session, job_id)
+    job = jobs.get_job(session, job_id)
     if stored.customer_id is not None and stored.customer_id != job.customer_id:
         raise NotFound("That file does not exist.")
     if stored.file_type not in ALLOWED:
@@ -765,7 +753,7 @@ def _approval_text(session: Session, facts: _Facts) -> tuple[bool, str]:
 
 
 def job_mockups(session: Session, actor: StaffPrincipal, job_id: int) -> JobMockups:
-    job = _job(session, job_id)
+    job = jobs.get_job(session, job_id)
     facts = _facts(session, job)
     stored = _stored(session, facts.versions)
     approved, approval_text = _approval_text(session, facts)
@@ -804,10 +792,7 @@ def awaiting_approval(session: Session, customer_id: int) -> list[tuple[int, str
 
 
 def _own_job(session: Session, customer_id: int, job_id: int) -> Job:
-    job = session.get(Job, job_id) if isinstance(job_id, int) else None
-    if job is None or job.customer_id != customer_id:
-        raise NotFound(NOT_IN_PORTAL)
-    return job
+    return find(session, Job, job_id, NOT_IN_PORTAL, customer_id=customer_id)
 
 
 def _approval_id(facts: _Facts, version: MockupVersion) -> int:
@@ -901,9 +886,7 @@ def decide(
     job = session.get(Job, version.job_id) if version is not None else None
     if version is None or job is None or job.customer_id != customer_id or version.sent_at is None:
         raise NotFound(NOT_IN_PORTAL)  # drafts do not exist for the client
-    contact = session.get(CustomerContact, contact_id) if isinstance(contact_id, int) else None
-    if contact is None or contact.customer_id != customer_id:
-        raise NotFound(NOT_IN_PORTAL)
+    contact = find(session, CustomerContact, contact_id, NOT_IN_PORTAL, customer_id=customer_id)
     if decision not in DECISIONS:
         raise InvalidInput("Choose Approve, Request Revisions or Decline.", "decision")
 

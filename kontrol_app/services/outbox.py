@@ -34,7 +34,7 @@ from kontrol_app.services import files
 from kontrol_app.services.paging import page_window
 from kontrol_app.services.shop import UNNAMED_SHOP, display_name, shop_info, ShopInfo
 from kontrol_app.services.emails import render
-from kontrol_app.services.errors import NotAllowed, NotFound
+from kontrol_app.services.errors import NotAllowed, find
 from kontrol_app.services.permissions import is_owner
 from kontrol_app.services.staff import StaffPrincipal
 from kontrol_app.services.validation import has_line_break, one_line
@@ -462,10 +462,7 @@ def list_outbox(session: Session, actor: StaffPrincipal, *, page: int = 1, page_
 
 
 def _row(session: Session, email_id: int) -> OutboxEmail:
-    row = session.get(OutboxEmail, email_id)
-    if row is None:
-        raise NotFound("That email is not in the outbox.")
-    return row
+    return find(session, OutboxEmail, email_id, "That email is not in the outbox.")
 
 
 def get_email(session: Session, actor: StaffPrincipal, email_id: int) -> OutboxEmailView:

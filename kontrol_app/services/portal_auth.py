@@ -22,7 +22,7 @@ from kontrol_app.models import (
     utcnow,
 )
 from kontrol_app.services import outbox
-from kontrol_app.services.errors import InvalidInput, NotFound, Throttled
+from kontrol_app.services.errors import InvalidInput, Throttled, found
 from kontrol_app.services.portal_links import customer_for_link, portal_path, portal_url
 from kontrol_app.services.tokens import claim_ticket, new_token, token_hash
 from kontrol_app.services.validation import clean_email
@@ -60,10 +60,7 @@ def _code_hash(code_id: int, code: str) -> str:
 
 
 def _link_customer(session: Session, link: str) -> Customer:
-    customer = customer_for_link(session, link)
-    if customer is None:
-        raise NotFound(LINK_NOT_VALID)
-    return customer
+    return found(customer_for_link(session, link), LINK_NOT_VALID)
 
 
 def _one_request_at_a_time(session: Session, customer_id: int) -> None:

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from kontrol_app.models import Customer, CustomerContact, EmailKind, PortalSignInCode, SignInTicket, utcnow
 from kontrol_app.services import outbox
-from kontrol_app.services.errors import InvalidInput, NotFound
+from kontrol_app.services.errors import InvalidInput, find
 from kontrol_app.services.staff import StaffPrincipal
 from kontrol_app.services.tokens import token_hash
 from kontrol_app.services.validation import clean_text
@@ -58,10 +58,7 @@ def customer_for_link(session: Session, link: str) -> Customer | None:
 
 
 def _customer(session: Session, customer_id: int) -> Customer:
-    customer = session.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound("That customer does not exist.")
-    return customer
+    return find(session, Customer, customer_id, "That customer does not exist.")
 
 
 def regenerate_link(session: Session, actor: StaffPrincipal, customer_id: int) -> str:

@@ -21,7 +21,7 @@ from kontrol_app.models import (
     StaffUser,
     utcnow,
 )
-from kontrol_app.services.errors import NotFound
+from kontrol_app.services.errors import find, found
 from kontrol_app.services.portal_auth import LINK_NOT_VALID
 from kontrol_app.services.portal_links import link_key_hash
 from kontrol_app.services.shop import TIMEZONE_QUERY, display_name, shop_info
@@ -164,9 +164,7 @@ def open_portal(
     session: Session, link: str, client_token: str | None, staff_token: str | None, want_preview: bool
 ) -> PortalOpening:
     """A page load: the shop's branding for a valid link, and who may see it (if anyone)."""
-    row = _viewer_row(session, link, client_token, staff_token, want_preview)
-    if row is None:
-        raise NotFound(LINK_NOT_VALID)
+    row = found(_viewer_row(session, link, client_token, staff_token, want_preview), LINK_NOT_VALID)
     shop = shop_info(session)
     header = PortalHeader(display_name(shop), shop.email if shop else "", shop.logo_path if shop else "")
     return PortalOpening(header, _viewer(row))
@@ -181,9 +179,7 @@ class ContactDetails:
 
 
 def contact_details(session: Session, customer_id: int) -> ContactDetails:
-    customer = session.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound("Not found.")
+    customer = find(session, Customer, customer_id, "Not found.")
     contacts = session.exec(
         select(CustomerContact).where(CustomerContact.customer_id == customer_id).order_by(CustomerContact.id)
     ).all()

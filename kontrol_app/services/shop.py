@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from kontrol_app.models import Shop, StoredFile, utcnow
 from kontrol_app.services import files
-from kontrol_app.services.errors import InvalidInput, NotFound
+from kontrol_app.services.errors import InvalidInput, found
 from kontrol_app.services.money import CURRENCIES
 from kontrol_app.services.permissions import require_owner
 from kontrol_app.services.staff import StaffPrincipal
@@ -115,8 +115,10 @@ def clean_production_days(value: int | str) -> int:
     return value
 
 
-def _require_owner(actor: StaffPrincipal) -> None:
+def _shop_to_change(session: Session, actor: StaffPrincipal) -> Shop:
+    """The shop's row, for the owner only."""
     require_owner(actor, "change shop settings")
+    return found(get_shop(session), "The shop is not set up yet.")
 
 
 def update_shop_info(
@@ -132,10 +134,7 @@ def update_shop_info(
     production_days: int | str | None = None,
 ) -> ShopInfo:
     """Save the form; `production_days` None keeps the current production time."""
-    _require_owner(actor)
-    shop = get_shop(session)
-    if shop is None:
-        raise NotFound("The shop is not set up yet.")
+    shop = _shop_to_change(session, actor)
     # Check every field before changing any, so a refused form leaves the row untouched.
     name = clean_text(name, field="name", label="the shop's name", max_length=120, required=True)
     email = clean_email(email, required=False)
@@ -161,10 +160,7 @@ def save_logo(
 ) -> ShopInfo:
     """Store a new logo (judged by its bytes) and retire the old one; its file goes after the commit."""
     try:
-        _require_owner(actor)
-        shop = get_shop(session)
-        if shop is None:
-            raise NotFound("The shop is not set up yet.")
+        shop = _shop_to_change(session, actor)
         old = session.get(StoredFile, shop.logo_file_id) if shop.logo_file_id else None
         sha256 = upload.sha256 if isinstance(upload, files.Received) else hashlib.sha256(upload).hexdigest()
         if old is not None and old.sha256 == sha256:
@@ -194,10 +190,7 @@ def save_logo(
 
 
 def remove_logo(session: Session, actor: StaffPrincipal, files_dir: Path | None = None) -> ShopInfo:
-    _require_owner(actor)
-    shop = get_shop(session)
-    if shop is None:
-        raise NotFound("The shop is not set up yet.")
+    shop = _shop_to_change(session, actor)
     old = session.get(StoredFile, shop.logo_file_id) if shop.logo_file_id else None
     shop.logo_file_id = None
     session.add(shop)

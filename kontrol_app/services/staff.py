@@ -25,7 +25,7 @@ from kontrol_app.models import (
     StaffUser,
     utcnow,
 )
-from kontrol_app.services.errors import InvalidInput, NotAllowed, NotFound, Throttled
+from kontrol_app.services.errors import InvalidInput, NotAllowed, Throttled, find
 from kontrol_app.services.permissions import require_owner
 from kontrol_app.services.tokens import claim_ticket, new_token, token_hash
 from kontrol_app.services.validation import clean_email, clean_text
@@ -367,9 +367,7 @@ def _end_sessions(session: Session, staff_user_id: int, *, keep_token: str | Non
 def _member(session: Session, actor: StaffPrincipal, staff_user_id: int, action: str) -> StaffUser:
     """Another team member the owner acts on (never the owner themselves)."""
     require_owner(actor, action)
-    user = session.get(StaffUser, staff_user_id)
-    if user is None:
-        raise NotFound("That person is not on the team.")
+    user = find(session, StaffUser, staff_user_id, "That person is not on the team.")
     if user.id == actor.id or user.role == StaffRole.OWNER:
         raise NotAllowed("The owner's own account cannot be changed here.")
     return user

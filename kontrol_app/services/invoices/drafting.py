@@ -24,7 +24,8 @@ from kontrol_app.services import outbox
 from kontrol_app.services.clock import shop_today
 from kontrol_app.services.errors import InvalidInput, NotAllowed
 from kontrol_app.services.invoices.money_rule import balance, due_now, totals
-from kontrol_app.services.invoices.records import _event, _get, _job, _job_title, _lines, _lock, _shop
+from kontrol_app.services.invoices.records import _event, _get, _job_title, _lines, _lock, _shop
+from kontrol_app.services.jobs import get_job
 from kontrol_app.services.money import (
     HUNDRED_PERCENT,
     format_money,
@@ -152,7 +153,7 @@ def _clean(data: InvoiceInput, currency: str) -> tuple[dict, list[InvoiceLine]]:
 def new_invoice_input(session: Session, actor: StaffPrincipal, job_id: int) -> InvoiceInput:
     """A fresh form for the job: its first line from the job, the shop's tax rate, the due
     date from the payment terms."""
-    job = _job(session, job_id)
+    job = get_job(session, job_id)
     shop = _shop(session)
     today = shop_today(shop.timezone)
     return InvoiceInput(
@@ -163,7 +164,7 @@ def new_invoice_input(session: Session, actor: StaffPrincipal, job_id: int) -> I
 
 
 def create_draft(session: Session, actor: StaffPrincipal, job_id: int, data: InvoiceInput) -> int:
-    job = _job(session, job_id)
+    job = get_job(session, job_id)
     shop = _shop(session)
     columns, lines = _clean(data, shop.currency)
     invoice = Invoice(

@@ -12,9 +12,10 @@ from sqlmodel import Session, select
 
 from kontrol_app.models import Customer, Invoice, InvoiceEvent, InvoicePayment, InvoiceStatus
 from kontrol_app.services.clock import shop_time, shop_today, shop_zone
-from kontrol_app.services.invoices.records import _get, _job, _job_title, _lines, _shop
+from kontrol_app.services.invoices.records import _get, _job_title, _lines, _shop
 from kontrol_app.services.invoices.money_rule import OVERDUE, balance, due_now, is_overdue, status_label
 from kontrol_app.services.invoices.payments_and_refunds import METHOD_LABELS
+from kontrol_app.services.jobs import get_job
 from kontrol_app.services.money import format_money, format_percent
 from kontrol_app.services.staff import StaffPrincipal
 
@@ -186,6 +187,6 @@ def invoice_detail(session: Session, actor: StaffPrincipal, invoice_id: int) -> 
 
 
 def job_invoices(session: Session, actor: StaffPrincipal, job_id: int) -> list[InvoiceView]:
-    _job(session, job_id)
+    get_job(session, job_id)
     rows = session.exec(select(Invoice).where(Invoice.job_id == job_id).order_by(Invoice.id.desc())).all()
     return [view(session, row) for row in rows]

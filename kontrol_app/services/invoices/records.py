@@ -1,4 +1,4 @@
-"""Finding what an invoice change works on: the shop, the job, an invoice and its lines, the job's
+"""Finding what an invoice change works on: the shop, an invoice and its lines, the job's
 title; the history line every change writes (`_event`); and the row lock every writer takes
 first (`_lock`: drafting and sending, payments and refunds, services/payments.py and
 services/invoice_reminders.py), so two changes of one invoice happen one after the other."""
@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from kontrol_app.models import Invoice, InvoiceEvent, InvoiceLine, Job, Shop
 from kontrol_app.services import outbox
-from kontrol_app.services.errors import NotAllowed, NotFound
+from kontrol_app.services.errors import NotAllowed, find, found
 from kontrol_app.services.shop import get_shop
 
 
@@ -20,18 +20,11 @@ def _shop(session: Session) -> Shop:
     return shop
 
 
-def _job(session: Session, job_id: int) -> Job:
-    job = session.get(Job, job_id)
-    if job is None:
-        raise NotFound("That job does not exist.")
-    return job
+NO_INVOICE = "That invoice does not exist."
 
 
 def _get(session: Session, invoice_id: int) -> Invoice:
-    invoice = session.get(Invoice, invoice_id)
-    if invoice is None:
-        raise NotFound("That invoice does not exist.")
-    return invoice
+    return find(session, Invoice, invoice_id, NO_INVOICE)
 
 
 def _lines(session: Session, invoice_id: int) -> list[InvoiceLine]:
@@ -40,12 +33,10 @@ def _lines(session: Session, invoice_id: int) -> list[InvoiceLine]:
 
 def _lock(session: Session, invoice_id: int) -> Invoice:
     """The invoice's row, locked until the commit (PostgreSQL; SQLite writers take turns)."""
-    invoice = session.exec(
-        select(Invoice).where(Invoice.id == invoice_id).with_for_update().execution_options(populate_existing=True)
-    ).first()
-    if invoice is None:
-        raise NotFound("That invoice does not exist.")
-    return invoice
+    return found(
+        session.exec(select(Invoice).where(Invoice.id == invoice_id).with_for_update().execution_options(populate_existing=True)).first(),
+        NO_INVOICE,
+    )
 
 
 def _event(session: Session, invoice: Invoice, kind: str, text: str, actor: str) -> None:

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from kontrol_app.models import Message, MessageAttachment, MessageThread, StoredFile
 from kontrol_app.services import files, mockups, outbox
-from kontrol_app.services.errors import InvalidInput, NotAllowed, NotFound
+from kontrol_app.services.errors import InvalidInput, NotAllowed, find
 from kontrol_app.services.messages.limits import (
     ALLOWED,
     FIELD_FILES,
@@ -130,9 +130,7 @@ def _attachment_views(session: Session, message_ids: list[int], *, promotable: b
 def promote_to_mockup(session: Session, actor: StaffPrincipal, attachment_id: int, *, note: str = ""):
     """Make an attachment (PNG, JPEG, WebP or PDF) a new mockup version of the thread's job,
     through services/mockups (its preview made there). Returns the mockups.VersionView."""
-    attachment = session.get(MessageAttachment, attachment_id) if isinstance(attachment_id, int) else None
-    if attachment is None:
-        raise NotFound("That attachment does not exist.")
+    attachment = find(session, MessageAttachment, attachment_id, "That attachment does not exist.")
     message = session.get(Message, attachment.message_id)
     thread = session.get(MessageThread, message.thread_id)
     if thread.job_id is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from kontrol_app.models import MessageThread
-from kontrol_app.services.errors import NotFound
+from kontrol_app.services.errors import found
 from kontrol_app.services.messages.limits import NO_THREAD, NOT_IN_PORTAL
 from kontrol_app.services.messages.views import Viewer
 
@@ -21,15 +21,9 @@ def _lock_thread(session: Session, thread_id: int) -> MessageThread | None:
 
 def _staff_thread(session: Session, thread_id: int) -> MessageThread:
     """The thread, locked for a change."""
-    thread = _lock_thread(session, thread_id)
-    if thread is None:
-        raise NotFound(NO_THREAD)
-    return thread
+    return found(_lock_thread(session, thread_id), NO_THREAD)
 
 
 def _client_thread(session: Session, viewer: Viewer, thread_id: int) -> MessageThread:
     """One of the viewer's customer's threads, locked for a change."""
-    thread = _lock_thread(session, thread_id)
-    if thread is None or thread.customer_id != viewer.customer_id:
-        raise NotFound(NOT_IN_PORTAL)
-    return thread
+    return found(_lock_thread(session, thread_id), NOT_IN_PORTAL, customer_id=viewer.customer_id)

@@ -16,7 +16,7 @@ from sqlmodel import Session, func
 from kontrol_app.db import compiled_once
 from kontrol_app.models import Customer, Job, Message, MessageAttachment, MessageThread, ThreadRead
 from kontrol_app.services.clock import shop_time
-from kontrol_app.services.errors import NotFound, ServiceError
+from kontrol_app.services.errors import ServiceError, found
 from kontrol_app.services.messages.attachments import _attachment_views
 from kontrol_app.services.messages.inbox import _client_unread_messages
 from kontrol_app.services.messages.limits import CLIENT, MESSAGES_SHOWN, NO_THREAD, NOT_IN_PORTAL, SHOP
@@ -170,9 +170,7 @@ def _mark_contact_read(session: Session, thread_id: int, contact_id: int, up_to:
 def _staff_view(session: Session, thread_id: int, before_id: int | None, limit: int) -> tuple[ThreadView, Row | None]:
     """A thread's messages for the staff, and its row when showing them moves the staff's read
     mark (messages the staff have not read; else None: opening it only reads)."""
-    thread = _thread_row(session, thread_id)
-    if thread is None:
-        raise NotFound(NO_THREAD)
+    thread = found(_thread_row(session, thread_id), NO_THREAD)
     view = _thread_view(session, thread, SHOP, before_id=before_id, limit=limit, promotable=True)
     moves = before_id is None and view.messages and view.messages[-1].id > thread.staff_read_message_id
     return view, thread if moves else None
@@ -214,9 +212,7 @@ def _client_view(
     """One of the viewer's customer's threads, how far showing it moves this contact's read
     mark (0: nothing new, an earlier page, or a staff Preview, which marks nothing), and the
     thread's `query` row."""
-    thread = _thread_row(session, thread_id, viewer.contact_id, query)
-    if thread is None or thread.customer_id != viewer.customer_id:
-        raise NotFound(NOT_IN_PORTAL)
+    thread = found(_thread_row(session, thread_id, viewer.contact_id, query), NOT_IN_PORTAL, customer_id=viewer.customer_id)
     view = _thread_view(session, thread, CLIENT, before_id=before_id, limit=limit, promotable=False)
     newest = view.messages[-1].id if before_id is None and view.messages else 0
     # The viewer's contact was checked with its session (the guard's one query).

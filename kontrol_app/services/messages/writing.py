@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from kontrol_app.models import Customer, CustomerContact, Job, Message, MessageAttachment, MessageThread, utcnow
 from kontrol_app.services import outbox
-from kontrol_app.services.errors import InvalidInput, NotAllowed, NotFound
+from kontrol_app.services.errors import InvalidInput, NotAllowed, NotFound, find
 from kontrol_app.services.messages.attachments import Upload, _discard, _store_attachments
 from kontrol_app.services.messages.limits import CLIENT, JOB_NOT_IN_PORTAL, NOT_IN_PORTAL, SHOP
 from kontrol_app.services.messages.locking import _client_thread, _staff_thread
@@ -26,10 +26,7 @@ from kontrol_app.services.staff import StaffPrincipal
 def _writing_contact(session: Session, viewer: Viewer) -> CustomerContact:
     if viewer.contact_id is None:
         raise NotAllowed("Preview can read messages, not write them.")
-    contact = session.get(CustomerContact, viewer.contact_id)
-    if contact is None or contact.customer_id != viewer.customer_id:
-        raise NotFound(NOT_IN_PORTAL)
-    return contact
+    return find(session, CustomerContact, viewer.contact_id, NOT_IN_PORTAL, customer_id=viewer.customer_id)
 
 
 def _contact_name(contact: CustomerContact, customer: Customer) -> str:
@@ -122,14 +119,10 @@ def start_thread_staff(
     """A new thread with a customer (about one of its jobs, or general with a subject) and its
     first message; the customer's contacts are emailed. Returns the thread's id."""
     try:
-        customer = session.get(Customer, customer_id) if isinstance(customer_id, int) else None
-        if customer is None:
-            raise NotFound("That customer does not exist.")
+        customer = find(session, Customer, customer_id, "That customer does not exist.")
         job = None
         if job_id is not None:
-            job = session.get(Job, job_id) if isinstance(job_id, int) else None
-            if job is None or job.customer_id != customer.id:
-                raise NotFound("That job is not one of this customer's.")
+            job = find(session, Job, job_id, "That job is not one of this customer's.", customer_id=customer.id)
         subject = _clean_subject(subject, required=job is None)
         clean_body(body)  # refuse a bad body before the thread exists
     except Exception:
@@ -177,9 +170,7 @@ def start_thread_client(
         customer = session.get(Customer, viewer.customer_id)
         job = None
         if job_id is not None:
-            job = session.get(Job, job_id) if isinstance(job_id, int) else None
-            if job is None or job.customer_id != viewer.customer_id:
-                raise NotFound(JOB_NOT_IN_PORTAL)
+            job = find(session, Job, job_id, JOB_NOT_IN_PORTAL, customer_id=viewer.customer_id)
         subject = _clean_subject(subject, required=job is None)
         clean_body(body)
     except Exception:

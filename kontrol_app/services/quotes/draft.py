@@ -15,13 +15,14 @@ from sqlmodel import Session, select
 
 from kontrol_app.models import CustomerContact, QuoteDraft, StoredFile, utcnow
 from kontrol_app.services import files
-from kontrol_app.services.errors import InvalidInput, NotAllowed, NotFound
+from kontrol_app.services.errors import InvalidInput, NotAllowed, find
 from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.services.quotes.artwork import ARTWORK_KIND, ArtworkFile, _artwork_file, _drop_unused_uploads
 from kontrol_app.services.quotes.steps import MAX_FILES, REVIEW_STEP, STEPS, StepCheck, _file_ids, check_step
 
 MAX_DRAFT_CHARS = 50_000  # the JSON of one draft: far above anything typed, far below abuse
 PREVIEW = "Preview is read-only: sign in as the client to request a quote."
+NO_CONTACT = "That contact does not exist."
 
 
 @dataclass(frozen=True)
@@ -65,9 +66,7 @@ def save_draft(session: Session, viewer: PortalViewer, step: int, data: dict, *,
         raise InvalidInput("There is no such step.", "step")
     if not isinstance(data, dict):
         raise InvalidInput("The form could not be read — reload the page.", "step")
-    contact = session.get(CustomerContact, viewer.contact_id)
-    if contact is None or contact.customer_id != viewer.customer_id:  # never write across customers
-        raise NotFound("That contact does not exist.")
+    find(session, CustomerContact, viewer.contact_id, NO_CONTACT, customer_id=viewer.customer_id)  # never write across customers
     check = check_step(session, viewer.customer_id, step, data)
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     # Two tabs may start the same contact's draft at once: the unique contact makes one row.

@@ -12,7 +12,7 @@ from sqlmodel import Session, func, select
 
 from kontrol_app.models import Customer, CustomerContact, Decoration, EmailKind, MessageThread, QuoteRequest, QuoteRequestFile, utcnow
 from kontrol_app.services import job_files, messages, outbox
-from kontrol_app.services.errors import Conflict, InvalidInput, NotFound
+from kontrol_app.services.errors import Conflict, InvalidInput, NotFound, find
 from kontrol_app.services.jobs import JobInput, create_job
 from kontrol_app.services.paging import page_window
 from kontrol_app.services.portal_links import portal_url
@@ -70,10 +70,7 @@ def list_requests(session: Session, actor: StaffPrincipal, search: str = "", pag
 
 
 def _request(session: Session, request_id: int) -> QuoteRequest:
-    request = session.get(QuoteRequest, request_id) if isinstance(request_id, int) else None
-    if request is None:
-        raise NotFound(NOT_FOUND)
-    return request
+    return find(session, QuoteRequest, request_id, NOT_FOUND)
 
 
 def request_detail(session: Session, actor: StaffPrincipal, request_id: int) -> QuoteRequestDetail:

@@ -17,12 +17,12 @@ from sqlmodel import Session, select
 
 from kontrol_app.models import Customer, CustomerContact, EmailKind, QuoteDraft, QuoteRequest, QuoteRequestFile, Shop
 from kontrol_app.services import notifications, outbox
-from kontrol_app.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from kontrol_app.services.errors import Conflict, InvalidInput, NotAllowed, find
 from kontrol_app.services.money import format_money
 from kontrol_app.services.portal_links import portal_url
 from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.services.quotes.choices import DECORATIONS, DELIVERY, ITEM_TYPES, PLACEMENTS
-from kontrol_app.services.quotes.draft import _client, _decode, _draft_row
+from kontrol_app.services.quotes.draft import NO_CONTACT, _client, _decode, _draft_row
 from kontrol_app.services.quotes.steps import STEPS, check_step
 from kontrol_app.services.shop import get_shop
 
@@ -91,10 +91,8 @@ def submit(session: Session, viewer: PortalViewer) -> str:
     # Claim the draft first: a second submit of the same draft waits here, then finds it gone.
     if session.exec(delete(QuoteDraft).where(QuoteDraft.id == row.id)).rowcount != 1:
         raise Conflict(NO_DRAFT)
-    contact = session.get(CustomerContact, contact_id)
-    customer = session.get(Customer, viewer.customer_id)
-    if contact is None or customer is None or contact.customer_id != customer.id:
-        raise NotFound("That contact does not exist.")
+    contact = find(session, CustomerContact, contact_id, NO_CONTACT, customer_id=viewer.customer_id)
+    customer = find(session, Customer, viewer.customer_id, NO_CONTACT)
     number = _allocate_number(session)
     request = QuoteRequest(
         number=number,
