@@ -21,7 +21,7 @@ from kontrol_app.models import (
     StaffUser,
     utcnow,
 )
-from kontrol_app.services.errors import find, found
+from kontrol_app.services.errors import NotAllowed, find, found
 from kontrol_app.services.portal_auth import LINK_NOT_VALID
 from kontrol_app.services.portal_links import link_key_hash
 from kontrol_app.services.shop import TIMEZONE_QUERY, display_name, shop_info
@@ -168,6 +168,21 @@ def open_portal(
     shop = shop_info(session)
     header = PortalHeader(display_name(shop), shop.email if shop else "", shop.logo_path if shop else "")
     return PortalOpening(header, _viewer(row))
+
+
+SIGN_IN_AGAIN = "Sign in again to make changes."
+
+
+def writing_contact(session: Session, viewer: Any, preview_refusal: str) -> CustomerContact:
+    """The signed-in contact a change in the portal is made as (a draft, a message, the brand
+    kit). A staff Preview has none and is refused in the area's own words (`preview_refusal`);
+    a contact that is not one of the viewer's customer's (gone since, or forged) never writes."""
+    if getattr(viewer, "preview", False) or viewer.contact_id is None:
+        raise NotAllowed(preview_refusal)
+    contact = session.get(CustomerContact, viewer.contact_id)
+    if contact is None or contact.customer_id != viewer.customer_id:
+        raise NotAllowed(SIGN_IN_AGAIN)
+    return contact
 
 
 @dataclass(frozen=True)

@@ -497,8 +497,11 @@ def test_foreign_thread_message_and_file_ids_are_not_found_and_change_nothing(se
     with pytest.raises(NotFound, match="That job is not in your portal."):
         messages.start_thread_client(session, sarah, "hi", job_id=world["other_job"])
     # Someone else's contact id in the session is refused too.
-    with pytest.raises(NotFound):
-        messages.post_client(session, PortalPrincipal(world["customer"], world["pat"], "x", "x"), theirs, "hi")
+    forged = PortalPrincipal(world["customer"], world["pat"], "x", "x")
+    with pytest.raises(NotAllowed, match="^Sign in again to make changes.$"):
+        messages.post_client(session, forged, theirs, "hi")
+    with pytest.raises(NotAllowed, match="^Sign in again to make changes.$"):
+        messages.start_thread_client(session, forged, "hi", subject="Hijack")
     session.rollback()
     assert (count(session, Message), count(session, ThreadRead), count(session, MessageThread)) == before
     assert messages.client_threads(session, sarah).total == 0

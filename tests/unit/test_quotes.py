@@ -261,8 +261,10 @@ def test_the_client_sees_only_their_customers_requests(session, world):
     assert [r.number for r in quotes.portal_requests(session, world["jo"])] == ["QR-0002"]
     # A draft can name only this customer's files; a viewer pointing at a foreign contact writes nothing.
     forged = PortalViewer(world["customer"], "Smith", "Jo", "jo@jones.example", False, world["jo"].contact_id)
-    with pytest.raises(NotFound):
+    with pytest.raises(NotAllowed, match="Sign in again"):
         quotes.save_draft(session, forged, 1, WHAT)
+    with pytest.raises(NotAllowed, match="Sign in again"):
+        quotes.upload_artwork(session, forged, png(), "logo.png")
     session.rollback()
     assert count(session, QuoteDraft) == 0
 

@@ -11,22 +11,21 @@ from sqlmodel import Session
 
 from kontrol_app.models import Customer, CustomerContact, Job, Message, MessageAttachment, MessageThread, utcnow
 from kontrol_app.services import outbox
-from kontrol_app.services.errors import InvalidInput, NotAllowed, NotFound, find
+from kontrol_app.services.errors import InvalidInput, NotFound, find
 from kontrol_app.services.messages.attachments import Upload, _discard, _store_attachments
-from kontrol_app.services.messages.limits import CLIENT, JOB_NOT_IN_PORTAL, NOT_IN_PORTAL, SHOP
+from kontrol_app.services.messages.limits import CLIENT, JOB_NOT_IN_PORTAL, SHOP
 from kontrol_app.services.messages.locking import _client_thread, _staff_thread
 from kontrol_app.services.messages.notices import _notice
 from kontrol_app.services.messages.reading import _columns, _mark_contact_read, _message_views
 from kontrol_app.services.messages.text import _clean_subject, clean_body
 from kontrol_app.services.messages.views import MessageView, Viewer
+from kontrol_app.services.portal_view import writing_contact
 from kontrol_app.services.shop import shop_timezone
 from kontrol_app.services.staff import StaffPrincipal
 
 
 def _writing_contact(session: Session, viewer: Viewer) -> CustomerContact:
-    if viewer.contact_id is None:
-        raise NotAllowed("Preview can read messages, not write them.")
-    return find(session, CustomerContact, viewer.contact_id, NOT_IN_PORTAL, customer_id=viewer.customer_id)
+    return writing_contact(session, viewer, "Preview can read messages, not write them.")
 
 
 def _contact_name(contact: CustomerContact, customer: Customer) -> str:

@@ -13,28 +13,21 @@ from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from kontrol_app.models import CustomerContact, QuoteDraft, StoredFile, utcnow
+from kontrol_app.models import QuoteDraft, StoredFile, utcnow
 from kontrol_app.services import files
-from kontrol_app.services.errors import InvalidInput, NotAllowed, find
-from kontrol_app.services.portal_view import PortalViewer
+from kontrol_app.services.errors import InvalidInput
+from kontrol_app.services.portal_view import PortalViewer, writing_contact
 from kontrol_app.services.quotes.artwork import ARTWORK_KIND, ArtworkFile, _artwork_file, _drop_unused_uploads
 from kontrol_app.services.quotes.steps import MAX_FILES, REVIEW_STEP, STEPS, StepCheck, _file_ids, check_step
 
 MAX_DRAFT_CHARS = 50_000  # the JSON of one draft: far above anything typed, far below abuse
 PREVIEW = "Preview is read-only: sign in as the client to request a quote."
-NO_CONTACT = "That contact does not exist."
 
 
 @dataclass(frozen=True)
 class Draft:
     step: int  # 1-3, or 4 for the review
     data: dict[str, dict]  # "what", "artwork", "timing": as typed
-
-
-def _client(viewer: PortalViewer) -> int:
-    if viewer.preview or viewer.contact_id is None:
-        raise NotAllowed(PREVIEW)
-    return viewer.contact_id
 
 
 def _decode(text: str) -> dict[str, dict]:
@@ -61,12 +54,11 @@ def load_draft(session: Session, viewer: PortalViewer) -> Draft:
 def save_draft(session: Session, viewer: PortalViewer, step: int, data: dict, *, go_to: int | None = None) -> StepCheck:
     """Keep what was typed on `step` (valid or not) and say what is wrong with it. With
     `go_to`, the draft moves there: backwards always, forwards only when this step is valid."""
-    _client(viewer)
+    writing_contact(session, viewer, PREVIEW)  # never write across customers
     if step not in (1, 2, 3):
         raise InvalidInput("There is no such step.", "step")
     if not isinstance(data, dict):
         raise InvalidInput("The form could not be read — reload the page.", "step")
-    find(session, CustomerContact, viewer.contact_id, NO_CONTACT, customer_id=viewer.customer_id)  # never write across customers
     check = check_step(session, viewer.customer_id, step, data)
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     # Two tabs may start the same contact's draft at once: the unique contact makes one row.
@@ -99,7 +91,7 @@ def save_draft(session: Session, viewer: PortalViewer, step: int, data: dict, *,
 def upload_artwork(session: Session, viewer: PortalViewer, source: Any, name: str = "") -> StoredFile:
     """Keep one artwork file for the contact's request (images, PDF, AI, EPS, SVG, PSD, ZIP);
     its id goes into the draft's `file_ids`. A refused file raises InvalidInput (field "files")."""
-    contact_id = _client(viewer)
+    contact_id = writing_contact(session, viewer, PREVIEW).id
     return files.store(
         session,
         source,
@@ -114,7 +106,7 @@ def upload_artwork(session: Session, viewer: PortalViewer, source: Any, name: st
 
 def start_over(session: Session, viewer: PortalViewer) -> None:
     """Clear the contact's draft (the one at a time), and the files uploaded for it alone."""
-    contact_id = _client(viewer)
+    contact_id = writing_contact(session, viewer, PREVIEW).id
     row = _draft_row(session, viewer)
     session.exec(delete(QuoteDraft).where(QuoteDraft.contact_id == contact_id))
     if row is not None:

@@ -11,12 +11,12 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
-from kontrol_app.models import ApprovalRecord, CustomerContact, Job, JobStatus, MockupVersion, QuoteDraft, QuoteRequest, StoredFile, utcnow
+from kontrol_app.models import ApprovalRecord, Job, JobStatus, MockupVersion, QuoteDraft, QuoteRequest, StoredFile, utcnow
 from kontrol_app.services.errors import Conflict, find
-from kontrol_app.services.portal_view import PortalViewer
+from kontrol_app.services.portal_view import PortalViewer, writing_contact
 from kontrol_app.services.quotes.artwork import _drop_unused_uploads
 from kontrol_app.services.quotes.choices import DECORATIONS, DELIVERY, ITEM_TYPES, JOB_DECORATION, ONE_SIZE, PLACEMENTS, SIZE_MODES
-from kontrol_app.services.quotes.draft import NO_CONTACT, _client, _decode, _draft_row
+from kontrol_app.services.quotes.draft import PREVIEW, _decode, _draft_row
 from kontrol_app.services.quotes.steps import _file_ids
 
 REORDER_STATUSES = frozenset({JobStatus.SHIPPED.value, JobStatus.COMPLETED.value})
@@ -74,11 +74,10 @@ def start_reorder(session: Session, viewer: PortalViewer, job_id: int) -> None:
     customer: item, garment, colour, quantities (by size when the job came from a quote request,
     whose decoration, placements and notes come along too), the approved artwork, and
     "Reorder of <job title>". The draft opens at step 1. Another customer's job: not found."""
-    _client(viewer)
+    writing_contact(session, viewer, PREVIEW)
     job = find(session, Job, job_id, NO_ORDER, customer_id=viewer.customer_id)
     if job.status not in REORDER_STATUSES:
         raise Conflict("Only a shipped or completed order can be reordered.")
-    find(session, CustomerContact, viewer.contact_id, NO_CONTACT, customer_id=viewer.customer_id)
     request = session.exec(
         select(QuoteRequest).where(QuoteRequest.job_id == job.id, QuoteRequest.customer_id == viewer.customer_id).order_by(QuoteRequest.id.desc())
     ).first()

@@ -15,14 +15,14 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
-from kontrol_app.models import Customer, CustomerContact, EmailKind, QuoteDraft, QuoteRequest, QuoteRequestFile, Shop
+from kontrol_app.models import Customer, EmailKind, QuoteDraft, QuoteRequest, QuoteRequestFile, Shop
 from kontrol_app.services import notifications, outbox
 from kontrol_app.services.errors import Conflict, InvalidInput, NotAllowed, find
 from kontrol_app.services.money import format_money
 from kontrol_app.services.portal_links import portal_url
-from kontrol_app.services.portal_view import PortalViewer
+from kontrol_app.services.portal_view import SIGN_IN_AGAIN, PortalViewer, writing_contact
 from kontrol_app.services.quotes.choices import DECORATIONS, DELIVERY, ITEM_TYPES, PLACEMENTS
-from kontrol_app.services.quotes.draft import NO_CONTACT, _client, _decode, _draft_row
+from kontrol_app.services.quotes.draft import PREVIEW, _decode, _draft_row
 from kontrol_app.services.quotes.steps import STEPS, check_step
 from kontrol_app.services.shop import get_shop
 
@@ -76,7 +76,7 @@ def submit(session: Session, viewer: PortalViewer) -> str:
     """Turn the contact's draft into a quote request; returns its number (QR-0001). The draft
     goes in the same transaction, so a double click submits once (the second finds no draft).
     Raises InvalidInput (field = the first wrong field) when a step is not valid; nothing changes."""
-    contact_id = _client(viewer)
+    contact = writing_contact(session, viewer, PREVIEW)
     row = _draft_row(session, viewer)
     if row is None:
         raise Conflict(NO_DRAFT)
@@ -91,8 +91,7 @@ def submit(session: Session, viewer: PortalViewer) -> str:
     # Claim the draft first: a second submit of the same draft waits here, then finds it gone.
     if session.exec(delete(QuoteDraft).where(QuoteDraft.id == row.id)).rowcount != 1:
         raise Conflict(NO_DRAFT)
-    contact = find(session, CustomerContact, contact_id, NO_CONTACT, customer_id=viewer.customer_id)
-    customer = find(session, Customer, viewer.customer_id, NO_CONTACT)
+    customer = find(session, Customer, viewer.customer_id, SIGN_IN_AGAIN)
     number = _allocate_number(session)
     request = QuoteRequest(
         number=number,
