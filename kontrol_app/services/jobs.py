@@ -147,7 +147,7 @@ def change_status(
 
 
 # Art Approved and In Production need the current artwork approved: by the client in the
-# portal, or an offline approval staff record (services/mockups.py records it, then moves).
+# portal, or an offline approval staff record (services/mockups/ records it, then moves).
 APPROVAL_GATED = frozenset({JobStatus.ART_APPROVED, JobStatus.IN_PRODUCTION})
 APPROVAL_GATE = "The current artwork isn't approved yet. Send it for approval, or record an offline approval."
 
