@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from kontrol_app.models import Customer, CustomerContact, EmailKind, Job, JobStatus, JobStatusChange, StatusAutomation, utcnow
+from kontrol_app.models import Customer, EmailKind, Job, JobStatus, JobStatusChange, StatusAutomation, utcnow
 from kontrol_app.services.shop import display_name, shop_info
 from kontrol_app.services import outbox
 from kontrol_app.services.errors import InvalidInput
@@ -140,9 +140,7 @@ def queue_status_emails(session: Session, job: Job, change: JobStatusChange) -> 
     if rule is None or not rule.enabled:
         return 0
     customer = session.get(Customer, job.customer_id)
-    contacts = session.exec(
-        select(CustomerContact).where(CustomerContact.customer_id == job.customer_id, CustomerContact.email.is_not(None))
-    ).all()
+    contacts = outbox.contacts_to_email(session, job.customer_id)
     shop = shop_info(session)
     link = portal_url(customer)
     track = tracking_url(job.tracking_carrier, job.tracking_number)

@@ -22,7 +22,7 @@ from datetime import date, datetime
 from sqlmodel import Session, select
 
 from kontrol_app.models import EmailKind, Invoice, InvoiceEvent, InvoiceStatus
-from kontrol_app.services import invoices
+from kontrol_app.services import invoices, outbox
 from kontrol_app.services.clock import shop_today
 from kontrol_app.services.errors import InvalidInput, NotAllowed
 from kontrol_app.services.invoices.records import _job_title, _lock
@@ -154,7 +154,7 @@ def send_due_invoice_reminders(session: Session, now: datetime) -> int:
             "invoice_url": invoices.invoice_portal_url(session, invoice),
         }
         this_invoice = 0
-        for contact in invoices.contacts_to_email(session, invoice.customer_id):
+        for contact in outbox.contacts_to_email(session, invoice.customer_id):
             key = f"invoice-reminder:{invoice.id}:{offset}:{contact.id}"
             this_invoice += _queue_once(session, contact.email, data, key, EmailKind.INVOICE_REMINDER)
         if this_invoice:

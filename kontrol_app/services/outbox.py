@@ -29,7 +29,7 @@ from sqlalchemy import or_, update
 from sqlmodel import Session, func, select
 
 from kontrol_app.db import session_scope
-from kontrol_app.models import EmailKind, EmailStatus, OutboxEmail, StoredFile, utcnow
+from kontrol_app.models import CustomerContact, EmailKind, EmailStatus, OutboxEmail, StoredFile, utcnow
 from kontrol_app.services import files
 from kontrol_app.services.paging import page_window
 from kontrol_app.services.shop import UNNAMED_SHOP, display_name, shop_info, ShopInfo
@@ -74,6 +74,17 @@ def clip(text: str, limit: int) -> str:
 def clean_subject(subject: str) -> str:
     """A subject that fits its column and is one header line (names may contain anything)."""
     return clip(one_line(subject), SUBJECT_MAX)
+
+
+def contacts_to_email(session: Session, customer_id: int) -> list[CustomerContact]:
+    """Who a customer's emails go to: each of its contacts with an email address, oldest first."""
+    return list(
+        session.exec(
+            select(CustomerContact)
+            .where(CustomerContact.customer_id == customer_id, CustomerContact.email.is_not(None), CustomerContact.email != "")
+            .order_by(CustomerContact.id)
+        ).all()
+    )
 
 
 def _store_attachment(session: Session, name: str, data: bytes) -> StoredFile:

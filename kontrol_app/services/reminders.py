@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from kontrol_app.models import Customer, CustomerContact, EmailKind, Job, MockupVersion, Shop
+from kontrol_app.models import Customer, EmailKind, Job, MockupVersion, Shop
 from kontrol_app.services import approve_by, outbox
 from kontrol_app.services.errors import InvalidInput
 from kontrol_app.services.permissions import require_owner
@@ -110,11 +110,7 @@ def send_due_reminders(session: Session, now: datetime) -> int:
         if n < 1:
             continue
         customer = session.get(Customer, job.customer_id)
-        contacts = session.exec(
-            select(CustomerContact)
-            .where(CustomerContact.customer_id == job.customer_id, CustomerContact.email.is_not(None), CustomerContact.email != "")
-            .order_by(CustomerContact.id)
-        ).all()
+        contacts = outbox.contacts_to_email(session, job.customer_id)
         data: dict[str, object] = {
             "job_title": job.title,
             "version_label": f"v{version.number}",

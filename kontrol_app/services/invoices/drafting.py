@@ -12,7 +12,6 @@ from sqlmodel import Session, select
 
 from kontrol_app.models import (
     Customer,
-    CustomerContact,
     EmailKind,
     Invoice,
     InvoiceLine,
@@ -238,16 +237,6 @@ def _allocate_number(session: Session) -> str:
             return number
 
 
-def contacts_to_email(session: Session, customer_id: int) -> list[CustomerContact]:
-    return list(
-        session.exec(
-            select(CustomerContact)
-            .where(CustomerContact.customer_id == customer_id, CustomerContact.email.is_not(None), CustomerContact.email != "")
-            .order_by(CustomerContact.id)
-        ).all()
-    )
-
-
 def invoice_portal_url(session: Session, invoice: Invoice) -> str:
     customer = session.get(Customer, invoice.customer_id)
     return f"{portal_url(customer)}?invoice={invoice.id}"
@@ -265,7 +254,7 @@ def send_invoice(
         raise NotAllowed("A void invoice cannot be sent.")
     if invoice.total_cents <= 0 and invoice.status == InvoiceStatus.DRAFT:
         raise InvalidInput("The invoice total is zero: add a price before sending it.", "lines")
-    if email_client and not contacts_to_email(session, invoice.customer_id):
+    if email_client and not outbox.contacts_to_email(session, invoice.customer_id):
         raise NotAllowed("This customer has no email address: add one on the customer page to send the invoice.")
     first_send = invoice.status == InvoiceStatus.DRAFT
     if expected_version is not None:
@@ -306,7 +295,7 @@ def queue_invoice_email(session: Session, invoice: Invoice, *, resend: bool = Fa
         data["deposit"] = format_money(amount, invoice.currency)
     queued = 0
     stamp = utcnow().isoformat() if resend else "first"
-    for contact in contacts_to_email(session, invoice.customer_id):
+    for contact in outbox.contacts_to_email(session, invoice.customer_id):
         email = outbox.queue_email(
             session, kind=EmailKind.INVOICE_SENT, to=contact.email, data=data,
             dedupe_key=f"invoice:{invoice.id}:{contact.id}:{stamp}", attachment=(f"{invoice.number}.pdf", pdf),

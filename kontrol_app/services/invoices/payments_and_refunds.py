@@ -14,7 +14,7 @@ from kontrol_app.models import EmailKind, Invoice, InvoicePayment, InvoiceStatus
 from kontrol_app.services import outbox
 from kontrol_app.services.clock import shop_today
 from kontrol_app.services.errors import InvalidInput, NotAllowed
-from kontrol_app.services.invoices.drafting import contacts_to_email, invoice_portal_url
+from kontrol_app.services.invoices.drafting import invoice_portal_url
 from kontrol_app.services.invoices.records import _event, _lock, _shop
 from kontrol_app.services.invoices.money_rule import balance
 from kontrol_app.services.money import format_money, parse_amount
@@ -87,7 +87,7 @@ def apply_payment(
         "paid_in_full": invoice.status == InvoiceStatus.PAID,
         "invoice_url": invoice_portal_url(session, invoice),
     }
-    for contact in contacts_to_email(session, invoice.customer_id) if email_client else []:
+    for contact in outbox.contacts_to_email(session, invoice.customer_id) if email_client else []:
         outbox.queue_email(
             session, kind=EmailKind.PAYMENT_RECEIPT, to=contact.email, data=data,
             dedupe_key=f"receipt:{payment.id}:{contact.id}",

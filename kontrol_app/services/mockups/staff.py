@@ -4,12 +4,11 @@ offline, and what the staff's Mockups tab shows (`job_mockups`)."""
 from __future__ import annotations
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from kontrol_app.models import (
     ApprovalRecord,
     Customer,
-    CustomerContact,
     EmailKind,
     JobStatus,
     MockupVersion,
@@ -81,11 +80,7 @@ def send_for_approval(session: Session, actor: StaffPrincipal, version_id: int, 
         note=f"{label} sent for approval",
     )
     customer = session.get(Customer, job.customer_id)
-    contacts = session.exec(
-        select(CustomerContact)
-        .where(CustomerContact.customer_id == job.customer_id, CustomerContact.email.is_not(None), CustomerContact.email != "")
-        .order_by(CustomerContact.id)
-    ).all()
+    contacts = outbox.contacts_to_email(session, job.customer_id)
     preview = session.get(StoredFile, version.preview_file_id) if version.preview_file_id else None
     data = {
         "job_title": job.title,
