@@ -22,7 +22,6 @@ from kontrol_app.services.clock import shop_zone
 from kontrol_app.services.errors import NotFound
 from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.services.shop import shop_timezone
-from kontrol_app.services.stamps import customer_rows_stamp
 from kontrol_app.services.tracking import CARRIER_LABELS, tracking_url
 from kontrol_app.services.validation import browser_int
 
@@ -186,12 +185,3 @@ def opening(session: Session, viewer: PortalViewer, job_id: Any) -> Opening:
         return Opening(job, mockups.portal_proof(session, viewer.customer_id, job_id) if proof_sent else None)
     except NotFound:
         return Opening(None, None)
-
-
-# Built once (Core, no ORM objects); the open portal's poll reads the same stamp (portal_live).
-_STAMP_QUERY = customer_rows_stamp(Job, bindparam("customer_id"))
-
-
-def orders_stamp(session: Session, customer_id: int) -> str:
-    """Changes whenever any of the customer's jobs changes."""
-    return session.connection().execute(_STAMP_QUERY, {"customer_id": customer_id}).scalar_one()

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Row, Select, and_, bindparam, true
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from kontrol_app.db import compiled_once
 from kontrol_app.models import (
@@ -21,7 +21,7 @@ from kontrol_app.models import (
     StaffUser,
     utcnow,
 )
-from kontrol_app.services.errors import NotAllowed, find, found
+from kontrol_app.services.errors import NotAllowed, found
 from kontrol_app.services.portal_auth import LINK_NOT_VALID
 from kontrol_app.services.portal_links import link_key_hash
 from kontrol_app.services.shop import TIMEZONE_QUERY, display_name, shop_info
@@ -183,21 +183,3 @@ def writing_contact(session: Session, viewer: Any, preview_refusal: str) -> Cust
     if contact is None or contact.customer_id != viewer.customer_id:
         raise NotAllowed(SIGN_IN_AGAIN)
     return contact
-
-
-@dataclass(frozen=True)
-class ContactDetails:
-    customer_name: str
-    phone: str
-    address: str
-    contacts: list[tuple[str, str]]
-
-
-def contact_details(session: Session, customer_id: int) -> ContactDetails:
-    customer = find(session, Customer, customer_id, "Not found.")
-    contacts = session.exec(
-        select(CustomerContact).where(CustomerContact.customer_id == customer_id).order_by(CustomerContact.id)
-    ).all()
-    return ContactDetails(
-        customer.name, customer.phone, customer.address, [(c.name, c.email) for c in contacts if c.email]
-    )

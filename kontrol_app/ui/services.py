@@ -13,7 +13,6 @@ from kontrol_app import data_version
 from kontrol_app.api.addresses import client_address
 from kontrol_app.api.cookies import PORTAL_COOKIE, STAFF_COOKIE, read_cookie
 from kontrol_app.db import get_engine, read_scope, session_scope
-from kontrol_app.services import portal_auth
 from kontrol_app.services import staff as staff_service
 from kontrol_app.services.staff import StaffPrincipal
 
@@ -78,11 +77,6 @@ async def current_staff(state: rx.State) -> StaffPrincipal | None:
 
 def portal_token(state: rx.State) -> str | None:
     return read_cookie(state.router.headers.cookie, PORTAL_COOKIE)
-
-
-async def current_client(state: rx.State) -> portal_auth.PortalPrincipal | None:
-    """The signed-in client contact for this browser (any customer; callers check which)."""
-    return await call(portal_auth.principal_for_token, portal_token(state))
 
 
 def client_ip(state: rx.State) -> str:

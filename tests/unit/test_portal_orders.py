@@ -10,8 +10,9 @@ from sqlmodel import Session, select
 
 from kontrol_app import db
 from kontrol_app.models import Carrier, Job, JobStatus, JobStatusChange, Shop
-from kontrol_app.services import customers, jobs, portal_orders, staff, statuses
+from kontrol_app.services import customers, jobs, portal_live, portal_orders, staff, statuses
 from kontrol_app.services.errors import NotFound
+from kontrol_app.services.portal_view import PortalViewer
 from tests.factories import make_customer, make_job
 from tests.helpers.sql import statements
 
@@ -194,11 +195,12 @@ def test_customer_order_of_another_customer_is_not_found(session, owner, two_cus
 
 def test_orders_stamp_changes_when_a_job_changes(session, owner, two_customers):
     a, b = two_customers
-    stamps = [portal_orders.orders_stamp(session, a)]
+    viewer = PortalViewer(a, "A", "Client", "client@a.example", False)
+    stamps = [portal_live.stamps(session, viewer)[portal_live.ORDERS]]
 
     def changed() -> bool:
         session.commit()
-        stamp = portal_orders.orders_stamp(session, a)
+        stamp = portal_live.stamps(session, viewer)[portal_live.ORDERS]
         fresh = stamp not in stamps
         stamps.append(stamp)
         return fresh

@@ -86,7 +86,6 @@ from kontrol_app.services.invoices.portal import (
     portal_cards,
     portal_detail,
     portal_invoice,
-    portal_stamp,
 )
 
 __all__ = [
@@ -131,7 +130,6 @@ __all__ = [
     "portal_cards",
     "portal_detail",
     "portal_invoice",
-    "portal_stamp",
     "queue_invoice_email",
     "record_payment",
     "record_refund",

@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from kontrol_app.models import Invoice, InvoiceStatus, Job
@@ -17,7 +16,6 @@ from kontrol_app.services.invoices.records import _shop
 from kontrol_app.services.invoices.money_rule import OPEN, balance, due_now, is_overdue, status_label
 from kontrol_app.services.invoices.reading import InvoiceView, _day, view
 from kontrol_app.services.money import format_money
-from kontrol_app.services.stamps import customer_rows_stamp
 
 
 def portal_invoice(session: Session, customer_id: int, invoice_id: int) -> Invoice:
@@ -111,12 +109,3 @@ def portal_cards(session: Session, customer_id: int) -> list[PortalInvoice]:
             )
         )
     return cards
-
-
-# Built once (Core): every open portal runs it every few seconds.
-_PORTAL_STAMP = customer_rows_stamp(Invoice, bindparam("customer_id"))  # the open portal's poll reads it too
-
-
-def portal_stamp(session: Session, customer_id: int) -> str:
-    """Changes whenever any of the customer's invoices changes."""
-    return session.connection().execute(_PORTAL_STAMP, {"customer_id": customer_id}).scalar_one()

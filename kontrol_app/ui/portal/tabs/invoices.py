@@ -13,7 +13,7 @@ from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.ui.components.empty import empty_state
 from kontrol_app.ui.components.invoice_view import invoice_totals, line_rows, total_rows
 from kontrol_app.ui.portal.live import watch
-from kontrol_app.ui.portal.session import PortalSession, portal_event, ui_event
+from kontrol_app.ui.portal.session import PortalSession, portal_event
 from kontrol_app.ui.portal.tabs.nav import PortalTabs, Tab
 from kontrol_app.ui.services import call, visit
 
@@ -119,10 +119,6 @@ class InvoicesTab(PortalSession):
             self._hide()
         else:
             await self._show(viewer.customer_id, int(invoice_id))
-
-    @ui_event
-    def dismiss_return(self):
-        self.return_message = ""
 
 
 def _details(invoice: rx.Var) -> rx.Component:
