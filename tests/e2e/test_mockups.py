@@ -80,6 +80,15 @@ def test_mockups_upload_send_replace_and_the_production_gate(
     expect(error).to_have_text("This file type is not accepted here. Upload a PNG, JPEG or WebP image or a PDF.")
     expect(note).to_have_value("Bigger logo on the front")
     expect(page.locator(".mockup-version")).to_have_count(1)
+    # Past 25 MB the browser refuses it: the same place says so, the page keeps its tab and note.
+    huge = tmp_path / "huge.png"
+    with huge.open("wb") as out:
+        out.truncate(26 * 1024 * 1024)
+    file_input.set_input_files(huge)
+    expect(error).to_have_text("The file must be a PNG, JPEG, WebP or PDF up to 25 MB.")
+    expect(page.get_by_role("tab", name="Mockups")).to_have_attribute("aria-selected", "true")
+    expect(note).to_have_value("Bigger logo on the front")
+    expect(page.locator(".mockup-version")).to_have_count(1)
 
     # The print checklist: one point per line.
     checklist = page.get_by_label("Points the client confirms, one per line")

@@ -155,6 +155,15 @@ def test_a_text_file_named_png_is_refused_and_the_logo_kept(shop, page, sign_in_
 
     expect(page.locator(".field-error")).to_have_text("The logo must be a PNG, JPEG or WebP image.")
     expect(preview).to_have_attribute("src", kept)
+    # Past 5 MB the browser refuses it before sending: said in the same place, the form kept.
+    page.get_by_label("Phone").fill("555-0199")
+    huge = tmp_path / "huge.png"
+    with huge.open("wb") as out:
+        out.truncate(6 * 1024 * 1024)
+    page.locator("#logo input[type=file]").set_input_files(huge)
+    expect(page.locator(".field-error")).to_have_text("The logo must be a PNG, JPEG or WebP image up to 5 MB.")
+    expect(page.get_by_label("Phone")).to_have_value("555-0199")
+    expect(preview).to_have_attribute("src", kept)
     row = _shop_row(db_session)
     assert kept.startswith(f"/api/files/{row.logo_file_id}/")
     page.reload()

@@ -92,3 +92,19 @@ def test_toggle_field_ties_its_label_to_the_switch():
 def test_named_upload_names_the_hidden_file_input():
     code = str(named_upload("Logo file", rx.upload.root(rx.button("Upload logo"), id="logo")))
     assert _attr(code, "aria-label") == ["Logo file"]
+
+
+def test_every_upload_tells_its_refusals_without_sending_the_refused_files():
+    """A handler given the refused files makes the browser send them whole over the socket: a
+    30 MB mockup dropped the connection and the page's state (the note typed, the tab open)."""
+    from pathlib import Path
+
+    ui = Path(__file__).resolve().parents[2] / "kontrol_app" / "ui"
+    wired = {
+        f"{path.relative_to(ui)}:{number}": line.split("on_drop_rejected=", 1)[1]
+        for path in ui.rglob("*.py")
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if "on_drop_rejected=" in line
+    }
+    assert len(wired) >= 7  # every upload of the staff pages and the portal
+    assert {where: how for where, how in wired.items() if not how.startswith("when_refused(")} == {}

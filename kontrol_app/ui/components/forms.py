@@ -9,6 +9,8 @@ its box.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
+from typing import Any
 
 import reflex as rx
 from reflex.components.core.debounce import DebounceInput
@@ -154,6 +156,13 @@ def named_upload(label: str, upload: rx.Component) -> rx.Component:
             component.custom_attrs["aria-label"] = label
             return upload
     raise ValueError(f"named_upload({label!r}): no file input inside")
+
+
+def when_refused(handler) -> Callable[[Any], rx.event.EventSpec]:
+    """An upload's `on_drop_rejected`: tells `handler` (no arguments) that the browser refused a
+    file (too big, wrong type, too many), without the refused files: those would go whole over
+    the socket, and a 30 MB one drops the connection and the page's state with it."""
+    return lambda _refused: handler()
 
 
 def dialog_buttons(action: rx.Component, **props) -> rx.Component:

@@ -19,7 +19,7 @@ from kontrol_app.services.messages import Segment, ThreadSummary
 from kontrol_app.services.mockups import size_text
 from kontrol_app.ui.components.files import ARTWORK_ACCEPT, file_card, make_mockup_button
 from kontrol_app.ui.components.empty import empty_state
-from kontrol_app.ui.components.forms import field, named_upload
+from kontrol_app.ui.components.forms import field, named_upload, when_refused
 from kontrol_app.ui.components.status import counted
 from kontrol_app.ui.components.tables import PagedState
 from kontrol_app.ui.guard import StaffPrincipal, form_event, staff_event
@@ -458,7 +458,7 @@ def _message(m: rx.Var) -> rx.Component:
     )
 
 
-def reply_attachments(state: type[rx.State], upload_id: str, error: rx.Var, rejected) -> rx.Component:
+def reply_attachments(state: type[rx.State], upload_id: str, error: rx.Var) -> rx.Component:
     """The file picker of a message box (the files are sent with the message), the files
     picked, and why they were refused."""
     return rx.vstack(
@@ -472,7 +472,7 @@ def reply_attachments(state: type[rx.State], upload_id: str, error: rx.Var, reje
                     max_files=messages.MAX_ATTACHMENTS,
                     max_size=messages.MAX_ATTACHMENT_BYTES,
                     accept=ARTWORK_ACCEPT,
-                    on_drop_rejected=rejected,
+                    on_drop_rejected=when_refused(state.attachments_rejected),
                     no_drag=True,
                     border="none",
                     padding="0",
@@ -506,7 +506,7 @@ def _reply_box() -> rx.Component:
             _error(messages.FIELD_BODY),
             id="message-reply",
         ),
-        reply_attachments(state, UPLOAD_ID, _error(messages.FIELD_FILES), lambda _rejected: state.attachments_rejected()),
+        reply_attachments(state, UPLOAD_ID, _error(messages.FIELD_FILES)),
         rx.hstack(
             rx.button(rx.icon("send", size=16), "Send", type="button", on_click=state.send(rx.upload_files(upload_id=UPLOAD_ID)), id="send-message"),
             justify="end",

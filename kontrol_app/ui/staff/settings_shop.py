@@ -8,13 +8,14 @@ from kontrol_app.services import files as files_service
 from kontrol_app.services import shop as shop_service
 from kontrol_app.services.money import CURRENCIES
 from kontrol_app.settings import get_settings
-from kontrol_app.ui.components.forms import field, named_upload
+from kontrol_app.ui.components.forms import field, named_upload, when_refused
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, owner_event, staff_event
 from kontrol_app.ui.services import call
 from kontrol_app.ui.staff.settings_nav import settings_tabs
 from kontrol_app.ui.staff.shell import StaffShellState, guarded, staff_page
 
 FIELDS = ("name", "email", "phone", "address", "currency", "timezone", "production_days")
+LOGO_REFUSED = "The logo must be a PNG, JPEG or WebP image up to 5 MB."
 
 
 class ShopInfoState(StaffState, rx.State):
@@ -49,7 +50,8 @@ class ShopInfoState(StaffState, rx.State):
 
     @owner_event(field_toast="The logo was not saved.")
     async def upload_logo(self, principal: StaffPrincipal, files: list[rx.UploadFile]):
-        if not files:
+        if not files:  # the browser refused what was dropped: this answer may come after logo_rejected's
+            self.errors = {"logo": LOGO_REFUSED}
             return
         # Capped on the server while it streams in; the files service judges and keeps it.
         upload = await files_service.receive(files[0], max_bytes=shop_service.MAX_LOGO_BYTES, field="logo")
@@ -57,8 +59,8 @@ class ShopInfoState(StaffState, rx.State):
         return rx.toast.success("Logo saved.")
 
     @form_event
-    def logo_rejected(self, rejected: list[dict]):
-        self.errors = {"logo": "The logo must be a PNG, JPEG or WebP image up to 5 MB."}
+    def logo_rejected(self):
+        self.errors = {"logo": LOGO_REFUSED}
 
     @owner_event
     async def remove_logo(self, principal: StaffPrincipal):
@@ -102,7 +104,7 @@ def _logo_section() -> rx.Component:
                             max_size=shop_service.MAX_LOGO_BYTES,
                             accept={"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"], "image/webp": [".webp"]},
                             on_drop=ShopInfoState.upload_logo(rx.upload_files(upload_id="logo")),
-                            on_drop_rejected=ShopInfoState.logo_rejected,
+                            on_drop_rejected=when_refused(ShopInfoState.logo_rejected),
                         ),
                     ),
                     rx.cond(

@@ -16,7 +16,7 @@ from kontrol_app.services.branding import Kit, KitFile
 from kontrol_app.services.errors import NotFound, ServiceError
 from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.services.validation import browser_int
-from kontrol_app.ui.components.forms import field, named_upload
+from kontrol_app.ui.components.forms import field, named_upload, when_refused
 from kontrol_app.ui.portal.session import PortalSession, portal_event, ui_event
 from kontrol_app.ui.portal.tabs.nav import Tab
 from kontrol_app.ui.services import call
@@ -359,7 +359,7 @@ def _logo() -> rx.Component:
                         accept=LOGO_ACCEPT,
                         on_drop=BrandingTab.upload_logo(rx.upload_files(upload_id=LOGO_UPLOAD)),
                         # The refused files are not sent (a File cannot travel in an event).
-                        on_drop_rejected=lambda _rejected: BrandingTab.logo_rejected(),
+                        on_drop_rejected=when_refused(BrandingTab.logo_rejected),
                     ),
                 ),
                 rx.cond(
@@ -432,7 +432,7 @@ def _files() -> rx.Component:
                     max_size=branding.MAX_FILE_BYTES,
                     accept=FILES_ACCEPT,
                     on_drop=BrandingTab.add_print_files(rx.upload_files(upload_id=FILES_UPLOAD)),
-                    on_drop_rejected=lambda _rejected: BrandingTab.files_rejected(),
+                    on_drop_rejected=when_refused(BrandingTab.files_rejected),
                 ),
             ),
         ),

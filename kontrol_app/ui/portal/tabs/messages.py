@@ -21,7 +21,7 @@ from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.services.validation import browser_int
 from kontrol_app.ui.components.empty import empty_state
 from kontrol_app.ui.components.files import ARTWORK_ACCEPT
-from kontrol_app.ui.components.forms import field, named_upload
+from kontrol_app.ui.components.forms import field, named_upload, when_refused
 from kontrol_app.ui.portal.live import watch
 from kontrol_app.ui.portal.session import PortalSession, portal_event, ui_event
 from kontrol_app.ui.portal.tabs.nav import PortalTabs, Tab
@@ -450,7 +450,7 @@ def _files_field() -> rx.Component:
                 max_files=messages.MAX_ATTACHMENTS,
                 max_size=messages.MAX_ATTACHMENT_BYTES,
                 accept=ARTWORK_ACCEPT,
-                on_drop_rejected=lambda _rejected: MessagesTab.files_rejected(),  # no File objects over the socket
+                on_drop_rejected=when_refused(MessagesTab.files_rejected),
             ),
         ),
         rx.foreach(rx.selected_files(UPLOAD_ID), lambda name: rx.text(name, size="1", class_name="selected-file", overflow_wrap="anywhere")),

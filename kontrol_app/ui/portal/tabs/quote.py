@@ -21,7 +21,7 @@ from kontrol_app.services.errors import InvalidInput, ServiceError
 from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.services.validation import browser_int
 from kontrol_app.ui.components.files import ARTWORK_ACCEPT
-from kontrol_app.ui.components.forms import field, named_upload, toggle_field
+from kontrol_app.ui.components.forms import field, named_upload, toggle_field, when_refused
 from kontrol_app.ui.portal.live import watch
 from kontrol_app.ui.portal.session import PortalSession, portal_event, ui_event
 from kontrol_app.ui.portal.tabs.nav import PortalTabs, Tab
@@ -621,7 +621,7 @@ def _files_field() -> rx.Component:
                 accept=ARTWORK_ACCEPT,
                 disabled=PortalSession.preview,
                 on_drop=QuoteTab.upload_files(rx.upload_files(upload_id=UPLOAD_ID)),
-                on_drop_rejected=lambda _rejected: QuoteTab.files_rejected(),  # no File objects over the socket
+                on_drop_rejected=when_refused(QuoteTab.files_rejected),
             ),
         ),
         rx.cond(

@@ -95,7 +95,7 @@ def _new_message_dialog() -> rx.Component:
                     state.errors.get(messages.FIELD_BODY, ""),
                     id="job-message-body",
                 ),
-                reply_attachments(state, UPLOAD_ID, state.errors.get(messages.FIELD_FILES, ""), lambda _rejected: state.attachments_rejected()),
+                reply_attachments(state, UPLOAD_ID, state.errors.get(messages.FIELD_FILES, "")),
                 rx.cond(
                     state.errors.get("form", "") != "",
                     rx.text(state.errors.get("form", ""), color_scheme="red", size="2", role="alert"),

@@ -7,7 +7,7 @@ import reflex as rx
 
 from kontrol_app.services import certificate, mockups
 from kontrol_app.services.errors import InvalidInput, NotFound
-from kontrol_app.ui.components.forms import field, form_dialog, named_upload
+from kontrol_app.ui.components.forms import field, form_dialog, named_upload, when_refused
 from kontrol_app.ui.components.pins import pin_notes, pin_row, pinned_image
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, staff_event
 from kontrol_app.ui.services import call
@@ -154,7 +154,10 @@ class MockupsState(StaffState, rx.State):
     @staff_event(field_toast="The file was not uploaded.")
     async def upload(self, principal: StaffPrincipal, files: list[rx.UploadFile]):
         job_id = self._route_id("job_id")
-        if not files or job_id is None:
+        if not files:  # the browser refused what was dropped: this answer may come after upload_rejected's
+            self.errors = {"mockup": REJECTED}
+            return
+        if job_id is None:
             return
         # Capped on the server while it streams in; the service judges and keeps it.
         received = await mockups.receive_upload(files[0])  # the service discards it whatever happens
@@ -164,7 +167,7 @@ class MockupsState(StaffState, rx.State):
         return rx.toast.success(f"{version.label} uploaded.")
 
     @form_event
-    def upload_rejected(self, rejected: list[dict]):
+    def upload_rejected(self):
         self.errors = {"mockup": REJECTED}
 
     @form_event
@@ -261,7 +264,7 @@ def _upload_section() -> rx.Component:
                     max_size=mockups.MAX_MOCKUP_BYTES,
                     accept=ACCEPT,
                     on_drop=state.upload(rx.upload_files(upload_id=UPLOAD_ID)),
-                    on_drop_rejected=state.upload_rejected,
+                    on_drop_rejected=when_refused(state.upload_rejected),
                 ),
             ),
             rx.cond(
