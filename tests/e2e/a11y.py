@@ -38,7 +38,18 @@ def report(found: list[dict]) -> str:
     return "\n".join(lines)
 
 
+# Controls a screen reader reaches with no name but their placeholder (which axe accepts, and
+# which vanishes once something is typed). Hidden copies Radix keeps for forms are skipped.
+_NAMED_BY_PLACEHOLDER_ONLY = """() => [...document.querySelectorAll("input:not([type=hidden]), textarea, select")]
+    .filter(el => !el.closest("[aria-hidden=true]"))
+    .filter(el => !(el.labels && el.labels.length) && !el.getAttribute("aria-label") && !el.getAttribute("aria-labelledby"))
+    .map(el => el.outerHTML.slice(0, 200))"""
+
+
 def assert_accessible(page: Page, what: str = "") -> None:
-    """Fail on any serious or critical axe-core violation on `page` as it is shown now."""
+    """Fail on any serious or critical axe-core violation on `page` as it is shown now, and on
+    a control with no name but its placeholder."""
     found = violations(page)
     assert not found, f"axe-core on {what or page.url}:\n{report(found)}"
+    unnamed = page.evaluate(_NAMED_BY_PLACEHOLDER_ONLY)
+    assert not unnamed, f"controls without a label on {what or page.url}:\n" + "\n".join(unnamed)

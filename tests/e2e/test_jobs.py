@@ -178,10 +178,12 @@ def test_jobs_list_filters_and_the_board_moves_a_job_one_step(shop, make_custome
     expect(rows.nth(1)).to_contain_text("Hoodies for Fall")
     expect(rows.nth(2)).to_contain_text("Caps Order")
     expect(rows.nth(2)).to_contain_text("Riverside Runners")
+    expect(page.get_by_text("Page 1 of 1 · 3 jobs", exact=True)).to_be_visible()
 
     page.locator("input[name=search]").fill("HOOD")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("Hoodies for Fall")
+    expect(page.get_by_text("Page 1 of 1 · 1 job", exact=True)).to_be_visible()
     expect(rows.first).to_contain_text("Artwork")
     page.locator("input[name=search]").fill("")
     expect(rows).to_have_count(3)

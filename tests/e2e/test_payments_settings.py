@@ -55,6 +55,7 @@ def test_keys_masked_test_connection_and_the_checklist(shop, page, sign_in_as, d
     expect(page.locator("#saved-secret-key")).to_have_text("sk_test_…oked")
     page.get_by_role("button", name="Test connection").click()
     expect(field_of(page, "secret_key").get_by_role("alert")).to_contain_text("Stripe refused this key: Invalid API Key provided")
+    expect(toast(page, "The connection was not tested.")).to_be_visible()  # true of every refusal, a missing key too
     expect(page.get_by_text("Not connected yet: save your keys, then Test connection.")).to_be_visible()
 
     # The real key; the signing secret box left empty keeps the saved one.

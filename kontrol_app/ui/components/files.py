@@ -31,6 +31,7 @@ def file_card(f: rx.Var, *, css: str, extra: rx.Component | None = None, action:
                     rx.image(src=f.url, alt="Preview of " + f.name, loading="lazy", max_width="140px", max_height="120px", object_fit="contain"),
                     href=f.url,
                     is_external=True,
+                    aria_label="Open " + f.name,
                 ),
                 rx.center(rx.cond(f.pdf, rx.icon("file-text", size=28), rx.icon("file", size=28)), width="48px", height="48px", aria_hidden="true"),
             ),

@@ -66,16 +66,17 @@ def paged_table(
     rows: rx.Var,
     row: Callable[[rx.Var], rx.Component],
     state: type[PagedState],
-    noun: str,
+    nouns: tuple[str, str],
     *,
     phone: tuple[str, ...] = (),
 ) -> rx.Component:
-    """`state` is a `PagedState`; `phone`: the columns a phone shows (all when empty)."""
+    """`state` is a `PagedState`; `nouns`: what a row is, one and many ("job", "jobs");
+    `phone`: the columns a phone shows (all when empty)."""
     return rx.vstack(
         fitting_table(headers, rx.table.body(rx.foreach(rows, row)), phone=phone, width="100%"),
         rx.hstack(
             rx.button("Previous", variant="soft", size="1", disabled=state.page <= 1, on_click=state.go_to_page(state.page - 1)),
-            rx.text("Page ", state.page, " of ", state.pages, " · ", state.total, f" {noun}", size="2"),
+            rx.text("Page ", state.page, " of ", state.pages, " · ", state.total, " ", rx.cond(state.total == 1, nouns[0], nouns[1]), size="2"),
             rx.button("Next", variant="soft", size="1", disabled=state.page >= state.pages, on_click=state.go_to_page(state.page + 1)),
             align="center",
         ),

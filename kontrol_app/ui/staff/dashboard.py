@@ -48,7 +48,7 @@ def _needs_attention() -> rx.Component:
     state = DashboardState
     return rx.card(
         rx.vstack(
-            rx.heading("Needs attention", size="4"),
+            rx.heading("Needs attention", size="4", as_="h2"),
             rx.hstack(
                 rx.icon("messages-square", size=20, aria_hidden="true"),
                 rx.text(
@@ -90,7 +90,7 @@ def dashboard_page() -> rx.Component:
         _needs_attention(),
         rx.card(
             rx.vstack(
-                rx.heading("Get a client onto the portal in under 5 minutes", size="4"),
+                rx.heading("Get a client onto the portal in under 5 minutes", size="4", as_="h2"),
                 rx.foreach(DashboardState.checklist, _item),
                 spacing="3",
                 width="100%",

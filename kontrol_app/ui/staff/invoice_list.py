@@ -139,7 +139,7 @@ def invoice_list_page() -> rx.Component:
             state.total == 0,
             rx.text("No invoices match these filters.", color_scheme="gray"),
             paged_table(
-                ["Invoice", "Customer", "Job", "Total", "Balance", "Due", "Status"], state.rows, _invoice_row, state, "invoices",
+                ["Invoice", "Customer", "Job", "Total", "Balance", "Due", "Status"], state.rows, _invoice_row, state, ("invoice", "invoices"),
                 phone=("Invoice", "Customer", "Balance", "Status"),
             ),
         ),

@@ -248,7 +248,7 @@ def _list() -> rx.Component:
                 empty_state("No quote requests yet", "Requests clients send from their portal's Request a Quote tab show here, new ones first."),
             ),
             paged_table(
-                ["Request", "Customer", "Contact", "Summary", "Received", "Status"], state.rows, _row, state, "requests",
+                ["Request", "Customer", "Contact", "Summary", "Received", "Status"], state.rows, _row, state, ("request", "requests"),
                 phone=("Request", "Customer", "Status"),
             ),
         ),

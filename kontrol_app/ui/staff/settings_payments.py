@@ -74,7 +74,7 @@ class PaymentsState(StaffState, rx.State):
         self.keys_form_key += 1
         return rx.toast.success("Stripe keys saved. Test the connection to finish.")
 
-    @owner_event(field_toast="Stripe did not accept the key.")
+    @owner_event(field_toast="The connection was not tested.")
     async def test_connection(self, principal: StaffPrincipal):
         result = await call(stripe_account.test_connection, principal)
         self._show(await call(stripe_account.payment_settings, principal))
@@ -187,7 +187,7 @@ def _stripe_card() -> rx.Component:
     errors = state.errors
     return rx.card(
         rx.vstack(
-            rx.heading("Stripe", size="4"),
+            rx.heading("Stripe", size="4", as_="h2"),
             rx.text(
                 "Clients pay invoices by card through Stripe Checkout. Paste the secret key from Stripe's "
                 "Developers → API keys (a restricted key works), and the signing secret of the webhook below.",
@@ -243,7 +243,7 @@ def _webhook_card() -> rx.Component:
     state = PaymentsState
     return rx.card(
         rx.vstack(
-            rx.heading("Webhook", size="4"),
+            rx.heading("Webhook", size="4", as_="h2"),
             rx.text(
                 "In Stripe, Developers → Webhooks → Add endpoint: paste this URL, select the events below, "
                 "then copy the endpoint's signing secret into the box above.",
@@ -277,7 +277,7 @@ def _invoices_card() -> rx.Component:
     errors = state.errors
     return rx.card(
         rx.vstack(
-            rx.heading("Invoices", size="4"),
+            rx.heading("Invoices", size="4", as_="h2"),
             rx.vstack(
                 rx.text("Currency", size="2", weight="medium"),
                 rx.hstack(

@@ -169,7 +169,7 @@ def _form_card(title: str, button: str, on_submit: rx.EventHandler, key: rx.Var,
     return rx.card(
         secure_form(
             rx.vstack(
-                rx.heading(title, size="4"),
+                rx.heading(title, size="4", as_="h2"),
                 rx.flex(*fields, spacing="3", direction={"initial": "column", "md": "row"}, width="100%"),
                 submit_button(button),
                 spacing="3",

@@ -155,6 +155,7 @@ def staff_page(current: str, title: str, *children: rx.Component) -> rx.Componen
                 width="100%",
                 max_width="1100px",
                 min_width="0",  # a wide board scrolls inside the page, not the page sideways
+                role="main",
             ),
             direction={"initial": "column", "md": "row"},
             width="100%",

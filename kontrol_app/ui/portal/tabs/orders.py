@@ -155,7 +155,7 @@ def _job_detail() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.button(rx.icon("arrow-left", size=14), "All orders", variant="ghost", size="1", on_click=OrdersTab.close_job),
-            rx.hstack(rx.heading(job.title, size="5"), rx.spacer(), job_badge(job, id="portal-job-status"), width="100%", align="center"),
+            rx.hstack(rx.heading(job.title, size="5", as_="h2"), rx.spacer(), job_badge(job, id="portal-job-status"), width="100%", align="center"),
             rx.text(job.pieces, rx.cond(job.due != "", " · " + job.due, ""), size="2", color_scheme="gray"),
             rx.cond(job.garment != "", rx.text(job.garment, rx.cond(job.colour != "", " — " + job.colour, ""), size="2")),
             rx.progress(value=job.progress, max=100, width="100%", aria_label="Order progress"),
@@ -194,7 +194,7 @@ def orders_tab() -> rx.Component:
                 rx.cond(
                     OrdersTab.showing_past,
                     rx.vstack(
-                        rx.heading("Past orders", size="3", margin_top="12px"),
+                        rx.heading("Past orders", size="3", margin_top="12px", as_="h2"),
                         rx.cond(
                             OrdersTab.past_orders.length() == 0,
                             rx.text("No past orders.", size="2", color_scheme="gray"),

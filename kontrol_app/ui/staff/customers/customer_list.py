@@ -53,6 +53,7 @@ def customer_list_page() -> rx.Component:
             rx.input(
                 rx.input.slot(rx.icon("search", size=16)),
                 placeholder="Search name, contact, email or phone",
+                aria_label="Search customers by name, contact, email or phone",
                 value=state.search,
                 on_change=state.set_search.debounce(300),
                 width="100%",
@@ -69,7 +70,7 @@ def customer_list_page() -> rx.Component:
         rx.cond(
             state.total == 0,
             rx.text(rx.cond(state.search != "", "No customers match your search.", "No customers yet. Add your first one."), color_scheme="gray"),
-            paged_table(["Customer", "Contact", "Email", "Phone"], state.rows, _list_row, state, "customers", phone=("Customer", "Email")),
+            paged_table(["Customer", "Contact", "Email", "Phone"], state.rows, _list_row, state, ("customer", "customers"), phone=("Customer", "Email")),
         ),
     )
 

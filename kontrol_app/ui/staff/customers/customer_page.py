@@ -148,7 +148,7 @@ def _portal_link_section() -> rx.Component:
     state = CustomerPageState
     return rx.card(
         rx.vstack(
-            rx.heading("Portal Link", size="4"),
+            rx.heading("Portal Link", size="4", as_="h2"),
             rx.cond(
                 state.email == "",
                 rx.callout(
@@ -222,7 +222,7 @@ def customer_page() -> rx.Component:
                 ),
                 rx.card(
                     rx.vstack(
-                        rx.heading("Contacts", size="4"),
+                        rx.heading("Contacts", size="4", as_="h2"),
                         rx.text(rx.cond(state.contact_name != "", state.contact_name, "Primary contact"), " · ", rx.cond(state.email != "", state.email, "no email"), size="2"),
                         rx.foreach(state.contacts, lambda c: rx.text(c["name"], " · ", c["email"], size="2")),
                         rx.cond(state.address != "", rx.text(state.address, size="2", white_space="pre-line", color_scheme="gray")),

@@ -46,7 +46,7 @@ def messages_card() -> rx.Component:
     state = CustomerMessagesState
     return rx.card(
         rx.vstack(
-            rx.heading("Messages", size="4"),
+            rx.heading("Messages", size="4", as_="h2"),
             rx.cond(
                 state.total == 0,
                 rx.text("No conversations yet. Start one from a job's Messages tab.", size="2", color_scheme="gray"),

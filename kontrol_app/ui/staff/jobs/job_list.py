@@ -107,6 +107,7 @@ def job_list_page() -> rx.Component:
             rx.input(
                 rx.input.slot(rx.icon("search", size=16)),
                 placeholder="Search job titles",
+                aria_label="Search job titles",
                 value=state.search,
                 on_change=lambda v: state.set_filter("search", v),
                 debounce_timeout=300,
@@ -116,6 +117,7 @@ def job_list_page() -> rx.Component:
             rx.input(
                 rx.input.slot(rx.icon("users", size=16)),
                 placeholder="Customer",
+                aria_label="Filter by customer",
                 value=state.customer_search,
                 on_change=lambda v: state.set_filter("customer_search", v),
                 debounce_timeout=300,
@@ -149,7 +151,7 @@ def job_list_page() -> rx.Component:
         rx.cond(
             state.total == 0,
             rx.text("No jobs match these filters.", color_scheme="gray"),
-            paged_table(["Job", "Customer", "Quantity", "Due", "Status"], state.rows, _job_row, state, "jobs", phone=("Job", "Customer", "Due", "Status")),
+            paged_table(["Job", "Customer", "Quantity", "Due", "Status"], state.rows, _job_row, state, ("job", "jobs"), phone=("Job", "Customer", "Due", "Status")),
         ),
     )
 

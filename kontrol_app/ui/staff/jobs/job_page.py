@@ -151,7 +151,10 @@ def _status_section() -> rx.Component:
                     on_change=state.move_to,
                     name="set_status",
                 ),
-                rx.input(placeholder="Note for the history (optional)", value=state.status_note, on_change=state.set_status_note, name="status_note", min_width="240px"),
+                rx.input(
+                    placeholder="Note for the history (optional)", aria_label="Note for the history (optional)",
+                    value=state.status_note, on_change=state.set_status_note, name="status_note", min_width="240px",
+                ),
                 spacing="2",
                 wrap="wrap",
                 align="center",
@@ -170,7 +173,7 @@ def _status_section() -> rx.Component:
                     # rx.select hands aria_label to its root, which renders nothing: name the trigger.
                     custom_attrs={"aria-label": "Carrier"},
                 ),
-                rx.input(placeholder="Tracking number", value=state.tracking_number, on_change=state.set_tracking_number, name="tracking_number"),
+                rx.input(placeholder="Tracking number", aria_label="Tracking number", value=state.tracking_number, on_change=state.set_tracking_number, name="tracking_number"),
                 rx.button("Save tracking", variant="soft", on_click=state.save_tracking),
                 spacing="2",
                 wrap="wrap",
