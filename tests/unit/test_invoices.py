@@ -10,6 +10,8 @@ from sqlmodel import Session, select
 
 from kontrol_app.models import Invoice, InvoiceEvent, InvoicePayment, InvoiceStatus, OutboxEmail, Shop
 from kontrol_app.services import invoices
+from kontrol_app.services.clock import shop_today
+from kontrol_app.services.shop import get_shop
 from kontrol_app.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from kontrol_app.services.invoices import InvoiceFilters, InvoiceInput, LineInput, totals
 from kontrol_app.services.money import parse_amount, parse_percent, percent_of, round_half_up
@@ -391,3 +393,13 @@ def test_the_portal_sees_only_its_own_sent_invoices(session, owner, job):
     for foreign in (draft, theirs, 999_999):
         with pytest.raises(NotFound, match="not in your portal"):
             invoices.portal_invoice(session, customer_id, foreign)
+
+
+def test_the_portal_says_the_year_of_a_due_date_that_is_not_this_years(session, owner, job):
+    today = shop_today(get_shop(session).timezone)
+    last_year = make_invoice(session, owner, job, send=True, due_date=f"{today.year - 1}-12-20")
+    this_year = make_invoice(session, owner, job, send=True, due_date=f"{today.year}-12-31")
+    customer_id = session.get(Invoice, last_year).customer_id
+    notes = {card.id: card.note for card in invoices.portal_cards(session, customer_id)}
+    assert notes[last_year].startswith(f"Due Dec 20, {today.year - 1}")  # overdue: never read as a date to come
+    assert notes[this_year].startswith("Due Dec 31") and str(today.year) not in notes[this_year]

@@ -59,8 +59,10 @@ _PORTAL_COLORS = {
 }
 
 
-def _short_day(value: date | datetime | None, timezone: str) -> str:
-    return _day(value, timezone).rsplit(",", 1)[0]
+def _short_day(value: date | datetime | None, timezone: str, this_year: int) -> str:
+    """"Mar 4"; with its year when that is not this year ("Due Dec 20, 2025" in January)."""
+    text = _day(value, timezone)
+    return text.rsplit(",", 1)[0] if text.endswith(f", {this_year}") else text
 
 
 def portal_cards(session: Session, customer_id: int) -> list[PortalInvoice]:
@@ -78,7 +80,7 @@ def portal_cards(session: Session, customer_id: int) -> list[PortalInvoice]:
         money = lambda cents: format_money(cents, invoice.currency)  # noqa: E731, B023 - used at once
         overdue = is_overdue(invoice, today)
         if invoice.status == InvoiceStatus.PAID:
-            label = f"Paid {_short_day(invoice.paid_at, shop.timezone)}".strip()
+            label = f"Paid {_short_day(invoice.paid_at, shop.timezone, today.year)}".strip()
         else:
             label = status_label(invoice, today)
         kind, amount = due_now(invoice)
@@ -89,7 +91,7 @@ def portal_cards(session: Session, customer_id: int) -> list[PortalInvoice]:
             pay = "Pay Now" if invoice.paid_cents == 0 else f"Pay balance {money(amount)}"
         notes = []
         if invoice.status in OPEN and invoice.due_date is not None:
-            notes.append(f"Due {_short_day(invoice.due_date, shop.timezone)}")
+            notes.append(f"Due {_short_day(invoice.due_date, shop.timezone, today.year)}")
         if invoice.status == InvoiceStatus.PARTIALLY_PAID:
             notes.append(f"Balance {money(balance(invoice))}")
         if invoice.refunded_cents:
@@ -99,7 +101,7 @@ def portal_cards(session: Session, customer_id: int) -> list[PortalInvoice]:
                 id=invoice.id,
                 number=invoice.number or "",
                 job_title=job_title or "",
-                heading=f"{invoice.number} · {_short_day(invoice.sent_at, shop.timezone)}",
+                heading=f"{invoice.number} · {_short_day(invoice.sent_at, shop.timezone, today.year)}",
                 amount=money(invoice.total_cents),
                 status_label=label,
                 status_color="red" if overdue else _PORTAL_COLORS.get(InvoiceStatus(invoice.status), "gray"),
