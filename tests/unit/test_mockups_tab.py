@@ -45,7 +45,7 @@ def tab(session: Session) -> dict[str, Any]:
     page, mockups = screen(root, JobPageState), screen(root, MockupsState)
     run_handler(page, "load")
     run_handler(mockups, "load")
-    return {"page": page, "mockups": mockups, "job_id": job_id}
+    return {"page": page, "mockups": mockups, "job_id": job_id, "owner": owner}
 
 
 def test_an_upload_becomes_v1_and_a_fake_png_is_refused_keeping_the_note(tab):
@@ -130,3 +130,21 @@ def test_compare_shows_the_two_newest_side_by_side_and_keeps_a_choice(tab):
     # A new upload compares the two newest again.
     run_handler(state, "upload", [Upload(_png((30, 200, 30)), "front-v3.png")])
     assert [row["label"] for row in state.compare_pair] == ["v2", "v3"]
+
+
+def test_a_move_from_a_page_someone_else_moved_first_says_so_and_keeps_the_note(tab, session):
+    page = tab["page"]
+    assert jobs.change_status(session, tab["owner"], tab["job_id"], "awaiting_approval")  # another tab, first
+    session.commit()
+    run_handler(page, "set_status_note", "Proof is out")
+    result = run_handler(page, "move_to", "awaiting_approval")  # this page still shows Artwork
+    assert "Nothing changed: the job is at Awaiting Approval now." in repr(result)
+    assert page.job["status"] == "Awaiting Approval" and page.status_note == "Proof is out"
+
+
+def test_a_drop_the_browser_refused_whole_says_why_next_to_the_field(tab):
+    state = tab["mockups"]
+    run_handler(state, "set_note", "Bigger logo")
+    run_handler(state, "upload", [])  # what arrives after the browser refused every file dropped
+    assert state.errors == {"mockup": "The file must be a PNG, JPEG, WebP or PDF up to 25 MB."}
+    assert state.note == "Bigger logo" and state.versions == []

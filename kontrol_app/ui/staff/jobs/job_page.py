@@ -111,10 +111,11 @@ class JobPageState(StaffState, rx.State):
             note=self.status_note,
             expected_from=self.job.get("status_value"),
         )
-        self.status_note = ""
         await self._refresh(principal)
-        if moved:
-            return rx.toast.success(f"Status: {self.job['status']}.")
+        if not moved:  # a double click, or another tab moved it first: the page now shows where it is
+            return rx.toast.info(f"Nothing changed: the job is at {self.job['status']} now.")
+        self.status_note = ""
+        return rx.toast.success(f"Status: {self.job['status']}.")
 
     @staff_event
     async def save_tracking(self, principal: StaffPrincipal):
