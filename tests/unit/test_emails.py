@@ -38,7 +38,7 @@ SAMPLES: dict[EmailKind, dict[str, str]] = {
         "job_title": "Spring League T-Shirts",
         "version_label": "v2",
         "message": "Hi Sarah — here is v2 with the bigger logo.\n\nLet us know what you think.",
-        "preview_url": f"{BASE_URL}/api/files/12/spring-league-preview.png",
+        "preview_name": "Spring League T-Shirts v2 preview.png",
         "job_url": f"{PORTAL}?job=7",
         "approve_by_text": "Approve by Apr 3 to keep your Apr 12 due date",
     },
@@ -340,20 +340,21 @@ def test_templates_are_read_next_to_the_package_from_any_working_directory(tmp_p
 # --- artwork ready ---------------------------------------------------------------------------
 
 
-def test_artwork_ready_has_the_subject_the_preview_and_the_review_button():
+def test_artwork_ready_has_the_subject_the_attached_preview_and_the_review_button():
     data = SAMPLES[EmailKind.ARTWORK_READY]
     content = render(EmailKind.ARTWORK_READY, data, shop_info(), BASE_URL)
     assert content.subject == "Artwork ready for your approval — Spring League T-Shirts"
     assert re.search(rf'<a href="{re.escape(data["job_url"])}"[^>]*>Review the artwork</a>', content.html)
-    assert f'<img src="{data["preview_url"]}"' in content.html
+    assert "A preview of v2 is attached: Spring League T-Shirts v2 preview.png." in content.text
+    assert "Spring League T-Shirts v2 preview.png</strong>" in content.html
+    assert "/api/files/" not in content.html + content.text  # nothing that needs the portal's sign-in
     assert f"Review the artwork: {data['job_url']}" in content.text
 
 
 def test_artwork_ready_without_a_message_or_preview_still_reads_well():
-    data = {k: v for k, v in SAMPLES[EmailKind.ARTWORK_READY].items() if k != "preview_url"} | {"message": ""}
+    data = {k: v for k, v in SAMPLES[EmailKind.ARTWORK_READY].items() if k != "preview_name"} | {"message": ""}
     content = render(EmailKind.ARTWORK_READY, data, shop_info(), BASE_URL)
-    assert "<img" not in content.html
-    assert "Preview" not in content.text
+    assert "attached" not in content.html and "attached" not in content.text
     assert "v2 is ready for your approval" in content.text
 
 

@@ -205,6 +205,12 @@ def test_send_emails_every_contact_and_moves_the_job(session, owner, shop):
     assert {e.subject for e in emails} == {"Artwork ready for your approval — Spring League T-Shirts"}
     assert all(f"?job={shop['job']}" in e.text_body and "the logo, as discussed" in e.text_body for e in emails)
     assert all("Review the artwork" in e.html_body for e in emails)
+    # The preview travels with the email (a link would need the portal's sign-in): the PNG made for v1.
+    preview = session.get(StoredFile, session.get(MockupVersion, v1.id).preview_file_id)
+    for email in emails:
+        assert email.attachment_name == "Spring League T-Shirts v1 preview.png"
+        assert session.get(StoredFile, email.attachment_file_id).sha256 == preview.sha256
+        assert "A preview of v1 is attached" in email.text_body
     assert status(session, shop["job"]) == "awaiting_approval"
     last = session.exec(select(JobStatusChange).where(JobStatusChange.job_id == shop["job"]).order_by(JobStatusChange.id.desc())).first()
     assert (last.to_status, last.changed_by, last.note) == ("awaiting_approval", "Olivia Owner", "v1 sent for approval")

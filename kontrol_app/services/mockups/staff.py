@@ -26,7 +26,6 @@ from kontrol_app.services.mockups.views import JobMockups
 from kontrol_app.services.portal_links import portal_url
 from kontrol_app.services.staff import StaffPrincipal
 from kontrol_app.services.validation import clean_text
-from kontrol_app.settings import get_settings
 
 
 # --- staff ------------------------------------------------------------------------------------
@@ -90,13 +89,16 @@ def send_for_approval(session: Session, actor: StaffPrincipal, version_id: int, 
     }
     if approve_by_text := approve_by.job_text(session, job):
         data["approve_by_text"] = approve_by_text
-    if preview is not None:
-        data["preview_url"] = get_settings().base_url.rstrip("/") + files.url_for(preview)
+    # The preview goes with the email as a file: a link to it would need the portal's sign-in,
+    # which an email client does not have (every client saw a broken image).
+    attachment = (f"{job.title} {label} preview.png", files.blob_path(preview.sha256).read_bytes()) if preview is not None else None
+    if attachment is not None:
+        data["preview_name"] = attachment[0]
     queued = 0
     for contact in contacts:
         email = outbox.queue_email(
             session, kind=EmailKind.ARTWORK_READY, to=contact.email, data=data,
-            dedupe_key=f"artwork-ready:{version.id}:{contact.id}",
+            dedupe_key=f"artwork-ready:{version.id}:{contact.id}", attachment=attachment,
         )
         queued += email is not None
     return queued
