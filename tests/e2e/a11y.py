@@ -46,10 +46,17 @@ _NAMED_BY_PLACEHOLDER_ONLY = """() => [...document.querySelectorAll("input:not([
     .map(el => el.outerHTML.slice(0, 200))"""
 
 
+# A button inside a link (or the like): not valid HTML, and the keyboard stops on it twice.
+_NESTED_CONTROLS = """() => [...document.querySelectorAll("a button, a a, button a, button button")]
+    .map(el => el.parentElement.closest("a, button").outerHTML.slice(0, 200))"""
+
+
 def assert_accessible(page: Page, what: str = "") -> None:
-    """Fail on any serious or critical axe-core violation on `page` as it is shown now, and on
-    a control with no name but its placeholder."""
+    """Fail on any serious or critical axe-core violation on `page` as it is shown now, on a
+    control with no name but its placeholder, and on a control inside another."""
     found = violations(page)
     assert not found, f"axe-core on {what or page.url}:\n{report(found)}"
     unnamed = page.evaluate(_NAMED_BY_PLACEHOLDER_ONLY)
     assert not unnamed, f"controls without a label on {what or page.url}:\n" + "\n".join(unnamed)
+    nested = page.evaluate(_NESTED_CONTROLS)
+    assert not nested, f"a control inside another on {what or page.url} (two keyboard stops, invalid HTML):\n" + "\n".join(nested)

@@ -253,7 +253,7 @@ def test_portal_preview_has_no_serious_axe_violations(shop, customer_and_job, qu
     sign_in_as(page, shop, f"/customers/{customer.id}")
     staff_page_live(page, OWNER_NAME)
     with context.expect_page() as opened:
-        page.get_by_role("button", name="Preview").click()
+        page.get_by_role("link", name="Preview").click()
     preview = opened.value
     preview.emulate_media(reduced_motion="reduce")
     expect(preview.locator("#preview-banner")).to_be_visible()

@@ -55,7 +55,7 @@ def test_a_job_moves_through_the_pipeline_and_the_open_portal_follows(
     staff = staff_context.new_page()
     sign_in_as(staff, shop, f"/customers/{customer.id}")
     expect(staff.get_by_role("heading", name=customer.name)).to_be_visible()
-    staff.get_by_role("button", name="New job").click()
+    staff.get_by_role("link", name="New job").click()
     expect(staff).to_have_url(at("/jobs/new", query=rf"customer={customer.id}"))
     expect(staff.locator("#chosen-customer")).to_have_text(customer.name)  # the form's loader has run
     staff_page_live(staff, shop.name)

@@ -186,7 +186,7 @@ def test_preview_shows_the_portal_as_the_customer_sees_it(shop, make_customer, p
     assert _portal_url_on(page) == customer.portal_url
 
     with context.expect_page() as opened:
-        page.get_by_role("button", name="Preview").click()
+        page.get_by_role("link", name="Preview").click()
     preview = opened.value
 
     expect(preview).to_have_url(at(customer.portal_path, query=r"preview=1"))

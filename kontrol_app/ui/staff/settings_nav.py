@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from kontrol_app.ui.components.links import link_button
 
 SECTIONS = [
     ("Shop Info", "/settings/shop"),
@@ -16,9 +17,9 @@ SECTIONS = [
 def settings_tabs(current: str) -> rx.Component:
     return rx.hstack(
         *[
-            rx.link(
-                rx.button(label, variant="solid" if label == current else "soft", color_scheme="gray" if label != current else "blue", size="2"),
-                href=href,
+            link_button(
+                label, href=href, variant="solid" if label == current else "soft", color_scheme="gray" if label != current else "blue", size="2",
+                custom_attrs={"aria-current": "page"} if label == current else {},
             )
             for label, href in SECTIONS
         ],

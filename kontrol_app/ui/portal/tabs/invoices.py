@@ -12,6 +12,7 @@ from kontrol_app.services.invoices import PortalInvoice
 from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.ui.components.empty import empty_state
 from kontrol_app.ui.components.invoice_view import invoice_totals, line_rows, total_rows
+from kontrol_app.ui.components.links import link_button
 from kontrol_app.ui.portal.live import watch
 from kontrol_app.ui.portal.session import PortalSession, portal_event
 from kontrol_app.ui.portal.tabs.nav import PortalTabs, Tab
@@ -217,11 +218,9 @@ def _card(invoice: rx.Var) -> rx.Component:
                     aria_label=rx.cond(InvoicesTab.detail_id == invoice.id, "Hide details of ", "View ") + invoice.number,
                     class_name="invoice-view",
                 ),
-                rx.link(
-                    rx.button(rx.icon("download", size=16), "Download PDF", variant="soft"),
-                    href=invoice.pdf_url,
-                    is_external=True,
-                    aria_label="Download PDF of " + invoice.number,
+                link_button(
+                    rx.icon("download", size=16), "Download PDF", href=invoice.pdf_url, new_tab=True,
+                    label="Download PDF of " + invoice.number, variant="soft",
                 ),
                 gap="8px",
                 wrap="wrap",

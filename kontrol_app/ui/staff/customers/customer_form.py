@@ -6,6 +6,7 @@ import reflex as rx
 
 from kontrol_app.services import customers as customer_service
 from kontrol_app.ui.components.forms import field, form_error
+from kontrol_app.ui.components.links import link_button
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, staff_event
 from kontrol_app.ui.services import call
 from kontrol_app.ui.staff.shell import guarded, staff_page
@@ -139,7 +140,7 @@ def customer_form_page() -> rx.Component:
                 rx.button(rx.icon("plus", size=14), "Add contact", variant="soft", type="button", on_click=state.add_contact),
                 rx.hstack(
                     rx.button("Save customer", on_click=state.save, size="3"),
-                    rx.link(rx.button("Cancel", variant="soft", color_scheme="gray", size="3"), href="/customers"),
+                    link_button("Cancel", href="/customers", variant="soft", color_scheme="gray", size="3"),
                 ),
                 spacing="4",
                 width="100%",

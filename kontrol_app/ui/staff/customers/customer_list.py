@@ -6,6 +6,7 @@ import reflex as rx
 
 from kontrol_app.services import customers as customer_service
 from kontrol_app.ui.components.tables import PagedState, email_cell, paged_table
+from kontrol_app.ui.components.links import link_button
 from kontrol_app.ui.guard import StaffPrincipal, staff_event
 from kontrol_app.ui.services import call
 from kontrol_app.ui.staff.shell import guarded, staff_page
@@ -61,7 +62,7 @@ def customer_list_page() -> rx.Component:
                 name="search",
             ),
             rx.spacer(),
-            rx.link(rx.button(rx.icon("plus", size=16), "New customer"), href="/customers/new"),
+            link_button(rx.icon("plus", size=16), "New customer", href="/customers/new"),
             spacing="3",
             wrap="wrap",
             width="100%",

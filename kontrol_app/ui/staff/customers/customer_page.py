@@ -8,6 +8,7 @@ from kontrol_app.services import customers as customer_service
 from kontrol_app.services import portal_links
 from kontrol_app.services.errors import NotFound
 from kontrol_app.ui.components.forms import dialog_buttons, field
+from kontrol_app.ui.components.links import link_button
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, staff_event
 from kontrol_app.ui.services import call
 from kontrol_app.ui.staff.customers.brand_kit import BrandKitState, brand_kit_card
@@ -162,11 +163,7 @@ def _portal_link_section() -> rx.Component:
             rx.code(state.portal_url, id="portal-url", size="2", style={"word_break": "break-all"}),
             rx.flex(
                 rx.button(rx.icon("copy", size=14), "Copy", on_click=state.copy_link),
-                rx.link(
-                    rx.button(rx.icon("eye", size=14), "Preview", variant="soft"),
-                    href=state.preview_href,
-                    is_external=True,
-                ),
+                link_button(rx.icon("eye", size=14), "Preview", href=state.preview_href, new_tab=True, variant="soft"),
                 _regenerate_button(),
                 rx.button(
                     rx.icon("mail", size=14),
@@ -203,7 +200,7 @@ def customer_page() -> rx.Component:
                         id="customer-contact-line",
                     ),
                     rx.spacer(),
-                    rx.link(rx.button(rx.icon("pencil", size=14), "Edit customer", variant="soft"), href=state.edit_href),
+                    link_button(rx.icon("pencil", size=14), "Edit customer", href=state.edit_href, variant="soft"),
                     width="100%",
                     wrap="wrap",
                     gap="8px",
@@ -217,8 +214,8 @@ def customer_page() -> rx.Component:
                 ),
                 _portal_link_section(),
                 rx.hstack(
-                    rx.link(rx.button(rx.icon("plus", size=14), "New job"), href=state.new_job_href),
-                    rx.link(rx.button("View jobs", variant="soft"), href=state.jobs_href),
+                    link_button(rx.icon("plus", size=14), "New job", href=state.new_job_href),
+                    link_button("View jobs", href=state.jobs_href, variant="soft"),
                 ),
                 rx.card(
                     rx.vstack(

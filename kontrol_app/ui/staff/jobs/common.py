@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 import reflex as rx
+from kontrol_app.ui.components.links import link_button
 
 from kontrol_app.services import jobs as job_service
 from kontrol_app.services import statuses
@@ -46,10 +47,10 @@ def row_dict(row: job_service.JobRow) -> dict[str, str]:
 
 def jobs_header(current: str) -> rx.Component:
     return rx.hstack(
-        rx.link(rx.button("List", variant="solid" if current == "list" else "soft", size="2"), href="/jobs"),
-        rx.link(rx.button("Board", variant="solid" if current == "board" else "soft", size="2"), href="/jobs/board"),
+        link_button("List", href="/jobs", variant="solid" if current == "list" else "soft", size="2"),
+        link_button("Board", href="/jobs/board", variant="solid" if current == "board" else "soft", size="2"),
         rx.spacer(),
-        rx.link(rx.button(rx.icon("plus", size=16), "New job"), href="/jobs/new"),
+        link_button(rx.icon("plus", size=16), "New job", href="/jobs/new"),
         width="100%",
         margin_bottom="12px",
     )

@@ -6,6 +6,7 @@ import reflex as rx
 
 from kontrol_app.services import jobs as job_service
 from kontrol_app.ui.components.forms import field, form_error
+from kontrol_app.ui.components.links import link_button
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, staff_event
 from kontrol_app.ui.services import call
 from kontrol_app.ui.staff.shell import guarded, staff_page
@@ -136,7 +137,7 @@ def job_form_page() -> rx.Component:
                 ),
                 rx.hstack(
                     rx.button("Save job", on_click=state.save, size="3"),
-                    rx.link(rx.button("Cancel", variant="soft", color_scheme="gray", size="3"), href="/jobs"),
+                    link_button("Cancel", href="/jobs", variant="soft", color_scheme="gray", size="3"),
                 ),
                 spacing="4",
                 width="100%",

@@ -13,6 +13,7 @@ from kontrol_app.services.errors import NotFound
 from kontrol_app.services.tracking import CARRIER_LABELS
 from kontrol_app.ui.components.status import status_badge
 from kontrol_app.ui.components.tabs import wrapping_tab_list
+from kontrol_app.ui.components.links import link_button
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, staff_event
 from kontrol_app.ui.services import call
 from kontrol_app.ui.staff.shell import guarded, staff_page
@@ -204,7 +205,7 @@ def job_page() -> rx.Component:
                 rx.hstack(
                     rx.link(state.job["customer"], href="/customers/" + state.job["customer_id"]),
                     rx.spacer(),
-                    rx.link(rx.button(rx.icon("pencil", size=14), "Edit job", variant="soft"), href="/jobs/" + state.job["id"] + "/edit"),
+                    link_button(rx.icon("pencil", size=14), "Edit job", href="/jobs/" + state.job["id"] + "/edit", variant="soft"),
                     width="100%",
                 ),
                 _status_section(),
