@@ -144,8 +144,10 @@ def submit_button(label: str, **props) -> rx.Component:
 
 
 def secure_form(*children: rx.Component, **props) -> rx.Component:
-    """A form that, should it ever submit natively, POSTs rather than putting fields in the URL."""
-    return rx.form(*children, method="post", **props)
+    """A form that, should it ever submit natively, POSTs rather than putting fields in the URL.
+    The browser's own checks are off: every refusal comes from the server, in the same words,
+    next to its field (a browser bubble for a bad email left the last server message showing)."""
+    return rx.form(*children, method="post", no_validate=True, **props)
 
 
 def named_upload(label: str, upload: rx.Component) -> rx.Component:
