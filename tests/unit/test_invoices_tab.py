@@ -114,7 +114,8 @@ def test_a_refused_line_is_marked_keeps_what_was_typed_and_saves_nothing(world):
     assert "A draft has no number until it is sent." in repr(result), state.errors
     assert not state.editing
     [row] = state.rows
-    assert (row["title"], row["status_label"], row["total"], row["balance"]) == ("Draft — numbered when sent", "Draft", "$1,788.27", "$0.00")
+    assert (row["title"], row["status_label"]) == ("Draft — numbered when sent", "Draft")
+    assert row["amounts"].startswith("Total $1,788.27 · Due ") and "Balance" not in row["amounts"]  # nothing owed on a draft
     assert state.detail["is_draft"] == "yes" and state.detail["title"] == "Draft invoice"
     assert [line["amount"] for line in state.detail_lines] == ["$1,800.00", "$25.00"]
     assert state.history[0]["text"] == "Draft created"
@@ -154,6 +155,7 @@ def test_send_pay_refund_void_and_the_open_invoices_card(world, session):
     assert "INV-0001 sent to the client." in repr(result), state.errors
     assert not state.editing
     assert (state.detail["title"], state.detail["status_label"], state.detail["balance"]) == ("INV-0001", "Sent", "$1,788.27")
+    assert state.rows[0]["amounts"].startswith("Total $1,788.27 · Balance $1,788.27 · Due ")
     assert state.detail["can_refund"] == ""  # nothing paid yet: no Refund button
     assert state.rows[0]["title"] == "INV-0001"
     [email] = session.exec(select(OutboxEmail).where(OutboxEmail.kind == EmailKind.INVOICE_SENT)).all()

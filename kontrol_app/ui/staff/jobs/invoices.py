@@ -99,9 +99,10 @@ def _row(v: invoices.InvoiceView) -> dict[str, str]:
         "title": v.number or "Draft — numbered when sent",
         "status": v.status,
         "status_label": v.status_label,
-        "total": v.total,
-        "balance": v.balance,
-        "due_date": v.due_date or "No due date",
+        # Nothing is owed on a draft or a void invoice: its row says no balance rather than $0.00.
+        "amounts": " · ".join(
+            [f"Total {v.total}", *([f"Balance {v.balance}"] if v.status not in ("draft", "void") else []), f"Due {v.due_date or 'not set'}"]
+        ),
     }
 
 
@@ -626,7 +627,7 @@ def _invoice_card(row: rx.Var) -> rx.Component:
             rx.button(row["title"], variant="ghost", type="button", on_click=state.select(row["id"].to(int)), class_name="invoice-open"),
             invoice_badge(row["status"], row["status_label"]),
             rx.spacer(),
-            rx.text("Total ", row["total"], " · Balance ", row["balance"], " · Due ", row["due_date"], size="2"),
+            rx.text(row["amounts"], size="2"),
             spacing="3",
             align="center",
             wrap="wrap",
