@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from kontrol_app.models import Customer, CustomerContact, utcnow
 from kontrol_app.services.paging import page_window
 from kontrol_app.services import invoices, portal_auth, portal_links
-from kontrol_app.services.errors import InvalidInput, find
+from kontrol_app.services.errors import Checks, InvalidInput, find
 from kontrol_app.services.jobs import customer_job_counts
 from kontrol_app.services.money import format_money
 from kontrol_app.services.search import contains
@@ -101,27 +101,32 @@ def list_customers(
 
 
 def _clean(session: Session, data: CustomerInput, customer_id: int | None) -> tuple[CustomerInput, list[ContactInput]]:
+    checks = Checks()  # every box first, in the form's order
     cleaned = CustomerInput(
-        name=clean_text(data.name, field="name", label="the customer's name", max_length=160, required=True),
-        contact_name=clean_text(data.contact_name, field="contact_name", label="the contact name", max_length=120),
-        email=clean_email(data.email, required=False),
-        phone=clean_text(data.phone, field="phone", label="the phone number", max_length=40),
-        address=clean_text(data.address, field="address", label="the address", max_length=500, multiline=True),
-        notes=clean_text(data.notes, field="notes", label="the notes", max_length=5000, multiline=True),
+        name=checks(clean_text, data.name, field="name", label="the customer's name", max_length=160, required=True),
+        contact_name=checks(clean_text, data.contact_name, field="contact_name", label="the contact name", max_length=120),
+        email=checks(clean_email, data.email, required=False),
+        phone=checks(clean_text, data.phone, field="phone", label="the phone number", max_length=40),
+        address=checks(clean_text, data.address, field="address", label="the address", max_length=500, multiline=True),
+        notes=checks(clean_text, data.notes, field="notes", label="the notes", max_length=5000, multiline=True),
     )
     if len(data.contacts) > MAX_EXTRA_CONTACTS:
         raise InvalidInput(f"A customer can have at most {MAX_EXTRA_CONTACTS} extra contacts.", "contacts")
     extras: list[ContactInput] = []
     rows: list[int] = []  # each extra's row in the form, for error fields
     for index, contact in enumerate(data.contacts):
-        name = clean_text(contact.name, field=f"contact_{index}_name", label="the contact's name", max_length=120)
-        email = clean_email(contact.email, field=f"contact_{index}_email", required=False)
+        name = checks(clean_text, contact.name, field=f"contact_{index}_name", label="the contact's name", max_length=120)
+        email = checks(clean_email, contact.email, field=f"contact_{index}_email", required=False)
+        if f"contact_{index}_name" in checks.errors or f"contact_{index}_email" in checks.errors:
+            continue
         if not name and not email:
             continue  # an empty row the person added and did not fill
         if not email:
-            raise InvalidInput("Enter this contact's email, or remove the row.", f"contact_{index}_email")
+            checks.refuse("Enter this contact's email, or remove the row.", f"contact_{index}_email")
+            continue
         extras.append(ContactInput(name, email))
         rows.append(index)
+    checks.done()
     # Every email opens exactly one portal: unique within the form and across customers.
     seen: dict[str, str] = {}
     emails = [("email", cleaned.email)] + [(f"contact_{i}_email", c.email) for i, c in zip(rows, extras, strict=False)]

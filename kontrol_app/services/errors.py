@@ -15,7 +15,37 @@ class ServiceError(Exception):
 
 
 class InvalidInput(ServiceError):
-    pass
+    """Bad input. `errors` is every field's message when a form was checked whole (`Checks`);
+    `field` and `message` are the first of them."""
+
+    def __init__(self, message: str, field: str | None = None, errors: dict[str, str] | None = None) -> None:
+        super().__init__(message, field)
+        self.errors = errors or ({field: message} if field else {})
+
+
+class Checks:
+    """Every field of a form checked before any is refused, so one Save says all that is
+    wrong: `value = checks(clean, ...)` keeps a refusal (the value is None) and goes on;
+    `checks.done()` raises them together, the first as `field` and `message`."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+
+    def __call__(self, check: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return check(*args, **kwargs)
+        except InvalidInput as refused:
+            for field, message in refused.errors.items() or [(refused.field or "form", refused.message)]:
+                self.errors.setdefault(field, message)
+            return None
+
+    def refuse(self, message: str, field: str) -> None:
+        self.errors.setdefault(field, message)
+
+    def done(self) -> None:
+        if self.errors:
+            field, message = next(iter(self.errors.items()))
+            raise InvalidInput(message, field, dict(self.errors))
 
 
 class NotAllowed(ServiceError):

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from kontrol_app.models import Carrier, Customer, Decoration, Job, JobStatus, JobStatusChange, JobStatusCount, utcnow
 from kontrol_app.services.paging import page_window
 from kontrol_app.services import automations, statuses
-from kontrol_app.services.errors import InvalidInput, NotAllowed, find
+from kontrol_app.services.errors import Checks, InvalidInput, NotAllowed, find
 from kontrol_app.services.search import contains
 from kontrol_app.services.staff import StaffPrincipal
 from kontrol_app.services.tracking import tracking_url
@@ -53,32 +53,36 @@ class JobInput:
 STALE_JOB = "Someone else changed this job — reload to see their changes"
 
 
-def _clean(session: Session, data: JobInput) -> dict:
-    title = clean_text(data.title, field="title", label="a title", max_length=200, required=True)
-    if data.customer_id is None or session.get(Customer, data.customer_id) is None:
-        raise InvalidInput("Choose the customer this job is for.", "customer")
-    raw_quantity = str(data.quantity or "").strip().replace(",", "")
+def _quantity(value: str | int | None) -> int:
+    raw = str(value or "").strip().replace(",", "")
     # ASCII digits only ("²".isdigit() is true but int() refuses it), and short
     # enough that int() never meets Python's 4,300-digit limit.
-    if (
-        not (raw_quantity.isascii() and raw_quantity.isdigit())
-        or len(raw_quantity) > 12
-        or not 0 < int(raw_quantity) <= MAX_QUANTITY
-    ):
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12 or not 0 < int(raw) <= MAX_QUANTITY:
         raise InvalidInput("Enter the quantity as a whole number of pieces, like 144.", "quantity")
-    due = optional_date(data.due_date, "due_date", label="the due date")
+    return int(raw)
+
+
+def _clean(session: Session, data: JobInput) -> dict:
+    checks = Checks()  # in the form's order: its first refusal is the one a toast names
+    title = checks(clean_text, data.title, field="title", label="a title", max_length=200, required=True)
+    if data.customer_id is None or session.get(Customer, data.customer_id) is None:
+        checks.refuse("Choose the customer this job is for.", "customer")
+    quantity = checks(_quantity, data.quantity)
+    due = checks(optional_date, data.due_date, "due_date", label="the due date")
     if data.decoration not in {d.value for d in Decoration}:
-        raise InvalidInput("Choose a decoration from the list.", "decoration")
-    return {
+        checks.refuse("Choose a decoration from the list.", "decoration")
+    cleaned = {
         "title": title,
         "customer_id": data.customer_id,
-        "quantity": int(raw_quantity),
+        "quantity": quantity,
         "due_date": due,
         "decoration": data.decoration,
-        "garment": clean_text(data.garment, field="garment", label="the garment", max_length=200),
-        "colour": clean_text(data.colour, field="colour", label="the colour", max_length=100),
-        "notes": clean_text(data.notes, field="notes", label="the notes", max_length=5000, multiline=True),
+        "garment": checks(clean_text, data.garment, field="garment", label="the garment", max_length=200),
+        "colour": checks(clean_text, data.colour, field="colour", label="the colour", max_length=100),
+        "notes": checks(clean_text, data.notes, field="notes", label="the notes", max_length=5000, multiline=True),
     }
+    checks.done()
+    return cleaned
 
 
 def create_job(session: Session, actor: StaffPrincipal, data: JobInput) -> int:

@@ -117,6 +117,15 @@ def test_extra_contact_needs_an_email(session, owner):
     assert "email" in message
 
 
+def test_one_save_names_every_bad_box_of_the_customer_form(session, owner):
+    data = CustomerInput(name="", email="nope", phone="1\n2", contacts=[ContactInput("Ok", "ok@acme.test"), ContactInput("Bad", "nope"), ContactInput("No email", "")])
+    with pytest.raises(InvalidInput) as refused:
+        customers.create_customer(session, owner, data)
+    assert list(refused.value.errors) == ["name", "email", "phone", "contact_1_email", "contact_2_email"]
+    session.rollback()
+    assert customers.list_customers(session, owner).total == 0
+
+
 def test_extra_contacts_are_capped(session, owner):
     contacts = [ContactInput(f"P{i}", f"p{i}@acme.test") for i in range(customers.MAX_EXTRA_CONTACTS + 1)]
     refused(lambda: customers.create_customer(session, owner, CustomerInput(name="Acme", contacts=contacts)), "contacts")

@@ -104,10 +104,20 @@ def test_a_refused_line_is_marked_keeps_what_was_typed_and_saves_nothing(world):
     assert state.editing and state.lines[1]["unit_price"] == "twenty" and state.form["notes"] == "Thanks for your order"
     assert database_rows() == before
 
+    # Several wrong boxes: one Save marks them all, each next to its box.
+    quantity, due = state.lines[0]["quantity"], state.form["due_date"]
     run_handler(state, "set_field", "tax_rate", "120")
+    run_handler(state, "set_field", "due_date", "soon")
+    run_handler(state, "set_line", 0, "quantity", "a dozen")
+    run_handler(state, "save_draft")
+    assert set(state.errors) == {"lines.0.quantity", "lines.1.unit_price", "tax_rate", "due_date"} and state.editing
+    assert database_rows() == before
+
+    run_handler(state, "set_line", 0, "quantity", quantity)
+    run_handler(state, "set_field", "due_date", due)
     run_handler(state, "set_line", 1, "unit_price", "25")
     run_handler(state, "save_draft")
-    assert "tax_rate" in state.errors and state.editing
+    assert set(state.errors) == {"tax_rate"} and state.editing
 
     run_handler(state, "set_field", "tax_rate", "8.875")
     result = run_handler(state, "save_draft")

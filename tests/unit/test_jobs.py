@@ -126,6 +126,17 @@ def test_create_job_refuses_bad_input_with_the_field_named(session, owner, custo
     assert session.exec(select(func.count(JobStatusChange.id))).one() == 0
 
 
+def test_one_save_names_every_bad_field_in_the_forms_order(session, owner, customer_id):
+    bad = jobs.JobInput(title="", customer_id=None, quantity="lots", due_date="tomorrow", decoration="glitter", notes="n" * 5001)
+    with pytest.raises(InvalidInput) as refused:
+        jobs.create_job(session, owner, bad)
+    assert list(refused.value.errors) == ["title", "customer", "quantity", "due_date", "decoration", "notes"]
+    assert (refused.value.field, refused.value.message) == ("title", refused.value.errors["title"])
+    assert refused.value.errors["quantity"] == "Enter the quantity as a whole number of pieces, like 144."
+    session.rollback()
+    assert job_count(session) == 0
+
+
 def test_update_job_changes_the_fields_and_keeps_status_and_history(session, owner, customer_id):
     other_customer = make_customer(session, owner, "Pixel Labs", contact_name="Sarah Smith")
     job_id = make_job(session, owner, customer_id, due_date="2026-04-12")

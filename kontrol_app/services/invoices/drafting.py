@@ -21,7 +21,7 @@ from kontrol_app.models import (
 )
 from kontrol_app.services import outbox
 from kontrol_app.services.clock import shop_today
-from kontrol_app.services.errors import InvalidInput, NotAllowed
+from kontrol_app.services.errors import Checks, InvalidInput, NotAllowed
 from kontrol_app.services.invoices.money_rule import balance, due_now, totals
 from kontrol_app.services.invoices.records import _event, _get, _job_title, _lines, _lock, _shop
 from kontrol_app.services.jobs import get_job
@@ -71,30 +71,35 @@ class InvoiceInput:
 
 
 def _clean_lines(lines: list[LineInput], currency: str) -> list[InvoiceLine]:
+    """Every line, each refusal named by its line and box (all of them at once)."""
     if not lines:
         raise InvalidInput("Add at least one line.", "lines")
     if len(lines) > MAX_LINES:
         raise InvalidInput(f"An invoice can have at most {MAX_LINES:,} lines.", "lines")
+    checks = Checks()
     cleaned = []
     for index, line in enumerate(lines):
         where = f"line {index + 1}"
-        description = clean_text(
-            line.description, field=f"lines.{index}.description", label=f"a description on {where}",
+        description = checks(
+            clean_text, line.description, field=f"lines.{index}.description", label=f"a description on {where}",
             max_length=300, required=True,
         )
         raw_quantity = str(line.quantity or "").strip().replace(",", "")
         if not (raw_quantity.isascii() and raw_quantity.isdigit()) or len(raw_quantity) > 9 or not 0 < int(raw_quantity) <= MAX_QUANTITY:
-            raise InvalidInput(f"Enter the quantity on {where} as a whole number, like 144.", f"lines.{index}.quantity")
+            checks.refuse(f"Enter the quantity on {where} as a whole number, like 144.", f"lines.{index}.quantity")
         unit = parse_amount(line.unit_price, currency, allow_negative=True)
         if unit is None or abs(unit) > MAX_UNIT_PRICE:
-            raise InvalidInput(
+            checks.refuse(
                 f"Enter the unit price on {where} as an amount, like 12.50 (a credit may be negative).",
                 f"lines.{index}.unit_price",
             )
+        if checks.errors:
+            continue  # the rest are only checked now; nothing is kept from a refused form
         quantity = int(raw_quantity)
         cleaned.append(
             InvoiceLine(position=index, description=description, quantity=quantity, unit_price_cents=unit, amount_cents=quantity * unit)
         )
+    checks.done()
     return cleaned
 
 
@@ -115,15 +120,23 @@ def _clean_share(kind: str, raw: str, currency: str, *, field: str, what: str) -
     return ("percent", rate) if rate else ("", 0)
 
 
-def _clean(data: InvoiceInput, currency: str) -> tuple[dict, list[InvoiceLine]]:
-    lines = _clean_lines(data.lines, currency)
-    discount_kind, discount_value = _clean_share(data.discount_kind, data.discount, currency, field="discount", what="discount")
-    tax_raw = (data.tax_rate or "").strip()
-    tax_rate = parse_percent(tax_raw) if tax_raw else 0
-    if tax_rate is None:
+def _tax_rate(raw: str) -> int:
+    text = (raw or "").strip()
+    rate = parse_percent(text) if text else 0
+    if rate is None:
         raise InvalidInput("Enter the tax rate as a percentage from 0 to 100, like 8.875.", "tax_rate")
-    deposit_kind, deposit_value = _clean_share(data.deposit_kind, data.deposit, currency, field="deposit", what="deposit")
-    due = optional_date(data.due_date, "due_date", label="the due date")
+    return rate
+
+
+def _clean(data: InvoiceInput, currency: str) -> tuple[dict, list[InvoiceLine]]:
+    checks = Checks()  # every box first, in the form's order; then what depends on them all
+    lines = checks(_clean_lines, data.lines, currency)
+    discount_kind, discount_value = checks(_clean_share, data.discount_kind, data.discount, currency, field="discount", what="discount") or ("", 0)
+    tax_rate = checks(_tax_rate, data.tax_rate)
+    deposit_kind, deposit_value = checks(_clean_share, data.deposit_kind, data.deposit, currency, field="deposit", what="deposit") or ("", 0)
+    due = checks(optional_date, data.due_date, "due_date", label="the due date")
+    notes = checks(clean_text, data.notes, field="notes", label="the notes", max_length=5000, multiline=True)
+    checks.done()
     result = totals(
         [line.amount_cents for line in lines], discount_kind=discount_kind, discount_value=discount_value,
         tax_rate=tax_rate, deposit_kind=deposit_kind, deposit_value=deposit_value,
@@ -143,7 +156,7 @@ def _clean(data: InvoiceInput, currency: str) -> tuple[dict, list[InvoiceLine]]:
         "tax_cents": result.tax,
         "total_cents": result.total,
         "deposit_cents": result.deposit,
-        "notes": clean_text(data.notes, field="notes", label="the notes", max_length=5000, multiline=True),
+        "notes": notes,
         "due_date": due,
     }
     return columns, lines
