@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from kontrol_app.models import Shop, StoredFile, utcnow
 from kontrol_app.services import files
-from kontrol_app.services.errors import InvalidInput, found
+from kontrol_app.services.errors import Checks, InvalidInput, found
 from kontrol_app.services.money import CURRENCIES
 from kontrol_app.services.permissions import require_owner
 from kontrol_app.services.staff import StaffPrincipal
@@ -135,17 +135,20 @@ def update_shop_info(
 ) -> ShopInfo:
     """Save the form; `production_days` None keeps the current production time."""
     shop = _shop_to_change(session, actor)
-    # Check every field before changing any, so a refused form leaves the row untouched.
-    name = clean_text(name, field="name", label="the shop's name", max_length=120, required=True)
-    email = clean_email(email, required=False)
-    phone = clean_text(phone, field="phone", label="the phone number", max_length=40)
-    address = clean_text(address, field="address", label="the address", max_length=500, multiline=True)
+    # Check every field before changing any (and say all that is wrong at once), so a refused
+    # form leaves the row untouched.
+    checks = Checks()
+    name = checks(clean_text, name, field="name", label="the shop's name", max_length=120, required=True)
+    email = checks(clean_email, email, required=False)
+    phone = checks(clean_text, phone, field="phone", label="the phone number", max_length=40)
+    address = checks(clean_text, address, field="address", label="the address", max_length=500, multiline=True)
     if currency not in CURRENCIES:
-        raise InvalidInput("Choose a currency from the list.", "currency")
+        checks.refuse("Choose a currency from the list.", "currency")
     if timezone not in timezone_names():
-        raise InvalidInput("Choose a timezone from the list.", "timezone")
+        checks.refuse("Choose a timezone from the list.", "timezone")
+    days = shop.production_days if production_days is None else checks(clean_production_days, production_days)
+    checks.done()
     ZoneInfo(timezone)
-    days = shop.production_days if production_days is None else clean_production_days(production_days)
     shop.name, shop.email, shop.phone, shop.address = name, email, phone, address
     shop.currency = currency
     shop.timezone = timezone

@@ -25,7 +25,7 @@ from kontrol_app.models import (
     StaffUser,
     utcnow,
 )
-from kontrol_app.services.errors import InvalidInput, NotAllowed, Throttled, find
+from kontrol_app.services.errors import Checks, InvalidInput, NotAllowed, Throttled, find
 from kontrol_app.services.permissions import require_owner
 from kontrol_app.services.tokens import claim_ticket, new_token, token_hash
 from kontrol_app.services.validation import clean_email, clean_text
@@ -89,10 +89,12 @@ def create_shop(
     """The first person creates the shop and becomes its owner."""
     if has_staff(session):
         raise NotAllowed("This shop is already set up. Sign in instead.")
-    shop_name = clean_text(shop_name, field="shop_name", label="your shop's name", max_length=120, required=True)
-    name = clean_text(name, field="name", label="your name", max_length=120, required=True)
-    email = clean_email(email)
-    password = _clean_password(password)
+    checks = Checks()  # say all that is wrong at once
+    shop_name = checks(clean_text, shop_name, field="shop_name", label="your shop's name", max_length=120, required=True)
+    name = checks(clean_text, name, field="name", label="your name", max_length=120, required=True)
+    email = checks(clean_email, email)
+    password = checks(_clean_password, password)
+    checks.done()
     session.add(Shop(id=SHOP_ID, name=shop_name, email=email))
     user = StaffUser(email=email, name=name, password_hash=_hasher.hash(password), role=StaffRole.OWNER)
     session.add(user)

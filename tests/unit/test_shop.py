@@ -130,6 +130,15 @@ def test_bad_shop_info_changes_nothing(session, owner, changes, field):
     assert current(session) == before
 
 
+def test_bad_shop_info_names_every_bad_field_at_once(session, owner):
+    before = current(session)
+    with pytest.raises(InvalidInput) as refused:
+        shop_service.update_shop_info(session, owner, **{**SHOP_FORM, "name": "", "email": "nope", "timezone": "Mars/Olympus_Mons"})
+    assert list(refused.value.errors) == ["name", "email", "timezone"]
+    session.commit()
+    assert current(session) == before
+
+
 # --- production time (business days; "Approve by" dates count back from the due date) ----------
 
 

@@ -105,6 +105,14 @@ def test_create_shop_validation_names_the_field(session, changes, field):
     assert session.exec(select(Shop)).first() is None
 
 
+def test_create_shop_names_every_bad_field_at_once(session):
+    with pytest.raises(InvalidInput) as refused:
+        staff.create_shop(session, shop_name="", name="", email="maya@", password="short")
+    assert list(refused.value.errors) == ["shop_name", "name", "email", "password"]
+    session.commit()
+    assert not staff.has_staff(session)
+
+
 # --- passwords ---------------------------------------------------------------------------------
 
 
