@@ -261,6 +261,15 @@ def test_a_bad_payment_is_refused_and_changes_nothing(session, owner, job, amoun
     assert session.exec(select(InvoicePayment)).all() == []
 
 
+def test_a_payment_with_every_box_wrong_names_them_all(session, owner, job):
+    invoice_id = make_invoice(session, owner, job, [("Shirts", "10", "84.00")], send=True)
+    with pytest.raises(InvalidInput) as refused:
+        invoices.record_payment(session, owner, invoice_id, amount="lots", method="barter", received_on="2099-01-01", reference="x" * 201)
+    assert set(refused.value.errors) == {"amount", "method", "received_on", "reference"}
+    session.rollback()
+    assert session.exec(select(InvoicePayment)).all() == []
+
+
 def test_a_draft_takes_no_payment(session, owner, job):
     invoice_id = make_invoice(session, owner, job)
     with pytest.raises(NotAllowed, match="Send the invoice"):

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from kontrol_app.models import EmailKind, Invoice, InvoicePayment, InvoiceStatus, PaymentMethod, utcnow
 from kontrol_app.services import outbox
 from kontrol_app.services.clock import shop_today
-from kontrol_app.services.errors import InvalidInput, NotAllowed
+from kontrol_app.services.errors import Checks, NotAllowed
 from kontrol_app.services.invoices.drafting import invoice_portal_url
 from kontrol_app.services.invoices.records import _event, _lock, _shop
 from kontrol_app.services.invoices.money_rule import balance
@@ -119,16 +119,21 @@ def apply_refund(
     return refund
 
 
-def _clean_payment(invoice: Invoice, amount: str, received_on: str, reference: str, timezone: str, *, limit: int, over: str) -> tuple[int, date, str]:
+def _clean_payment(
+    invoice: Invoice, amount: str, received_on: str, reference: str, timezone: str, *, limit: int, over: str, checks: Checks | None = None
+) -> tuple[int, date, str]:
+    """The dialog's boxes, every wrong one named at once (with what `checks` already holds)."""
+    checks = checks or Checks()
     cents = parse_amount(amount, invoice.currency)
     if cents is None or cents <= 0:
-        raise InvalidInput("Enter the amount received, like 250.00.", "amount")
-    if cents > limit:
-        raise InvalidInput(over.format(limit=format_money(limit, invoice.currency)), "amount")
-    day = optional_date(received_on, "received_on") or shop_today(timezone)
+        checks.refuse("Enter the amount received, like 250.00.", "amount")
+    elif cents > limit:
+        checks.refuse(over.format(limit=format_money(limit, invoice.currency)), "amount")
+    day = checks(optional_date, received_on, "received_on") or shop_today(timezone)
     if day > shop_today(timezone) + timedelta(days=1):
-        raise InvalidInput("The date cannot be in the future.", "received_on")
-    reference = clean_text(reference, field="reference", label="the reference", max_length=200)
+        checks.refuse("The date cannot be in the future.", "received_on")
+    reference = checks(clean_text, reference, field="reference", label="the reference", max_length=200)
+    checks.done()
     return cents, day, reference
 
 
@@ -149,14 +154,15 @@ def record_payment(
         raise NotAllowed("Send the invoice before recording a payment.")
     if invoice.status == InvoiceStatus.VOID:
         raise NotAllowed("This invoice is void.")
-    if method not in {m.value for m in STAFF_METHODS}:
-        raise InvalidInput("Choose how it was paid.", "method")
     owed = balance(invoice)
     if owed <= 0:
         raise NotAllowed("This invoice is already paid in full.")
+    checks = Checks()
+    if method not in {m.value for m in STAFF_METHODS}:
+        checks.refuse("Choose how it was paid.", "method")
     cents, day, reference = _clean_payment(
         invoice, amount, received_on, reference, _shop(session).timezone, limit=owed,
-        over="That is more than the balance of {limit}.",
+        over="That is more than the balance of {limit}.", checks=checks,
     )
     apply_payment(
         session, invoice, amount_cents=cents, method=method, received_on=day, reference=reference,
