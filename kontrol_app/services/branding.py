@@ -47,7 +47,7 @@ from kontrol_app.models import (
 )
 from kontrol_app.services import files, outbox, portal_auth
 from kontrol_app.services.clock import shop_zone
-from kontrol_app.services.errors import Conflict, InvalidInput, NotAllowed, Throttled, find
+from kontrol_app.services.errors import Checks, Conflict, InvalidInput, NotAllowed, Throttled, find
 from kontrol_app.services.jobs import get_job
 from kontrol_app.services.mockups import size_text
 from kontrol_app.services.portal_auth import (
@@ -511,17 +511,20 @@ def contact_details(session: Session, viewer: Viewer) -> ContactDetails:
 
 
 def clean_details(data: dict[str, str]) -> dict[str, str]:
-    """The same rules as the staff customer form (services/customers.py)."""
-    return {
-        FIELD_NAME: clean_text(data.get(FIELD_NAME, ""), field=FIELD_NAME, label="the company name", max_length=160, required=True),
-        FIELD_PHONE: clean_text(data.get(FIELD_PHONE, ""), field=FIELD_PHONE, label="the phone number", max_length=40),
-        FIELD_ADDRESS: clean_text(
-            data.get(FIELD_ADDRESS, ""), field=FIELD_ADDRESS, label="the billing address", max_length=500, multiline=True
+    """The same rules as the staff customer form (services/customers.py), every box at once."""
+    checks = Checks()
+    cleaned = {
+        FIELD_NAME: checks(clean_text, data.get(FIELD_NAME, ""), field=FIELD_NAME, label="the company name", max_length=160, required=True),
+        FIELD_PHONE: checks(clean_text, data.get(FIELD_PHONE, ""), field=FIELD_PHONE, label="the phone number", max_length=40),
+        FIELD_ADDRESS: checks(
+            clean_text, data.get(FIELD_ADDRESS, ""), field=FIELD_ADDRESS, label="the billing address", max_length=500, multiline=True
         ),
-        FIELD_SHIPPING: clean_text(
-            data.get(FIELD_SHIPPING, ""), field=FIELD_SHIPPING, label="the shipping address", max_length=500, multiline=True
+        FIELD_SHIPPING: checks(
+            clean_text, data.get(FIELD_SHIPPING, ""), field=FIELD_SHIPPING, label="the shipping address", max_length=500, multiline=True
         ),
     }
+    checks.done()
+    return cleaned
 
 
 def save_contact_details(

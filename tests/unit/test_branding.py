@@ -338,6 +338,12 @@ def test_contact_details_are_checked_like_the_staff_form(session, world, data, f
     assert (refused.value.field, refused.value.message) == (field, message)
 
 
+def test_contact_details_name_every_bad_box_at_once(session, world):
+    with pytest.raises(InvalidInput) as refused:
+        branding.save_contact_details(session, world["sarah"], {"name": "", "phone": "5" * 41, "shipping_address": "x" * 501})
+    assert list(refused.value.errors) == ["name", "phone", "shipping_address"]
+
+
 def test_details_saved_after_the_shop_changed_them_are_refused(session, world):
     loaded = branding.contact_details(session, world["sarah"]).version
     form = customers.customer_form(session, world["owner"], world["customer"])

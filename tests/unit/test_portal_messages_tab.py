@@ -139,6 +139,8 @@ def test_a_general_message_needs_a_subject_and_keeps_what_was_typed(client, sess
     tab = screen(root, MessagesTab)
     run_handler(tab, "new_conversation")
     assert tab.about == GENERAL
+    run_handler(tab, "send", [])  # nothing typed: both boxes say so at once
+    assert set(tab.errors) == {messages.FIELD_SUBJECT, messages.FIELD_BODY} and tab.mode == "new"
     run_handler(tab, "set_body", "Do you print hoodies?")
     run_handler(tab, "send", [])
     assert messages.FIELD_SUBJECT in tab.errors and tab.body == "Do you print hoodies?" and tab.mode == "new"

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from kontrol_app.models import Customer, CustomerContact, Job, Message, MessageAttachment, MessageThread, utcnow
 from kontrol_app.services import outbox
-from kontrol_app.services.errors import InvalidInput, NotFound, find
+from kontrol_app.services.errors import Checks, InvalidInput, NotFound, find
 from kontrol_app.services.messages.attachments import Upload, _discard, _store_attachments
 from kontrol_app.services.messages.limits import CLIENT, JOB_NOT_IN_PORTAL, SHOP
 from kontrol_app.services.messages.locking import _client_thread, _staff_thread
@@ -26,6 +26,15 @@ from kontrol_app.services.staff import StaffPrincipal
 
 def _writing_contact(session: Session, viewer: Viewer) -> CustomerContact:
     return writing_contact(session, viewer, "Preview can read messages, not write them.")
+
+
+def _subject_and_body(subject: str, body: str, *, required: bool) -> str:
+    """A new thread's subject (cleaned) and body, both judged before either is refused."""
+    checks = Checks()
+    subject = checks(_clean_subject, subject, required=required)
+    checks(clean_body, body)
+    checks.done()
+    return subject
 
 
 def _contact_name(contact: CustomerContact, customer: Customer) -> str:
@@ -122,8 +131,7 @@ def start_thread_staff(
         job = None
         if job_id is not None:
             job = find(session, Job, job_id, "That job is not one of this customer's.", customer_id=customer.id)
-        subject = _clean_subject(subject, required=job is None)
-        clean_body(body)  # refuse a bad body before the thread exists
+        subject = _subject_and_body(subject, body, required=job is None)  # before the thread exists
     except Exception:
         _discard(attachments)
         raise
@@ -170,8 +178,7 @@ def start_thread_client(
         job = None
         if job_id is not None:
             job = find(session, Job, job_id, JOB_NOT_IN_PORTAL, customer_id=viewer.customer_id)
-        subject = _clean_subject(subject, required=job is None)
-        clean_body(body)
+        subject = _subject_and_body(subject, body, required=job is None)
     except Exception:
         _discard(attachments)
         raise

@@ -246,8 +246,9 @@ class MessagesTab(PortalSession):
         except InvalidInput as error:
             for upload in received:
                 upload.discard()
-            if error.field in FIELDS:
-                self.errors = {error.field: error.message}  # shown next to that field
+            shown = {field: message for field, message in error.errors.items() if field in FIELDS}
+            if shown:
+                self.errors = shown  # each next to its field
             else:
                 self.refusal = error.message
             return None
