@@ -6,21 +6,19 @@ Row = TypeVar("Row")
 
 
 class ServiceError(Exception):
-    """A refusal worth showing to a person; `field` names the input it is about."""
+    """A refusal worth showing to a person; `field` names the input it is about. `errors` is
+    every field's message when a form was checked whole (`Checks`), `field` and `message` the
+    first of them; else the one field's ({} for a refusal about no field)."""
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(self, message: str, field: str | None = None, errors: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.errors = errors or ({field: message} if field else {})
 
 
 class InvalidInput(ServiceError):
-    """Bad input. `errors` is every field's message when a form was checked whole (`Checks`);
-    `field` and `message` are the first of them."""
-
-    def __init__(self, message: str, field: str | None = None, errors: dict[str, str] | None = None) -> None:
-        super().__init__(message, field)
-        self.errors = errors or ({field: message} if field else {})
+    pass
 
 
 class Checks:
@@ -35,7 +33,7 @@ class Checks:
         try:
             return check(*args, **kwargs)
         except InvalidInput as refused:
-            for field, message in refused.errors.items() or [(refused.field or "form", refused.message)]:
+            for field, message in (refused.errors or {"form": refused.message}).items():
                 self.errors.setdefault(field, message)
             return None
 

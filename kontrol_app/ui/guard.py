@@ -44,7 +44,7 @@ def _refused(state: StaffState, error: ServiceError, field_toast: str = "") -> A
     """A service said no: next to the field it is about; else in a toast, and on forms
     that show one (`errors["form"]`) also above the form, so it stays until fixed."""
     if error.field:
-        state.errors = dict(getattr(error, "errors", None) or {error.field: error.message})
+        state.errors = dict(error.errors)
         return rx.toast.error(field_toast) if field_toast else None
     state.errors = {"form": error.message}
     return rx.toast.error(error.message)

@@ -94,7 +94,7 @@ class BrandingTab(PortalSession):
             self.email_step = ""
 
     def _refused(self, error: ServiceError, section: str) -> None:
-        self.errors = dict(getattr(error, "errors", None) or {error.field or section: error.message})
+        self.errors = dict(error.errors or {section: error.message})
 
     # --- logo ---------------------------------------------------------------------------------
 
