@@ -4,7 +4,8 @@ made a mockup version of the thread's job."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import bindparam
@@ -48,6 +49,17 @@ def _discard(uploads: Sequence[Upload]) -> None:
     for upload in uploads:
         if isinstance(upload, files.Received):
             upload.discard()
+
+
+@contextmanager
+def _discarded_if_refused(uploads: Sequence[Upload]) -> Iterator[None]:
+    """Files received for a message go (their temp files) when the message is refused before
+    they are kept."""
+    try:
+        yield
+    except Exception:
+        _discard(uploads)
+        raise
 
 
 def _store_attachments(session: Session, uploads: Sequence[Upload], customer_id: int, *, staff_id: int | None, contact_id: int | None) -> list[StoredFile]:

@@ -11,8 +11,8 @@ from sqlmodel import Session
 
 from kontrol_app.models import Customer, CustomerContact, Job, Message, MessageAttachment, MessageThread, utcnow
 from kontrol_app.services import outbox
-from kontrol_app.services.errors import Checks, InvalidInput, NotFound, find
-from kontrol_app.services.messages.attachments import Upload, _discard, _store_attachments
+from kontrol_app.services.errors import Checks, find
+from kontrol_app.services.messages.attachments import Upload, _discarded_if_refused, _store_attachments
 from kontrol_app.services.messages.limits import CLIENT, JOB_NOT_IN_PORTAL, SHOP
 from kontrol_app.services.messages.locking import _client_thread, _staff_thread
 from kontrol_app.services.messages.notices import _notice
@@ -55,11 +55,8 @@ def _post(
 ) -> Message:
     """Add a message to a locked thread. The body and every file are checked before anything
     is written; a refusal raises (the caller rolls back)."""
-    try:
+    with _discarded_if_refused(uploads):
         body = clean_body(body)
-    except InvalidInput:
-        _discard(uploads)
-        raise
     stored = _store_attachments(
         session,
         list(uploads),
@@ -126,15 +123,12 @@ def start_thread_staff(
 ) -> int:
     """A new thread with a customer (about one of its jobs, or general with a subject) and its
     first message; the customer's contacts are emailed. Returns the thread's id."""
-    try:
+    with _discarded_if_refused(attachments):
         customer = find(session, Customer, customer_id, "That customer does not exist.")
         job = None
         if job_id is not None:
             job = find(session, Job, job_id, "That job is not one of this customer's.", customer_id=customer.id)
         subject = _subject_and_body(subject, body, required=job is None)  # before the thread exists
-    except Exception:
-        _discard(attachments)
-        raise
     now = now or utcnow()
     thread = _new_thread(session, customer.id, job, subject, SHOP, now)
     _post(session, thread, SHOP, body, attachments, now, staff=actor, sender_name=actor.name)
@@ -151,11 +145,8 @@ def post_staff(
     now: datetime | None = None,
 ) -> MessageView:
     """A staff reply (also in a closed thread, which stays closed)."""
-    try:
+    with _discarded_if_refused(attachments):
         thread = _staff_thread(session, thread_id)
-    except NotFound:
-        _discard(attachments)
-        raise
     message = _post(session, thread, SHOP, body, attachments, now or utcnow(), staff=actor, sender_name=actor.name)
     return _message_views(session, [_columns(message)], SHOP, shop_timezone(session), promotable=thread.job_id is not None)[0]
 
@@ -172,16 +163,13 @@ def start_thread_client(
 ) -> int:
     """A client's new thread: about one of their own jobs, or general with a subject. The shop
     is notified. Returns the thread's id."""
-    try:
+    with _discarded_if_refused(attachments):
         contact = _writing_contact(session, viewer)
         customer = session.get(Customer, viewer.customer_id)
         job = None
         if job_id is not None:
             job = find(session, Job, job_id, JOB_NOT_IN_PORTAL, customer_id=viewer.customer_id)
         subject = _subject_and_body(subject, body, required=job is None)
-    except Exception:
-        _discard(attachments)
-        raise
     now = now or utcnow()
     thread = _new_thread(session, viewer.customer_id, job, subject, CLIENT, now)
     _post(session, thread, CLIENT, body, attachments, now, contact=contact, sender_name=_contact_name(contact, customer))
@@ -198,12 +186,9 @@ def post_client(
     now: datetime | None = None,
 ) -> MessageView:
     """A client's message in one of their customer's threads; reopens a closed thread."""
-    try:
+    with _discarded_if_refused(attachments):
         contact = _writing_contact(session, viewer)
         thread = _client_thread(session, viewer, thread_id)
-    except Exception:
-        _discard(attachments)
-        raise
     customer = session.get(Customer, viewer.customer_id)
     message = _post(session, thread, CLIENT, body, attachments, now or utcnow(), contact=contact, sender_name=_contact_name(contact, customer))
     return _message_views(session, [_columns(message)], CLIENT, shop_timezone(session), promotable=False)[0]
