@@ -26,6 +26,7 @@ Where each part lives (everything public is imported here, so callers write `inv
 """
 
 from kontrol_app.services.invoices.money_rule import (
+    NOTHING_OWED,
     OPEN,
     OVERDUE,
     STATUS_LABELS,
@@ -93,6 +94,7 @@ __all__ = [
     "MAX_QUANTITY",
     "MAX_UNIT_PRICE",
     "METHOD_LABELS",
+    "NOTHING_OWED",
     "OPEN",
     "OVERDUE",
     "PAGE_SIZE",

@@ -12,6 +12,7 @@ from kontrol_app.models import Invoice, InvoiceStatus
 from kontrol_app.services.money import percent_of
 
 OPEN = (InvoiceStatus.SENT, InvoiceStatus.PARTIALLY_PAID)
+NOTHING_OWED = (InvoiceStatus.DRAFT, InvoiceStatus.VOID)  # not sent yet, or cancelled
 
 STATUS_LABELS = {
     InvoiceStatus.DRAFT: "Draft",
@@ -64,7 +65,7 @@ def totals(
 
 def balance(invoice: Invoice) -> int:
     """What is still owed (0 for a draft or void invoice: nothing is owed on those)."""
-    if invoice.status in (InvoiceStatus.DRAFT, InvoiceStatus.VOID):
+    if invoice.status in NOTHING_OWED:
         return 0
     return max(invoice.total_cents - invoice.paid_cents, 0)
 

@@ -101,7 +101,7 @@ def _row(v: invoices.InvoiceView) -> dict[str, str]:
         "status_label": v.status_label,
         # Nothing is owed on a draft or a void invoice: its row says no balance rather than $0.00.
         "amounts": " · ".join(
-            [f"Total {v.total}", *([f"Balance {v.balance}"] if v.status not in ("draft", "void") else []), f"Due {v.due_date or 'not set'}"]
+            [f"Total {v.total}", *([f"Balance {v.balance}"] if v.status not in invoices.NOTHING_OWED else []), f"Due {v.due_date or 'not set'}"]
         ),
     }
 
