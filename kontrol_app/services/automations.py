@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from kontrol_app.models import Customer, EmailKind, Job, JobStatus, JobStatusChange, StatusAutomation, utcnow
 from kontrol_app.services.shop import display_name, shop_info
 from kontrol_app.services import outbox
-from kontrol_app.services.errors import InvalidInput
+from kontrol_app.services.errors import Checks, InvalidInput
 from kontrol_app.services.permissions import require_owner
 from kontrol_app.services.portal_links import portal_url
 from kontrol_app.services.staff import StaffPrincipal
@@ -86,6 +86,24 @@ def check_template(text: str, field: str) -> None:
             raise InvalidInput(f"Write the placeholder plainly, like {{{name}}}.", field)
 
 
+def _check_subject(subject: str) -> None:
+    if not subject:
+        raise InvalidInput("Enter a subject.", "subject")
+    if len(subject) > 300:
+        raise InvalidInput("Keep the subject under 300 characters.", "subject")
+    if has_line_break(subject):
+        raise InvalidInput("Keep the subject on one line.", "subject")
+    check_template(subject, "subject")
+
+
+def _check_body(body: str) -> None:
+    if not body:
+        raise InvalidInput("Enter the email's text.", "body")
+    if len(body) > 5000:
+        raise InvalidInput("Keep the text under 5,000 characters.", "body")
+    check_template(body, "body")
+
+
 def fill(text: str, values: dict[str, str]) -> str:
     return text.format_map(values)
 
@@ -95,18 +113,10 @@ def save_rule(session: Session, actor: StaffPrincipal, *, status: str, enabled: 
     if status not in {s.value for s in ALL_STATUSES}:
         raise InvalidInput("Unknown status.", "status")
     subject, body = (subject or "").strip(), (body or "").strip()
-    if not subject:
-        raise InvalidInput("Enter a subject.", "subject")
-    if len(subject) > 300:
-        raise InvalidInput("Keep the subject under 300 characters.", "subject")
-    if has_line_break(subject):
-        raise InvalidInput("Keep the subject on one line.", "subject")
-    if not body:
-        raise InvalidInput("Enter the email's text.", "body")
-    if len(body) > 5000:
-        raise InvalidInput("Keep the text under 5,000 characters.", "body")
-    check_template(subject, "subject")
-    check_template(body, "body")
+    checks = Checks()  # say all that is wrong with both boxes at once
+    checks(_check_subject, subject)
+    checks(_check_body, body)
+    checks.done()
     row = session.get(StatusAutomation, status) or StatusAutomation(status=status, subject=subject, body=body)
     row.enabled, row.subject, row.body, row.updated_at = bool(enabled), subject, body, utcnow()
     session.add(row)
@@ -128,8 +138,10 @@ def sample_values(session: Session) -> dict[str, str]:
 
 def preview(session: Session, *, status: str, subject: str, body: str) -> tuple[str, str]:
     """(subject, text) filled with sample values; raises InvalidInput on a bad template."""
-    check_template(subject, "subject")
-    check_template(body, "body")
+    checks = Checks()
+    checks(check_template, subject, "subject")
+    checks(check_template, body, "body")
+    checks.done()
     values = sample_values(session) | {"status": label(status)}
     return fill(subject, values), fill(body, values)
 

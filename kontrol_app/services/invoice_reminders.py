@@ -24,7 +24,7 @@ from sqlmodel import Session, select
 from kontrol_app.models import EmailKind, Invoice, InvoiceEvent, InvoiceStatus
 from kontrol_app.services import invoices, outbox
 from kontrol_app.services.clock import shop_today
-from kontrol_app.services.errors import InvalidInput, NotAllowed
+from kontrol_app.services.errors import Checks, InvalidInput, NotAllowed
 from kontrol_app.services.invoices.records import _job_title, _lock
 from kontrol_app.services.money import format_money
 from kontrol_app.services.permissions import require_owner
@@ -66,19 +66,30 @@ def get_settings(session: Session) -> InvoiceReminderSettings:
     return InvoiceReminderSettings(bool(shop.invoice_reminders), shop.invoice_reminder_before_days, parse_after_days(shop.invoice_reminder_after_days) or [])
 
 
-def save_settings(session: Session, actor: StaffPrincipal, *, enabled: bool, before_days: object, after_days: str) -> InvoiceReminderSettings:
-    require_owner(actor, "change automations")
+def _before_days(value: object) -> int:
     low, high = BEFORE_RANGE
-    text = str(before_days if before_days is not None else "").strip()
-    if isinstance(before_days, bool) or not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
+    text = str(value if value is not None else "").strip()
+    if isinstance(value, bool) or not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
         raise InvalidInput(f"Enter a whole number of days from {low} to {high} (0: no reminder before).", "invoice_before_days")
-    after = parse_after_days(after_days)
+    return int(text)
+
+
+def _after_days(text: str) -> list[int]:
+    after = parse_after_days(text)
     low, high = AFTER_RANGE
     if after is None or any(not low <= d <= high for d in after):
         raise InvalidInput(f"Enter days after the due date as whole numbers from {low} to {high}, separated by commas, like 1, 7, 14.", "invoice_after_days")
     if len(after) > MAX_AFTER:
         raise InvalidInput(f"At most {MAX_AFTER} reminders after the due date.", "invoice_after_days")
-    before = int(text)
+    return after
+
+
+def save_settings(session: Session, actor: StaffPrincipal, *, enabled: bool, before_days: object, after_days: str) -> InvoiceReminderSettings:
+    require_owner(actor, "change automations")
+    checks = Checks()  # both boxes at once
+    before = checks(_before_days, before_days)
+    after = checks(_after_days, after_days)
+    checks.done()
     if enabled and before == 0 and not after:
         raise InvalidInput("Choose at least one day: before the due date, or after it.", "invoice_after_days")
     shop = get_shop(session)

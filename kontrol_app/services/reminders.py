@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from kontrol_app.models import Customer, EmailKind, Job, MockupVersion, Shop
 from kontrol_app.services import approve_by, outbox
-from kontrol_app.services.errors import InvalidInput
+from kontrol_app.services.errors import Checks, InvalidInput
 from kontrol_app.services.permissions import require_owner
 from kontrol_app.services.portal_links import portal_url
 from kontrol_app.services.shop import get_shop
@@ -55,8 +55,10 @@ def _whole(value: object, low: int, high: int, what: str, field: str) -> int:
 
 def save_settings(session: Session, actor: StaffPrincipal, *, enabled: bool, days: object, times: object) -> ReminderSettings:
     require_owner(actor, "change automations")
-    days_n = _whole(days, *DAYS_RANGE, "days", "reminder_days")
-    times_n = _whole(times, *TIMES_RANGE, "times", "reminder_times")
+    checks = Checks()  # both boxes at once
+    days_n = checks(_whole, days, *DAYS_RANGE, "days", "reminder_days")
+    times_n = checks(_whole, times, *TIMES_RANGE, "times", "reminder_times")
+    checks.done()
     shop = get_shop(session)
     if shop is None:
         raise InvalidInput("Set up the shop first (Settings -> Shop).", "reminder_days")

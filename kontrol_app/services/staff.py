@@ -332,11 +332,13 @@ def list_team(session: Session, actor: StaffPrincipal) -> list[TeamMember]:
 
 def add_staff(session: Session, actor: StaffPrincipal, *, name: str, email: str, password: str) -> TeamMember:
     require_owner(actor, "add staff")
-    name = clean_text(name, field="name", label="a name", max_length=120, required=True)
-    email = clean_email(email)
-    password = _clean_password(password)
-    if session.exec(select(StaffUser.id).where(StaffUser.email == email)).first() is not None:
-        raise InvalidInput("Someone on the team already uses this email.", "email")
+    checks = Checks()  # say all that is wrong at once
+    name = checks(clean_text, name, field="name", label="a name", max_length=120, required=True)
+    email = checks(clean_email, email)
+    if email and session.exec(select(StaffUser.id).where(StaffUser.email == email)).first() is not None:
+        checks.refuse("Someone on the team already uses this email.", "email")
+    password = checks(_clean_password, password)
+    checks.done()
     user = StaffUser(email=email, name=name, password_hash=_hasher.hash(password), role=StaffRole.STAFF)
     session.add(user)
     session.flush()

@@ -74,6 +74,16 @@ def test_save_rule_saves_and_updates_one_row(session, owner):
     assert [r.status for r in automations.list_rules(session) if r.enabled] == []
 
 
+def test_save_rule_names_both_wrong_boxes_at_once(session, owner):
+    with pytest.raises(InvalidInput) as refused:
+        automations.save_rule(session, owner, status="ready", enabled=True, subject="", body="Hi {nobody}")
+    assert list(refused.value.errors) == ["subject", "body"]
+    assert "Unknown placeholder {nobody}" in refused.value.errors["body"]
+    with pytest.raises(InvalidInput) as refused:
+        automations.preview(session, status="ready", subject="{job_title:d}", body="{")
+    assert list(refused.value.errors) == ["subject", "body"]
+
+
 @pytest.mark.parametrize(
     ("subject", "body", "field"),
     [

@@ -95,6 +95,9 @@ def test_settings_are_owner_only_and_checked(session, owner):
             invoice_reminders.save_settings(session, owner, enabled=True, before_days=before, after_days=after)
         assert refused.value.field == field, (before, after)
         assert refused.value.message
+    with pytest.raises(InvalidInput) as both:  # one Save names both boxes
+        invoice_reminders.save_settings(session, owner, enabled=True, before_days="x", after_days="seven")
+    assert list(both.value.errors) == ["invoice_before_days", "invoice_after_days"]
     session.rollback()
     assert invoice_reminders.get_settings(session) == invoice_reminders.InvoiceReminderSettings(False, 3, [1, 7, 14])
     saved = invoice_reminders.save_settings(session, owner, enabled=True, before_days=" 5 ", after_days="30; 2, 2 ,10")

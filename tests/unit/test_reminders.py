@@ -61,6 +61,9 @@ def test_settings_are_owner_only_and_checked(session, owner):
         with pytest.raises(InvalidInput) as refused:
             reminders.save_settings(session, owner, enabled=True, days=days, times=times)
         assert refused.value.field == field
+    with pytest.raises(InvalidInput) as both:  # one Save names both boxes
+        reminders.save_settings(session, owner, enabled=True, days=0, times=0)
+    assert list(both.value.errors) == ["reminder_days", "reminder_times"]
     session.rollback()
     assert reminders.get_settings(session) == reminders.ReminderSettings(False, 2, 3)
     turn_on(session, owner, days=5, times=1)

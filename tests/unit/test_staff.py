@@ -423,6 +423,16 @@ def test_add_staff_refuses_an_email_already_on_the_team(session, owner, member, 
     assert len(session.exec(select(StaffUser)).all()) == 2
 
 
+def test_add_staff_names_every_wrong_box_at_once(session, owner, member):
+    with pytest.raises(InvalidInput) as refused:
+        staff.add_staff(session, owner, name=" ", email=f" {MEMBER_EMAIL.upper()} ", password="short")
+    assert list(refused.value.errors) == ["name", "email", "password"]
+    assert refused.value.errors["email"] == "Someone on the team already uses this email."
+    with pytest.raises(InvalidInput) as refused:
+        staff.add_staff(session, owner, name="Eve", email="not an email", password="short")
+    assert list(refused.value.errors) == ["email", "password"]
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [({"name": ""}, "name"), ({"email": "nope"}, "email"), ({"email": ""}, "email"), ({"password": "1234567"}, "password")],
