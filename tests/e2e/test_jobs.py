@@ -221,6 +221,13 @@ def test_jobs_list_filters_and_the_board_moves_a_job_one_step(shop, make_custome
     # Wider than a 1280 px screen, the board scrolls inside the page: the header and the
     # navigation stay put, and the last column is a scroll away.
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "the board pushes the page sideways"
+    # The pipeline up to In Production shows without scrolling, and the scrollbar sits right
+    # under the cards (not at the screen's foot), so the columns past the edge are seen to be there.
+    expect(column("In Production")).to_be_in_viewport(ratio=1)
+    scrollbar = page.locator(".rt-ScrollAreaScrollbar")
+    expect(scrollbar).to_be_visible()
+    cards_end = page.evaluate("Math.max(...[...document.querySelectorAll('.board-column')].map(c => c.getBoundingClientRect().bottom))")
+    assert 0 <= scrollbar.bounding_box()["y"] - cards_end <= 24, (scrollbar.bounding_box(), cards_end)
     last = page.locator(".board-column").last
     expect(last).not_to_be_in_viewport(ratio=1)
     last.scroll_into_view_if_needed()

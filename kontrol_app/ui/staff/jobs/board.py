@@ -50,11 +50,13 @@ def _board_card(card: rx.Var) -> rx.Component:
                     variant="soft",
                     on_click=JobBoardState.move_next(card["id"], card["status_value"]),
                     class_name="move-next",
+                    white_space="nowrap",
                 ),
             ),
             spacing="1",
         ),
         width="100%",
+        padding="10px",
         class_name="board-card",
     )
 
@@ -63,10 +65,12 @@ def _board_column(column: rx.Var) -> rx.Component:
     return rx.vstack(
         rx.hstack(status_badge(column["status"].to(str)), rx.text(column["count"], size="1", color_scheme="gray"), align="center"),
         rx.foreach(column["cards"].to(list[dict[str, str]]), _board_card),
-        min_width="220px",
-        max_width="240px",
+        # Narrow enough that a 1280 px screen shows the pipeline up to In Production; wider
+        # screens share the room out.
+        flex="1 0 184px",
+        max_width="260px",
         spacing="2",
-        padding="8px",
+        padding="6px",
         background=rx.color("gray", 2),
         border_radius="8px",
         class_name="board-column",
@@ -79,10 +83,11 @@ def job_board_page() -> rx.Component:
         "Jobs",
         jobs_header("board"),
         rx.scroll_area(
-            rx.hstack(rx.foreach(JobBoardState.columns, _board_column), align="start", spacing="3"),
+            rx.hstack(rx.foreach(JobBoardState.columns, _board_column), align="start", spacing="2", padding_bottom="12px"),
             scrollbars="horizontal",
-            type="auto",
+            type="always",  # the columns past the screen's edge are there to scroll to
             width="100%",
+            height="auto",  # the scrollbar sits under the cards, not at the screen's foot
         ),
     )
 
