@@ -12,11 +12,12 @@ from sqlalchemy import Select, bindparam, func, or_, union_all, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
-from kontrol_app.models import Carrier, Customer, Decoration, Job, JobStatus, JobStatusChange, JobStatusCount, utcnow
+from kontrol_app.models import Carrier, Customer, Decoration, Job, JobStatus, JobStatusChange, JobStatusCount, MockupVersion, utcnow
 from kontrol_app.services.paging import page_window
 from kontrol_app.services import automations, statuses
 from kontrol_app.services.errors import Checks, InvalidInput, NotAllowed, find
 from kontrol_app.services.search import contains
+from kontrol_app.services.stamps import stamp
 from kontrol_app.services.staff import StaffPrincipal
 from kontrol_app.services.tracking import tracking_url
 from kontrol_app.services.validation import clean_text, optional_date
@@ -460,6 +461,29 @@ class JobDetail:
     tracking_url: str
     history: list[HistoryEntry]
     version: int  # pass back as update_job(expected_version=...)
+
+
+# What the job page shows of a job besides its invoices and messages: its row (status, tracking,
+# an edit's version) and its artwork (uploads, sends, answers, withdrawals), as one short text.
+_ARTWORK_STAMP = (
+    sa_select(
+        stamp(
+            func.max(MockupVersion.id), func.count(MockupVersion.sent_at), func.count(MockupVersion.decided_at),
+            func.count(MockupVersion.withdrawn_at),
+        )
+    )
+    .where(MockupVersion.job_id == Job.id)
+    .scalar_subquery()
+)
+_JOB_STAMP = sa_select(
+    stamp(Job.status, Job.updated_at, Job.version, Job.tracking_carrier, Job.tracking_number, _ARTWORK_STAMP)
+).where(Job.id == bindparam("job_id"))
+
+
+def job_stamp(session: Session, job_id: int) -> str:
+    """Changes when the job page's status, history, details or mockups would (a client's answer
+    to its artwork moves its status), so an open job page polls one indexed read."""
+    return session.connection().execute(_JOB_STAMP, {"job_id": job_id}).scalar() or ""
 
 
 def job_detail(session: Session, actor: StaffPrincipal, job_id: int) -> JobDetail:

@@ -27,9 +27,8 @@ def _png() -> bytes:
     return buffer.getvalue()
 
 
-def test_a_client_decision_rings_the_bell_on_an_open_staff_page(
-    shop, make_customer, make_job, page, sign_in_as, db_session, outbox
-):
+def _sent_for_approval(shop, make_customer, make_job, db_session):
+    """Acme's job "Spring League Tees" with v1 sent to Sarah Smith: (customer, job id, version, her contact id)."""
     acme = make_customer("Acme Uniforms", email="sarah@acme.example", contact_name="Sarah Smith")
     job_id = make_job(acme.id, "Spring League Tees", quantity=144, status="artwork")
     actor = owner_principal(shop)
@@ -38,6 +37,13 @@ def test_a_client_decision_rings_the_bell_on_an_open_staff_page(
     with db_session() as session:
         mockups.send_for_approval(session, actor, version.id, message="Here is the first proof.")
         contact_id = session.exec(select(CustomerContact.id).where(CustomerContact.email == acme.email)).one()
+    return acme, job_id, version, contact_id
+
+
+def test_a_client_decision_rings_the_bell_on_an_open_staff_page(
+    shop, make_customer, make_job, page, sign_in_as, db_session, outbox
+):
+    acme, job_id, version, contact_id = _sent_for_approval(shop, make_customer, make_job, db_session)
 
     page.emulate_media(reduced_motion="reduce")
     sign_in_as(page, shop, "/jobs")
@@ -71,3 +77,29 @@ def test_a_client_decision_rings_the_bell_on_an_open_staff_page(
     [email] = outbox("approval_decision", to=OWNER_EMAIL)
     assert email.subject == "Sarah Smith requested revisions on v1 — Spring League Tees"
     assert f"/jobs/{job_id}" in email.text_body and "Make the logo bigger" in email.text_body
+
+
+def test_an_open_job_page_shows_the_clients_answer_without_a_reload(
+    shop, make_customer, make_job, page, sign_in_as, db_session
+):
+    acme, job_id, version, contact_id = _sent_for_approval(shop, make_customer, make_job, db_session)
+
+    sign_in_as(page, shop, f"/jobs/{job_id}")
+    staff_page_live(page, OWNER_NAME)
+    expect(page.locator("#job-status")).to_have_text("Awaiting Approval")
+    # Typed, not saved: the page's own refresh must not take these away.
+    page.get_by_label("Tracking number").fill("1Z999AA10123456784")
+    page.get_by_label("Note for the history (optional)").fill("Packed by Jo")
+    page.get_by_role("tab", name="Mockups").click()
+    expect(page.locator(".mockup-state").first).to_contain_text("Awaiting the client")
+
+    with db_session() as session:  # the client approves in the portal (through the service, as it does)
+        mockups.decide(session, acme.id, contact_id, version.id, decision="approved", typed_name="Sarah Smith", agreed=True)
+    expect(page.locator("#job-status")).to_have_text("Art Approved", timeout=6_000)  # the bell's 3 s tick
+    expect(page.locator(".mockup-state").first).to_contain_text("Approved")
+    expect(page.get_by_role("button", name="Move to In Production")).to_be_visible()
+    expect(page.get_by_label("Tracking number")).to_have_value("1Z999AA10123456784")
+    expect(page.get_by_label("Note for the history (optional)")).to_have_value("Packed by Jo")
+    page.get_by_role("tab", name="History").click()
+    expect(page.locator(".history-row").first).to_contain_text("Awaiting Approval → Art Approved")
+    expect(page.locator(".history-row").first).to_contain_text("Sarah Smith")

@@ -685,3 +685,35 @@ def test_revision_pins_are_kept_on_the_record_and_shown_to_staff_on_the_preview(
     view = mockups.job_mockups(session, owner, shop["job"])
     assert view.records[0].pins == ((0.42, 0.31, "make the logo bigger"), (1.0, 0.0, "Drop the sponsor line"))
     assert view.records[0].preview_url == view.versions[0].preview_url != ""
+
+
+def test_the_job_stamp_moves_with_what_the_job_page_shows_and_only_that(session, owner, shop):
+    """The open job page polls `jobs.job_stamp`: an upload, a send, the client's answer, a move and
+    tracking each change it; another job's change does not."""
+    job = shop["job"]
+    seen = [jobs.job_stamp(session, job)]
+
+    def changed() -> bool:
+        now = jobs.job_stamp(session, job)
+        moved = now not in seen
+        seen.append(now)
+        return moved
+
+    jobs.job_stamp(session, shop["other_job"])
+    jobs.set_tracking(session, owner, shop["other_job"], carrier="ups", number="1Z1")
+    session.commit()
+    assert not changed()
+    version = upload(session, owner, job)
+    assert changed()
+    mockups.send_for_approval(session, owner, version.id, message="Here it is.")
+    session.commit()
+    assert changed()
+    approve(session, shop, version.id)
+    assert changed()
+    jobs.set_tracking(session, owner, job, carrier="ups", number="1Z999AA10123456784")
+    session.commit()
+    assert changed()
+    jobs.change_status(session, owner, job, "in_production")
+    session.commit()
+    assert changed()
+    assert jobs.job_stamp(session, 10**9) == ""  # a job that does not exist

@@ -120,13 +120,14 @@ def _user_menu() -> rx.Component:
     )
 
 
-def staff_page(current: str, title: str, *children: rx.Component) -> rx.Component:
-    """A staff screen: sidebar on wide screens, a top bar of links (wrapping) on phones."""
+def staff_page(current: str, title: str, *children: rx.Component, poll: tuple = ()) -> rx.Component:
+    """A staff screen: sidebar on wide screens, a top bar of links (wrapping) on phones.
+    `poll`: the page's own handlers that tick with the bell (every 3 s) to stay live."""
     links = [_nav_link(label, href, icon, current) for label, href, icon in NAV]
     return rx.box(
         rx.hstack(
             _brand(),
-            notifications_bell(MessagesBadgeState.load, QuotesBadgeState.load),
+            notifications_bell(MessagesBadgeState.load, QuotesBadgeState.load, *poll),
             _user_menu(),
             padding="12px 20px",
             border_bottom=f"1px solid {rx.color('gray', 5)}",

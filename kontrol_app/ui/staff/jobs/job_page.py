@@ -15,7 +15,7 @@ from kontrol_app.ui.components.status import status_badge
 from kontrol_app.ui.components.tabs import wrapping_tab_list
 from kontrol_app.ui.components.links import link_button
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, staff_event
-from kontrol_app.ui.services import call
+from kontrol_app.ui.services import call, read
 from kontrol_app.ui.staff.shell import guarded, staff_page
 from kontrol_app.ui.staff.customers.brand_kit import job_brand_kit
 from kontrol_app.ui.staff.jobs.common import STATUS_OPTIONS, due_label
@@ -37,9 +37,14 @@ class JobPageState(StaffState, rx.State):
     tracking_carrier: str = ""
     tracking_number: str = ""
     tab: str = "details"  # ?tab=invoices opens that tab (links from the Invoices page)
+    _stamp: str = ""  # `job_service.job_stamp` when last shown
+    _saved_tracking: tuple[str, str] = ("", "")  # the tracking boxes as last loaded
 
-    async def _refresh(self, principal: StaffPrincipal) -> None:
-        detail = await call(job_service.job_detail, principal, self._route_id("job_id"))
+    async def _refresh(self, principal: StaffPrincipal, *, keep_typed: bool = True) -> None:
+        """The job as it is now; tracking typed but not saved stays in its boxes (`keep_typed`)."""
+        job_id = self._route_id("job_id")
+        self._stamp = await read(job_service.job_stamp, job_id)  # before: a change meanwhile shows next poll
+        detail = await call(job_service.job_detail, principal, job_id)
         tz = await call(shop_service.shop_timezone)
         self.job = {
             "id": str(detail.id),
@@ -60,8 +65,10 @@ class JobPageState(StaffState, rx.State):
         nxt = statuses.next_status(detail.status)
         self.next_status = nxt.value if nxt else ""
         self.next_label = statuses.label(nxt) if nxt else ""
-        self.tracking_carrier = detail.tracking_carrier or Carrier.UPS.value
-        self.tracking_number = detail.tracking_number
+        saved = (detail.tracking_carrier or Carrier.UPS.value, detail.tracking_number)
+        if not keep_typed or (self.tracking_carrier, self.tracking_number) == self._saved_tracking:
+            self.tracking_carrier, self.tracking_number = saved
+        self._saved_tracking = saved
         self.history = [
             {
                 "change": (h.from_label + " → " + h.to_label) if h.from_label else "Created as " + h.to_label,
@@ -81,8 +88,23 @@ class JobPageState(StaffState, rx.State):
         if not self.found:
             return
         try:
-            await self._refresh(principal)
+            await self._refresh(principal, keep_typed=False)
         except NotFound:
+            self.found = False
+
+    # Ticks with the bell: a client's answer, or a colleague's move, shows here. Not quiet: a
+    # session that ends while the page is open is told, and sent to Sign in.
+    @staff_event
+    async def poll(self, principal: StaffPrincipal, _tick: str = ""):
+        job_id = self._route_id("job_id")
+        if not self.found or job_id is None or not self._written_since_last_poll():
+            return
+        if await read(job_service.job_stamp, job_id) == self._stamp:
+            return
+        try:
+            await self._refresh(principal)
+            await (await self.get_state(MockupsState))._refresh(principal)
+        except NotFound:  # deleted meanwhile
             self.found = False
 
     @form_event
@@ -127,7 +149,7 @@ class JobPageState(StaffState, rx.State):
             carrier=self.tracking_carrier,
             number=self.tracking_number,
         )
-        await self._refresh(principal)
+        await self._refresh(principal, keep_typed=False)
         return rx.toast.success("Tracking saved.")
 
 
@@ -259,6 +281,7 @@ def job_page() -> rx.Component:
                 width="100%",
             ),
         ),
+        poll=(state.poll,),
     )
 
 
