@@ -51,12 +51,19 @@ _NESTED_CONTROLS = """() => [...document.querySelectorAll("a button, a a, button
     .map(el => el.parentElement.closest("a, button").outerHTML.slice(0, 200))"""
 
 
+# What a screen reader's "next heading" and "main" keys land on: one h1 naming the page, one main.
+_OUTLINE = """() => [document.querySelectorAll("h1").length, document.querySelectorAll("main, [role=main]").length]"""
+
+
 def assert_accessible(page: Page, what: str = "") -> None:
     """Fail on any serious or critical axe-core violation on `page` as it is shown now, on a
-    control with no name but its placeholder, and on a control inside another."""
+    control with no name but its placeholder, on a control inside another, and on a page
+    without exactly one h1 and one main landmark."""
     found = violations(page)
     assert not found, f"axe-core on {what or page.url}:\n{report(found)}"
     unnamed = page.evaluate(_NAMED_BY_PLACEHOLDER_ONLY)
     assert not unnamed, f"controls without a label on {what or page.url}:\n" + "\n".join(unnamed)
     nested = page.evaluate(_NESTED_CONTROLS)
     assert not nested, f"a control inside another on {what or page.url} (two keyboard stops, invalid HTML):\n" + "\n".join(nested)
+    h1s, mains = page.evaluate(_OUTLINE)
+    assert (h1s, mains) == (1, 1), f"{what or page.url} has {h1s} h1 and {mains} main landmarks (one of each)"

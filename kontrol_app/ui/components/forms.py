@@ -13,11 +13,14 @@ from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
+
 from reflex.components.core.debounce import DebounceInput
 from reflex.components.el.elements.forms import Input, Select, Textarea
 from reflex.components.radix.themes.components.checkbox import Checkbox
 from reflex.components.radix.themes.components.select import SelectRoot, SelectTrigger
 from reflex.components.radix.themes.components.switch import Switch
+
+from kontrol_app.ui.components.dialogs import dialog_title
 
 # What a label can name (rx.input and rx.text_area are Input and Textarea underneath;
 # a controlled one is a DebounceInput). A Radix select's root renders no element: its
@@ -194,7 +197,7 @@ def form_dialog(
     return rx.dialog.root(
         *([rx.dialog.trigger(trigger)] if trigger is not None else []),
         rx.dialog.content(
-            rx.dialog.title(title),
+            dialog_title(title),
             rx.dialog.description(description, size="2"),
             rx.vstack(
                 *fields,

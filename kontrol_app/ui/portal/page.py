@@ -30,7 +30,8 @@ def _header() -> rx.Component:
                 ),
             ),
             rx.vstack(
-                rx.text(PortalSession.shop_name, weight="bold", size="4", id="portal-shop-name"),
+                # The page's one h1: the sign-in card's and each tab's headings are h2 under it.
+                rx.heading(PortalSession.shop_name, as_="h1", weight="bold", size="4", id="portal-shop-name"),
                 rx.cond(
                     PortalSession.shop_email != "",
                     rx.link(
@@ -96,28 +97,31 @@ def portal_page() -> rx.Component:
     return rx.box(
         rx.cond(
             ~PortalSession.link_valid,
-            rx.center(rx.text(portal_auth.LINK_NOT_VALID, size="4"), min_height="80vh", padding="24px"),
+            rx.center(rx.heading(portal_auth.LINK_NOT_VALID, as_="h1", size="4", weight="regular"), min_height="80vh", padding="24px", role="main"),
             rx.box(
                 _preview_banner(),
                 _header(),
-                rx.cond(
-                    PortalSession.loaded,
+                rx.box(
                     rx.cond(
-                        PortalSession.signed_in,
-                        rx.box(
-                            rx.cond(
-                                ~PortalSession.preview,
-                                rx.text("Hi ", PortalSession.viewer_name, " — ", PortalSession.customer_name, size="2", color_scheme="gray", margin_bottom="8px"),
+                        PortalSession.loaded,
+                        rx.cond(
+                            PortalSession.signed_in,
+                            rx.box(
+                                rx.cond(
+                                    ~PortalSession.preview,
+                                    rx.text("Hi ", PortalSession.viewer_name, " — ", PortalSession.customer_name, size="2", color_scheme="gray", margin_bottom="8px"),
+                                ),
+                                approval_banner(),
+                                _tabs(),
+                                padding="16px",
+                                max_width="960px",
+                                margin="0 auto",
                             ),
-                            approval_banner(),
-                            _tabs(),
-                            padding="16px",
-                            max_width="960px",
-                            margin="0 auto",
+                            sign_in_card(),
                         ),
-                        sign_in_card(),
+                        rx.center(rx.spinner(size="3"), padding="48px"),
                     ),
-                    rx.center(rx.spinner(size="3"), padding="48px"),
+                    role="main",
                 ),
             ),
         ),

@@ -63,7 +63,7 @@ def sign_in_card() -> rx.Component:
                 SignInState.step == "email",
                 secure_form(
                     rx.vstack(
-                        rx.heading("Sign in to your portal", size="5"),
+                        rx.heading("Sign in to your portal", size="5", as_="h2"),
                         rx.text("Enter your email address and we'll send you a 6-digit code. No password needed.", size="2", color_scheme="gray"),
                         form_error(errors.get("form", "")),
                         field("Email", rx.input(name="email", type="email", auto_complete="email", width="100%", size="3"), errors.get("email", "")),
@@ -75,7 +75,7 @@ def sign_in_card() -> rx.Component:
                 ),
                 secure_form(
                     rx.vstack(
-                        rx.heading("Check your email", size="5"),
+                        rx.heading("Check your email", size="5", as_="h2"),
                         rx.text(
                             "If ", rx.text.strong(SignInState.sign_in_email), " is on file with ", PortalSession.shop_name,
                             ", a 6-digit code is on its way. It works once, for 10 minutes.",

@@ -78,6 +78,7 @@ def _card(title: str, subtitle: str, *children: rx.Component) -> rx.Component:
         ),
         min_height="100vh",
         padding="16px",
+        role="main",
     )
 
 

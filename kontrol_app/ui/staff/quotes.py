@@ -14,6 +14,7 @@ from kontrol_app.services import messages, quotes
 from kontrol_app.services.errors import NotFound
 from kontrol_app.services.mockups import size_text
 from kontrol_app.services.quotes import QuoteRequestRow
+from kontrol_app.ui.components.dialogs import dialog_title
 from kontrol_app.ui.components.files import file_card
 from kontrol_app.ui.components.empty import empty_state
 from kontrol_app.ui.components.forms import dialog_buttons, field
@@ -266,7 +267,7 @@ def _reply_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.trigger(rx.button(rx.icon("message-square-reply", size=16), "Reply", variant="soft", type="button")),
         rx.dialog.content(
-            rx.dialog.title("Reply about " + state.number, size="4"),
+            dialog_title("Reply about " + state.number, size="4"),
             rx.dialog.description(
                 "Starts the conversation “Quote request " + state.number + "” with " + state.customer_name
                 + " (later replies join it). Their contacts are emailed a link to it in their portal.",
@@ -296,7 +297,7 @@ def _decline_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.trigger(rx.button(rx.icon("ban", size=16), "Decline", variant="soft", color_scheme="red", type="button")),
         rx.dialog.content(
-            rx.dialog.title("Decline " + state.number + "?", size="4"),
+            dialog_title("Decline " + state.number + "?", size="4"),
             rx.dialog.description("The client is emailed that you can't take it on, with your message.", size="2"),
             rx.vstack(
                 field(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from kontrol_app.services import automations, invoice_reminders, reminders
+from kontrol_app.ui.components.dialogs import dialog_title
 from kontrol_app.ui.components.forms import dialog_buttons, field, toggle_field
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, owner_event, staff_event
 from kontrol_app.ui.services import call
@@ -179,7 +180,7 @@ def _editor() -> rx.Component:
     state = AutomationsState
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title("Email when a job moves here"),
+            dialog_title("Email when a job moves here"),
             rx.vstack(
                 toggle_field("Send this email", rx.switch(checked=state.enabled, on_change=state.set_enabled, disabled=~state.can_edit), id="rule-enabled"),
                 field("Subject", rx.input(value=state.subject, on_change=state.set_subject, name="subject", width="100%", read_only=~state.can_edit), state.errors.get("subject", "")),

@@ -9,6 +9,7 @@ from kontrol_app.services import outbox as outbox_service
 from kontrol_app.services import shop as shop_service
 from kontrol_app.services.clock import shop_time
 from kontrol_app.settings import get_settings
+from kontrol_app.ui.components.dialogs import dialog_title
 from kontrol_app.ui.components.tables import PagedState, email_cell, paged_table
 from kontrol_app.ui.guard import StaffPrincipal, form_event, staff_event
 from kontrol_app.ui.services import call
@@ -96,7 +97,7 @@ def _row(email: rx.Var) -> rx.Component:
 def _preview() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title(EmailState.preview_subject),
+            dialog_title(EmailState.preview_subject),
             rx.tabs.root(
                 rx.tabs.list(rx.tabs.trigger("HTML", value="html"), rx.tabs.trigger("Plain text", value="text")),
                 rx.tabs.content(

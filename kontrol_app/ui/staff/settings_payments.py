@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from kontrol_app.services import stripe_account
+from kontrol_app.ui.components.dialogs import dialog_title
 from kontrol_app.ui.components.forms import dialog_buttons, field, secure_form, submit_button
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, owner_event, staff_event
 from kontrol_app.ui.services import call
@@ -351,7 +352,7 @@ def _invoices_card() -> rx.Component:
 def _remove_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title("Remove the Stripe keys?"),
+            dialog_title("Remove the Stripe keys?"),
             rx.dialog.description("Clients can no longer pay online until you add keys again. Payments already made are kept.", size="2"),
             dialog_buttons(rx.button("Remove keys", color_scheme="red", on_click=PaymentsState.remove_keys), margin_top="16px"),
             max_width="480px",

@@ -6,6 +6,7 @@ import reflex as rx
 
 from kontrol_app.models import StaffRole
 from kontrol_app.services import staff as staff_service
+from kontrol_app.ui.components.dialogs import dialog_title
 from kontrol_app.ui.components.forms import dialog_buttons, field, secure_form, submit_button
 from kontrol_app.ui.components.tables import email_cell, fitting_table
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, owner_event, staff_event
@@ -141,7 +142,7 @@ def _member_row(member: rx.Var) -> rx.Component:
 def _reset_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title("Reset password for " + TeamState.resetting.get("name", "")),
+            dialog_title("Reset password for " + TeamState.resetting.get("name", "")),
             rx.dialog.description("They are signed out everywhere and sign in with the new password.", size="2"),
             secure_form(
                 rx.vstack(

@@ -18,6 +18,7 @@ import reflex as rx
 from kontrol_app.services import approve_by, certificate, mockups
 from kontrol_app.services.errors import InvalidInput, NotAllowed, NotFound
 from kontrol_app.services.portal_view import PortalViewer
+from kontrol_app.ui.components.dialogs import dialog_title
 from kontrol_app.ui.components.forms import field, toggle_field
 from kontrol_app.ui.components.pins import GRID, pin_row, pinned_image
 from kontrol_app.ui.components.status import counted
@@ -381,7 +382,7 @@ def _preview() -> rx.Component:
                 ),
             ),
             rx.dialog.content(
-                rx.dialog.title(alt, size="3"),
+                dialog_title(alt, size="3"),
                 rx.box(rx.image(src=ApprovalTab.page_url, alt=alt, max_width="none"), overflow="auto", max_height="75vh"),
                 rx.flex(rx.dialog.close(rx.button("Close", variant="soft")), justify="end", margin_top="12px"),
                 max_width="95vw",

@@ -20,6 +20,7 @@ from kontrol_app.services import files, portal_live, quotes
 from kontrol_app.services.errors import InvalidInput, ServiceError
 from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.services.validation import browser_int
+from kontrol_app.ui.components.dialogs import alert_dialog_title
 from kontrol_app.ui.components.files import ARTWORK_ACCEPT
 from kontrol_app.ui.components.forms import field, named_upload, toggle_field, when_refused
 from kontrol_app.ui.portal.live import watch
@@ -760,7 +761,7 @@ def _start_over() -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(rx.button("Start over", variant="ghost", color_scheme="gray", size="2", type="button", disabled=PortalSession.preview)),
         rx.alert_dialog.content(
-            rx.alert_dialog.title("Start over?"),
+            alert_dialog_title("Start over?"),
             rx.alert_dialog.description("This clears everything typed in this request, and the files uploaded for it.", size="2"),
             rx.hstack(
                 rx.alert_dialog.cancel(rx.button("Keep my answers", variant="soft", color_scheme="gray")),

@@ -7,6 +7,7 @@ import reflex as rx
 from kontrol_app.services import customers as customer_service
 from kontrol_app.services import portal_links
 from kontrol_app.services.errors import NotFound
+from kontrol_app.ui.components.dialogs import alert_dialog_title, dialog_title
 from kontrol_app.ui.components.forms import dialog_buttons, field
 from kontrol_app.ui.components.links import link_button
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, staff_event
@@ -107,7 +108,7 @@ def _email_dialog() -> rx.Component:
     state = CustomerPageState
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title("Email link to client"),
+            dialog_title("Email link to client"),
             rx.dialog.description("To ", state.email, ". Adapt the message as you like; the link is added as a button too.", size="2"),
             rx.box(
                 field(
@@ -129,7 +130,7 @@ def _regenerate_button() -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(rx.button(rx.icon("refresh-cw", size=14), "Regenerate", variant="soft", color_scheme="red")),
         rx.alert_dialog.content(
-            rx.alert_dialog.title("Regenerate the portal link?"),
+            alert_dialog_title("Regenerate the portal link?"),
             rx.alert_dialog.description(
                 "The current link stops working at once and everyone signed in to this customer's portal is signed out. "
                 "You will need to send the new link to the client.",

@@ -9,6 +9,7 @@ from kontrol_app.services import jobs as job_service
 from kontrol_app.services import messages
 from kontrol_app.services.errors import InvalidInput, NotFound
 from kontrol_app.services.messages import ThreadSummary
+from kontrol_app.ui.components.dialogs import dialog_title
 from kontrol_app.ui.components.forms import dialog_buttons, field
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, staff_event
 from kontrol_app.ui.services import call
@@ -86,7 +87,7 @@ def _new_message_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.trigger(rx.button(rx.icon("message-square-plus", size=16), "New message", type="button")),
         rx.dialog.content(
-            rx.dialog.title("New message about this job", size="4"),
+            dialog_title("New message about this job", size="4"),
             rx.dialog.description("The customer's contacts are emailed a link to it in their portal.", size="2"),
             rx.vstack(
                 field(

@@ -7,6 +7,7 @@ import reflex as rx
 
 from kontrol_app.services import certificate, mockups
 from kontrol_app.services.errors import InvalidInput, NotFound
+from kontrol_app.ui.components.dialogs import alert_dialog_title, dialog_title
 from kontrol_app.ui.components.forms import field, form_dialog, named_upload, when_refused
 from kontrol_app.ui.components.pins import pin_notes, pin_row, pinned_image
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, staff_event
@@ -283,7 +284,7 @@ def _withdraw_button(v: rx.Var) -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(rx.button("Withdraw", variant="soft", color_scheme="red", size="2", type="button")),
         rx.alert_dialog.content(
-            rx.alert_dialog.title("Withdraw " + v["label"] + "?"),
+            alert_dialog_title("Withdraw " + v["label"] + "?"),
             rx.alert_dialog.description(
                 "The client no longer sees this version and cannot approve it. It stays in the record.",
                 size="2",
@@ -303,7 +304,7 @@ def _pages_dialog(v: rx.Var) -> rx.Component:
     return rx.dialog.root(
         rx.dialog.trigger(rx.button(v["view_pages"], variant="soft", size="2", type="button")),
         rx.dialog.content(
-            rx.dialog.title(v["label"] + " — " + v["file_name"], size="3"),
+            dialog_title(v["label"] + " — " + v["file_name"], size="3"),
             rx.cond(v["pages_note"] != "", rx.text(v["pages_note"], " — download the original to see them all.", size="2")),
             rx.vstack(
                 rx.foreach(
