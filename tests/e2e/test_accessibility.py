@@ -219,11 +219,13 @@ def test_portal_pages_have_no_serious_axe_violations(shop, customer_and_job, qui
     # A job with artwork sent for approval: the banner, the approval section, its errors.
     page.goto(f"{customer.portal_url}?job={_job_with_sent_artwork(shop, customer, make_job, db_session)}")
     expect(page.locator("#approval-section")).to_be_visible()
-    expect(page.locator("#approval-banner")).to_be_visible()
     assert_accessible(page, "the portal's job awaiting approval")
     page.get_by_role("button", name="Approve", exact=True).click()
     expect(page.locator("#approval-section .field-error").first).to_be_visible()
     assert_accessible(page, "the portal's approval with an error")
+    page.get_by_role("tab", name="My Branding", exact=True).click()
+    expect(page.locator("#approval-banner")).to_be_visible()
+    assert_accessible(page, "the portal's approval banner")
 
 
 def _job_with_sent_artwork(shop, customer, make_job, db_session) -> int:

@@ -80,8 +80,10 @@ def test_the_client_asks_for_revisions_then_approves_v2(
     expect(client).to_have_url(re.compile(r"\?job=" + str(job_id) + "$"))
     detail = client.locator("#portal-job-detail")
     expect(detail).to_contain_text("Spring League Tees")
-    expect(client.locator("#approval-banner")).to_have_text(ONE_WAITING)
     section = client.locator("#approval-section")
+    expect(section).to_be_visible()
+    # The banner points at this job, which is open with its approval form: it stands aside.
+    expect(client.locator("#approval-banner")).to_have_count(0)
     expect(section).to_contain_text("Artwork for your approval — v1")
     expect(section).to_contain_text("Here is the first proof.")
     expect(client.get_by_role("link", name="Download the original")).to_have_attribute("href", re.compile(r"/api/files/\d+/"))
@@ -120,8 +122,17 @@ def test_the_client_asks_for_revisions_then_approves_v2(
     expect(section).to_contain_text("Artwork for your approval — v2")
     expect(section).to_contain_text("PDF, 2 pages")
     expect(section.get_by_role("img", name="Artwork v2")).to_be_visible()
-    expect(client.locator("#approval-banner")).to_have_text(ONE_WAITING)
     expect(client.locator("#portal-job-status")).to_have_text("Awaiting Approval")
+    expect(client.locator("#approval-banner")).to_have_count(0)  # this job is open
+    client.get_by_role("tab", name="Invoices", exact=True).click()
+    expect(client.locator("#approval-banner")).to_have_text(ONE_WAITING)  # on every other tab
+    client.get_by_role("tab", name="Active Orders", exact=True).click()
+    expect(section).to_contain_text("Artwork for your approval — v2")
+    expect(client.locator("#approval-banner")).to_have_count(0)
+    client.get_by_role("button", name="All orders").click()
+    expect(client.locator("#approval-banner")).to_have_text(ONE_WAITING)  # the list: the job is a click away
+    client.get_by_role("button", name="View details").click()
+    expect(section).to_contain_text("Artwork for your approval — v2")
 
     # Staff Preview shows the same job, and refuses Approve: on the page ...
     staff = context.new_page()

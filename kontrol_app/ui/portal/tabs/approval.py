@@ -292,9 +292,18 @@ _WIDE_ON_PHONES = rx.breakpoints(initial="100%", sm="auto")
 
 
 def approval_banner() -> rx.Component:
-    """On every tab while a job waits for the client's answer."""
+    """On every tab while a job waits for the client's answer; not while that one job is open
+    in Active Orders with its approval form (it would only point at what is already there)."""
+    from kontrol_app.ui.portal.tabs.orders import OrdersTab  # it imports this module
+
+    only_that_one_open = (
+        (PortalTabs.tab == ORDERS)
+        & OrdersTab.job_open
+        & (ApprovalTab.awaiting_ids.length() == 1)
+        & ApprovalTab.awaiting_ids.contains(ApprovalTab.job_id)
+    )
     return rx.cond(
-        ApprovalTab.banner != "",
+        (ApprovalTab.banner != "") & ~only_that_one_open,
         rx.button(
             rx.icon("bell-ring", size=18, aria_hidden="true"),
             # Spans, not divs: a button holds phrasing content only.
