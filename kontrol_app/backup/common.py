@@ -1,12 +1,16 @@
 """What every part of a backup shares: the archive format's names, what the manifest counts,
 `BackupError`, and the file-system helpers both directions use (the blobs in the files folder,
-fsync of a folder)."""
+a file written whole before it takes its name, fsync of a folder)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 FORMAT = "kontrol-backup"
 FORMAT_VERSION = 1
@@ -50,3 +54,21 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(descriptor)
+
+
+@contextlib.contextmanager
+def written_whole(target: Path, *, prefix: str, suffix: str = "") -> Iterator[tuple[BinaryIO, Path]]:
+    """(file, its temporary path) to write what becomes `target`: a private file (mode 0600)
+    beside it, put on disk and renamed over `target` only when the block ends without an
+    error; else removed. So `target` is never seen half written, nor lost to a failure."""
+    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=prefix, suffix=suffix)
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+            yield out, Path(temporary)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    _fsync_dir(target.parent)

@@ -9,14 +9,13 @@ import re
 import shutil
 import sqlite3
 import subprocess
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from kontrol_app.backup.common import CHUNK, COUNTED, DATABASE_FILES, BackupError, _fsync_dir
+from kontrol_app.backup.common import CHUNK, COUNTED, DATABASE_FILES, BackupError, written_whole
 from kontrol_app.settings import Settings
 
 
@@ -135,20 +134,12 @@ class _Sqlite:
         if not ok:
             raise BackupError("The backup's database file is damaged (SQLite's integrity check failed). Nothing was changed.")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}-restore-")
-        try:
-            with os.fdopen(descriptor, "wb") as out, open(staged, "rb") as source:
+        with written_whole(self.path, prefix=f".{self.path.name}-restore-") as (out, temporary):
+            with open(staged, "rb") as source:
                 shutil.copyfileobj(source, out, CHUNK)
-                out.flush()
-                os.fsync(out.fileno())
             if self.path.exists():
                 os.chmod(temporary, self.path.stat().st_mode & 0o777)
                 self._release(force=force)
-            os.replace(temporary, self.path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        _fsync_dir(self.path.parent)
 
     @staticmethod
     def _shop(connection: sqlite3.Connection) -> str | None:

@@ -23,7 +23,7 @@ from kontrol_app.backup.common import (
     SNAPSHOT_TRIES,
     BackupError,
     _blobs_on_disk,
-    _fsync_dir,
+    written_whole,
 )
 from kontrol_app.backup.databases import Snapshot, _database, _Postgres, _Sqlite
 from kontrol_app.settings import Settings, get_settings
@@ -87,55 +87,46 @@ def backup(path: str | Path | None = None, *, settings: Settings | None = None) 
     database.preflight()
     files_dir = settings.files_dir
     notes: list[str] = []
-    descriptor, partial = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}-", suffix=".partial")  # mode 0600
-    try:
-        with (
-            tempfile.TemporaryDirectory(dir=target.parent, prefix=".kontrol-backup-") as work,
-            os.fdopen(descriptor, "wb") as out,
-        ):
-            with tarfile.open(fileobj=out, mode="w:gz", compresslevel=6, format=tarfile.PAX_FORMAT) as archive:
-                archived: set[str] = set()
-                _add_blobs(archive, files_dir, _blobs_on_disk(files_dir), archived, notes)
-                for _ in range(SNAPSHOT_TRIES):
-                    with _snapshot(database, Path(work)) as snapshot:
-                        # Blobs removed since the snapshot (their rows were deleted after it) are
-                        # missing: a newer snapshot no longer names them.
-                        if not _add_blobs(archive, files_dir, snapshot.facts.named, archived, notes):
-                            snapshot.finish()
-                            break
-                else:
-                    raise BackupError(
-                        "Stored files kept being removed while the backup ran: try again at a quieter moment. Nothing was written."
-                    )
-                facts, database_file = snapshot.facts, snapshot.path
-                archive.add(database_file, f"{ROOT}/{database_file.name}", recursive=False, filter=_private)
-                key, key_source = _secret_key(settings)
-                if key is not None:
-                    _add_bytes(archive, SECRET_KEY, key)
-                elif key_source == "environment":
-                    notes.append(
-                        "KONTROL_SECRET_KEY comes from the environment and is not in the archive: keep it with "
-                        "your backups (portal links and the saved Stripe keys need it)."
-                    )
-                manifest = {
-                    "format": FORMAT,
-                    "format_version": FORMAT_VERSION,
-                    "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    "schema_revision": facts.revision,
-                    "database": database.kind,
-                    "database_file": database_file.name,
-                    "counts": facts.counts,
-                    "blobs": len(archived),
-                    "secret_key": key_source,
-                }
-                _add_bytes(archive, MANIFEST, json.dumps(manifest, indent=2).encode())
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(partial, target)
-    except BaseException:
-        Path(partial).unlink(missing_ok=True)
-        raise
-    _fsync_dir(target.parent)
+    with (
+        written_whole(target, prefix=f".{target.name}-", suffix=".partial") as (out, _),
+        tempfile.TemporaryDirectory(dir=target.parent, prefix=".kontrol-backup-") as work,
+    ):
+        with tarfile.open(fileobj=out, mode="w:gz", compresslevel=6, format=tarfile.PAX_FORMAT) as archive:
+            archived: set[str] = set()
+            _add_blobs(archive, files_dir, _blobs_on_disk(files_dir), archived, notes)
+            for _ in range(SNAPSHOT_TRIES):
+                with _snapshot(database, Path(work)) as snapshot:
+                    # Blobs removed since the snapshot (their rows were deleted after it) are
+                    # missing: a newer snapshot no longer names them.
+                    if not _add_blobs(archive, files_dir, snapshot.facts.named, archived, notes):
+                        snapshot.finish()
+                        break
+            else:
+                raise BackupError(
+                    "Stored files kept being removed while the backup ran: try again at a quieter moment. Nothing was written."
+                )
+            facts, database_file = snapshot.facts, snapshot.path
+            archive.add(database_file, f"{ROOT}/{database_file.name}", recursive=False, filter=_private)
+            key, key_source = _secret_key(settings)
+            if key is not None:
+                _add_bytes(archive, SECRET_KEY, key)
+            elif key_source == "environment":
+                notes.append(
+                    "KONTROL_SECRET_KEY comes from the environment and is not in the archive: keep it with "
+                    "your backups (portal links and the saved Stripe keys need it)."
+                )
+            manifest = {
+                "format": FORMAT,
+                "format_version": FORMAT_VERSION,
+                "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "schema_revision": facts.revision,
+                "database": database.kind,
+                "database_file": database_file.name,
+                "counts": facts.counts,
+                "blobs": len(archived),
+                "secret_key": key_source,
+            }
+            _add_bytes(archive, MANIFEST, json.dumps(manifest, indent=2).encode())
     return BackupResult(target, manifest, notes)
 
 

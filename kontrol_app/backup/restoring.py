@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from kontrol_app.backup.archive import _unpack, check_archive_start
-from kontrol_app.backup.common import CHUNK, BackupError, _blobs_on_disk
+from kontrol_app.backup.common import CHUNK, BackupError, _blobs_on_disk, written_whole
 from kontrol_app.backup.databases import _database, _Postgres, _shop_message
 from kontrol_app.settings import Settings, get_settings
 
@@ -40,14 +40,8 @@ def _move_into(source: Path, target: Path) -> None:
     try:
         os.replace(source, target)
     except OSError:  # another file system: copy next to the target, then rename
-        descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=".restore-")
-        try:
-            with os.fdopen(descriptor, "wb") as out, open(source, "rb") as handle:
-                shutil.copyfileobj(handle, out, CHUNK)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        with written_whole(target, prefix=".restore-") as (out, _), open(source, "rb") as handle:
+            shutil.copyfileobj(handle, out, CHUNK)
 
 
 def _known_revision(revision: str) -> bool:
@@ -151,14 +145,6 @@ def _restore_secret(settings: Settings, key: bytes | None, source: Any) -> list[
                 "saved Stripe keys need the backup's. Unset it to use the restored key file."
             ]
     target = settings.data_dir / "secret_key"
-    descriptor, temporary = tempfile.mkstemp(dir=settings.data_dir, prefix=".secret_key-")  # mode 0600
-    try:
-        with os.fdopen(descriptor, "wb") as out:
-            out.write(key)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with written_whole(target, prefix=".secret_key-") as (out, _):
+        out.write(key)
     return []
