@@ -178,12 +178,11 @@ def _colours_of(kit: BrandKit | None) -> list[str]:
 
 
 def _file_view(brand_file: BrandFile, row: StoredFile) -> KitFile:
-    file_type = files.TYPES.get(row.file_type)
-    previewable = bool(row.inline and file_type is not None and file_type.inline and row.file_type in PREVIEWABLE)
+    previewable = files.shown_inline(row) and row.file_type in PREVIEWABLE
     return KitFile(
         id=brand_file.id,
         name=row.original_name,
-        label=file_type.label if file_type else row.file_type.upper(),
+        label=files.type_label(row.file_type),
         size=size_text(row.size),
         url=files.url_for(row),
         download_url=files.url_for(row, download=True),

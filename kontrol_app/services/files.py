@@ -92,6 +92,19 @@ _EXTENSIONS = {"png": {"png"}, "jpeg": {"jpg", "jpeg"}, "webp": {"webp"}, "pdf":
 _PDFIUM_LOCK = threading.Lock()
 
 
+def type_label(file_type: str) -> str:
+    """"PNG", "PDF", ...: how a stored file's type is named to people (an unknown one in capitals)."""
+    known = TYPES.get(file_type)
+    return known.label if known else file_type.upper()
+
+
+def shown_inline(row: Any) -> bool:
+    """A browser may show this stored file (a StoredFile or a row with its columns): it was
+    stored as safe to show and its type may ever be shown (never SVG)."""
+    known = TYPES.get(row.file_type)
+    return bool(row.inline and known is not None and known.inline)
+
+
 def describe(allowed: Iterable[str]) -> str:
     """ "a PNG, JPEG or WebP image", "... or a PDF", or the list of labels."""
     allowed = set(allowed)
@@ -574,7 +587,7 @@ def _readable(row: StoredFile, kind: _Kind, files_dir: Path | None) -> Readable 
     path = blob_path(row.sha256, files_dir)
     if not path.is_file():
         return None
-    inline = row.inline and TYPES.get(row.file_type, TYPES["zip"]).inline
+    inline = shown_inline(row)
     return Readable(path, row.original_name, row.content_type, inline, row.sha256, row.size, kind.public)
 
 

@@ -60,14 +60,13 @@ def attach(session: Session, job_id: int, file_ids: Iterable[int], source: str) 
 
 
 def _view(job_file: JobFile, row: StoredFile) -> JobFileView:
-    file_type = files.TYPES.get(row.file_type)
-    previewable = bool(row.inline and file_type is not None and file_type.inline)
+    previewable = files.shown_inline(row)
     return JobFileView(
         id=job_file.id,
         file_id=row.id,
         name=row.original_name,
         file_type=row.file_type,
-        label=file_type.label if file_type else row.file_type.upper(),
+        label=files.type_label(row.file_type),
         size=row.size,
         source=job_file.source,
         url=files.url_for(row),

@@ -116,15 +116,14 @@ def _attachment_views(session: Session, message_ids: list[int], *, promotable: b
     rows = session.connection().execute(_ATTACHMENTS_QUERY, {"message_ids": message_ids}).all()
     views: dict[int, list[AttachmentView]] = {}
     for row in rows:  # a StoredFile's columns (as files.url_for reads them) and its attachment's
-        file_type = files.TYPES.get(row.file_type)
-        previewable = bool(row.inline and file_type is not None and file_type.inline and row.file_type in PREVIEWABLE)
+        previewable = files.shown_inline(row) and row.file_type in PREVIEWABLE
         views.setdefault(row.message_id, []).append(
             AttachmentView(
                 id=row.attachment_id,
                 file_id=row.id,
                 name=row.original_name,
                 file_type=row.file_type,
-                label=file_type.label if file_type else row.file_type.upper(),
+                label=files.type_label(row.file_type),
                 size=row.size,
                 url=files.url_for(row),
                 download_url=files.url_for(row, download=True),

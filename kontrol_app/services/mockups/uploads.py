@@ -97,7 +97,7 @@ def version_from_file(
     if stored.customer_id is not None and stored.customer_id != job.customer_id:
         raise NotFound("That file does not exist.")
     if stored.file_type not in ALLOWED:
-        label = files.TYPES[stored.file_type].label if stored.file_type in files.TYPES else stored.file_type.upper()
+        label = files.type_label(stored.file_type)
         raise InvalidInput(f"A {label} file can't be a mockup version. Use a PNG, JPEG or WebP image or a PDF.", field)
     try:
         handle = open(files.blob_path(stored.sha256), "rb")

@@ -34,12 +34,11 @@ class ArtworkFile:
 
 
 def _artwork_file(row: StoredFile) -> ArtworkFile:
-    file_type = files.TYPES.get(row.file_type)
-    inline = bool(row.inline and file_type is not None and file_type.inline)
+    inline = files.shown_inline(row)
     return ArtworkFile(
         row.id,
         row.original_name,
-        file_type.label if file_type else row.file_type.upper(),
+        files.type_label(row.file_type),
         files.url_for(row),
         files.url_for(row, download=True),
         inline and row.file_type in files.IMAGES,

@@ -82,13 +82,12 @@ class QuoteRequestDetail:
 
 
 def _file(row: StoredFile) -> QuoteFile:
-    file_type = files.TYPES.get(row.file_type)
     return QuoteFile(
         row.id,
         row.original_name,
         row.file_type,
-        bool(row.inline and file_type is not None and file_type.inline),
-        file_type.label if file_type else row.file_type.upper(),
+        files.shown_inline(row),
+        files.type_label(row.file_type),
         row.size,
         files.url_for(row),
         files.url_for(row, download=True),
