@@ -183,11 +183,7 @@ def create_draft(session: Session, actor: StaffPrincipal, job_id: int, data: Inv
         customer_id=job.customer_id, job_id=job.id, currency=shop.currency, created_by_staff_id=actor.id, **columns
     )
     session.add(invoice)
-    session.flush()
-    for line in lines:
-        line.invoice_id = invoice.id
-    session.add_all(lines)
-    _event(session, invoice, "created", "Draft created", actor.name)
+    _write_lines(session, invoice, lines, "created", "Draft created", actor)
     return invoice.id
 
 
@@ -228,11 +224,17 @@ def update_draft(session: Session, actor: StaffPrincipal, invoice_id: int, data:
     session.add(invoice)
     for old in _lines(session, invoice.id):
         session.delete(old)
+    _write_lines(session, invoice, lines, "edited", "Draft edited", actor)
+
+
+def _write_lines(session: Session, invoice: Invoice, lines: list, kind: str, text: str, actor: StaffPrincipal) -> None:
+    """The draft's lines as the form has them (after the invoice row, so it has its id), and
+    the history line that says who created or edited it."""
     session.flush()
     for line in lines:
         line.invoice_id = invoice.id
     session.add_all(lines)
-    _event(session, invoice, "edited", "Draft edited", actor.name)
+    _event(session, invoice, kind, text, actor.name)
 
 
 def _allocate_number(session: Session) -> str:
