@@ -31,6 +31,7 @@ from kontrol_app.ui.marks import mark, require_marks, supply_first_arg
 from kontrol_app.ui.services import read, scan, sign_in_redirect, staff_check
 
 SESSION_ENDED = "Your session has ended. Sign in again."
+REFUSAL_TOAST = "refusal"
 # Shop-wide reads (lists, the board) this worker made, for every tab and staff member to share.
 SHARED_READS = data_version.Remembered()
 READING_AHEAD: dict[tuple, asyncio.Task] = {}
@@ -45,9 +46,23 @@ def _refused(state: StaffState, error: ServiceError, field_toast: str = "") -> A
     that show one (`errors["form"]`) also above the form, so it stays until fixed."""
     if error.field:
         state.errors = dict(error.errors)
-        return rx.toast.error(field_toast) if field_toast else None
+        return _refusal_toast(state, field_toast) if field_toast else None
     state.errors = {"form": error.message}
-    return rx.toast.error(error.message)
+    return _refusal_toast(state, error.message)
+
+
+def _refusal_toast(state: StaffState, message: str) -> Any:
+    """One refusal toast at a time: a newer one takes its place (same id), and the next click
+    that answers with something (a success toast) takes it away (`_answered`)."""
+    state._refusal_shown = True
+    return rx.toast.error(message, id=REFUSAL_TOAST)
+
+
+def _answered(state: StaffState, result: Any) -> Any:
+    if result is None or not state._refusal_shown:
+        return result  # a poll or a load answers nothing: the refusal stays its time
+    state._refusal_shown = False
+    return [rx.toast.dismiss(REFUSAL_TOAST), *(result if isinstance(result, list | tuple) else [result])]
 
 
 def _guarded(fn: Callable[..., Awaitable[Any]], *, owner: bool, quiet: bool, field_toast: str) -> Callable:
@@ -65,7 +80,7 @@ def _guarded(fn: Callable[..., Awaitable[Any]], *, owner: bool, quiet: bool, fie
         try:
             if owner:
                 require_owner(principal)
-            return await fn(self, principal, *args, **kwargs)
+            return _answered(self, await fn(self, principal, *args, **kwargs))
         except ServiceError as error:
             return _refused(self, error, field_toast)
         finally:
@@ -123,6 +138,7 @@ class StaffState(rx.State, mixin=True):
     _shown: tuple = ()
     # The data version at this state's last poll that read (`_written_since_last_poll`).
     _polled: int | None = None
+    _refusal_shown: bool = False  # a refusal toast of this screen may still show (`_answered`)
 
     screens: ClassVar[list[type[rx.State]]] = []
 

@@ -173,14 +173,20 @@ def test_a_handler_without_a_guard_cannot_be_defined():
     StaffState.screens.remove(CarefulState)
 
 
-def test_a_stale_customer_form_is_refused_and_changes_nothing(world, session):
-    query = {"customer_id": str(world["customer_id"])}
+def _a_form_someone_else_saved_first(session, query: dict[str, str]) -> CustomerFormState:
+    """The customer's form, opened in two tabs: the first saved a phone, this one's name is typed."""
     first, second = (screen(browser_tab(cookie=staff_cookie(session), query=query), CustomerFormState) for _ in range(2))
     run_handler(first, "load")
     run_handler(second, "load")
     run_handler(first, "set_field", "phone", "555 0101")
     run_handler(first, "save")
     run_handler(second, "set_field", "name", "Overwritten Co")
+    return second
+
+
+def test_a_stale_customer_form_is_refused_and_changes_nothing(world, session):
+    query = {"customer_id": str(world["customer_id"])}
+    second = _a_form_someone_else_saved_first(session, query)
     result = run_handler(second, "save")
     assert second.errors["form"] == "Someone else changed this customer — reload to see their changes"
     assert "Someone else changed this customer" in repr(result)
@@ -237,3 +243,17 @@ def test_anyone_changes_their_own_password_and_stays_signed_in(world, session):
     assert "Signed out of 1 other session" in repr(result)
     assert run_handler(team, "load") is None and team.members  # this tab is still signed in
     assert SESSION_ENDED in repr(run_handler(screen(browser_tab(cookie=other_device), TeamState), "deactivate", 1))
+
+
+def test_one_refusal_toast_at_a_time_and_the_next_answer_takes_it_away(world, session):
+    query = {"customer_id": str(world["customer_id"])}
+    second = _a_form_someone_else_saved_first(session, query)
+    refused = repr(run_handler(second, "save"))
+    assert "Someone else changed this customer" in refused and '["id"] : "refusal"' in refused  # one id: replaced, not stacked
+    assert "dismiss('refusal')" not in repr(run_handler(second, "load"))  # answers nothing: the refusal keeps its time
+    run_handler(second, "set_field", "name", "Renamed Co")
+    saved = run_handler(second, "save")
+    assert "dismiss('refusal')" in repr(saved[0]) and "/customers/" in repr(saved[1])
+    run_handler(second, "load")
+    run_handler(second, "set_field", "name", "Renamed again Co")
+    assert "dismiss('refusal')" not in repr(run_handler(second, "save"))  # once only
