@@ -80,3 +80,14 @@ def expect_portal_sign_in_form(page: Page) -> None:
 def table_row(page: Page, text: str) -> Locator:
     """The table row (of any table on the page) that contains `text`."""
     return page.get_by_role("row").filter(has_text=text)
+
+
+def downloaded(page: Page, link: Locator) -> bytes:
+    """Click `link` as a person would and return the file the browser saved; the page stays
+    where it was (a link routed inside the app would show its "404" page instead)."""
+    url = page.url
+    with page.expect_download() as arrived:
+        link.click()
+    assert page.url == url, f"the download left the page for {page.url}"
+    with open(arrived.value.path(), "rb") as saved:
+        return saved.read()

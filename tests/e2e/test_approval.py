@@ -22,7 +22,7 @@ from kontrol_app.ui.portal.session import PortalSession as PortalSessionState
 from kontrol_app.ui.portal.tabs.approval import AGREE, ApprovalTab
 
 from .conftest import owner_principal
-from .pages import field_of, toast
+from .pages import downloaded, field_of, toast
 from .sockets import PortalSocket
 
 CHECKLIST = ["Spelling of names checked", "Placement: left chest, 3.5 in wide"]
@@ -87,6 +87,7 @@ def test_the_client_asks_for_revisions_then_approves_v2(
     expect(section).to_contain_text("Artwork for your approval — v1")
     expect(section).to_contain_text("Here is the first proof.")
     expect(client.get_by_role("link", name="Download the original")).to_have_attribute("href", re.compile(r"/api/files/\d+/"))
+    assert downloaded(client, client.get_by_role("link", name="Download the original")).startswith(b"\x89PNG")
     assert _fits_the_width(client)
 
     # Click to zoom: the image full size in a dialog.
@@ -178,11 +179,13 @@ def test_the_client_asks_for_revisions_then_approves_v2(
     certificate_url = f"/api/approvals/{record.id}/certificate.pdf"
     expect(client.get_by_role("link", name="Download certificate")).to_have_attribute("href", certificate_url)
     _assert_certificate(client.request.get(certificate_url), "Sarah Smith", record.sha256)
+    assert record.sha256 in first_page_text(downloaded(client, client.get_by_role("link", name="Download certificate")))
     staff.goto(f"/jobs/{job_id}")
     staff.get_by_role("tab", name="Mockups").click()
     staff_link = staff.locator("#approval-records").get_by_role("link", name="Download certificate")
     expect(staff_link).to_have_attribute("href", certificate_url)
     _assert_certificate(staff.request.get(certificate_url), "Sarah Smith", record.sha256)
+    assert record.sha256 in first_page_text(downloaded(staff, staff_link))
 
 
 def _assert_certificate(response, name: str, sha256: str) -> None:

@@ -19,7 +19,7 @@ from kontrol_app.services import invoices
 
 from .a11y import assert_accessible
 from .conftest import OWNER_NAME, eventually, owner_principal
-from .pages import at, choose, staff_page_live, table_row, toast
+from .pages import at, choose, downloaded, staff_page_live, table_row, toast
 
 
 def _type(page: Page, selector: str, text: str) -> None:
@@ -85,6 +85,7 @@ def test_create_save_send_pay_and_see_it_everywhere(shop, page, sign_in_as, make
     with e2e_server.session() as session:
         [invoice_id] = session.exec(select(Invoice.id).where(Invoice.job_id == job)).all()
     expect(detail.get_by_role("link", name="Download PDF")).to_have_attribute("href", f"/api/invoices/{invoice_id}/pdf")
+    assert downloaded(page, detail.get_by_role("link", name="Download PDF")).startswith(b"%PDF")
     expect(detail.get_by_role("button", name="Email again")).to_be_visible()
     [queued] = outbox(EmailKind.INVOICE_SENT, to=customer.email)
     assert "INV-0001" in queued.subject

@@ -16,7 +16,7 @@ from kontrol_app.services import mockups
 
 from .a11y import assert_accessible
 from .conftest import OWNER_NAME, owner_principal
-from .pages import choose, staff_page_live, toast
+from .pages import choose, downloaded, staff_page_live, toast
 
 GATE = "The current artwork isn't approved yet. Send it for approval, or record an offline approval."
 
@@ -68,6 +68,7 @@ def test_mockups_upload_send_replace_and_the_production_gate(
     expect(preview).to_be_visible()
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=preview.element_handle())
     expect(v1.get_by_role("link", name="Download v1")).to_have_attribute("href", re.compile(r"^/api/files/\d+/"))
+    assert downloaded(page, v1.get_by_role("link", name="Download v1")).startswith(b"\x89PNG")
 
     # A text file named .png: refused next to the field; the note typed stays; no new version.
     note = page.get_by_label("What changed (optional)")

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from kontrol_app.ui.components.links import file_link
+
 # What a file picker for artwork (`services.files.ARTWORK`) offers; the server judges the bytes, not these.
 ARTWORK_ACCEPT = {
     "image/png": [".png"],
@@ -41,7 +43,7 @@ def file_card(f: rx.Var, *, css: str, extra: rx.Component | None = None, action:
                 *([extra] if extra is not None else []),
                 rx.flex(
                     rx.cond(f.pdf, rx.link("Open PDF", href=f.url, is_external=True, size="2")),
-                    rx.link("Download", href=f.download_url, size="2", custom_attrs={"download": ""}, aria_label="Download " + f.name),
+                    file_link("Download", href=f.download_url, size="2", aria_label="Download " + f.name),
                     *([action] if action is not None else []),
                     spacing="3",
                     align="center",

@@ -20,6 +20,7 @@ from kontrol_app.services.errors import InvalidInput, NotAllowed, NotFound
 from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.ui.components.dialogs import dialog_title
 from kontrol_app.ui.components.forms import field, toggle_field
+from kontrol_app.ui.components.links import file_link
 from kontrol_app.ui.components.pins import GRID, pin_row, pinned_image
 from kontrol_app.ui.components.status import counted
 from kontrol_app.ui.portal.session import PortalSession, portal_event, ui_event
@@ -584,7 +585,7 @@ def approval_section() -> rx.Component:
                     ApprovalTab.page_count > 0,
                     rx.text("PDF, ", counted(ApprovalTab.page_count, "page"), size="2", color_scheme="gray"),
                 ),
-                rx.link("Download the original", href=ApprovalTab.file_url, size="2", id="approval-download"),
+                file_link("Download the original", href=ApprovalTab.file_url, size="2", id="approval-download"),
                 gap="12px",
                 wrap="wrap",
                 align="center",
@@ -622,12 +623,11 @@ def approval_section() -> rx.Component:
             ),
             rx.cond(
                 ApprovalTab.certificate_url != "",
-                rx.link(
+                file_link(
                     rx.hstack(rx.icon("file-down", size=16, aria_hidden="true"), "Download certificate", spacing="1", align="center"),
                     href=ApprovalTab.certificate_url,
                     size="2",
                     id="approval-certificate",
-                    custom_attrs={"download": ""},
                 ),
             ),
             spacing="3",

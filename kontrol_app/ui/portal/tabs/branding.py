@@ -17,6 +17,7 @@ from kontrol_app.services.errors import NotFound, ServiceError
 from kontrol_app.services.portal_view import PortalViewer
 from kontrol_app.services.validation import browser_int
 from kontrol_app.ui.components.forms import field, named_upload, when_refused
+from kontrol_app.ui.components.links import file_link
 from kontrol_app.ui.portal.session import PortalSession, portal_event, ui_event
 from kontrol_app.ui.portal.tabs.nav import Tab
 from kontrol_app.ui.services import call
@@ -389,7 +390,7 @@ def _file(f: rx.Var) -> rx.Component:
             rx.flex(
                 rx.cond(f.pdf, rx.link("View PDF", href=f.url, is_external=True, rel=LINK_REL, size="2", aria_label="View " + f.name)),
                 rx.cond(f.image, rx.link("View", href=f.url, is_external=True, rel=LINK_REL, size="2", aria_label="View " + f.name)),
-                rx.link("Download", href=f.download_url, size="2", aria_label="Download " + f.name, class_name="brand-file-download"),
+                file_link("Download", href=f.download_url, size="2", aria_label="Download " + f.name, class_name="brand-file-download"),
                 rx.cond(
                     _editable(),
                     rx.button(

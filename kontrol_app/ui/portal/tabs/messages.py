@@ -22,6 +22,7 @@ from kontrol_app.services.validation import browser_int
 from kontrol_app.ui.components.empty import empty_state
 from kontrol_app.ui.components.files import ARTWORK_ACCEPT
 from kontrol_app.ui.components.forms import field, named_upload, when_refused
+from kontrol_app.ui.components.links import file_link
 from kontrol_app.ui.portal.live import watch
 from kontrol_app.ui.portal.session import PortalSession, portal_event, ui_event
 from kontrol_app.ui.portal.tabs.nav import PortalTabs, Tab
@@ -396,7 +397,7 @@ def _attachment(a: rx.Var) -> rx.Component:
                 a.pdf,
                 rx.link("View PDF", href=a.url, is_external=True, rel=LINK_REL, size="1", aria_label="View " + a.name),
             ),
-            rx.link("Download", href=a.download_url, size="1", aria_label="Download " + a.name, class_name="attachment-download"),
+            file_link("Download", href=a.download_url, size="1", aria_label="Download " + a.name, class_name="attachment-download"),
             spacing="3",
         ),
         padding="6px",

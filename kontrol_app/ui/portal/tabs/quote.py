@@ -23,6 +23,7 @@ from kontrol_app.services.validation import browser_int
 from kontrol_app.ui.components.dialogs import alert_dialog_title
 from kontrol_app.ui.components.files import ARTWORK_ACCEPT
 from kontrol_app.ui.components.forms import field, named_upload, toggle_field, when_refused
+from kontrol_app.ui.components.links import file_link
 from kontrol_app.ui.portal.live import watch
 from kontrol_app.ui.portal.session import PortalSession, portal_event, ui_event
 from kontrol_app.ui.portal.tabs.nav import PortalTabs, Tab
@@ -583,7 +584,7 @@ def _artwork_file(f: rx.Var) -> rx.Component:
         ),
         rx.hstack(
             rx.cond(f.pdf, rx.link("View PDF", href=f.url, is_external=True, size="1", aria_label="View " + f.name)),
-            rx.link("Download", href=f.download_url, size="1", aria_label="Download " + f.name),
+            file_link("Download", href=f.download_url, size="1", aria_label="Download " + f.name),
             rx.button(
                 "Remove",
                 size="1",

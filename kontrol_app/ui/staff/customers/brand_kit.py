@@ -12,6 +12,7 @@ import reflex as rx
 from kontrol_app.services import branding
 from kontrol_app.services.branding import Colour, KitFile
 from kontrol_app.services.errors import NotFound
+from kontrol_app.ui.components.links import file_link
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, staff_event
 from kontrol_app.ui.services import call
 
@@ -52,7 +53,7 @@ class BrandKitState(StaffState, rx.State):
 def _file(f: rx.Var) -> rx.Component:
     return rx.flex(
         rx.cond(f.image, rx.icon("image", size=16, flex_shrink="0"), rx.icon("file", size=16, flex_shrink="0")),
-        rx.link(f.name, href=f.download_url, size="2", weight="medium", aria_label="Download " + f.name, class_name="brand-kit-file", overflow_wrap="anywhere"),
+        file_link(f.name, href=f.download_url, size="2", weight="medium", aria_label="Download " + f.name, class_name="brand-kit-file", overflow_wrap="anywhere"),
         rx.text(f.label + " · " + f.size, size="1", color_scheme="gray", flex_shrink="0"),
         rx.cond(f.pdf | f.image, rx.link("View", href=f.url, is_external=True, rel=LINK_REL, size="1", aria_label="View " + f.name)),
         gap="8px",
@@ -102,7 +103,7 @@ def brand_kit_card(**props) -> rx.Component:
                                 rx.image(src=state.logo_url, alt="Customer logo", max_height="96px", max_width="100%", object_fit="contain", id="brand-kit-logo"),
                                 padding="6px", border=f"1px solid {rx.color('gray', 5)}", border_radius="6px", background="white", max_width="100%",
                             ),
-                            rx.link("Download logo", href=state.logo_download_url, size="2", aria_label="Download logo " + state.logo_name),
+                            file_link("Download logo", href=state.logo_download_url, size="2", aria_label="Download logo " + state.logo_name),
                             gap="12px",
                             align="center",
                             wrap="wrap",

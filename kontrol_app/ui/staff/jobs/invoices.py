@@ -15,6 +15,7 @@ from kontrol_app.services.money import format_money, parse_amount, parse_percent
 from kontrol_app.ui.components.forms import field, form_dialog, form_error
 from kontrol_app.ui.components.invoice_status import invoice_badge
 from kontrol_app.ui.components.invoice_view import invoice_totals, line_rows, total_rows
+from kontrol_app.ui.components.links import file_link
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, staff_event
 from kontrol_app.ui.services import call
 from kontrol_app.ui.staff.shell import StaffShellState
@@ -771,11 +772,10 @@ def _detail_section() -> rx.Component:
                 rx.cond(d["can_resend"] != "", rx.button("Email again", variant="soft", type="button", on_click=state.send_selected)),
                 rx.cond(d["can_pay"] != "", _payment_dialog()),
                 rx.cond(d["can_refund"] != "", _refund_dialog()),
-                rx.link(
+                file_link(
                     rx.hstack(rx.icon("file-down", size=14, aria_hidden="true"), "Download PDF", spacing="1", align="center"),
                     href=d["pdf_url"],
                     size="2",
-                    custom_attrs={"download": ""},
                     class_name="invoice-pdf",
                 ),
                 rx.cond(d["can_void"] != "", _void_dialog()),

@@ -9,6 +9,7 @@ from kontrol_app.services import certificate, mockups
 from kontrol_app.services.errors import InvalidInput, NotFound
 from kontrol_app.ui.components.dialogs import alert_dialog_title, dialog_title
 from kontrol_app.ui.components.forms import field, form_dialog, named_upload, when_refused
+from kontrol_app.ui.components.links import file_link
 from kontrol_app.ui.components.pins import pin_notes, pin_row, pinned_image
 from kontrol_app.ui.guard import StaffPrincipal, StaffState, form_event, staff_event
 from kontrol_app.ui.services import call
@@ -376,7 +377,7 @@ def _version_card(v: rx.Var) -> rx.Component:
                 rx.cond(v["note"] != "", rx.text("What changed: ", v["note"], size="2")),
                 rx.cond(v["sha256"] != "", rx.text("SHA-256 ", v["sha256"], size="1", color_scheme="gray")),
                 rx.flex(
-                    rx.link("Download ", v["label"], href=v["file_url"], size="2", custom_attrs={"download": ""}),
+                    file_link("Download ", v["label"], href=v["file_url"], size="2"),
                     rx.cond(v["view_pages"] != "", _pages_dialog(v)),
                     rx.cond(
                         v["can_send"] == "yes",
@@ -572,13 +573,12 @@ def _status_section() -> rx.Component:
                         ),
                         rx.cond(
                             r["certificate_url"] != "",
-                            rx.link(
+                            file_link(
                                 rx.icon("file-down", size=14, aria_hidden="true"),
                                 "Download certificate",
                                 href=r["certificate_url"],
                                 size="2",
                                 class_name="approval-certificate",
-                                custom_attrs={"download": ""},
                             ),
                         ),
                         class_name="approval-record",
