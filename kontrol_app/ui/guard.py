@@ -65,7 +65,7 @@ def _answered(state: StaffState, result: Any) -> Any:
     return [rx.toast.dismiss(REFUSAL_TOAST), *(result if isinstance(result, list | tuple) else [result])]
 
 
-def _guarded(fn: Callable[..., Awaitable[Any]], *, owner: bool, quiet: bool, field_toast: str) -> Callable:
+def _guarded(fn: Callable[..., Awaitable[Any]], *, owner: bool, quiet: bool, field_toast: str, poll: bool = False) -> Callable:
     @functools.wraps(fn)
     async def handler(self: StaffState, *args: Any, **kwargs: Any) -> Any:
         principal, version = await staff_check(self)
@@ -75,7 +75,9 @@ def _guarded(fn: Callable[..., Awaitable[Any]], *, owner: bool, quiet: bool, fie
             return None if quiet else [rx.toast.error(SESSION_ENDED), sign_in_redirect(self)]
         # Assigned even when already empty: so every click gets an answer, also one whose page
         # was unchanged and sends nothing else (the benchmarks time a click by its answer).
-        self.errors = {}
+        # A poll keeps them: a message stays next to its field until a click clears it.
+        if not poll:
+            self.errors = {}
         seen = data_version.SEEN.set(version)
         try:
             if owner:
@@ -90,14 +92,15 @@ def _guarded(fn: Callable[..., Awaitable[Any]], *, owner: bool, quiet: bool, fie
     return mark(handler, "owner" if owner else "staff")
 
 
-def staff_event(fn: Callable | None = None, *, quiet: bool = False, field_toast: str = "") -> Callable:
+def staff_event(fn: Callable | None = None, *, quiet: bool = False, field_toast: str = "", poll: bool = False) -> Callable:
     """A handler that needs a signed-in staff member: `async def h(self, principal, ...)`.
 
     `quiet=True` for page loaders: the page guard already redirects a signed-out browser.
-    `field_toast`: also say this in a toast when a field is refused (long forms)."""
+    `field_toast`: also say this in a toast when a field is refused (long forms).
+    `poll=True` for a page's poll (every few seconds): it leaves the page's messages as they are."""
     if fn is None:
-        return functools.partial(staff_event, quiet=quiet, field_toast=field_toast)
-    return _guarded(fn, owner=False, quiet=quiet, field_toast=field_toast)
+        return functools.partial(staff_event, quiet=quiet, field_toast=field_toast, poll=poll)
+    return _guarded(fn, owner=False, quiet=quiet, field_toast=field_toast, poll=poll)
 
 
 def owner_event(fn: Callable | None = None, *, field_toast: str = "") -> Callable:

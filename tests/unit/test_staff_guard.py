@@ -12,7 +12,7 @@ import reflex as rx
 from sqlmodel import Session
 
 import kontrol_app.kontrol_app  # noqa: F401  (registers every page, state and route var)
-from kontrol_app.services import staff
+from kontrol_app.services import jobs, staff
 from kontrol_app.ui.guard import SESSION_ENDED, StaffState, staff_event
 from kontrol_app.ui.marks import handler_kind
 from kontrol_app.services.errors import ServiceError
@@ -257,3 +257,21 @@ def test_one_refusal_toast_at_a_time_and_the_next_answer_takes_it_away(world, se
     run_handler(second, "load")
     run_handler(second, "set_field", "name", "Renamed again Co")
     assert "dismiss('refusal')" not in repr(run_handler(second, "save"))  # once only
+
+
+def test_a_poll_leaves_the_pages_messages_until_they_no_longer_apply(world, session):
+    root = browser_tab(cookie=staff_cookie(session), query={"job_id": str(world["job_id"])})
+    page = screen(root, JobPageState)
+    run_handler(page, "load")
+    run_handler(page, "set_tracking_number", "x" * 61)
+    run_handler(page, "save_tracking")
+    assert set(page.errors) == {"tracking_number"}
+    run_handler(page, "poll", "tick")  # every 3 s: nothing changed, the message stays
+    assert set(page.errors) == {"tracking_number"}
+    run_handler(page, "move_to", "in_production")  # a click clears the last one's; the approval gate says no
+    assert set(page.errors) == {"status"}
+    page.errors = {**page.errors, "tracking_number": "Keep the tracking number under 60 characters."}
+    jobs.change_status(session, world["owner"], world["job_id"], "artwork")  # a colleague moves it
+    session.commit()
+    run_handler(page, "poll", "tick")
+    assert page.job["status"] == "Artwork" and set(page.errors) == {"tracking_number"}  # said of a status it left

@@ -188,7 +188,7 @@ class MessagesState(PagedState, rx.State):
                 self.not_found = "That conversation does not exist."
         await self._after_change(principal)
 
-    @staff_event  # a session that ends while the page is open: told, and sent to Sign in
+    @staff_event(poll=True)  # a session that ends while the page is open: told, and sent to Sign in
     async def poll(self, principal: StaffPrincipal, _tick: str = ""):
         if not self._written_since_last_poll() or await read(messages.staff_stamp) == self._stamp:
             return

@@ -94,18 +94,21 @@ class JobPageState(StaffState, rx.State):
 
     # Ticks with the bell: a client's answer, or a colleague's move, shows here. Not quiet: a
     # session that ends while the page is open is told, and sent to Sign in.
-    @staff_event
+    @staff_event(poll=True)
     async def poll(self, principal: StaffPrincipal, _tick: str = ""):
         job_id = self._route_id("job_id")
         if not self.found or job_id is None or not self._written_since_last_poll():
             return
         if await read(job_service.job_stamp, job_id) == self._stamp:
             return
+        was = self.job.get("status_value")
         try:
             await self._refresh(principal)
             await (await self.get_state(MockupsState))._refresh(principal)
         except NotFound:  # deleted meanwhile
             self.found = False
+        if self.job.get("status_value") != was and "status" in self.errors:  # said of a status it has left
+            self.errors = {k: v for k, v in self.errors.items() if k != "status"}
 
     @form_event
     def set_tab(self, value: str):
