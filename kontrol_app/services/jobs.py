@@ -153,7 +153,9 @@ def change_status(
 
 # Art Approved and In Production need the current artwork approved: by the client in the
 # portal, or an offline approval staff record (services/mockups/ records it, then moves).
-APPROVAL_GATED = frozenset({JobStatus.ART_APPROVED, JobStatus.IN_PRODUCTION})
+# "Production doesn't start until you have a written approval": nor may a job skip past
+# production to Ready, Shipped or Completed without one.
+APPROVAL_GATED = frozenset({JobStatus.ART_APPROVED, JobStatus.IN_PRODUCTION, JobStatus.READY, JobStatus.SHIPPED, JobStatus.COMPLETED})
 APPROVAL_GATE = "The current artwork isn't approved yet. Send it for approval, or record an offline approval."
 
 

@@ -520,6 +520,7 @@ def make_customer(shop: Owner, e2e_server: E2EServer, server_settings) -> Callab
 def make_job(shop: Owner, e2e_server: E2EServer) -> Callable[..., int]:
     """Create a job through the service, optionally moved on to `status` (a value or label)."""
     from kontrol_app.services import jobs as job_service
+    from kontrol_app.services import statuses
 
     def make(customer_id: int, title: str, quantity: int = 50, due_date: str = "", status: str = "") -> int:
         actor = owner_principal(shop)
@@ -528,7 +529,7 @@ def make_job(shop: Owner, e2e_server: E2EServer) -> Callable[..., int]:
             job_id = job_service.create_job(session, actor, data)
         if status:
             with e2e_server.session() as session:
-                if status in ("art_approved", "Art Approved", "in_production", "In Production"):
+                if status in job_service.APPROVAL_GATED or status in {statuses.label(s) for s in job_service.APPROVAL_GATED}:
                     from kontrol_app.services import mockups
 
                     # The approval gate: an offline "no artwork needed" approval (a quote stays a quote).

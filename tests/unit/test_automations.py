@@ -153,6 +153,7 @@ def shop_with_customers(session, owner):
     )
     b = make_customer(session, owner, "Pixel Labs", "jordan@pixel.example", contact_name="Jordan Kim")
     job_id = make_job(session, owner, a)
+    approve_offline(session, owner, job_id)  # the approval gate: it may go on to Ready and Shipped
     jobs.set_tracking(session, owner, job_id, carrier=Carrier.UPS, number=TRACKING)
     session.commit()
     return a, b, job_id
@@ -228,8 +229,7 @@ def test_rule_off_queues_nothing(session, owner, shop_with_customers):
     rule = next(r for r in automations.list_rules(session) if r.status == "shipped")
     automations.save_rule(session, owner, status="shipped", enabled=False, subject=rule.subject, body=rule.body)
     session.commit()
-    approve_offline(session, owner, job_id)  # the production gate; the job is still a quote
-    for status in ("artwork", "in_production", "shipped", "completed"):
+    for status in ("artwork", "in_production", "shipped", "completed"):  # approved offline (the fixture)
         assert jobs.change_status(session, owner, job_id, status)
     session.commit()
     assert _outbox(session) == []
@@ -260,6 +260,7 @@ def test_other_customers_contacts_get_nothing(session, owner, shop_with_customer
     a, b, job_id = shop_with_customers
     _turn_on(session, owner, "shipped")
     b_job = make_job(session, owner, b, "Pixel Hoodies")
+    approve_offline(session, owner, b_job)
     jobs.change_status(session, owner, job_id, "shipped")
     session.commit()
     assert "jordan@pixel.example" not in {e.to_email for e in _outbox(session)}

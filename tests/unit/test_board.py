@@ -41,6 +41,7 @@ def test_a_stale_board_click_changes_nothing(session):
 
 def test_completed_has_no_next_step(session):
     owner, job_id = _job(session)
+    approve_offline(session, owner, job_id)
     jobs.change_status(session, owner, job_id, "completed")
     session.commit()
     assert jobs.move_to_next(session, owner, job_id, expected_from="completed") is None

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from kontrol_app import db
 from kontrol_app.models import Carrier, Decoration, Job, JobStatus, JobStatusChange
 from kontrol_app.services import customers, jobs, staff, statuses
-from kontrol_app.services.errors import Conflict, InvalidInput, NotFound
+from kontrol_app.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from kontrol_app.services.tracking import tracking_url
 from tests.factories import approve_offline, make_customer, make_job, make_owner, make_staff
 from tests.helpers.sql import statements
@@ -734,3 +734,17 @@ def test_single_line_job_fields_refuse_line_breaks(session, owner, customer_id, 
 def test_job_notes_keep_their_lines(session, owner, customer_id):
     job_id = make_job(session, owner, customer_id, notes="Left chest\nBack print")
     assert session.get(Job, job_id).notes == "Left chest\nBack print"
+
+
+@pytest.mark.parametrize("target", ["art_approved", "in_production", "ready", "shipped", "completed"])
+def test_no_job_skips_the_approval_gate_to_production_or_past_it(session, owner, customer_id, target):
+    """"Production doesn't start until you have a written approval": nor may Set status jump a
+    quote straight to Ready, Shipped or Completed."""
+    job_id = make_job(session, owner, customer_id)
+    with pytest.raises(NotAllowed) as refused:
+        jobs.change_status(session, owner, job_id, target)
+    assert (refused.value.message, refused.value.field) == (jobs.APPROVAL_GATE, "status")
+    session.rollback()
+    assert session.get(Job, job_id).status == "quote" and len(history(session, job_id)) == 1
+    approve_offline(session, owner, job_id)
+    assert jobs.change_status(session, owner, job_id, target)

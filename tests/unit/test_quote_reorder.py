@@ -17,7 +17,7 @@ from kontrol_app.models import Customer, CustomerContact, MockupVersion, QuoteDr
 from kontrol_app.services import jobs, mockups, quotes
 from kontrol_app.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from kontrol_app.services.portal_view import PortalViewer
-from tests.factories import make_customer, make_job
+from tests.factories import approve_offline, make_customer, make_job
 
 FAR = (date.today() + timedelta(days=60)).isoformat()
 WHAT = {"item_type": "hoodies", "garment": "Gildan 18500", "colour": "Black", "size_mode": "adult", "quantities": {"M": "10", "L": "20"}}
@@ -126,6 +126,7 @@ def test_reorder_of_a_job_from_a_quote_request_reuses_its_answers(session, world
     session.commit()
     request = session.exec(select(QuoteRequest).where(QuoteRequest.number == number)).one()
     job_id = quotes.convert_to_job(session, owner, request.id)
+    approve_offline(session, owner, job_id)
     for status in ("artwork", "completed"):
         assert jobs.change_status(session, owner, job_id, status)
     session.commit()
