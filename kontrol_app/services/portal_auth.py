@@ -41,6 +41,7 @@ CODE_NOT_VALID = "That code is not valid or has expired. Request a new code."
 TOO_MANY_TRIES = "Too many wrong tries. Request a new code."
 # The same answer whether or not the email is on file.
 CODE_NOT_RIGHT = "That code is not right. Check the email and try again."
+ENTER_THE_CODE = "Enter the 6-digit code from the email."
 TOO_MANY_CODES = "Too many codes were requested. Wait 15 minutes, then try again."
 
 
@@ -162,6 +163,8 @@ def verify_code(session: Session, *, link: str, email: str, code: str) -> str:
     customer = _link_customer(session, link)
     email = (email or "").strip().lower()
     code = "".join(ch for ch in (code or "") if ch.isdigit())
+    if len(code) != 6:  # not a guess at all: no try is used up
+        raise InvalidInput(ENTER_THE_CODE, "code")
     row = session.exec(
         select(PortalSignInCode)
         .where(
@@ -175,7 +178,7 @@ def verify_code(session: Session, *, link: str, email: str, code: str) -> str:
     if row is None or row.expires_at < now:
         raise InvalidInput(CODE_NOT_VALID, "code")
     # An email not on file has a row without a code: it is answered and counted like a wrong code.
-    right = hmac.compare_digest(row.code_hash, _code_hash(row.id, code)) and len(code) == 6 and row.contact_id is not None
+    right = hmac.compare_digest(row.code_hash, _code_hash(row.id, code)) and row.contact_id is not None
     claim_code(session, PortalSignInCode, row, right, field="code", now=now)
     ticket = new_token()
     session.add(SignInTicket(ticket_hash=token_hash(ticket), portal_contact_id=row.contact_id, expires_at=now + TICKET_LIFETIME))

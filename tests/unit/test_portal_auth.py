@@ -353,12 +353,17 @@ def test_wrong_tries_are_counted_even_though_the_caller_rolls_back(session, shop
     assert latest_code_row(session, "ann@acme.test").failed_attempts == 1
 
 
-def test_malformed_codes_count_as_wrong_tries(session, shop):
+@pytest.mark.parametrize("email", ["ann@acme.test", "nobody@acme.test"])
+def test_what_is_not_six_digits_is_no_try(session, shop, email):
+    """An empty Sign in, or a code half typed, is told what to enter and uses up no try (for an
+    email on file or not: the same answer)."""
     code = request_and_read(session, shop["acme_link"], "ann@acme.test")
-    for bad in ["", "12345", "1234567", "abcdef"]:
-        with pytest.raises(InvalidInput):
-            verify(session, shop["acme_link"], "ann@acme.test", bad)
-    assert latest_code_row(session, "ann@acme.test").failed_attempts == 4
+    request(session, shop["acme_link"], "nobody@acme.test")
+    for bad in ["", "12345", "1234567", "abcdef", "12 34 5"] * 2:
+        with pytest.raises(InvalidInput) as refused:
+            verify(session, shop["acme_link"], email, bad)
+        assert (refused.value.message, refused.value.field) == (portal_auth.ENTER_THE_CODE, "code")
+    assert latest_code_row(session, email).failed_attempts == 0
     assert verify(session, shop["acme_link"], "ann@acme.test", code)
 
 

@@ -83,7 +83,7 @@ def sign_in_card() -> rx.Component:
                         ),
                         field(
                             "Code",
-                            rx.input(name="code", inputmode="numeric", auto_complete="one-time-code", max_length=6, width="100%", size="3", placeholder="123456"),
+                            rx.input(name="code", input_mode="numeric", auto_complete="one-time-code", max_length=6, width="100%", size="3", placeholder="123456"),
                             errors.get("code", ""),
                         ),
                         submit_button("Sign in", width="100%", size="3"),
