@@ -58,8 +58,10 @@ def _quantity(value: str | int | None) -> int:
     raw = str(value or "").strip().replace(",", "")
     # ASCII digits only ("²".isdigit() is true but int() refuses it), and short
     # enough that int() never meets Python's 4,300-digit limit.
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12 or not 0 < int(raw) <= MAX_QUANTITY:
+    if not (raw.isascii() and raw.isdigit()):
         raise InvalidInput("Enter the quantity as a whole number of pieces, like 144.", "quantity")
+    if len(raw) > 12 or not 0 < int(raw) <= MAX_QUANTITY:
+        raise InvalidInput(f"Enter a quantity from 1 to {MAX_QUANTITY:,} pieces.", "quantity")
     return int(raw)
 
 

@@ -412,3 +412,20 @@ def test_the_portal_says_the_year_of_a_due_date_that_is_not_this_years(session, 
     notes = {card.id: card.note for card in invoices.portal_cards(session, customer_id)}
     assert notes[last_year].startswith(f"Due Dec 20, {today.year - 1}")  # overdue: never read as a date to come
     assert notes[this_year].startswith("Due Dec 31") and str(today.year) not in notes[this_year]
+
+
+def test_a_number_too_big_is_told_the_limit_not_the_form(session, owner, job):
+    lines = [
+        invoices.LineInput("Shirts", "99999999999999999", "12.50"),
+        invoices.LineInput("Setup", "1", "99999999999"),
+        invoices.LineInput("Ink", "1", "999,999,999,999,999.00"),
+        invoices.LineInput("Caps", "lots", "twelve"),
+    ]
+    with pytest.raises(InvalidInput) as refused:
+        invoices.create_draft(session, owner, job, invoices.InvoiceInput(lines=lines))
+    errors = refused.value.errors
+    assert errors["lines.0.quantity"] == "Enter a quantity on line 1 from 1 to 10,000,000."
+    assert errors["lines.1.unit_price"] == "Enter a unit price on line 2 of at most $100,000,000.00."
+    assert errors["lines.2.unit_price"] == "Enter a unit price on line 3 of at most $100,000,000.00."
+    assert errors["lines.3.quantity"] == "Enter the quantity on line 4 as a whole number, like 144."
+    assert errors["lines.3.unit_price"].startswith("Enter the unit price on line 4 as an amount")

@@ -748,3 +748,10 @@ def test_no_job_skips_the_approval_gate_to_production_or_past_it(session, owner,
     assert session.get(Job, job_id).status == "quote" and len(history(session, job_id)) == 1
     approve_offline(session, owner, job_id)
     assert jobs.change_status(session, owner, job_id, target)
+
+
+@pytest.mark.parametrize("quantity", ["0", "10,000,001", "99999999999999999999"])
+def test_a_quantity_out_of_range_is_told_the_range(session, owner, customer_id, quantity):
+    with pytest.raises(InvalidInput) as refused:
+        jobs.create_job(session, owner, jobs.JobInput(title="Caps", customer_id=customer_id, quantity=quantity))
+    assert refused.value.errors == {"quantity": "Enter a quantity from 1 to 10,000,000 pieces."}

@@ -85,10 +85,16 @@ def _clean_lines(lines: list[LineInput], currency: str) -> list[InvoiceLine]:
             max_length=300, required=True,
         )
         raw_quantity = str(line.quantity or "").strip().replace(",", "")
-        if not (raw_quantity.isascii() and raw_quantity.isdigit()) or len(raw_quantity) > 9 or not 0 < int(raw_quantity) <= MAX_QUANTITY:
+        if not (raw_quantity.isascii() and raw_quantity.isdigit()):
             checks.refuse(f"Enter the quantity on {where} as a whole number, like 144.", f"lines.{index}.quantity")
+        elif len(raw_quantity) > 9 or not 0 < int(raw_quantity) <= MAX_QUANTITY:
+            checks.refuse(f"Enter a quantity on {where} from 1 to {MAX_QUANTITY:,}.", f"lines.{index}.quantity")
         unit = parse_amount(line.unit_price, currency, allow_negative=True)
-        if unit is None or abs(unit) > MAX_UNIT_PRICE:
+        if (unit is not None and abs(unit) > MAX_UNIT_PRICE) or (unit is None and _too_long_a_number(line.unit_price)):
+            checks.refuse(
+                f"Enter a unit price on {where} of at most {format_money(MAX_UNIT_PRICE, currency)}.", f"lines.{index}.unit_price"
+            )
+        elif unit is None:
             checks.refuse(
                 f"Enter the unit price on {where} as an amount, like 12.50 (a credit may be negative).",
                 f"lines.{index}.unit_price",
@@ -101,6 +107,12 @@ def _clean_lines(lines: list[LineInput], currency: str) -> list[InvoiceLine]:
         )
     checks.done()
     return cleaned
+
+
+def _too_long_a_number(text: str) -> bool:
+    """Digits (and the marks of an amount) too many for any price: say the limit, not the form."""
+    digits = [ch for ch in (text or "") if ch.isascii() and ch.isdigit()]
+    return len(digits) > 12 and all(ch.isascii() and (ch.isdigit() or ch in ".,-+$ ") for ch in text.strip())
 
 
 def _clean_share(kind: str, raw: str, currency: str, *, field: str, what: str) -> tuple[str, int]:
