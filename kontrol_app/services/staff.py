@@ -163,8 +163,12 @@ def sign_in(session: Session, *, email: str, password: str, ip: str = "", device
     cookie) is valid for this email, else per email and per address.
     """
     email = (email or "").strip().lower()
-    if not email or not password:
-        raise InvalidInput(WRONG_CREDENTIALS, "password")
+    checks = Checks()  # an empty box is not a try: it says what to fill in, and counts nothing
+    if not email:
+        checks.refuse("Enter your email.", "email")
+    if not password:
+        checks.refuse("Enter your password.", "password")
+    checks.done()
     device_id = trusted_device(device, email)
     if device_id:
         throttled = (

@@ -112,6 +112,11 @@ def test_wrong_password_is_refused_with_one_message(shop, page, context):
     expect(page.locator("input[name=email]")).to_have_value(shop.email)
     assert not [c for c in context.cookies() if c["name"] == "kontrol_staff"]
 
+    # Both boxes empty: each says what to fill in (not a wrong password).
+    sign_in_with_form(page, "", "", path="")
+    expect(field_of(page, "email").get_by_role("alert")).to_have_text("Enter your email.")
+    expect(field_of(page, "password").get_by_role("alert")).to_have_text("Enter your password.")
+
 
 def test_shop_info_logo_and_phone_are_saved(shop, page, sign_in_as, db_session, e2e_server, tmp_path):
     logo = tmp_path / "logo.png"

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import false, text, update
+from sqlalchemy import false, func, text, update
 from sqlalchemy.sql.util import find_tables
 from sqlmodel import Session, select
 
@@ -703,3 +703,16 @@ def test_shop_and_staff_names_keep_to_one_line(session):
     with pytest.raises(InvalidInput) as name:
         staff.add_staff(session, owner, name="Sam\nStaff", email=MEMBER_EMAIL, password=MEMBER_PASSWORD)
     assert name.value.field == "name"
+
+
+def test_an_empty_sign_in_says_what_to_fill_in_and_is_no_try(session, owner):
+    for email, password, errors in [
+        ("", "", {"email": "Enter your email.", "password": "Enter your password."}),
+        ("  ", "x", {"email": "Enter your email."}),
+        (OWNER_EMAIL, "", {"password": "Enter your password."}),
+    ]:
+        with pytest.raises(InvalidInput) as refused:
+            staff.sign_in(session, email=email, password=password, ip="203.0.113.7")
+        assert refused.value.errors == errors
+    session.commit()
+    assert session.exec(select(func.count()).select_from(SignInAttempt)).one() == 0
