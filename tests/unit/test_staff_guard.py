@@ -275,3 +275,14 @@ def test_a_poll_leaves_the_pages_messages_until_they_no_longer_apply(world, sess
     session.commit()
     run_handler(page, "poll", "tick")
     assert page.job["status"] == "Artwork" and set(page.errors) == {"tracking_number"}  # said of a status it left
+
+
+def test_save_tracking_says_what_it_did(world, session):
+    page = screen(browser_tab(cookie=staff_cookie(session), query={"job_id": str(world["job_id"])}), JobPageState)
+    run_handler(page, "load")
+    assert "There is no tracking number to save." in repr(run_handler(page, "save_tracking"))
+    run_handler(page, "set_tracking_number", "1Z999AA10123456784")
+    assert "Tracking saved." in repr(run_handler(page, "save_tracking"))
+    run_handler(page, "set_tracking_number", "  ")
+    assert "Tracking removed." in repr(run_handler(page, "save_tracking"))
+    assert page.job["tracking"] == "" and page.tracking_number == ""

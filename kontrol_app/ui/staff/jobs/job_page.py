@@ -145,6 +145,7 @@ class JobPageState(StaffState, rx.State):
 
     @staff_event
     async def save_tracking(self, principal: StaffPrincipal):
+        had = self._saved_tracking[1]
         await call(
             job_service.set_tracking,
             principal,
@@ -153,7 +154,9 @@ class JobPageState(StaffState, rx.State):
             number=self.tracking_number,
         )
         await self._refresh(principal, keep_typed=False)
-        return rx.toast.success("Tracking saved.")
+        if self._saved_tracking[1]:
+            return rx.toast.success("Tracking saved.")
+        return rx.toast.success("Tracking removed.") if had else rx.toast.info("There is no tracking number to save.")
 
 
 def _detail(label: str, value: rx.Var) -> rx.Component:
