@@ -281,6 +281,8 @@ def test_approve_records_everything_and_moves_the_job_to_art_approved(session, o
     [
         ({"typed_name": "", "agreed": True}, "typed_name", "Type your full name."),
         ({"typed_name": "   ", "agreed": True}, "typed_name", "Type your full name."),
+        ({"typed_name": "D", "agreed": True}, "typed_name", "Type your full name."),  # an initial is no signature
+        ({"typed_name": "J.", "agreed": True}, "typed_name", "Type your full name."),
         ({"typed_name": "Sarah Smith", "agreed": False}, "agreed", 'Tick "I approve this artwork for production".'),
         ({"typed_name": "Sarah Smith", "agreed": True, "ticked": [0]}, "checklist", "Tick every point before approving."),
     ],

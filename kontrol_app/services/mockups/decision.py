@@ -95,7 +95,7 @@ def decide(
     typed = ""
     if decision == "approved":
         typed = clean_text(typed_name, field="typed_name", label="your full name", max_length=120)
-        if not typed:
+        if sum(ch.isalpha() for ch in typed) < 2:  # "D" or "." is no one's name on a record
             raise InvalidInput("Type your full name.", "typed_name")
         if agreed is not True:
             raise InvalidInput('Tick "I approve this artwork for production".', "agreed")
