@@ -17,7 +17,7 @@ from sqlmodel import Session, func, select
 from kontrol_app.models import Invoice, Shop, utcnow
 from kontrol_app.services import secrets
 from kontrol_app.services.clock import shop_time
-from kontrol_app.services.errors import InvalidInput, NotAllowed, ServiceError
+from kontrol_app.services.errors import Checks, InvalidInput, NotAllowed, ServiceError
 from kontrol_app.services.money import format_percent, parse_percent
 from kontrol_app.services.permissions import require_owner
 from kontrol_app.services.shop import get_shop
@@ -318,6 +318,21 @@ def highest_used_number(session: Session, prefix: str) -> int:
     return 0
 
 
+def _tax_rate(text: object) -> int:
+    tax_text = str(text or "").strip()
+    rate = parse_percent(tax_text) if tax_text else 0
+    if rate is None:
+        raise InvalidInput("Enter the tax rate as a percentage from 0 to 100, like 8.875 (or leave it empty).", "tax_rate")
+    return rate
+
+
+def _prefix(text: object) -> str:
+    prefix = str(text or "").strip()
+    if not PREFIX_PATTERN.fullmatch(prefix):
+        raise InvalidInput("Use 1 to 12 letters, digits, - or _ for the prefix, like INV-.", "invoice_prefix")
+    return prefix
+
+
 def update_payment_settings(
     session: Session,
     actor: StaffPrincipal,
@@ -330,28 +345,21 @@ def update_payment_settings(
 ) -> PaymentSettingsView:
     """Save the Invoices card. Every value is checked before anything changes."""
     require_owner(actor, "change payments")
-    tax_text = str(tax_rate or "").strip()
-    rate = parse_percent(tax_text) if tax_text else 0
-    if rate is None:
-        raise InvalidInput("Enter the tax rate as a percentage from 0 to 100, like 8.875 (or leave it empty).", "tax_rate")
-    prefix = str(invoice_prefix or "").strip()
-    if not PREFIX_PATTERN.fullmatch(prefix):
-        raise InvalidInput("Use 1 to 12 letters, digits, - or _ for the prefix, like INV-.", "invoice_prefix")
-    number = _whole(
-        invoice_next_number,
-        low=1,
-        high=MAX_INVOICE_NUMBER,
-        field="invoice_next_number",
+    checks = Checks()  # one Save names every wrong box
+    rate = checks(_tax_rate, tax_rate)
+    prefix = checks(_prefix, invoice_prefix)
+    number = checks(
+        _whole, invoice_next_number, low=1, high=MAX_INVOICE_NUMBER, field="invoice_next_number",
         message=f"Enter the next number as a whole number from 1 to {MAX_INVOICE_NUMBER:,}.",
     )
-    terms = _whole(
-        payment_terms_days,
-        low=0,
-        high=MAX_TERMS_DAYS,
-        field="payment_terms_days",
+    terms = checks(
+        _whole, payment_terms_days, low=0, high=MAX_TERMS_DAYS, field="payment_terms_days",
         message=f"Enter the payment terms as a whole number of days from 0 to {MAX_TERMS_DAYS}.",
     )
-    instructions = clean_text(payment_instructions, field="payment_instructions", label="the payment instructions", max_length=2000, multiline=True)
+    instructions = checks(
+        clean_text, payment_instructions, field="payment_instructions", label="the payment instructions", max_length=2000, multiline=True
+    )
+    checks.done()
     # Locked, so a send allocating a number meanwhile is seen by the check below (PostgreSQL;
     # SQLite writers take turns). Sending skips numbers already used in any case.
     shop = session.exec(select(Shop).where(Shop.id == _shop(session).id).with_for_update().execution_options(populate_existing=True)).one()

@@ -360,6 +360,15 @@ def test_refused_invoice_defaults_change_nothing(session, owner, stripe_env, cha
     assert stripe_account.payment_settings(session, owner) == before
 
 
+def test_one_save_names_every_wrong_invoice_default(session, owner, stripe_env):
+    with pytest.raises(InvalidInput) as refused:
+        stripe_account.update_payment_settings(
+            session, owner, tax_rate="eight", invoice_prefix="IN V", invoice_next_number="0", payment_terms_days="366",
+            payment_instructions="x" * 2001,
+        )
+    assert list(refused.value.errors) == ["tax_rate", "invoice_prefix", "invoice_next_number", "payment_terms_days", "payment_instructions"]
+
+
 def used(session, owner, *numbers: str) -> None:
     """Invoices that were given these numbers (how they got them is the invoices' business)."""
     customer_id = make_customer(session, owner, "Numbered Co", "ann@numbered.example")
