@@ -465,6 +465,7 @@ class JobDetail:
     tracking_url: str
     history: list[HistoryEntry]
     version: int  # pass back as update_job(expected_version=...)
+    stamp: str  # `job_stamp`, read with the rest: the open page's poll compares it
 
 
 # What the job page shows of a job besides its invoices and messages: its row (status, tracking,
@@ -516,6 +517,7 @@ def job_detail(session: Session, actor: StaffPrincipal, job_id: int) -> JobDetai
             for c in changes
         ],
         version=job.version,
+        stamp=job_stamp(session, job.id),
     )
 
 

@@ -42,9 +42,8 @@ class JobPageState(StaffState, rx.State):
 
     async def _refresh(self, principal: StaffPrincipal, *, keep_typed: bool = True) -> None:
         """The job as it is now; tracking typed but not saved stays in its boxes (`keep_typed`)."""
-        job_id = self._route_id("job_id")
-        self._stamp = await read(job_service.job_stamp, job_id)  # before: a change meanwhile shows next poll
-        detail = await call(job_service.job_detail, principal, job_id)
+        detail = await call(job_service.job_detail, principal, self._route_id("job_id"))
+        self._stamp = detail.stamp
         tz = await call(shop_service.shop_timezone)
         self.job = {
             "id": str(detail.id),
