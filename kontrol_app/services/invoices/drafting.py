@@ -112,7 +112,7 @@ def _clean_lines(lines: list[LineInput], currency: str) -> list[InvoiceLine]:
 def _too_long_a_number(text: str) -> bool:
     """Digits (and the marks of an amount) too many for any price: say the limit, not the form."""
     digits = [ch for ch in (text or "") if ch.isascii() and ch.isdigit()]
-    return len(digits) > 12 and all(ch.isascii() and (ch.isdigit() or ch in ".,-+$ ") for ch in text.strip())
+    return len(digits) > 12 and all(ch.isascii() and (ch.isdigit() or ch in ".,-+$ ") for ch in (text or "").strip())
 
 
 def _clean_share(kind: str, raw: str, currency: str, *, field: str, what: str) -> tuple[str, int]:
