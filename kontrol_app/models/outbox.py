@@ -35,7 +35,7 @@ class EmailKind(StrEnum):
     QUOTE_REQUEST_CONFIRMATION = "quote_request_confirmation"  # to the client: we received your quote request
     QUOTE_REQUEST_RECEIVED = "quote_request_received"  # to the shop: a client asked for a quote
     QUOTE_REQUEST_DECLINED = "quote_request_declined"  # to the client: the shop declined a quote request
-    EMAIL_CHANGE_CODE = "email_change_code"  # to a contact's new address: the code that confirms it
+    EMAIL_CHANGE_CODE = "email_change_code"  # to the new address: its code (or, when it already signs in, a notice)
     EMAIL_CHANGE_NOTICE = "email_change_notice"  # to a contact's old address: a change was asked / made
 
 

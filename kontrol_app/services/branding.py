@@ -574,14 +574,16 @@ def _email_taken(session: Session, email: str, contact_id: int | None = None) ->
 
 def request_email_change(session: Session, viewer: Viewer, new_email: str) -> str:
     """Send a 6-digit code to `new_email` (and tell the current address a change was asked).
-    Nothing changes until confirm_email_change; returns the address the code went to."""
+    Nothing changes until confirm_email_change; returns the address the code went to. An
+    address that already signs in to a portal gets a notice instead of a code, and the asker
+    is answered the same."""
     contact = _writer(session, viewer)
     email = clean_email(new_email, field=FIELD_NEW_EMAIL)
     if email == contact.email:
         raise InvalidInput(SAME_EMAIL, FIELD_NEW_EMAIL)
-    if _email_taken(session, email):
-        # Never whose: another customer's contacts are none of this client's business.
-        raise InvalidInput(EMAIL_IN_USE, FIELD_NEW_EMAIL)
+    # An address that already signs in somewhere is answered like any other (its owner is told
+    # instead of sent a code): another customer's contacts are none of this client's business.
+    in_use = _email_taken(session, email)
     _lock_contact(session, contact.id)
     since = utcnow() - CODE_WINDOW
     recent = session.exec(
@@ -600,10 +602,13 @@ def request_email_change(session: Session, viewer: Viewer, new_email: str) -> st
     session.add(change)
     session.flush()
     code = f"{secrets.randbelow(1_000_000):06d}"
-    change.code_hash = _code_hash(change.id, code)
+    # With no code sent, no 6-digit code matches; the confirm step refuses a taken address anyway.
+    change.code_hash = _code_hash(change.id, secrets.token_hex(16) if in_use else code)
     customer = session.get(Customer, contact.customer_id)
     link = portal_url(customer)
-    outbox.queue_email(session, kind=EmailKind.EMAIL_CHANGE_CODE, to=email, data={"code": code, "portal_url": link})
+    # The owner of a taken address gets no code and no link: the asker's portal is not theirs.
+    data = {"in_use": "1"} if in_use else {"in_use": "", "code": code, "portal_url": link}
+    outbox.queue_email(session, kind=EmailKind.EMAIL_CHANGE_CODE, to=email, data=data)
     outbox.queue_email(
         session,
         kind=EmailKind.EMAIL_CHANGE_NOTICE,

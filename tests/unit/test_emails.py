@@ -119,7 +119,7 @@ SAMPLES: dict[EmailKind, dict[str, str]] = {
         "message": "We are booked until June.\n\nDetails: https://example.com/calendar",
         "portal_url": PORTAL,
     },
-    EmailKind.EMAIL_CHANGE_CODE: {"code": "604213", "portal_url": PORTAL},
+    EmailKind.EMAIL_CHANGE_CODE: {"in_use": "", "code": "604213", "portal_url": PORTAL},
     EmailKind.EMAIL_CHANGE_NOTICE: {"new_email": "sarah.new@smith.example", "changed": "", "portal_url": PORTAL},
 }
 
@@ -413,6 +413,13 @@ def test_email_change_code_has_the_code_on_its_own_line():
     assert content.subject == "Confirm your new sign-in email for Ink & Thread Co."
     assert re.findall(r"^(\d{6})$", content.text, re.M) == ["604213"]
     assert content.html.count("604213") == 1
+
+
+def test_an_address_already_in_use_is_told_without_a_code_or_a_link():
+    content = render(EmailKind.EMAIL_CHANGE_CODE, {"in_use": "1"}, shop_info(), BASE_URL)
+    assert content.subject == "Your email already signs in with Ink & Thread Co."
+    assert "no code was sent and nothing changed" in content.text and "no code was sent" in visible_text(content.html)
+    assert re.search(r"\d{6}", content.text) is None and "Open your portal" not in content.text + content.html
 
 
 def test_email_change_notice_says_asked_or_changed():
