@@ -81,11 +81,11 @@ def _unavailable(session: Session) -> PaymentUnavailable:
 
 
 def card_payments_available(session: Session) -> bool:
-    """Whether Pay Now can start at all: a Stripe key is set (the environment's or the one saved
-    in Settings -> Payments). The same test `start_checkout` makes (`stripe_account.client` is
-    None without a key), so a button is offered exactly when the server would try; Stripe
-    refusing the key is still only found out then, and `start_checkout` stays the guard."""
-    return stripe_account.secret_key(session) is not None
+    """Whether clients are offered Pay Now: Stripe accepted the current key in Settings ->
+    Payments' Test connection (the environment's key or the saved one). A key saved but never
+    tested (a typo, a revoked key) would offer a button that only fails, in place of the shop's
+    own payment instructions; `start_checkout` stays the guard when Stripe refuses later."""
+    return stripe_account.is_connected(session)
 
 
 @dataclass(frozen=True)

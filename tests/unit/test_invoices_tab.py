@@ -275,7 +275,8 @@ def test_without_stripe_send_invoice_notes_clients_cannot_pay_by_card_and_still_
     assert [row.kind for row in session.exec(select(OutboxEmail)).all()] == [EmailKind.INVOICE_SENT]
 
 
-def test_with_stripe_there_is_no_card_payments_note(world, fake_stripe, monkeypatch):
+def test_with_stripe_connected_there_is_no_card_payments_note(world, session, fake_stripe, monkeypatch):
+    from kontrol_app.services import stripe_account
     from kontrol_app.settings import get_settings
     from tests.fakes.stripe_server import API_KEY
 
@@ -283,6 +284,9 @@ def test_with_stripe_there_is_no_card_payments_note(world, fake_stripe, monkeypa
     monkeypatch.setenv("STRIPE_API_BASE", fake_stripe.url)
     get_settings.cache_clear()
     try:
+        assert _tab(world).card_payments is False  # a key Test connection has not accepted yet
+        stripe_account.test_connection(session, world["owner"])
+        session.commit()
         assert _tab(world).card_payments is True
     finally:
         get_settings.cache_clear()

@@ -90,7 +90,7 @@ def test_an_emailed_invoice_link_opens_the_invoices_tab(client):
 
 @pytest.fixture
 def stripe_key(fake_stripe, monkeypatch):
-    """The shop can take cards: a Stripe key (the fake's), as STRIPE_SECRET_KEY sets it."""
+    """A Stripe key (the fake's), as STRIPE_SECRET_KEY sets it, not yet tested."""
     from kontrol_app.settings import get_settings
     from tests.fakes.stripe_server import API_KEY
 
@@ -99,6 +99,16 @@ def stripe_key(fake_stripe, monkeypatch):
     get_settings.cache_clear()
     yield fake_stripe
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def stripe_connected(stripe_key, client, session):
+    """The shop can take cards: Settings -> Payments' Test connection accepted the key."""
+    from kontrol_app.services import stripe_account
+
+    stripe_account.test_connection(session, client["owner"])
+    session.commit()
+    return stripe_key
 
 
 def test_without_stripe_no_pay_button_is_offered_and_the_card_says_whom_to_contact(client, session):
@@ -121,7 +131,12 @@ def test_without_stripe_the_shops_own_payment_instructions_say_how_to_pay(client
     assert (tab.card_payments, tab.pay_offline) == (False, "Checks payable to Test Print Co.\nBank: 000-111")
 
 
-def test_with_stripe_pay_now_is_offered_and_takes_the_client_to_checkout(client, session, stripe_key):
+def test_a_key_never_tested_offers_no_pay_now_and_keeps_the_instructions(client, session, stripe_key):
+    tab = screen(_open(client), InvoicesTab)
+    assert (tab.card_payments, tab.pay_offline) == (False, "To pay this invoice, contact Test Print Co.")
+
+
+def test_with_stripe_pay_now_is_offered_and_takes_the_client_to_checkout(client, session, stripe_connected):
     root = _open(client)
     tab = screen(root, InvoicesTab)
     assert (tab.card_payments, tab.pay_offline) == (True, "")
