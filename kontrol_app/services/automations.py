@@ -12,11 +12,12 @@ from kontrol_app.services.shop import display_name, shop_info
 from kontrol_app.services import outbox
 from kontrol_app.services.errors import Checks, InvalidInput
 from kontrol_app.services.permissions import require_owner
-from kontrol_app.services.portal_links import portal_url
+from kontrol_app.services.portal_links import PORTAL_PREFIX, portal_url
 from kontrol_app.services.staff import StaffPrincipal
 from kontrol_app.services.statuses import ALL_STATUSES, label
 from kontrol_app.services.tracking import tracking_url
 from kontrol_app.services.validation import has_line_break
+from kontrol_app.settings import get_settings
 
 PLACEHOLDERS = ("contact_name", "customer_name", "job_title", "status", "tracking_link", "portal_link", "shop_name")
 
@@ -131,7 +132,8 @@ def sample_values(session: Session) -> dict[str, str]:
         "job_title": "Spring League T-Shirts",
         "status": "Shipped",
         "tracking_link": tracking_url("ups", "1Z999AA10123456784"),
-        "portal_link": "https://your-shop.example/public/portal/smith-embroidery-…",
+        # The shop's own address (KONTROL_PUBLIC_URL), so the owner sees where clients will land.
+        "portal_link": f"{get_settings().base_url}{PORTAL_PREFIX}smith-embroidery-…",
         "shop_name": display_name(shop),
     }
 

@@ -142,6 +142,18 @@ def test_preview_fills_sample_values(session, owner):
     assert (subject, body) == ("Now Ready", "Smith Embroidery: Spring League T-Shirts")
 
 
+def test_the_previews_portal_link_is_on_the_shops_own_address(session, monkeypatch):
+    from kontrol_app.settings import get_settings
+
+    monkeypatch.setenv("KONTROL_PUBLIC_URL", "https://portal.inkthread.example/")
+    get_settings.cache_clear()
+    try:
+        _, body = automations.preview(session, status="ready", subject="S", body="Track it: {portal_link}")
+    finally:
+        get_settings.cache_clear()
+    assert body.startswith("Track it: https://portal.inkthread.example/public/portal/smith-embroidery-"), body
+
+
 # --- the emails ------------------------------------------------------------------------------
 
 
