@@ -144,10 +144,11 @@ def load_demo() -> str:
             for status in path:
                 if status == JobStatus.SHIPPED:
                     jobs.set_tracking(session, owner, job_id, carrier=Carrier.UPS, number="1Z999AA10123456784")
-                if status == JobStatus.AWAITING_APPROVAL == target:  # with artwork the client can approve
-                    version = mockups.upload_version(session, owner, job_id, _mockup_png(title, colour), name="front.png")
-                    mockups.send_for_approval(session, owner, version.id, message="Here is the front print. Approve it or tell us what to change.")
-                    continue
+                if status == JobStatus.AWAITING_APPROVAL:
+                    if target == status:  # with artwork the client can approve
+                        version = mockups.upload_version(session, owner, job_id, _mockup_png(title, colour), name="front.png")
+                        mockups.send_for_approval(session, owner, version.id, message="Here is the front print. Approve it or tell us what to change.")
+                    continue  # the others need no artwork: approved offline, they go straight on
                 jobs.change_status(session, owner, job_id, status)
         _demo_invoices(session, owner, job_ids, today)
         _demo_client_side(session, owner, job_ids, today)

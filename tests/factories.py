@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from sqlmodel import Session
 
+from kontrol_app.models import JobStatus
 from kontrol_app.services import customers, invoices, jobs, mockups, staff
 from kontrol_app.services.customers import ContactInput, CustomerInput
 
@@ -85,9 +86,17 @@ def make_job(
         # quote, so the job's history is exactly `path` (tests/unit/test_mockups.py tests the gate).
         approve_offline(session, owner, job_id)
     for status in path:
-        assert jobs.change_status(session, owner, job_id, status)
+        assert move_job(session, owner, job_id, status)
     session.commit()
     return job_id
+
+
+def move_job(session: Session, owner: staff.StaffPrincipal, job_id: int, status: str) -> bool:
+    """Set status, as staff do; Awaiting Approval as Send for Approval moves a job there (staff
+    can't set it by hand with no artwork sent; tests/unit/test_mockups.py sends real artwork)."""
+    if status == JobStatus.AWAITING_APPROVAL:
+        return jobs.move_status(session, job_id, JobStatus.AWAITING_APPROVAL, changed_by=owner.name, staff_user_id=owner.id)
+    return jobs.change_status(session, owner, job_id, status)
 
 
 def approve_offline(session: Session, owner: staff.StaffPrincipal, job_id: int) -> None:

@@ -143,11 +143,17 @@ def change_status(
     Returns False (and changes nothing) when the job is already there, or has moved
     since the page showed it (`expected_from`), so a double click never acts twice.
     """
+    from kontrol_app.services import mockups  # mockups moves jobs through here too
+
     job = get_job(session, job_id)
     target = statuses.from_value(to_status)
     if target is None:
         raise InvalidInput("Choose a status from the list.", "status")
     note = clean_text(note, field="note", label="the note", max_length=1000, multiline=True)
+    # The client is asked by Send for Approval, which moves the job there itself; by hand, only
+    # back to it (from On Hold, say) while the artwork sent is still unanswered.
+    if target == JobStatus.AWAITING_APPROVAL and job.status != target and not mockups.awaiting_answer(session, job.id):
+        raise NotAllowed(SEND_FOR_APPROVAL_FIRST, "status")
     return move_status(
         session, job.id, target, changed_by=actor.name, staff_user_id=actor.id, note=note, expected_from=expected_from
     )
@@ -159,6 +165,9 @@ def change_status(
 # production to Ready, Shipped or Completed without one.
 APPROVAL_GATED = frozenset({JobStatus.ART_APPROVED, JobStatus.IN_PRODUCTION, JobStatus.READY, JobStatus.SHIPPED, JobStatus.COMPLETED})
 APPROVAL_GATE = "The current artwork isn't approved yet. Send it for approval, or record an offline approval."
+SEND_FOR_APPROVAL_FIRST = (
+    "A job is Awaiting Approval once its artwork is sent: upload it on the Mockups tab and click Send for Approval."
+)
 
 
 def move_status(

@@ -118,12 +118,19 @@ def test_a_job_moves_through_the_pipeline_and_the_open_portal_follows(
     client.evaluate("window.__kontrolNoReload = true")  # gone if the page ever reloads
 
     move = staff.locator("#move-next")
-    for label in PIPELINE[1:6]:  # Artwork ... Ready
+    for label in ["Artwork", "Art Approved", "In Production", "Ready"]:
         expect(move).to_have_text(f"Move to {label}")
         move.click()
         expect(status).to_have_text(label)
         expect(portal_status).to_have_text(label, timeout=LIVE_MS)
         _expect_timeline(client, label)
+        if label == "Artwork":
+            # Awaiting Approval comes with Send for Approval: set by hand it says how, and stays put.
+            choose(staff, "Set status", "Awaiting Approval")
+            expect(staff.get_by_role("alert").filter(has_text="Send for Approval")).to_have_text(
+                "A job is Awaiting Approval once its artwork is sent: upload it on the Mockups tab and click Send for Approval."
+            )
+            expect(status).to_have_text("Artwork")
 
     choose(staff, "Carrier", "UPS")
     staff.locator("input[name=tracking_number]").fill(TRACKING_NUMBER)
@@ -154,7 +161,8 @@ def test_a_job_moves_through_the_pipeline_and_the_open_portal_follows(
 
     staff.get_by_role("tab", name="History").click()
     rows = staff.locator(".history-row")
-    expected = ["Created as Quote"] + [f"{a} → {b}" for a, b in zip(PIPELINE[:6], PIPELINE[1:7], strict=False)]
+    walked = [step for step in PIPELINE[:7] if step != "Awaiting Approval"]  # approved offline: no proof sent
+    expected = ["Created as Quote"] + [f"{a} → {b}" for a, b in zip(walked, walked[1:], strict=False)]
     expect(rows).to_have_count(len(expected))
     for row, change in zip(rows.all(), reversed(expected), strict=False):  # newest first
         expect(row.locator("td").nth(0)).to_have_text(change)
@@ -214,7 +222,7 @@ def test_jobs_list_filters_and_the_board_moves_a_job_one_step(shop, make_custome
     expect(column("Quote").locator(".board-card")).to_have_count(0)
     moved = column("Artwork").locator(".board-card").filter(has_text="Banner Run")
     expect(moved).to_have_count(1)
-    expect(moved.get_by_role("button", name="→ Awaiting Approval")).to_be_visible()
+    expect(moved.get_by_role("button", name="→ Art Approved")).to_be_visible()
     expect(column("Artwork").locator(".board-card")).to_have_count(2)
     with db_session() as session:
         assert session.get(Job, banner).status == JobStatus.ARTWORK

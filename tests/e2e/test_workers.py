@@ -46,7 +46,7 @@ from .conftest import (
     outbox_of,
     portal_sign_in_with,
 )
-from .pages import sign_in_with_form, staff_page_live, toast
+from .pages import choose, sign_in_with_form, staff_page_live, toast
 
 WEB_WORKDIR = ".web-e2e-workers"  # git-ignored; its own build (another port, another state manager)
 WORKERS = 2
@@ -295,15 +295,13 @@ def test_two_workers_sign_in_upload_download_and_a_live_status(workers_server, w
     else:
         pytest.fail("twelve portal pages all landed on the staff page's worker")
 
-    # Staff move the job on; the open portal (the other worker, polling) follows.
-    move = staff.locator("#move-next")
-    expect(move).to_have_text("Move to Awaiting Approval")
-    move.click()
-    expect(status).to_have_text("Awaiting Approval")
+    # Staff put the job on hold; the open portal (the other worker, polling) follows.
+    choose(staff, "Set status", "On Hold")
+    expect(status).to_have_text("On Hold")
     # The worker keeps the page's state between its events (rxconfig.py: Reflex's oplock): its
     # Redis lock outlives the event just answered, where without it each event lets go.
     assert scratch_redis[1].exists(f"{_token(staff)}_lock"), "the staff page's state lock was let go after its event"
-    expect(portal.locator("#portal-job-status")).to_have_text("Awaiting Approval", timeout=LIVE_MS)
+    expect(portal.locator("#portal-job-status")).to_have_text("On Hold", timeout=LIVE_MS)
 
     # An upload (Reflex's upload route, on whichever worker) then a download of the same bytes.
     artwork = _png((30, 120, 200))

@@ -50,16 +50,17 @@ def test_completed_has_no_next_step(session):
 
 def test_the_board_cannot_click_a_job_into_art_approved_without_an_approval(session):
     owner, job_id = _job(session)
-    for status in ("artwork", "awaiting_approval"):
-        assert jobs.change_status(session, owner, job_id, status)
+    assert jobs.change_status(session, owner, job_id, "artwork")
     session.commit()
     board = screen(browser_tab(cookie=staff_cookie(session, "owner@shop.example", "long enough pw"), path="/jobs/board"), JobBoardState)
     run_handler(board, "load")
     before = database_rows()
-    result = run_handler(board, "move_next", job_id, "awaiting_approval")  # "→ Art Approved"
+    [card] = [card for c in board.columns for card in c["cards"]]
+    assert card["next"] == "Art Approved"  # Awaiting Approval comes with Send for Approval
+    result = run_handler(board, "move_next", job_id, "artwork")
     assert jobs.APPROVAL_GATE in repr(result)  # no status field on the board: a toast says why
     assert database_rows() == before
-    assert [c["status"] for c in board.columns if c["cards"]] == ["Awaiting Approval"]
+    assert [c["status"] for c in board.columns if c["cards"]] == ["Artwork"]
 
     approve_offline(session, owner, job_id)  # recorded by staff: the job moves to Art Approved itself
     session.commit()

@@ -14,7 +14,7 @@ from kontrol_app.models import Carrier, Decoration, Job, JobStatus, JobStatusCha
 from kontrol_app.services import customers, jobs, staff, statuses
 from kontrol_app.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from kontrol_app.services.tracking import tracking_url
-from tests.factories import approve_offline, make_customer, make_job, make_owner, make_staff
+from tests.factories import approve_offline, make_customer, make_job, make_owner, make_staff, move_job
 from tests.helpers.sql import statements
 
 # --- helpers -----------------------------------------------------------------------------
@@ -210,17 +210,17 @@ def test_change_status_takes_status_values_not_labels(session, owner, customer_i
     job_id = make_job(session, owner, customer_id)
     approve_offline(session, owner, job_id)  # the production gate (tests/unit/test_mockups.py)
     with pytest.raises(InvalidInput):
-        jobs.change_status(session, owner, job_id, "Awaiting Approval")
-    assert jobs.change_status(session, owner, job_id, "awaiting_approval")
-    assert session.get(Job, job_id).status == JobStatus.AWAITING_APPROVAL
+        jobs.change_status(session, owner, job_id, "In Production")
+    assert jobs.change_status(session, owner, job_id, "artwork")
+    assert session.get(Job, job_id).status == JobStatus.ARTWORK
     assert jobs.change_status(session, owner, job_id, "in_production")
     assert jobs.change_status(session, owner, job_id, JobStatus.ON_HOLD)
     session.commit()
     session.expire_all()
     assert session.get(Job, job_id).status == "on_hold"
     assert [(c.from_status, c.to_status) for c in history(session, job_id)[1:]] == [
-        ("quote", "awaiting_approval"),
-        ("awaiting_approval", "in_production"),
+        ("quote", "artwork"),
+        ("artwork", "in_production"),
         ("in_production", "on_hold"),
     ]
 
@@ -250,7 +250,7 @@ def test_double_click_moves_the_job_once(session, owner, customer_id):
     session.expire_all()
     assert session.get(Job, job_id).status == "artwork"
     assert [c.to_status for c in history(session, job_id)] == ["quote", "artwork"]
-    assert jobs.change_status(session, owner, job_id, "awaiting_approval", expected_from="artwork") is True
+    assert jobs.change_status(session, owner, job_id, "on_hold", expected_from="artwork") is True
 
 
 def test_two_clicks_at_the_same_moment_move_the_job_once(database):
@@ -362,7 +362,7 @@ def _titles(page: jobs.JobPage) -> list[str]:
 def _move(session: Session, owner: staff.StaffPrincipal, job_id: int, status: str) -> None:
     if status in jobs.APPROVAL_GATED:
         approve_offline(session, owner, job_id)  # the approval gate (tests/unit/test_mockups.py)
-    jobs.change_status(session, owner, job_id, status)
+    move_job(session, owner, job_id, status)
     session.commit()
 
 
@@ -615,7 +615,10 @@ def test_find_customers_for_the_job_form(session, owner, customer_id):
 
 
 def test_next_status_walks_the_pipeline():
-    assert [statuses.next_status(s) for s in statuses.PIPELINE] == statuses.PIPELINE[1:] + [None]
+    # Artwork skips Awaiting Approval: Send for Approval moves a job there, not a click.
+    assert [statuses.label(statuses.next_status(s) or "") for s in statuses.PIPELINE] == [
+        "Artwork", "Art Approved", "Art Approved", "In Production", "Ready", "Shipped", "Completed", "",
+    ]
     assert statuses.next_status("revisions_requested") == JobStatus.ARTWORK
     for side in ("on_hold", "declined", "cancelled", "nonsense"):
         assert statuses.next_status(side) is None

@@ -510,6 +510,35 @@ def test_the_gate_refuses_every_path_until_approved(session, owner, shop):
     assert status(session, job_id) == "in_production"
 
 
+SEND_FIRST = re.escape(jobs.SEND_FOR_APPROVAL_FIRST)
+
+
+def test_awaiting_approval_comes_with_send_for_approval_not_by_hand(session, owner, shop):
+    """The client sees Awaiting Approval only when there is artwork for them to answer."""
+    job_id = shop["job"]  # in Artwork, no artwork yet
+    for _ in ("no artwork", "artwork uploaded, not sent"):
+        with pytest.raises(NotAllowed, match=SEND_FIRST) as refused:
+            jobs.change_status(session, owner, job_id, "awaiting_approval")
+        assert refused.value.field == "status"
+        session.rollback()
+        assert status(session, job_id) == "artwork" and _moves(session, job_id)[-1][1] == "artwork"
+        upload(session, owner, job_id)
+
+    sent = sent_version(session, owner, job_id)  # Send for Approval moves it there
+    assert status(session, job_id) == "awaiting_approval"
+    assert jobs.change_status(session, owner, job_id, "on_hold")
+    assert jobs.change_status(session, owner, job_id, "awaiting_approval")  # back: still unanswered
+    session.commit()
+    assert status(session, job_id) == "awaiting_approval"
+
+    mockups.decide(session, shop["customer"], shop["sarah"], sent.id, decision="revisions", notes="Bigger")
+    session.commit()
+    assert status(session, job_id) == "revisions_requested"
+    with pytest.raises(NotAllowed, match=SEND_FIRST):  # answered: a new version must be sent
+        jobs.change_status(session, owner, job_id, "awaiting_approval")
+    session.rollback()
+
+
 def test_art_approved_by_hand_needs_an_approval_and_a_refusal_changes_nothing(session, owner, shop):
     job_id = shop["job"]
     rule = next(r for r in automations.list_rules(session) if r.status == "art_approved")

@@ -134,12 +134,12 @@ def test_compare_shows_the_two_newest_side_by_side_and_keeps_a_choice(tab):
 
 def test_a_move_from_a_page_someone_else_moved_first_says_so_and_keeps_the_note(tab, session):
     page = tab["page"]
-    assert jobs.change_status(session, tab["owner"], tab["job_id"], "awaiting_approval")  # another tab, first
+    assert jobs.change_status(session, tab["owner"], tab["job_id"], "on_hold")  # another tab, first
     session.commit()
-    run_handler(page, "set_status_note", "Proof is out")
-    result = run_handler(page, "move_to", "awaiting_approval")  # this page still shows Artwork
-    assert "Nothing changed: the job is at Awaiting Approval now." in repr(result)
-    assert page.job["status"] == "Awaiting Approval" and page.status_note == "Proof is out"
+    run_handler(page, "set_status_note", "Waiting for blanks")
+    result = run_handler(page, "move_to", "on_hold")  # this page still shows Artwork
+    assert "Nothing changed: the job is at On Hold now." in repr(result)
+    assert page.job["status"] == "On Hold" and page.status_note == "Waiting for blanks"
 
 
 def test_a_drop_the_browser_refused_whole_says_why_next_to_the_field(tab):

@@ -17,7 +17,8 @@ Where each part lives (everything public is imported here, so callers write `moc
   limits, `DECISIONS`, `APPROVALS`, `METHODS`, `NOT_IN_PORTAL`).
 - `access`: who may read a mockup's files; importing it registers that reader with `files`.
 - `views`: what the pages get (`VersionView`, `RecordView`, `JobMockups`, `PortalProof`, `size_text`).
-- `facts`: a job's versions and records read once (`_Facts`), a version's state, `current_approved`.
+- `facts`: a job's versions and records read once (`_Facts`), a version's state, `current_approved`,
+  `awaiting_answer`.
 - `locking`: the job's row locked for a change (`_lock_job`), a version by id.
 - `previews`: the file checks (PDF page count and size) and the PNG previews rendered.
 - `uploads`: `receive_upload`, `upload_version`, `version_from_file`.
@@ -31,7 +32,7 @@ Where each part lives (everything public is imported here, so callers write `moc
 from kontrol_app.services.mockups import access  # noqa: F401  (registers the readers of mockup files)
 from kontrol_app.services.mockups.checklist import set_checklist
 from kontrol_app.services.mockups.decision import clean_pins, decide
-from kontrol_app.services.mockups.facts import current_approved
+from kontrol_app.services.mockups.facts import awaiting_answer, current_approved
 from kontrol_app.services.mockups.limits import (
     ALLOWED,
     APPROVALS,
@@ -78,6 +79,7 @@ __all__ = [
     "VersionView",
     "size_text",
     # facts.py
+    "awaiting_answer",
     "current_approved",
     # uploads.py
     "receive_upload",

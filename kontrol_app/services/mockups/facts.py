@@ -114,3 +114,11 @@ def current_approved(session: Session, job_id: int) -> bool:
     if job is None:
         return False
     return _current_approval(session, _facts(session, job)) is not None
+
+
+def awaiting_answer(session: Session, job_id: int) -> bool:
+    """The job's current artwork was sent and the client has not answered it yet: what
+    Awaiting Approval means (it is reached by Send for Approval, never set by hand without it)."""
+    job = session.get(Job, job_id)
+    current = _facts(session, job).current() if job is not None else None
+    return current is not None and current.sent_at is not None and current.decided_at is None
