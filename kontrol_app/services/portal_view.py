@@ -37,6 +37,16 @@ class PortalHeader:
     shop_name: str
     shop_email: str
     shop_logo: str
+    shop_phone: str = ""
+
+
+def shop_header(session: Session) -> PortalHeader:
+    """The shop's name and how to reach it: a valid link's header, and what a dead link's page
+    names (an old email's link must still say whom to ask for a new one)."""
+    shop = shop_info(session)
+    if shop is None:
+        return PortalHeader(display_name(shop), "", "", "")
+    return PortalHeader(display_name(shop), shop.email, shop.logo_path, shop.phone)
 
 
 @dataclass(frozen=True)
@@ -165,9 +175,7 @@ def open_portal(
 ) -> PortalOpening:
     """A page load: the shop's branding for a valid link, and who may see it (if anyone)."""
     row = found(_viewer_row(session, link, client_token, staff_token, want_preview), LINK_NOT_VALID)
-    shop = shop_info(session)
-    header = PortalHeader(display_name(shop), shop.email if shop else "", shop.logo_path if shop else "")
-    return PortalOpening(header, _viewer(row))
+    return PortalOpening(shop_header(session), _viewer(row))
 
 
 SIGN_IN_AGAIN = "Sign in again to make changes."

@@ -19,7 +19,7 @@ with warnings.catch_warnings():  # starlette's notice about httpx, once per proc
 from kontrol_app.api.cookies import PORTAL_COOKIE
 from kontrol_app.api.portal_guard import PortalGuard
 from kontrol_app.api.routes import build_api
-from kontrol_app.models import EmailKind, OutboxEmail
+from kontrol_app.models import EmailKind, OutboxEmail, Shop
 from kontrol_app.services import customers, portal_auth, portal_links, staff
 from kontrol_app.services.customers import CustomerInput
 from tests.helpers.http import set_cookie
@@ -231,11 +231,17 @@ def test_head_of_an_unknown_link_is_404(client, acme):
 
 
 def test_regenerated_link_gets_a_404_and_the_new_one_works(client, session, acme):
+    shop = session.exec(select(Shop)).one()
+    shop.email, shop.phone = "hello@acme-print.test", "555-0100 <ext 2>"
+    session.add(shop)
     portal_links.regenerate_link(session, acme["owner"], acme["id"])
     session.commit()
     old = client.get(acme["path"])
     assert old.status_code == 404
     assert NOT_VALID in old.text
+    # An old email's link is often all a client has: the page says whom to ask.
+    assert 'Acme Print Co · <a href="mailto:hello@acme-print.test"' in old.text
+    assert 'href="tel:555-0100 &lt;ext 2&gt;"' in old.text and "<ext 2>" not in old.text
     assert_private(old)
     new_path = portal_links.portal_path(portal_links._customer(session, acme["id"]))
     new = client.get(new_path)

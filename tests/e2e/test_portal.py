@@ -13,6 +13,7 @@ from sqlmodel import select
 from kontrol_app.models import Customer, CustomerContact, EmailKind, PortalSession
 from kontrol_app.services import shop as shop_service
 
+from .a11y import assert_accessible
 from .conftest import code_in, owner_principal
 from .pages import (
     LINK_NOT_VALID,
@@ -222,6 +223,8 @@ def test_regenerate_retires_the_old_link_and_its_sign_ins(
     answer = client.reload()
     assert answer is not None and answer.status == 404
     expect(client.get_by_text(LINK_NOT_VALID)).to_be_visible()
+    expect(client.locator("#dead-link-shop")).to_contain_text(shop.shop_name)  # whom to ask for a new one
+    assert_accessible(client, "a regenerated portal link")
     old = staff_context.request.get(customer.portal_url)
     assert old.status == 404
     assert LINK_NOT_VALID in old.text()

@@ -362,3 +362,12 @@ def test_a_job_link_that_is_not_a_job_of_theirs_opens_the_cards(world, job):
     _call(root, PortalSession, "load", [])
     assert screen(root, PortalSession).signed_in and screen(root, OrdersTab).orders  # control: signed in
     assert not screen(root, OrdersTab).job_open and screen(root, ApprovalTab).version_id == 0
+
+
+def test_a_dead_link_says_so_and_names_the_shop_and_nothing_of_the_customer(world):
+    """A link regenerated while its page was open (or mistyped): whom to ask for a new one."""
+    root = _root(world["link"][:-3] + "aaa", cookie=world["client_cookie"], job=world["job_id"])
+    _call(root, PortalSession, "load", [])
+    page = screen(root, PortalSession)
+    assert not page.link_valid and not page.signed_in and page.shop_name == SHOP
+    assert _revealed(root) == []

@@ -93,11 +93,34 @@ def _preview_banner() -> rx.Component:
     )
 
 
+def _dead_link() -> rx.Component:
+    """A regenerated or mistyped link: it says so, and names the shop and how to reach it."""
+    return rx.center(
+        rx.vstack(
+            rx.heading(portal_auth.LINK_NOT_VALID, as_="h1", size="4", weight="regular"),
+            rx.hstack(
+                rx.text(PortalSession.shop_name),
+                rx.cond(PortalSession.shop_email != "", rx.link(PortalSession.shop_email, href="mailto:" + PortalSession.shop_email)),
+                rx.cond(PortalSession.shop_phone != "", rx.link(PortalSession.shop_phone, href="tel:" + PortalSession.shop_phone)),
+                spacing="3",
+                wrap="wrap",
+                justify="center",
+                id="dead-link-shop",
+            ),
+            align="center",
+            text_align="center",
+        ),
+        min_height="80vh",
+        padding="24px",
+        role="main",
+    )
+
+
 def portal_page() -> rx.Component:
     return rx.box(
         rx.cond(
             ~PortalSession.link_valid,
-            rx.center(rx.heading(portal_auth.LINK_NOT_VALID, as_="h1", size="4", weight="regular"), min_height="80vh", padding="24px", role="main"),
+            _dead_link(),
             rx.box(
                 _preview_banner(),
                 _header(),

@@ -207,12 +207,13 @@ class PortalSession(rx.State):
     shop_name: str = ""
     shop_email: str = ""
     shop_logo: str = ""
+    shop_phone: str = ""
     customer_name: str = ""
     viewer_name: str = ""
     viewer_email: str = ""
     _customer_id: int | None = None
 
-    public_vars: ClassVar[tuple[str, ...]] = ("link_valid", "shop_name", "shop_email", "shop_logo")
+    public_vars: ClassVar[tuple[str, ...]] = ("link_valid", "shop_name", "shop_email", "shop_logo", "shop_phone")
     # Every substate (tabs, sign-in), so clearing never misses one a feature adds.
     parts: ClassVar[list[type[rx.State]]] = []
 
@@ -229,9 +230,10 @@ class PortalSession(rx.State):
         except NotFound:
             self.link_valid = False
             await forget_portal(self)
+            self._show_shop(await call(portal_view.shop_header))  # whom to ask for a new link
             return
         self.link_valid = True
-        self.shop_name, self.shop_email, self.shop_logo = opening.header.shop_name, opening.header.shop_email, opening.header.shop_logo
+        self._show_shop(opening.header)
         viewer = opening.viewer
         if viewer is None or viewer.customer_id != self._customer_id:
             await forget_portal(self)  # nothing from before (another link, a signed-out tab) stays
@@ -245,6 +247,11 @@ class PortalSession(rx.State):
             if hasattr(state, "_fill"):
                 await state._fill(viewer)
         self.loaded = True
+
+    def _show_shop(self, header: portal_view.PortalHeader) -> None:
+        self.shop_name, self.shop_email, self.shop_logo, self.shop_phone = (
+            header.shop_name, header.shop_email, header.shop_logo, header.shop_phone
+        )
 
     @portal_event(write=True)
     async def sign_out(self, viewer: PortalViewer):
