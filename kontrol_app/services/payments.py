@@ -91,17 +91,17 @@ def card_payments_available(session: Session) -> bool:
 @dataclass(frozen=True)
 class PayOptions:
     card: bool  # Pay Now, Pay deposit, Pay all open invoices are offered
-    offline: str  # what an invoice with something to pay says instead when `card` is False
+    offline: str  # how else to pay, shown on an invoice with something to pay ("" for none)
 
 
 def pay_options(session: Session) -> PayOptions:
-    """How the portal's Invoices tab offers payment: by card when the shop can take it; if not,
-    the shop's own payment instructions (Settings -> Payments, printed on the PDF as "How to
-    pay"), or "To pay this invoice, contact <shop>."."""
-    if card_payments_available(session):
-        return PayOptions(True, "")
+    """How the portal's Invoices tab offers payment: by card when the shop can take it, and the
+    shop's own payment instructions (Settings -> Payments, printed on the PDF as "How to pay")
+    beside it, as on the PDF; with neither, "To pay this invoice, contact <shop>."."""
     shop = get_shop(session)
     instructions = (shop.payment_instructions if shop is not None else "").strip()
+    if card_payments_available(session):
+        return PayOptions(True, instructions)
     return PayOptions(False, instructions or _sentence(f"To pay this invoice, contact {display_name(shop_info(session))}"))
 
 

@@ -136,6 +136,18 @@ def test_a_key_never_tested_offers_no_pay_now_and_keeps_the_instructions(client,
     assert (tab.card_payments, tab.pay_offline) == (False, "To pay this invoice, contact Test Print Co.")
 
 
+def test_with_stripe_the_shops_payment_instructions_show_beside_pay_now(client, session, stripe_connected):
+    from kontrol_app.services import stripe_account
+
+    stripe_account.update_payment_settings(
+        session, client["owner"], tax_rate="", invoice_prefix="INV-", invoice_next_number="9",
+        payment_terms_days="14", payment_instructions="Checks payable to Test Print Co.",
+    )
+    session.commit()
+    tab = screen(_open(client), InvoicesTab)
+    assert (tab.card_payments, tab.pay_offline) == (True, "Checks payable to Test Print Co.")
+
+
 def test_with_stripe_pay_now_is_offered_and_takes_the_client_to_checkout(client, session, stripe_connected):
     root = _open(client)
     tab = screen(root, InvoicesTab)

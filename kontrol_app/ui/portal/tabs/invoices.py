@@ -32,7 +32,7 @@ RETURN_MESSAGES = {
 class InvoicesTab(PortalSession):
     invoices: list[PortalInvoice] = []
     open_count: int = 0  # invoices with something to pay
-    # The shop can take cards (payments.pay_options): else `pay_offline` says how to pay.
+    # The shop can take cards (payments.pay_options); `pay_offline` says how else to pay.
     card_payments: bool = False
     pay_offline: str = ""
     # View: one invoice's lines, totals and payments, under its card (0: none open).
@@ -193,9 +193,10 @@ def _card(invoice: rx.Var) -> rx.Component:
                 align="center",
             ),
             rx.cond(invoice.note != "", rx.text(invoice.note, size="2", color_scheme="gray")),
-            # No card payments (Stripe not set up): how to pay the shop, never a button that fails.
+            # The shop's payment instructions (beside Pay Now, or in its place while the shop
+            # can't take cards: never a button that fails).
             rx.cond(
-                (invoice.pay_label != "") & ~InvoicesTab.card_payments,
+                (invoice.pay_label != "") & (InvoicesTab.pay_offline != ""),
                 rx.text(InvoicesTab.pay_offline, size="2", white_space="pre-wrap", class_name="pay-offline"),
             ),
             rx.cond(InvoicesTab.detail_id == invoice.id, _details(invoice)),
