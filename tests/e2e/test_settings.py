@@ -178,6 +178,7 @@ def test_the_local_mailbox_lists_previews_and_retries_emails(shop, make_customer
     expect(page).to_have_url(at("/settings/email"))
     rows = page.locator(".outbox-row")
     expect(rows).to_have_count(1)  # the loader has run (it also says which provider is set)
+    expect(page.get_by_text("Page 1 of 1 · 1 email", exact=True)).to_be_visible()
     expect(page.get_by_text(NO_PROVIDER)).to_be_visible()
     expect(page.get_by_text("Emails are sent through Resend.")).to_have_count(0)
     cells = rows.first.get_by_role("cell")

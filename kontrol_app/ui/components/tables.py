@@ -72,6 +72,8 @@ def paged_table(
 ) -> rx.Component:
     """`state` is a `PagedState`; `nouns`: what a row is, one and many ("job", "jobs");
     `phone`: the columns a phone shows (all when empty)."""
+    if not (isinstance(nouns, tuple) and len(nouns) == 2):  # a plain "emails" showed "23 m"
+        raise TypeError(f"paged_table's nouns are (one, many), like ('job', 'jobs'), not {nouns!r}")
     return rx.vstack(
         fitting_table(headers, rx.table.body(rx.foreach(rows, row)), phone=phone, width="100%"),
         rx.hstack(

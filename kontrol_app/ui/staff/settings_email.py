@@ -134,7 +134,7 @@ def email_page() -> rx.Component:
         rx.cond(
             EmailState.total == 0,
             rx.text("No emails yet.", color_scheme="gray"),
-            paged_table(["To", "Subject", "Kind", "Status", "Time", ""], EmailState.emails, _row, EmailState, "emails", phone=("To", "Subject", "Status", "")),
+            paged_table(["To", "Subject", "Kind", "Status", "Time", ""], EmailState.emails, _row, EmailState, ("email", "emails"), phone=("To", "Subject", "Status", "")),
         ),
         _preview(),
     )
