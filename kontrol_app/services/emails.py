@@ -45,6 +45,12 @@ def _nl2br(value: str) -> Markup:
     return Markup("<br>\n").join(escape(line) for line in str(value).splitlines())
 
 
+def _sentence_end(value: str) -> str:
+    """A name that ends a sentence: "Demo Print Co." takes no second full stop."""
+    text = str(value)
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 _env = Environment(
     loader=FileSystemLoader(TEMPLATE_DIR),
     autoescape=select_autoescape(
@@ -54,7 +60,7 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_env.filters.update(paragraphs=_paragraphs, rich=_rich, nl2br=_nl2br)
+_env.filters.update(paragraphs=_paragraphs, rich=_rich, nl2br=_nl2br, sentence_end=_sentence_end)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from datetime import date, datetime
 from sqlmodel import Session, select
 
 from kontrol_app.models import EmailKind, Invoice, InvoiceEvent, InvoiceStatus
-from kontrol_app.services import invoices, outbox
+from kontrol_app.services import invoices, outbox, payments
 from kontrol_app.services.clock import shop_today
 from kontrol_app.services.errors import Checks, InvalidInput, NotAllowed
 from kontrol_app.services.invoices.records import _job_title, _lock
@@ -144,6 +144,7 @@ def send_due_invoice_reminders(session: Session, now: datetime) -> int:
     if not offsets:
         return 0
     today = shop_today(shop.timezone, now)
+    paying = payments.invoice_email_data(session)
     queued = 0
     for invoice_id in _candidates(session):
         invoice = _lock(session, invoice_id)  # re-read under the lock: it may be paid by now
@@ -163,6 +164,7 @@ def send_due_invoice_reminders(session: Session, now: datetime) -> int:
             "due_date": invoice.due_date.strftime("%b %-d, %Y"),
             "days_overdue": max((today - invoice.due_date).days, 0),
             "invoice_url": invoices.invoice_portal_url(session, invoice),
+            **paying,
         }
         this_invoice = 0
         for contact in outbox.contacts_to_email(session, invoice.customer_id):

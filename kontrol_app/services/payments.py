@@ -105,6 +105,13 @@ def pay_options(session: Session) -> PayOptions:
     return PayOptions(False, instructions or _sentence(f"To pay this invoice, contact {display_name(shop_info(session))}"))
 
 
+def invoice_email_data(session: Session) -> dict[str, str]:
+    """What an invoice's email says about paying (sent, reminded): "View and pay" only when the
+    portal offers Pay Now, and the shop's instructions (or whom to contact) as the portal shows."""
+    options = pay_options(session)
+    return {"pay_online": "1" if options.card else "", "how_to_pay": options.offline}
+
+
 # --- Pay Now ---------------------------------------------------------------------------------------
 
 

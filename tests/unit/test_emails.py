@@ -63,6 +63,8 @@ SAMPLES: dict[EmailKind, dict[str, str]] = {
         "due_date": "Apr 3, 2026",
         "deposit": "$620.00",
         "invoice_url": f"{PORTAL}?invoice=12",
+        "pay_online": "1",
+        "how_to_pay": "",
     },
     EmailKind.PAYMENT_RECEIPT: {
         "number": "INV-0112",
@@ -88,6 +90,8 @@ SAMPLES: dict[EmailKind, dict[str, str]] = {
         "due_date": "Apr 3, 2026",
         "days_overdue": "7",
         "invoice_url": f"{PORTAL}?invoice=12",
+        "pay_online": "1",
+        "how_to_pay": "",
     },
     EmailKind.MESSAGE_TO_CLIENT: {
         "sender_name": "Olivia Owner",
@@ -368,6 +372,24 @@ def test_invoice_sent_names_the_invoice_the_shop_the_deposit_and_the_pay_button(
     assert re.search(rf'<a href="{re.escape(data["invoice_url"])}"[^>]*>View and pay</a>', content.html)
     assert "A deposit of $620.00 is due now" in content.text
     assert "Due date: Apr 3, 2026" in content.text and "The PDF is attached." in content.text
+
+
+@pytest.mark.parametrize("kind", [EmailKind.INVOICE_SENT, EmailKind.INVOICE_REMINDER])
+def test_without_card_payments_an_invoice_email_says_how_to_pay_and_offers_no_pay_button(kind):
+    data = SAMPLES[kind] | {"pay_online": "", "how_to_pay": "Checks payable to Ink & Thread Co.\nBank: 000-111"}
+    content = render(kind, data, shop_info(), BASE_URL)
+    assert "How to pay:\nChecks payable to Ink & Thread Co.\nBank: 000-111" in content.text
+    assert f"View invoice: {data['invoice_url']}" in content.text and "View and pay" not in content.text + content.html
+    assert re.search(rf'<a href="{re.escape(data["invoice_url"])}"[^>]*>View invoice</a>', content.html)
+    assert "Checks payable to Ink &amp; Thread Co." in content.html
+
+
+def test_a_shop_name_ending_in_a_full_stop_ends_the_sentence_once():
+    content = render(EmailKind.INVOICE_SENT, SAMPLES[EmailKind.INVOICE_SENT], shop_info(name="Demo Print Co."), BASE_URL)
+    assert "Here is invoice INV-0112 from Demo Print Co. The PDF is attached." in content.text
+    assert "Co.." not in content.text + visible_text(content.html)
+    plain = render(EmailKind.INVOICE_SENT, SAMPLES[EmailKind.INVOICE_SENT], shop_info(name="Ink & Thread"), BASE_URL)
+    assert "from Ink & Thread. The PDF" in plain.text
 
 
 def test_invoice_sent_without_a_deposit_or_due_date_says_neither():

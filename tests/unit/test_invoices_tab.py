@@ -272,7 +272,10 @@ def test_without_stripe_send_invoice_notes_clients_cannot_pay_by_card_and_still_
     run_handler(state, "set_line", 0, "unit_price", "5")
     run_handler(state, "send")
     assert not state.editing and state.detail["title"] == "INV-0001"  # sent all the same
-    assert [row.kind for row in session.exec(select(OutboxEmail)).all()] == [EmailKind.INVOICE_SENT]
+    [email] = session.exec(select(OutboxEmail)).all()
+    assert email.kind == EmailKind.INVOICE_SENT
+    # The email offers nothing to pay with online: whom to contact instead, as the portal says.
+    assert "To pay this invoice, contact Test Print Co." in email.text_body and "View and pay" not in email.text_body
 
 
 def test_with_stripe_connected_there_is_no_card_payments_note(world, session, fake_stripe, monkeypatch):
@@ -288,5 +291,11 @@ def test_with_stripe_connected_there_is_no_card_payments_note(world, session, fa
         stripe_account.test_connection(session, world["owner"])
         session.commit()
         assert _tab(world).card_payments is True
+        state = _tab(world)
+        run_handler(state, "open_new")
+        run_handler(state, "set_line", 0, "unit_price", "5")
+        run_handler(state, "send")
+        [email] = session.exec(select(OutboxEmail).where(OutboxEmail.kind == EmailKind.INVOICE_SENT)).all()
+        assert "View and pay:" in email.text_body and "How to pay" not in email.text_body
     finally:
         get_settings.cache_clear()

@@ -307,6 +307,7 @@ def send_invoice(
 def queue_invoice_email(session: Session, invoice: Invoice, *, resend: bool = False) -> int:
     """The invoice email to every contact, the PDF attached. Returns how many were queued."""
     from kontrol_app.services import invoice_pdf  # the PDF needs the whole invoice view
+    from kontrol_app.services import payments  # payments builds on invoices
 
     pdf = invoice_pdf.render(session, invoice.id)
     data = {
@@ -316,6 +317,7 @@ def queue_invoice_email(session: Session, invoice: Invoice, *, resend: bool = Fa
         "balance": format_money(balance(invoice), invoice.currency),
         "due_date": invoice.due_date.strftime("%b %-d, %Y") if invoice.due_date else "",
         "invoice_url": invoice_portal_url(session, invoice),
+        **payments.invoice_email_data(session),
     }
     kind, amount = due_now(invoice)
     if kind == "deposit":

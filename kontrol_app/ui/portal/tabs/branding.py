@@ -627,7 +627,7 @@ def _people() -> rx.Component:
             BrandingTab.contacts,
             lambda c: rx.text(rx.cond(c["name"] != "", c["name"] + " · ", ""), c["email"], size="2", overflow_wrap="anywhere"),
         ),
-        rx.text("To add or remove people, message or call ", PortalSession.shop_name, ".", size="2", color_scheme="gray"),
+        rx.text("Ask ", PortalSession.shop_name, " to add or remove people, by message or phone.", size="2", color_scheme="gray"),
         id="brand-people",
     )
 
