@@ -362,6 +362,9 @@ def test_overdue_is_computed_from_the_due_date_and_the_balance(session, owner, j
     invoices.record_payment(session, owner, late, amount="10", method="cash")
     session.commit()
     assert invoices.list_invoices(session, owner, InvoiceFilters(status="overdue")).rows == []
+    # A draft owes nothing yet: no balance beside its total.
+    [draft] = [r for r in invoices.list_invoices(session, owner, InvoiceFilters()).rows if r.number == "Draft"]
+    assert (draft.total, draft.balance) == ("$5.00", "—")
 
 
 def test_the_list_searches_number_customer_and_job_and_pages_in_sql(session, owner, job):

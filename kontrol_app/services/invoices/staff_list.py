@@ -15,7 +15,7 @@ from kontrol_app.models import Customer, Invoice, InvoiceDueTotal, InvoiceStatus
 from kontrol_app.services.clock import shop_today
 from kontrol_app.services.errors import InvalidInput
 from kontrol_app.services.invoices.records import _shop
-from kontrol_app.services.invoices.money_rule import OPEN, OVERDUE, balance, is_overdue, status_label
+from kontrol_app.services.invoices.money_rule import NOTHING_OWED, OPEN, OVERDUE, balance, is_overdue, status_label
 from kontrol_app.services.invoices.reading import _day
 from kontrol_app.services.money import format_money
 from kontrol_app.services.paging import page_window
@@ -164,7 +164,9 @@ def list_invoices(
         [
             InvoiceRow(
                 invoice.id, invoice.number or "Draft", invoice.customer_id, invoice.customer_name, invoice.job_id,
-                invoice.job_title or "", money(invoice.total_cents, invoice), money(balance(invoice), invoice),
+                # A draft or void owes nothing: "—", not a $0.00 beside its total.
+                invoice.job_title or "", money(invoice.total_cents, invoice),
+                "—" if invoice.status in NOTHING_OWED else money(balance(invoice), invoice),
                 OVERDUE if is_overdue(invoice, today) else invoice.status, status_label(invoice, today),
                 _day(invoice.sent_at, shop.timezone), _day(invoice.due_date, shop.timezone),
             )
