@@ -23,7 +23,7 @@ from kontrol_app.models import (
 )
 from kontrol_app.services.errors import NotAllowed, found
 from kontrol_app.services.portal_auth import LINK_NOT_VALID
-from kontrol_app.services.portal_links import link_key_hash
+from kontrol_app.services.portal_links import customer_for_link, link_key_hash
 from kontrol_app.services.shop import TIMEZONE_QUERY, display_name, shop_info
 from kontrol_app.services.tokens import token_hash
 
@@ -162,6 +162,11 @@ def viewer_with(
     row = _viewer_row(session, link, client_token, staff_token, want_preview, query)
     viewer = _viewer(row) if row is not None else None
     return viewer, (tuple(row[_VIEWER_COLUMNS:]) if viewer is not None else ())
+
+
+def link_alive(session: Session, link: str) -> bool:
+    """Whether the link still opens a portal (not regenerated, not mistyped)."""
+    return customer_for_link(session, link) is not None
 
 
 @dataclass(frozen=True)

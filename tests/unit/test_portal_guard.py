@@ -78,6 +78,8 @@ def world(session: Session) -> dict[str, Any]:
         "other_version_id": other_version_id,
         "client_cookie": f"{PORTAL_COOKIE}={client_token}",
         "staff_cookie": staff_cookie(session),
+        "owner": owner,
+        "customer_id": customer_id,
     }
 
 
@@ -370,4 +372,16 @@ def test_a_dead_link_says_so_and_names_the_shop_and_nothing_of_the_customer(worl
     _call(root, PortalSession, "load", [])
     page = screen(root, PortalSession)
     assert not page.link_valid and not page.signed_in and page.shop_name == SHOP
+    assert _revealed(root) == []
+
+
+def test_a_link_regenerated_while_its_page_is_open_says_so_at_the_next_event(world, session):
+    root = _root(world["link"], cookie=world["client_cookie"])
+    _call(root, PortalSession, "load", [])
+    assert _revealed(root) == SECRETS
+    portal_links.regenerate_link(session, world["owner"], world["customer_id"])
+    session.commit()
+    _call(root, OrdersTab, "show_past", [])
+    page = screen(root, PortalSession)
+    assert not page.link_valid and page.shop_name == SHOP  # the dead link's page, not "Sign in"
     assert _revealed(root) == []

@@ -121,9 +121,13 @@ async def _checked(state: rx.State, check: Callable = _viewer_alone, *args: Any)
     """`check(session, *re-check args, *args)`: the re-check and what comes with it for a
     viewer, one trip, one transaction. No viewer for this page (the page was opened for one
     customer: an event for another link starts over): the portal is cleared."""
-    viewer, found = await _recheck(check, _recheck_args(state), args)
+    recheck = _recheck_args(state)
+    viewer, found = await _recheck(check, recheck, args)
     if viewer is None or viewer.customer_id != _session_of(state)._customer_id:
         await forget_portal(state)
+        # The link itself regenerated while the page was open: say so, not "Sign in".
+        if viewer is None and not await read(portal_view.link_alive, recheck[0]):
+            _session_of(state).link_valid = False
         return None, None
     return viewer, found
 
