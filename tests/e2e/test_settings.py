@@ -236,7 +236,7 @@ def test_automation_email_editor_checks_previews_and_saves(shop, page, sign_in_a
     row.get_by_role("button", name="Edit email").click()
 
     dialog = page.get_by_role("dialog")
-    expect(dialog.get_by_role("heading", name="Email when a job moves here")).to_be_visible()
+    expect(dialog.get_by_role("heading", name="Email when a job moves to In Production")).to_be_visible()
     subject = dialog.locator("input[name=subject]")
     body = dialog.locator("textarea[name=body]")
     preview = dialog.locator("#automation-preview")

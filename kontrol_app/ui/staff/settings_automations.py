@@ -19,6 +19,7 @@ class AutomationsState(StaffState, rx.State):
     rules: list[dict[str, str]] = []
     can_edit: bool = False
     editing: str = ""  # the status being edited
+    editing_label: str = ""  # its label, which the editor's title names
     subject: str = ""
     body: str = ""
     enabled: bool = False
@@ -117,6 +118,7 @@ class AutomationsState(StaffState, rx.State):
         if rule is None:
             return
         self.editing, self.subject, self.body, self.enabled = rule.status, rule.subject, rule.body, rule.enabled
+        self.editing_label = rule.label
         await self._preview()
 
     # The preview reads the shop's details, so typing is guarded like any read.
@@ -180,7 +182,7 @@ def _editor() -> rx.Component:
     state = AutomationsState
     return rx.dialog.root(
         rx.dialog.content(
-            dialog_title("Email when a job moves here"),
+            dialog_title("Email when a job moves to " + state.editing_label),
             rx.vstack(
                 toggle_field("Send this email", rx.switch(checked=state.enabled, on_change=state.set_enabled, disabled=~state.can_edit), id="rule-enabled"),
                 field("Subject", rx.input(value=state.subject, on_change=state.set_subject, name="subject", width="100%", read_only=~state.can_edit), state.errors.get("subject", "")),
