@@ -103,6 +103,11 @@ def test_staff_open_a_client_thread_reply_and_make_its_pdf_a_mockup(shop, page, 
 
     assert_accessible(page, "/messages with a thread open")
 
+    # The customer page names its one conversation (not "All 1 conversations").
+    page.goto(f"/customers/{customer.id}")
+    staff_page_live(page, OWNER_NAME)
+    expect(page.locator("#customer-messages").get_by_role("link", name="The conversation in Messages")).to_be_visible()
+
     # The job page's Messages tab lists the thread with a link to it.
     page.goto(f"/jobs/{job}?tab=messages")
     staff_page_live(page, OWNER_NAME)

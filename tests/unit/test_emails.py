@@ -447,7 +447,7 @@ def test_an_address_already_in_use_is_told_without_a_code_or_a_link():
 def test_email_change_notice_says_asked_or_changed():
     data = SAMPLES[EmailKind.EMAIL_CHANGE_NOTICE]
     asked = render(EmailKind.EMAIL_CHANGE_NOTICE, data, shop_info(), BASE_URL)
-    assert "was asked" in asked.subject and "keeps working" in asked.text and "sarah.new@smith.example" in asked.text
+    assert asked.subject == "Someone asked to change your sign-in email for Ink & Thread Co." and "keeps working" in asked.text and "sarah.new@smith.example" in asked.text
     done = render(EmailKind.EMAIL_CHANGE_NOTICE, data | {"changed": "1"}, shop_info(), BASE_URL)
     assert done.subject == "Your sign-in email for Ink & Thread Co. was changed"
     assert "no longer signs you in" in done.text and "no longer signs you in" in visible_text(done.html)

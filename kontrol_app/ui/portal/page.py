@@ -84,7 +84,7 @@ def _preview_banner() -> rx.Component:
     return rx.cond(
         PortalSession.preview,
         rx.callout(
-            "Preview — viewing as " + PortalSession.customer_name + ". Actions are disabled.",
+            "Preview — viewing as " + PortalSession.customer_name + ". Read-only: the buttons show what your client sees and change nothing.",
             icon="eye",
             color_scheme="amber",
             width="100%",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kontrol_app.models import EmailStatus
+from kontrol_app.models import EmailKind, EmailStatus
 from kontrol_app.services import outbox as outbox_service
 from kontrol_app.services import shop as shop_service
 from kontrol_app.services.clock import shop_time
@@ -19,6 +19,8 @@ from kontrol_app.ui.staff.shell import guarded, staff_page
 PAGE_SIZE = 25
 STATUS_LABELS = {EmailStatus.QUEUED: "Queued", EmailStatus.SENT: "Sent", EmailStatus.FAILED: "Failed"}
 STATUS_COLORS = {"Queued": "amber", "Sent": "green", "Failed": "red"}
+# Kinds whose value reads wrong as a label (the new address may get a notice, not a code).
+KIND_LABELS = {EmailKind.EMAIL_CHANGE_CODE: "Sign-in email change", EmailKind.EMAIL_CHANGE_NOTICE: "Sign-in email notice"}
 
 
 class EmailState(PagedState, rx.State):
@@ -38,7 +40,7 @@ class EmailState(PagedState, rx.State):
                 "id": str(e.id),
                 "to": e.to_email,
                 "subject": e.subject,
-                "kind": e.kind.replace("_", " ").capitalize(),
+                "kind": KIND_LABELS.get(e.kind) or e.kind.replace("_", " ").capitalize(),
                 "status": STATUS_LABELS.get(e.status, e.status),
                 "time": shop_time(e.sent_at or e.created_at, tz),
                 "error": e.last_error,

@@ -446,12 +446,14 @@ def _colour_row(colour: rx.Var, index: rx.Var) -> rx.Component:
     number = (index + 1).to_string()
     swatch = BrandingTab.swatches[index]
     return rx.flex(
-        rx.box(
+        rx.center(
+            # A named colour (PMS 286 C) has no hex to show: a dashed outline, not a white swatch.
+            rx.cond(swatch == "", rx.icon("palette", size=16, color=rx.color("gray", 9))),
             width="36px",
             height="36px",
             flex_shrink="0",
             border_radius="6px",
-            border=f"1px solid {rx.color('gray', 7)}",
+            border=rx.cond(swatch != "", f"1px solid {rx.color('gray', 7)}", f"1px dashed {rx.color('gray', 8)}"),
             background=rx.cond(swatch != "", swatch, "transparent"),
             margin_top="22px",
             class_name="colour-swatch",

@@ -52,7 +52,10 @@ def messages_card() -> rx.Component:
                 rx.text("No conversations yet. Start one from a job's Messages tab.", size="2", color_scheme="gray"),
                 rx.vstack(
                     rx.foreach(state.threads, _thread),
-                    rx.link("All ", state.total, " conversations", href=state.all_href, size="2"),
+                    rx.link(
+                        rx.cond(state.total == 1, "The conversation in Messages", "All " + state.total.to(str) + " conversations"),
+                        href=state.all_href, size="2",
+                    ),
                     spacing="2",
                 ),
             ),
