@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from sqlalchemy import true
 from sqlmodel import Session, select
 
-from kontrol_app.models import Customer, CustomerContact, Job, JobStatusChange, PortalSession, StatusAutomation
-from kontrol_app.services import invoices, messages, stripe_account
+from kontrol_app.models import Customer, CustomerContact, Job, JobStatus, JobStatusChange, PortalSession, StatusAutomation
+from kontrol_app.services import invoices, jobs, messages, quotes, stripe_account
 from kontrol_app.services.clock import shop_today
 from kontrol_app.services.money import format_money
 from kontrol_app.services.shop import get_shop
+from kontrol_app.services.staff import StaffPrincipal
 
 
 @dataclass(frozen=True)
@@ -59,10 +60,13 @@ class AtAGlance:
     unread_messages: int
     open_invoices: str  # what open invoices still owe, in the shop currency
     overdue_invoices: str  # the part of it past due ("" when nothing is)
+    new_quote_requests: int = 0  # not opened by anyone yet
+    revisions_requested: int = 0  # jobs whose client asked for changes to the artwork
 
 
-def at_a_glance(session: Session) -> AtAGlance:
-    """The Dashboard's "Needs attention" card: unread client messages, money owed."""
+def at_a_glance(session: Session, actor: StaffPrincipal) -> AtAGlance:
+    """The Dashboard's "Needs attention" card: unread client messages, money owed, new quote
+    requests, and jobs whose client asked for revisions (an approval moves a job on by itself)."""
     shop = get_shop(session)
     currency, timezone = (shop.currency, shop.timezone) if shop is not None else ("USD", "UTC")
     open_total, overdue_total = invoices.open_totals(session, shop_today(timezone))
@@ -70,4 +74,6 @@ def at_a_glance(session: Session) -> AtAGlance:
         messages.staff_unread_total(session),
         format_money(open_total, currency),
         format_money(overdue_total, currency) if overdue_total else "",
+        quotes.unread_count(session, actor),
+        jobs.status_counts(session).get(JobStatus.REVISIONS_REQUESTED, 0),
     )

@@ -69,11 +69,14 @@ def from_value(value: str) -> JobStatus | None:
 def next_status(status: str) -> JobStatus | None:
     """The next pipeline step (one click on the board); side states resume where it makes sense.
     Artwork's is Art Approved: Awaiting Approval comes with Send for Approval (the Mockups tab),
-    and a job approved offline goes straight on (the approval gate refuses one not approved)."""
+    and a job approved offline goes straight on (the approval gate refuses one not approved).
+    Awaiting Approval has none: the client's answer (or an offline approval) moves it."""
     if status == JobStatus.REVISIONS_REQUESTED:
         return JobStatus.ARTWORK
     if status == JobStatus.ARTWORK:
         return JobStatus.ART_APPROVED
+    if status == JobStatus.AWAITING_APPROVAL:
+        return None
     if status in PIPELINE and status != JobStatus.COMPLETED:
         return PIPELINE[PIPELINE.index(JobStatus(status)) + 1]
     return None

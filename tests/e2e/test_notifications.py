@@ -87,6 +87,9 @@ def test_an_open_job_page_shows_the_clients_answer_without_a_reload(
     sign_in_as(page, shop, f"/jobs/{job_id}")
     staff_page_live(page, OWNER_NAME)
     expect(page.locator("#job-status")).to_have_text("Awaiting Approval")
+    # No click moves it on (the client's answer does), and the page says so.
+    expect(page.locator("#awaiting-answer")).to_have_text("Waiting for the client's answer (Mockups tab).")
+    expect(page.locator("#move-next")).to_have_count(0)
     # Typed, not saved: the page's own refresh must not take these away.
     page.get_by_label("Tracking number").fill("1Z999AA10123456784")
     page.get_by_label("Note for the history (optional)").fill("Packed by Jo")

@@ -60,6 +60,7 @@ def test_staff_convert_a_request_to_a_job_and_make_its_file_a_mockup(
     staff_page_live(staff, OWNER_NAME)
     badge = staff.locator("#quotes-unread")
     expect(badge).to_have_text("1 new", timeout=LIVE_MS)
+    expect(staff.locator("#dashboard-new-quotes")).to_have_text("1 new quote request")  # Needs attention
     staff.get_by_role("navigation", name="Sections").get_by_role("link", name="Quote Requests").click()
     expect(staff).to_have_url(at("/quotes"))
     staff.mouse.move(0, 0)  # not hovering the navigation link (axe would judge its hover colour)

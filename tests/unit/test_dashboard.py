@@ -107,7 +107,7 @@ def test_needs_attention_counts_unread_client_messages_and_money_owed(session, o
     from kontrol_app.services.portal_view import PortalViewer
     from tests.factories import make_invoice
 
-    assert dashboard.at_a_glance(session) == dashboard.AtAGlance(0, "$0.00", "")
+    assert dashboard.at_a_glance(session, owner) == dashboard.AtAGlance(0, "$0.00", "", 0, 0)
     customer = make_customer(session, owner, "Acme", "sarah@acme.test")
     job = make_job(session, owner, customer)
     contact = session.exec(select(CustomerContact).where(CustomerContact.customer_id == customer)).first()
@@ -117,8 +117,26 @@ def test_needs_attention_counts_unread_client_messages_and_money_owed(session, o
     make_invoice(session, owner, job, [("Shirts", "1", "100")], send=True)
     make_invoice(session, owner, job, [("Caps", "1", "40")], due_date=(date.today() - timedelta(days=3)).isoformat(), send=True)
     session.commit()
-    assert dashboard.at_a_glance(session) == dashboard.AtAGlance(2, "$140.00", "$40.00")
+    assert dashboard.at_a_glance(session, owner) == dashboard.AtAGlance(2, "$140.00", "$40.00", 0, 0)
     messages.open_thread_staff(session, owner, thread)
     session.commit()
-    assert dashboard.at_a_glance(session).unread_messages == 0
+    assert dashboard.at_a_glance(session, owner).unread_messages == 0
     assert invoices.open_totals(session, date.today()) == (14_000, 4_000)
+
+
+def test_needs_attention_counts_new_quote_requests_and_jobs_with_revisions_requested(session, owner):
+    from kontrol_app.models import QuoteRequest, utcnow
+
+    customer = make_customer(session, owner, "Acme", "sarah@acme.test")
+    make_job(session, owner, customer, path=["artwork", "awaiting_approval", "revisions_requested"])
+    make_job(session, owner, customer, path=["artwork"])
+    for number in ("QR-0001", "QR-0002"):
+        session.add(QuoteRequest(number=number, customer_id=customer, item_type="t_shirt", decoration="screen_print"))
+    session.commit()
+    glance = dashboard.at_a_glance(session, owner)
+    assert (glance.new_quote_requests, glance.revisions_requested) == (2, 1)
+    first = session.exec(select(QuoteRequest).where(QuoteRequest.number == "QR-0001")).one()
+    first.read_by_staff_at = utcnow()  # opened (quotes.request_detail marks it so)
+    session.add(first)
+    session.commit()
+    assert dashboard.at_a_glance(session, owner).new_quote_requests == 1

@@ -526,6 +526,21 @@ def test_the_jobs_lists_next_and_previous_read_on_from_a_row_shown(session, owne
         assert [row["id"] for row in listing.rows] == expected[n - 1]
 
 
+def test_the_jobs_list_opens_on_the_status_a_link_names(session, owner, customer_id):
+    """The Dashboard's "See them" link: /jobs?status=revisions_requested; a made-up status is ignored."""
+    import kontrol_app.kontrol_app  # noqa: F401  (registers every state)
+    from kontrol_app.ui.staff.jobs.job_list import JobListState
+    from tests.helpers.states import browser_tab, run_handler, screen, staff_cookie
+
+    make_job(session, owner, customer_id, "Revise me", path=["artwork", "awaiting_approval", "revisions_requested"])
+    make_job(session, owner, customer_id, "Other", path=["artwork"])
+    cookie = staff_cookie(session)
+    for query, titles in (("revisions_requested", ["Revise me"]), ("bogus", ["Other", "Revise me"])):
+        listing = screen(browser_tab(cookie=cookie, path=f"/jobs?status={query}", query={"status": query}), JobListState)
+        run_handler(listing, "load")
+        assert sorted(row["title"] for row in listing.rows) == titles
+
+
 def test_board_counts_every_job_and_shows_at_most_a_column_of_cards(session, owner, customer_id):
     other = make_customer(session, owner, "Pixel Labs", contact_name="Sarah Smith")
     extra = jobs.BOARD_CARDS_PER_COLUMN + 3
@@ -615,9 +630,9 @@ def test_find_customers_for_the_job_form(session, owner, customer_id):
 
 
 def test_next_status_walks_the_pipeline():
-    # Artwork skips Awaiting Approval: Send for Approval moves a job there, not a click.
+    # Artwork skips Awaiting Approval: Send for Approval moves a job there, the client's answer on.
     assert [statuses.label(statuses.next_status(s) or "") for s in statuses.PIPELINE] == [
-        "Artwork", "Art Approved", "Art Approved", "In Production", "Ready", "Shipped", "Completed", "",
+        "Artwork", "Art Approved", "", "In Production", "Ready", "Shipped", "Completed", "",
     ]
     assert statuses.next_status("revisions_requested") == JobStatus.ARTWORK
     for side in ("on_hold", "declined", "cancelled", "nonsense"):

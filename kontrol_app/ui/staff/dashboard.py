@@ -17,15 +17,18 @@ class DashboardState(StaffState, rx.State):
     unread_messages: int = 0
     open_invoices: str = ""
     overdue_invoices: str = ""
+    new_quote_requests: int = 0
+    revisions_requested: int = 0
 
     @staff_event(quiet=True)
     async def load(self, principal: StaffPrincipal):
         items = await call(dashboard_service.getting_started)
         self.checklist = [{"label": i.label, "done": i.done, "href": i.href, "action": i.action} for i in items]
-        glance = await call(dashboard_service.at_a_glance)
+        glance = await call(dashboard_service.at_a_glance, principal)
         self.unread_messages, self.open_invoices, self.overdue_invoices = (
             glance.unread_messages, glance.open_invoices, glance.overdue_invoices
         )
+        self.new_quote_requests, self.revisions_requested = glance.new_quote_requests, glance.revisions_requested
 
 
 def _item(item: rx.Var) -> rx.Component:
@@ -41,6 +44,21 @@ def _item(item: rx.Var) -> rx.Component:
         align="center",
         width="100%",
         class_name="checklist-item",
+    )
+
+
+def _waiting(icon: str, count: rx.Var, nouns: tuple[str, str], link: str, href: str, id: str) -> rx.Component:
+    """A row of work waiting for the shop, shown only while there is some."""
+    return rx.cond(
+        count > 0,
+        rx.hstack(
+            rx.icon(icon, size=20, aria_hidden="true"),
+            rx.text(rx.cond(count == 1, f"1 {nouns[0]}", count.to(str) + f" {nouns[1]}"), size="3", id=id),
+            rx.spacer(),
+            rx.link(link, href=href, size="2"),
+            align="center",
+            width="100%",
+        ),
     )
 
 
@@ -73,6 +91,14 @@ def _needs_attention() -> rx.Component:
                 align="center",
                 width="100%",
                 wrap="wrap",
+            ),
+            _waiting(
+                "inbox", state.new_quote_requests, ("new quote request", "new quote requests"), "Open Quote Requests", "/quotes",
+                "dashboard-new-quotes",
+            ),
+            _waiting(
+                "pencil-ruler", state.revisions_requested, ("job with revisions requested", "jobs with revisions requested"),
+                "See them", "/jobs?status=revisions_requested", "dashboard-revisions",
             ),
             spacing="3",
             width="100%",

@@ -62,8 +62,11 @@ class JobListState(PagedState, rx.State):
 
     @staff_event(quiet=True)
     async def load(self, principal: StaffPrincipal):
-        customer = self.router.url.query_parameters.get("customer", "")
+        query = self.router.url.query_parameters
+        customer = query.get("customer", "")
         self._customer_id = int(customer) if customer.isdigit() else None
+        if statuses.from_value(query.get("status", "")) is not None:  # the Dashboard's links
+            self.status = query["status"]
         self.customer_name = ""
         if self._customer_id:
             self.customer_name = await read(job_service.customer_name, self._customer_id) or ""

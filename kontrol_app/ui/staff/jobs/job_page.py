@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kontrol_app.models import Carrier
+from kontrol_app.models import Carrier, JobStatus
 from kontrol_app.services import jobs as job_service
 from kontrol_app.services import shop as shop_service
 from kontrol_app.services import statuses
@@ -171,6 +171,10 @@ def _status_section() -> rx.Component:
                 rx.cond(
                     state.next_label != "",
                     rx.button("Move to " + state.next_label, on_click=state.move_to(state.next_status), id="move-next"),
+                    rx.cond(  # no click moves it on: the client's answer does
+                        state.job["status"] == statuses.label(JobStatus.AWAITING_APPROVAL),
+                        rx.text("Waiting for the client's answer (Mockups tab).", size="2", color_scheme="gray", id="awaiting-answer"),
+                    ),
                 ),
                 rx.select.root(
                     # The root renders no element: the trigger button is what needs the name.
