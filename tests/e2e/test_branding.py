@@ -167,6 +167,19 @@ def test_a_new_sign_in_email_applies_with_its_code_at_phone_width(
     expect(client.locator(".brand-file")).to_have_count(1)
     expect(client.locator("#brand-logo-preview")).to_be_visible()
     assert _fits_the_width(client), "My Branding scrolls sideways at 390 px"
+    # The portal's tabs wrap onto lines that each end at the list's right edge (none ragged).
+    ragged = client.evaluate(
+        """() => {
+            const list = document.querySelector('[role=tablist]');
+            const right = list.getBoundingClientRect().right, ends = {};
+            for (const tab of list.querySelectorAll('[role=tab]')) {
+                const box = tab.getBoundingClientRect(), line = Math.round(box.top);
+                ends[line] = Math.max(ends[line] || 0, box.right);
+            }
+            return Object.values(ends).filter(end => Math.abs(end - right) > 1.5).length;
+        }"""
+    )
+    assert ragged == 0, f"{ragged} line(s) of the portal's tabs end short of the list at 390 px"
     assert_accessible(client, "My Branding at 390 px")
 
     client.get_by_role("button", name="Change email").click()
