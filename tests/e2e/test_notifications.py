@@ -65,6 +65,8 @@ def test_a_client_decision_rings_the_bell_on_an_open_staff_page(
     item = popover.get_by_role("link", name=re.compile(re.escape(TITLE)))
     expect(item).to_have_attribute("href", f"/jobs/{job_id}")
     expect(item).to_contain_text("Make the logo bigger")
+    # A body of several lines (a quote request's answers) keeps its lines.
+    expect(item.locator(".notification-body")).to_have_css("white-space", "pre-line")
     expect(count).to_have_count(0)  # opening it marked it read
     assert_accessible(page, "the notifications bell")
 

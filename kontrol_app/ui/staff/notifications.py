@@ -55,7 +55,7 @@ def _item(item: rx.Var) -> rx.Component:
     return rx.link(
         rx.vstack(
             rx.text(item.title, size="2", weight=rx.cond(item.unread, "bold", "regular")),
-            rx.cond(item.body != "", rx.text(item.body, size="1", color_scheme="gray", class_name="notification-body")),
+            rx.cond(item.body != "", rx.text(item.body, size="1", color_scheme="gray", white_space="pre-line", class_name="notification-body")),
             rx.text(item.when, size="1", color_scheme="gray"),
             spacing="1",
             align="start",
