@@ -32,7 +32,7 @@ CUSTOMERS = [
 # invoice, and a completed one, paid.
 JOBS = [
     ("Spring League T-Shirts", 144, Decoration.SCREEN_PRINT, "Gildan 5000 T-shirt", "Royal blue", 1),
-    ("Staff Polos — Blue", 36, Decoration.EMBROIDERY, "Port Authority K500 polo", "Navy", 1),
+    ("Staff Polos — Navy", 36, Decoration.EMBROIDERY, "Port Authority K500 polo", "Navy", 1),
     ("Holiday Hoodies", 60, Decoration.SCREEN_PRINT, "Independent SS4500 hoodie", "Heather grey", 0),
     ("Barista Aprons", 24, Decoration.EMBROIDERY, "Canvas bib apron", "Black", 2),
     ("5K Fun Run Tees", 300, Decoration.DTG, "Bella+Canvas 3001", "White", 4),
