@@ -89,6 +89,10 @@ def test_staff_convert_a_request_to_a_job_and_make_its_file_a_mockup(
     expect(staff).to_have_url(JOB_URL)
     staff_page_live(staff, OWNER_NAME)
     expect(staff.locator("#job-status")).to_have_text("Quote")
+    # The request's answers became the notes, a line each (not one run-on paragraph).
+    notes = staff.locator("#job-notes")
+    expect(notes).to_contain_text("Decoration:")
+    assert notes.evaluate("e => e.innerText.split('\\n').filter(Boolean).length") > 3
     files = staff.locator("#job-files")
     expect(files.locator(".job-file-name")).to_have_text("crest.png")
     expect(files.locator(".job-file-source")).to_have_text("Quote request QR-0001")

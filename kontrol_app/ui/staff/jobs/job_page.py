@@ -158,8 +158,8 @@ class JobPageState(StaffState, rx.State):
         return rx.toast.success("Tracking removed.") if had else rx.toast.info("There is no tracking number to save.")
 
 
-def _detail(label: str, value: rx.Var) -> rx.Component:
-    return rx.data_list.item(rx.data_list.label(label), rx.data_list.value(value))
+def _detail(label: str, value: rx.Var, **props) -> rx.Component:
+    return rx.data_list.item(rx.data_list.label(label), rx.data_list.value(value, **props))
 
 
 def _status_section() -> rx.Component:
@@ -255,7 +255,7 @@ def job_page() -> rx.Component:
                             _detail("Decoration", state.job["decoration"]),
                             _detail("Garment", state.job["garment"]),
                             _detail("Colour", state.job["colour"]),
-                            _detail("Notes", state.job["notes"]),
+                            _detail("Notes", state.job["notes"], white_space="pre-line", id="job-notes"),  # a quote's answers, a line each
                             padding_top="12px",
                         ),
                         job_files_section(),
