@@ -123,6 +123,11 @@ def test_owner_adds_staff_who_signs_in_without_owner_rights_and_is_signed_out_ev
     expect(staff.get_by_role("button", name="Save", exact=True)).to_have_count(0)
     expect(staff.get_by_role("button", name="Upload logo")).to_have_count(0)
 
+    # Automations: the switches are greyed out for them, and the page says why.
+    staff.goto("/settings/automations")
+    expect(staff.locator(".automation-row").first).to_be_visible()
+    expect(staff.locator("#owner-only")).to_have_text(OWNER_ONLY)
+
     # Team: they see who is on it, but cannot add anyone or sign anyone out.
     staff.goto("/settings/team")
     expect(table_row(staff, NEW_STAFF["email"])).to_contain_text("Staff")

@@ -302,6 +302,10 @@ def automations_page() -> rx.Component:
         "Settings",
         "Settings",
         settings_tabs("Automations"),
+        rx.cond(  # a colleague sees the switches greyed out: say why
+            ~AutomationsState.can_edit,
+            rx.callout("Only the shop owner can change these settings.", icon="info", margin_bottom="12px", id="owner-only"),
+        ),
         # The guide's automations first (an email per status change), then the reminders.
         rx.text("Clients get an automatic email when a job moves to a status you switch on here.", size="2", color_scheme="gray", margin_bottom="12px"),
         rx.table.root(
