@@ -138,6 +138,7 @@ def test_create_save_send_pay_and_see_it_everywhere(shop, page, sign_in_as, make
     expect(page).to_have_url(at("/invoices"))
     expect(page.locator("#open-total")).to_have_text("$1,888.27")
     expect(page.locator("#overdue-total")).to_have_text("$600.00")
+    expect(page.locator("#overdue-total").locator("xpath=..")).to_have_attribute("data-accent-color", "red")  # gray at $0.00
     expect(page.locator(".invoice-list-row")).to_have_count(2)
     ours = table_row(page, "INV-0001")
     expect(ours).to_contain_text("Partially Paid")

@@ -49,6 +49,7 @@ class InvoiceListState(PagedState, rx.State):
     search: str = ""
     open_total: str = ""
     overdue_total: str = ""
+    any_overdue: bool = False  # red only when something is overdue
 
     async def _refresh(self, principal: StaffPrincipal) -> None:
         filters = invoices.InvoiceFilters(status="" if self.status == "all" else self.status, search=self.search)
@@ -60,6 +61,7 @@ class InvoiceListState(PagedState, rx.State):
         self.rows = [_row(r) for r in result.rows]
         self.page, self.pages, self.total = result.page, result.pages, result.total
         self.open_total, self.overdue_total = result.open_total, result.overdue_total
+        self.any_overdue = any(c in "123456789" for c in result.overdue_total)  # not "$0.00"
 
     @staff_event(quiet=True)
     async def load(self, principal: StaffPrincipal):
@@ -104,7 +106,7 @@ def invoice_list_page() -> rx.Component:
                 "Overdue: ",
                 rx.el.strong(state.overdue_total, custom_attrs={"id": "overdue-total"}),
                 size="3",
-                color_scheme="red",
+                color_scheme=rx.cond(state.any_overdue, "red", "gray"),
             ),
             spacing="2",
             align="center",
@@ -137,7 +139,11 @@ def invoice_list_page() -> rx.Component:
         rx.cond(state.errors.length() > 0, rx.text(state.errors.values().join(" "), color_scheme="red", size="2", role="alert")),
         rx.cond(
             state.total == 0,
-            rx.text("No invoices match these filters.", color_scheme="gray"),
+            rx.cond(  # nothing filtered: say how one starts
+                (state.status == "all") & (state.search == ""),
+                rx.text("No invoices yet. Create one from a job's Invoices tab.", color_scheme="gray"),
+                rx.text("No invoices match these filters.", color_scheme="gray"),
+            ),
             paged_table(
                 ["Invoice", "Customer", "Job", "Total", "Balance", "Due", "Status"], state.rows, _invoice_row, state, ("invoice", "invoices"),
                 phone=("Invoice", "Customer", "Balance", "Status"),

@@ -385,7 +385,11 @@ def _thread_list() -> rx.Component:
         rx.text(counted(state.unread_total, "unread message"), size="2", color_scheme="gray", id="messages-unread-total"),
         rx.cond(
             state.total == 0,
-            rx.text("No conversations match.", size="2", color_scheme="gray"),
+            rx.cond(  # nothing filtered: say how one starts, not "match"
+                (state.show == "all") & (state.search == "") & (state.customer_filter == 0),
+                rx.text("No conversations yet. Start one from a job's Messages tab; clients' messages arrive here.", size="2", color_scheme="gray"),
+                rx.text("No conversations match.", size="2", color_scheme="gray"),
+            ),
             rx.el.ul(
                 rx.foreach(state.threads, _thread_item),
                 aria_label="Conversations",

@@ -153,7 +153,12 @@ def job_list_page() -> rx.Component:
         rx.cond(state.errors.length() > 0, rx.text(state.errors.values().join(" "), color_scheme="red", size="2", role="alert")),
         rx.cond(
             state.total == 0,
-            rx.text("No jobs match these filters.", color_scheme="gray"),
+            rx.cond(  # a new shop's list is not "filtered": it says how to start
+                (state.status == "active") & (state.search == "") & (state.customer_search == "") & (state.due_from == "")
+                & (state.due_to == "") & (state.customer_name == ""),
+                rx.text("No active jobs. Click New job to start one.", color_scheme="gray", id="jobs-empty"),
+                rx.text("No jobs match these filters.", color_scheme="gray", id="jobs-empty"),
+            ),
             paged_table(["Job", "Customer", "Quantity", "Due", "Status"], state.rows, _job_row, state, ("job", "jobs"), phone=("Job", "Customer", "Due", "Status")),
         ),
     )
