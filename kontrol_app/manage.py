@@ -1,4 +1,4 @@
-"""Command-line tasks: `python -m kontrol_app.manage migrate|demo|send-email [--once]|backup [PATH]|restore PATH [--force]`."""
+"""Command-line tasks: `python -m kontrol_app.manage migrate|demo|send-email [--once]|backup [PATH]|restore PATH [--force]|set-password EMAIL`."""
 
 from __future__ import annotations
 
@@ -72,6 +72,31 @@ def backup_or_restore(argv: list[str]) -> int | None:
     return None
 
 
+def set_password(email: str) -> int:
+    """A team member's new password, typed twice at the prompt (or one line on stdin when piped)."""
+    import getpass
+
+    from kontrol_app.db import session_scope
+    from kontrol_app.services import staff
+    from kontrol_app.services.errors import InvalidInput
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("New password: ")
+        if getpass.getpass("Type it again: ") != password:
+            print("The two passwords differ; nothing changed.", file=sys.stderr)
+            return 1
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    try:
+        with session_scope() as session:
+            name = staff.set_password_from_console(session, email, password)
+    except InvalidInput as error:
+        print(f"{error.message} Nothing changed.", file=sys.stderr)
+        return 1
+    print(f"{name} can sign in with the new password; their other sign-ins have ended.")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["migrate"]:
         migrate()
@@ -87,8 +112,11 @@ def main(argv: list[str]) -> int:
         return send_email(once=argv[1:] == ["--once"])
     if argv[:1] in (["backup"], ["restore"]) and (code := backup_or_restore(argv)) is not None:
         return code
+    if argv[:1] == ["set-password"] and len(argv) == 2:
+        return set_password(argv[1])
     print(
-        "usage: python -m kontrol_app.manage migrate|demo|send-email [--once]|backup [PATH]|restore PATH [--force]",
+        "usage: python -m kontrol_app.manage migrate|demo|send-email [--once]|backup [PATH]|restore PATH [--force]"
+        "|set-password EMAIL",
         file=sys.stderr,
     )
     return 2

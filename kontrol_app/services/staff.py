@@ -415,6 +415,24 @@ def reset_password(session: Session, actor: StaffPrincipal, staff_user_id: int, 
     return _member_row(user)
 
 
+NO_SUCH_STAFF = "No one on the team signs in with that email."
+
+
+def set_password_from_console(session: Session, email: str, new_password: str) -> str:
+    """`python -m kontrol_app.manage set-password EMAIL`: whoever runs the server sets a team
+    member's password (an owner who forgot theirs has no one to reset it). Their sessions end
+    and a deactivated account stays deactivated. Returns the member's name."""
+    email = clean_email(email)
+    user = session.exec(select(StaffUser).where(StaffUser.email == email)).first()
+    if user is None:
+        raise InvalidInput(NO_SUCH_STAFF, "email")
+    user.password_hash = _hasher.hash(_clean_password(new_password))
+    session.add(user)
+    _end_sessions(session, user.id)
+    session.flush()
+    return user.name
+
+
 def change_password(
     session: Session, actor: StaffPrincipal, *, current_password: str, new_password: str, current_token: str | None
 ) -> int:

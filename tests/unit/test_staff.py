@@ -716,3 +716,27 @@ def test_an_empty_sign_in_says_what_to_fill_in_and_is_no_try(session, owner):
         assert refused.value.errors == errors
     session.commit()
     assert session.exec(select(func.count()).select_from(SignInAttempt)).one() == 0
+
+
+# --- a forgotten owner password: set from the server's console ------------------------------
+
+
+def test_set_password_from_the_console_lets_a_locked_out_owner_back_in(session, owner, monkeypatch, capsys):
+    import io
+
+    from kontrol_app import manage
+
+    token = session_token(session, "owner@example.com", OWNER_PASSWORD)
+    monkeypatch.setattr("sys.stdin", io.StringIO("a brand new passphrase\n"))  # piped: one line
+    assert manage.main(["set-password", " Owner@Example.com "]) == 0
+    assert "can sign in with the new password" in capsys.readouterr().out
+    session.expire_all()
+    assert staff.principal_for_token(session, token) is None  # every earlier sign-in ended
+    fail_sign_in(session, "owner@example.com")  # the old password no longer works
+    assert session_token(session, "owner@example.com", "a brand new passphrase")
+
+    for email, line, message in (("nobody@example.com", "long enough pw\n", staff.NO_SUCH_STAFF), ("owner@example.com", "short\n", "Use at least")):
+        monkeypatch.setattr("sys.stdin", io.StringIO(line))
+        assert manage.main(["set-password", email]) == 1
+        assert message in capsys.readouterr().err
+    assert session_token(session, "owner@example.com", "a brand new passphrase")  # unchanged by the refusals

@@ -124,6 +124,11 @@ def sign_in_page() -> rx.Component:
                     errors.get("password", ""),
                 ),
                 submit_button("Sign in", width="100%", size="3"),
+                rx.text(
+                    "Forgot your password? The shop's owner sets a new one in Settings → Team; an owner, on the "
+                    "server: python -m kontrol_app.manage set-password EMAIL",
+                    size="1", color_scheme="gray", id="forgot-password",
+                ),
                 spacing="3",
                 width="100%",
             ),
