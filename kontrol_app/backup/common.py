@@ -30,6 +30,11 @@ class BackupError(Exception):
     """A backup or restore that cannot go ahead; the message says why and what to do."""
 
 
+def counted(counts: dict, *kinds: str) -> str:
+    """ "1 customer, 12 jobs, 3 files" from the manifest's counts (kinds in the plural)."""
+    return ", ".join(f"{counts[kind]} {kind[:-1] if counts[kind] == 1 else kind}" for kind in kinds)
+
+
 def _blobs_on_disk(files_dir: Path) -> set[str]:
     found: set[str] = set()
     if not files_dir.is_dir():

@@ -23,6 +23,7 @@ from kontrol_app.backup.common import (
     SNAPSHOT_TRIES,
     BackupError,
     _blobs_on_disk,
+    counted,
     written_whole,
 )
 from kontrol_app.backup.databases import Snapshot, _database, _Postgres, _Sqlite
@@ -40,8 +41,8 @@ class BackupResult:
         size = self.path.stat().st_size
         lines = [
             f"Backup written to {self.path} ({_size(size)}).",
-            f"It holds {counts['customers']} customer(s), {counts['jobs']} job(s), {counts['files']} file(s) "
-            f"({self.manifest['blobs']} stored blob(s)) and {counts['emails']} email(s); "
+            f"It holds {counted(counts, 'customers', 'jobs', 'files')} ({counted(self.manifest, 'blobs')} stored) "
+            f"and {counted(counts, 'emails')}; "
             f"database: {self.manifest['database']}, schema {self.manifest['schema_revision']}.",
         ]
         return "\n".join(lines + self.notes)

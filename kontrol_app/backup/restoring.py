@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from kontrol_app.backup.archive import _unpack, check_archive_start
-from kontrol_app.backup.common import CHUNK, BackupError, _blobs_on_disk, written_whole
+from kontrol_app.backup.common import CHUNK, BackupError, _blobs_on_disk, counted, written_whole
 from kontrol_app.backup.databases import _database, _Postgres, _shop_message
 from kontrol_app.settings import Settings, get_settings
 
@@ -29,8 +29,7 @@ class RestoreResult:
         counts = self.manifest["counts"]
         lines = [
             f"Restored the backup of {self.manifest['created_at']} into {self.where}: "
-            f"{counts['customers']} customer(s), {counts['jobs']} job(s), {counts['files']} file(s), "
-            f"{counts['emails']} email(s). The database is migrated up to date.",
+            f"{counted(counts, 'customers', 'jobs', 'files', 'emails')}. The database is migrated up to date.",
         ]
         return "\n".join(lines + self.notes)
 
