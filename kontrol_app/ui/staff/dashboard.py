@@ -112,7 +112,7 @@ def dashboard_page() -> rx.Component:
     return staff_page(
         "Dashboard",
         "Dashboard",
-        rx.text("Welcome back, ", StaffShellState.staff_name, ".", size="3", margin_bottom="16px"),
+        rx.text("Welcome, ", StaffShellState.staff_name, ".", size="3", margin_bottom="16px"),
         _needs_attention(),
         rx.card(
             rx.vstack(

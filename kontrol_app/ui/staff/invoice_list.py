@@ -15,13 +15,13 @@ from kontrol_app.ui.staff.shell import guarded, staff_page
 # (value, label): "all" on screen is "" for the service (a Radix select item cannot be empty).
 STATUS_FILTERS = [
     ("all", "All"),
+    ("open", "Open"),  # what is still owed: the filter a shop wants most, next to All
     ("draft", "Draft"),
     ("sent", "Sent"),
     ("partially_paid", "Partially Paid"),
     ("paid", "Paid"),
     (invoices.OVERDUE, "Overdue"),
     ("void", "Void"),
-    ("open", "Open"),
 ]
 
 

@@ -302,8 +302,8 @@ def automations_page() -> rx.Component:
         "Settings",
         "Settings",
         settings_tabs("Automations"),
-        rx.cond(  # a colleague sees the switches greyed out: say why
-            ~AutomationsState.can_edit,
+        rx.cond(  # a colleague sees the switches greyed out: say why (once loaded: no flash for the owner)
+            (AutomationsState.rules.length() > 0) & ~AutomationsState.can_edit,
             rx.callout("Only the shop owner can change these settings.", icon="info", margin_bottom="12px", id="owner-only"),
         ),
         # The guide's automations first (an email per status change), then the reminders.

@@ -75,7 +75,7 @@ def _customer_picker() -> rx.Component:
     return rx.vstack(
         rx.cond(
             state.customer_name != "",
-            rx.hstack(rx.badge(state.customer_name, size="2", id="chosen-customer"), rx.text("Change:", size="1", color_scheme="gray"), align="center"),
+            rx.hstack(rx.badge(state.customer_name, size="2", id="chosen-customer"), rx.text("To change it, search below.", size="1", color_scheme="gray"), align="center"),
         ),
         rx.input(
             placeholder="Search customers by name",
