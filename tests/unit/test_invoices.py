@@ -358,10 +358,11 @@ def test_overdue_is_computed_from_the_due_date_and_the_balance(session, owner, j
     page = invoices.list_invoices(session, owner, InvoiceFilters(status="overdue"))
     assert [row.id for row in page.rows] == [late]
     assert page.rows[0].status_label == "Overdue"
-    assert (page.open_total, page.overdue_total) == ("$30.00", "$10.00")
+    assert (page.open_total, page.overdue_total, page.any_overdue) == ("$30.00", "$10.00", True)
     invoices.record_payment(session, owner, late, amount="10", method="cash")
     session.commit()
     assert invoices.list_invoices(session, owner, InvoiceFilters(status="overdue")).rows == []
+    assert invoices.list_invoices(session, owner, InvoiceFilters()).any_overdue is False
     # A draft owes nothing yet: no balance beside its total.
     [draft] = [r for r in invoices.list_invoices(session, owner, InvoiceFilters()).rows if r.number == "Draft"]
     assert (draft.total, draft.balance) == ("$5.00", "—")

@@ -59,6 +59,7 @@ class InvoicePage:
     pages: int
     open_total: str  # what all open invoices still owe (whatever the filter)
     overdue_total: str
+    any_overdue: bool = False  # something is past due (the page shows the total in red)
 
 
 @dataclass
@@ -177,4 +178,5 @@ def list_invoices(
         window.pages,
         format_money(tally.owed_cents, shop.currency),
         format_money(tally.overdue_cents, shop.currency),
+        tally.overdue_cents > 0,
     )

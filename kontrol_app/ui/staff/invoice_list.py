@@ -60,8 +60,7 @@ class InvoiceListState(PagedState, rx.State):
             return
         self.rows = [_row(r) for r in result.rows]
         self.page, self.pages, self.total = result.page, result.pages, result.total
-        self.open_total, self.overdue_total = result.open_total, result.overdue_total
-        self.any_overdue = any(c in "123456789" for c in result.overdue_total)  # not "$0.00"
+        self.open_total, self.overdue_total, self.any_overdue = result.open_total, result.overdue_total, result.any_overdue
 
     @staff_event(quiet=True)
     async def load(self, principal: StaffPrincipal):
