@@ -16,9 +16,9 @@ def status_badge(label: rx.Var, **props) -> rx.Component:
     return rx.badge(label, color_scheme=color, variant="soft", size="2", class_name="status-badge", **props)
 
 
-def counted(count: rx.Var, noun: str) -> rx.Var:
-    """ "1 unread message", "3 unread messages" (`noun` singular, its plural with an s)."""
-    return rx.cond(count == 1, f"1 {noun}", count.to(str) + f" {noun}s")
+def counted(count: rx.Var, noun: str, plural: str = "") -> rx.Var:
+    """ "1 unread message", "3 unread messages" (`noun` singular; its plural with an s unless given)."""
+    return rx.cond(count == 1, f"1 {noun}", count.to(str) + f" {plural or noun + 's'}")
 
 
 def count_badge(count: rx.Var, hidden_word: str, badge_id: str) -> rx.Component:

@@ -53,7 +53,7 @@ def _waiting(icon: str, count: rx.Var, nouns: tuple[str, str], link: str, href: 
         count > 0,
         rx.hstack(
             rx.icon(icon, size=20, aria_hidden="true"),
-            rx.text(rx.cond(count == 1, f"1 {nouns[0]}", count.to(str) + f" {nouns[1]}"), size="3", id=id),
+            rx.text(counted(count, *nouns), size="3", id=id),
             rx.spacer(),
             rx.link(link, href=href, size="2"),
             align="center",
