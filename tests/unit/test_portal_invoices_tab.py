@@ -119,14 +119,19 @@ def test_without_stripe_no_pay_button_is_offered_and_the_card_says_whom_to_conta
     assert tab.pay_offline == "To pay this invoice, contact Test Print Co."
 
 
-def test_without_stripe_the_shops_own_payment_instructions_say_how_to_pay(client, session):
+def _payment_instructions(client, session, text: str) -> None:
+    """Settings -> Payments' "Payment instructions", the other defaults as they were."""
     from kontrol_app.services import stripe_account
 
     stripe_account.update_payment_settings(
         session, client["owner"], tax_rate="", invoice_prefix="INV-", invoice_next_number="9",
-        payment_terms_days="14", payment_instructions="Checks payable to Test Print Co.\nBank: 000-111",
+        payment_terms_days="14", payment_instructions=text,
     )
     session.commit()
+
+
+def test_without_stripe_the_shops_own_payment_instructions_say_how_to_pay(client, session):
+    _payment_instructions(client, session, "Checks payable to Test Print Co.\nBank: 000-111")
     tab = screen(_open(client), InvoicesTab)
     assert (tab.card_payments, tab.pay_offline) == (False, "Checks payable to Test Print Co.\nBank: 000-111")
 
@@ -137,13 +142,7 @@ def test_a_key_never_tested_offers_no_pay_now_and_keeps_the_instructions(client,
 
 
 def test_with_stripe_the_shops_payment_instructions_show_beside_pay_now(client, session, stripe_connected):
-    from kontrol_app.services import stripe_account
-
-    stripe_account.update_payment_settings(
-        session, client["owner"], tax_rate="", invoice_prefix="INV-", invoice_next_number="9",
-        payment_terms_days="14", payment_instructions="Checks payable to Test Print Co.",
-    )
-    session.commit()
+    _payment_instructions(client, session, "Checks payable to Test Print Co.")
     tab = screen(_open(client), InvoicesTab)
     assert (tab.card_payments, tab.pay_offline) == (True, "Checks payable to Test Print Co.")
 
